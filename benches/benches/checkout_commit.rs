@@ -1,0 +1,189 @@
+//! `checkout_commit`: a durable 5-line counter sale with a cash payment and all its
+//! events, against a bare rusqlite transaction that inserts the same number of rows
+//! with the same pragmas (WAL, synchronous=FULL, BEGIN IMMEDIATE) on the same disk.
+
+use criterion::{criterion_group, Criterion};
+use rusqlite::{params, Connection, TransactionBehavior};
+use rustok_core::domain::device::DeviceCode;
+use rustok_core::domain::locale::{Locale, Localized};
+use rustok_core::domain::money::{Currency, Money};
+use rustok_core::domain::operator::{OperatorName, Pin};
+use rustok_core::domain::payment::Tender;
+use rustok_core::domain::permission::Role;
+use rustok_core::domain::product::{
+    Product, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
+};
+use rustok_core::domain::stock::Quantity;
+use rustok_core::domain::tenant::{Features, ShopName, TaxMode, TenantSettings, TenantSlug};
+use rustok_core::service::{Actor, NewLine, NewOrder, Shop, ShopSetup};
+use rustok_core::store::Store;
+use rustok_core::system::{OsEntropy, SystemClock};
+use std::sync::Arc;
+
+const GROUP: &str = "checkout_commit";
+
+struct Till {
+    shop: Shop,
+    cashier: Actor,
+    products: Vec<Product>,
+}
+
+fn parse<T, E: std::fmt::Debug>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("bench setup: {e:?}"))
+}
+
+fn till(dir: &std::path::Path) -> Till {
+    let store = Arc::new(parse(Store::open(&dir.join("shop.db"))));
+    let shop = Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy));
+    let en = parse(Locale::parse("en"));
+    let eur = parse(Currency::parse("EUR"));
+    let admin = parse(shop.set_up(ShopSetup {
+        slug: parse(TenantSlug::parse("bench")),
+        settings: TenantSettings {
+            name: parse(ShopName::parse("Bench")),
+            currency: eur,
+            default_locale: en.clone(),
+            tax_mode: TaxMode::Inclusive,
+            features: Features::default(),
+            allow_oversell: false,
+        },
+        device_code: parse(DeviceCode::parse("POS1")),
+        admin_name: parse(OperatorName::parse("Admin")),
+        admin_pin: parse(Pin::parse("1111")),
+    }));
+    let op = parse(shop.create_operator(
+        &admin,
+        parse(OperatorName::parse("Cashier")),
+        Role::Cashier,
+        &parse(Pin::parse("2222")),
+    ));
+    let cashier = parse(shop.login(op.id, &parse(Pin::parse("2222"))));
+    let products = (0..5)
+        .map(|i| {
+            let fields = ProductFields {
+                sku: parse(Sku::parse(&format!("SKU-{i}"))),
+                barcode: None,
+                titles: Localized::new().with(
+                    en.clone(),
+                    parse(ProductTitle::parse(&format!("Product number {i}"))),
+                ),
+                descriptions: Localized::new(),
+                price: Money::new(199 + i * 100, eur),
+                tax_rate: parse(TaxRate::from_basis_points(2000)),
+                low_stock_threshold: 0,
+            };
+            let p = parse(shop.create_product(&admin, fields, ProductStatus::Active));
+            parse(shop.receive_stock(&admin, p.id, parse(Quantity::new(1_000_000)), None));
+            p
+        })
+        .collect();
+    parse(shop.open_cash_session(&cashier, 10_000));
+    Till {
+        shop,
+        cashier,
+        products,
+    }
+}
+
+fn sale(t: &Till) {
+    let lines = t
+        .products
+        .iter()
+        .map(|p| NewLine {
+            product_id: p.id,
+            quantity: parse(Quantity::new(1)),
+        })
+        .collect();
+    let total: i64 = t.products.iter().map(|p| p.fields.price.minor).sum();
+    parse(t.shop.counter_sale(
+        &t.cashier,
+        NewOrder {
+            lines,
+            ..NewOrder::default()
+        },
+        &[Tender::Cash {
+            amount: total,
+            tendered: total + 1_000,
+        }],
+    ));
+}
+
+/// Rows one sale writes (inserts and updates), measured rather than assumed.
+fn rows_per_sale(t: &Till) -> usize {
+    let path = t.shop.store().path().to_owned();
+    let count = || -> i64 {
+        let c = parse(Connection::open(&path));
+        ["orders", "stock_movements", "events"]
+            .iter()
+            .map(|tbl| {
+                parse(
+                    c.query_row(&format!("SELECT count(*) FROM {tbl}"), [], |r| {
+                        r.get::<_, i64>(0)
+                    }),
+                )
+            })
+            .sum()
+    };
+    let before = count();
+    sale(t);
+    let inserted = usize::try_from(count() - before).unwrap_or(0);
+    // Updates: 5 products' stock, the cash session, and the device counters.
+    inserted + t.products.len() + 2
+}
+
+fn floor_db(dir: &std::path::Path) -> Connection {
+    let c = parse(Connection::open(dir.join("floor.db")));
+    parse(c.pragma_update(None, "journal_mode", "WAL"));
+    parse(c.pragma_update(None, "synchronous", "FULL"));
+    parse(c.pragma_update(None, "foreign_keys", "ON"));
+    parse(c.execute_batch(
+        "CREATE TABLE rows (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL)",
+    ));
+    c
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = parse(tempfile::tempdir_in(rustok_benches::scratch_dir()));
+    let t = till(dir.path());
+    let rows = rows_per_sale(&t);
+    eprintln!("{GROUP}: one sale writes {rows} rows; the floor inserts as many");
+    let mut floor = floor_db(dir.path());
+    // Payload comparable to an event row: an id and ~200 bytes of JSON.
+    let value = format!(
+        "{{\"order_id\":\"0192f0e4-0000-7000-8000-000000000001\",\"x\":\"{}\"}}",
+        "v".repeat(140)
+    );
+    let mut n: i64 = 0;
+
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(200);
+    g.bench_function("counter_sale_5_lines", |b| b.iter(|| sale(&t)));
+    g.bench_function("bare_sqlite_same_rows", |b| {
+        b.iter(|| {
+            let tx = parse(floor.transaction_with_behavior(TransactionBehavior::Immediate));
+            {
+                let mut st = parse(tx.prepare_cached("INSERT INTO rows (k, v) VALUES (?1, ?2)"));
+                for _ in 0..rows {
+                    n += 1;
+                    parse(st.execute(params![n.to_string(), value]));
+                }
+            }
+            parse(tx.commit());
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    let started = std::time::SystemTime::now();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    rustok_benches::report_ratio(
+        GROUP,
+        "counter_sale_5_lines",
+        "bare_sqlite_same_rows",
+        started,
+    );
+}

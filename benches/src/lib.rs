@@ -1,0 +1,63 @@
+//! Shared helpers of the benchmarks: where their databases live, and reading
+//! criterion's results back to report the ratio of a benchmark to its floor from the
+//! same run.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Median time in nanoseconds of a finished criterion benchmark `group/id`, read from
+/// the estimates criterion wrote since `since` (older files are another run's).
+pub fn median_ns(group: &str, id: &str, since: SystemTime) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(id)
+        .join("new/estimates.json");
+    let written = std::fs::metadata(&path).ok()?.modified().ok()?;
+    if written < since {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("median")?.get("point_estimate")?.as_f64()
+}
+
+/// The workspace's target directory: criterion writes there, and benchmark databases
+/// live there, on the same disk as a real installation rather than a RAM-backed /tmp.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// Where benchmark databases go: `RUSTOK_BENCH_DIR` if set (to compare disks),
+/// otherwise the target directory.
+pub fn scratch_dir() -> PathBuf {
+    std::env::var_os("RUSTOK_BENCH_DIR").map_or_else(target_dir, PathBuf::from)
+}
+
+fn criterion_dir() -> PathBuf {
+    target_dir().join("criterion")
+}
+
+/// Prints `ours` against `floor` as a ratio, one line, for the closing notes, if both
+/// were measured since `since` (a `cargo test` smoke run measures nothing).
+pub fn report_ratio(group: &str, ours: &str, floor: &str, since: SystemTime) {
+    match (
+        median_ns(group, ours, since),
+        median_ns(group, floor, since),
+    ) {
+        (Some(a), Some(b)) if b > 0.0 => {
+            let line = format!(
+                "RATIO {group}: {ours} {:.1} µs / {floor} {:.1} µs = {:.2}",
+                a / 1000.0,
+                b / 1000.0,
+                a / b
+            );
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{line}");
+            }
+        }
+        _ => eprintln!("RATIO {group}: nothing measured in this run (test mode or filtered out)"),
+    }
+}

@@ -1,0 +1,208 @@
+//! Cash sessions (shifts): a float, cash sales and refunds, cash in and out, and a
+//! close that compares counted cash with what the drawer should hold.
+
+use crate::domain::clock::Timestamp;
+use crate::domain::ids::{CashSessionId, OperatorId, TenantId};
+use crate::domain::money::Currency;
+use crate::domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+
+/// Direction of a cash movement that is not a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashMoveKind {
+    /// Cash put into the drawer.
+    In,
+    /// Cash taken out (to the safe, for a supplier…).
+    Out,
+}
+
+impl CashMoveKind {
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CashMoveKind::In => "in",
+            CashMoveKind::Out => "out",
+        }
+    }
+
+    /// Inverse of [`CashMoveKind::as_str`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        match s.trim() {
+            "in" => Ok(CashMoveKind::In),
+            "out" => Ok(CashMoveKind::Out),
+            _ => Err(FieldError::new("kind", "invalid_kind", "must be in or out")),
+        }
+    }
+}
+
+/// Running totals of an open session, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CashTotals {
+    /// Float put in at opening.
+    pub float: i64,
+    /// Cash taken for sales (net of change).
+    pub sales: i64,
+    /// Cash given back by refunds.
+    pub refunds: i64,
+    /// Cash put in.
+    pub cash_in: i64,
+    /// Cash taken out.
+    pub cash_out: i64,
+}
+
+impl CashTotals {
+    /// What the drawer should hold.
+    pub fn expected(&self) -> i64 {
+        self.float + self.sales - self.refunds + self.cash_in - self.cash_out
+    }
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashClosing {
+    /// Who closed it.
+    pub closed_by: OperatorId,
+    /// When.
+    pub closed_at: Timestamp,
+    /// Cash counted in the drawer.
+    pub counted: i64,
+    /// Cash the drawer should have held.
+    pub expected: i64,
+    /// `counted − expected`: negative is a shortfall.
+    pub difference: i64,
+    /// Events not yet acknowledged by the central server at closing.
+    pub unsynced_events: u64,
+}
+
+/// A cash session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashSession {
+    /// Id.
+    pub id: CashSessionId,
+    /// Shop.
+    pub tenant_id: TenantId,
+    /// Currency of the drawer.
+    pub currency: Currency,
+    /// Who opened it.
+    pub opened_by: OperatorId,
+    /// When.
+    pub opened_at: Timestamp,
+    /// Running totals.
+    pub totals: CashTotals,
+    /// Set once closed.
+    pub closing: Option<CashClosing>,
+}
+
+fn non_negative(field: &str, v: i64) -> Result<(), FieldError> {
+    if v < 0 {
+        Err(FieldError::new(field, "negative", "must not be negative"))
+    } else {
+        Ok(())
+    }
+}
+
+impl CashSession {
+    /// Opens a session with a float (zero or more).
+    pub fn open(
+        id: CashSessionId,
+        tenant_id: TenantId,
+        currency: Currency,
+        opened_by: OperatorId,
+        now: Timestamp,
+        float: i64,
+    ) -> Result<Self, DomainError> {
+        non_negative("float", float)?;
+        Ok(Self {
+            id,
+            tenant_id,
+            currency,
+            opened_by,
+            opened_at: now,
+            totals: CashTotals {
+                float,
+                ..CashTotals::default()
+            },
+            closing: None,
+        })
+    }
+
+    fn ensure_open(&self, action: &'static str) -> Result<(), DomainError> {
+        if self.closing.is_some() {
+            Err(DomainError::InvalidTransition {
+                from: "closed",
+                action,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Adds the cash part of a sale.
+    pub fn record_sale(&mut self, cash: i64) -> Result<(), DomainError> {
+        self.ensure_open("take cash")?;
+        non_negative("amount", cash)?;
+        self.totals.sales += cash;
+        Ok(())
+    }
+
+    /// Records cash given back; the drawer must hold it.
+    pub fn record_refund(&mut self, cash: i64) -> Result<(), DomainError> {
+        self.ensure_open("refund cash")?;
+        non_negative("amount", cash)?;
+        if cash > self.totals.expected() {
+            return Err(FieldError::new(
+                "amount",
+                "insufficient_cash",
+                "the drawer does not hold that much cash",
+            )
+            .into());
+        }
+        self.totals.refunds += cash;
+        Ok(())
+    }
+
+    /// Records cash put in or taken out; only what the drawer holds can be taken out.
+    pub fn move_cash(&mut self, kind: CashMoveKind, amount: i64) -> Result<(), DomainError> {
+        self.ensure_open("move cash")?;
+        if amount <= 0 {
+            return Err(FieldError::new("amount", "not_positive", "must be more than zero").into());
+        }
+        match kind {
+            CashMoveKind::In => self.totals.cash_in += amount,
+            CashMoveKind::Out => {
+                if amount > self.totals.expected() {
+                    return Err(FieldError::new(
+                        "amount",
+                        "insufficient_cash",
+                        "the drawer does not hold that much cash",
+                    )
+                    .into());
+                }
+                self.totals.cash_out += amount;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the session with the counted cash.
+    pub fn close(
+        &mut self,
+        closed_by: OperatorId,
+        now: Timestamp,
+        counted: i64,
+        unsynced_events: u64,
+    ) -> Result<&CashClosing, DomainError> {
+        self.ensure_open("close")?;
+        non_negative("counted", counted)?;
+        let expected = self.totals.expected();
+        Ok(self.closing.insert(CashClosing {
+            closed_by,
+            closed_at: now,
+            counted,
+            expected,
+            difference: counted - expected,
+            unsynced_events,
+        }))
+    }
+}

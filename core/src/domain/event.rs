@@ -1,0 +1,835 @@
+//! Domain events and their envelope (DESIGN §4).
+//!
+//! Persisted and on the wire: changing a payload's meaning bumps its schema version
+//! and adds an upcaster ([`crate::domain::upcast`]); a JSON fixture of every
+//! `(type, version)` ever shipped lives in `core/tests/fixtures/events/`.
+
+use crate::domain::cash::CashMoveKind;
+use crate::domain::clock::Timestamp;
+use crate::domain::content::ContentFields;
+use crate::domain::device::DeviceCode;
+use crate::domain::error::Errors;
+use crate::domain::hlc::Hlc;
+use crate::domain::ids::{
+    CashSessionId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId, OrderId,
+    ProductId, TenantId,
+};
+use crate::domain::money::{Currency, Money};
+use crate::domain::operator::OperatorName;
+use crate::domain::order::{Amounts, Customer, OrderLine, OrderNumber, TrackingNumber};
+use crate::domain::payment::{Payment, Refund};
+use crate::domain::permission::Role;
+use crate::domain::product::{ProductFields, ProductStatus};
+use crate::domain::stock::MovementKind;
+use crate::domain::tenant::{TaxMode, TenantSettings, TenantSlug};
+use crate::domain::text::{Note, Reason};
+use crate::domain::upcast::{UpcastError, Upcasters};
+use crate::domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+/// Version of the envelope layout itself.
+pub const ENVELOPE_VERSION: u32 = 1;
+
+/// Where an event was first written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// On this or another device.
+    Device,
+    /// On the central server (pulled changes).
+    Central,
+}
+
+impl Origin {
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Origin::Device => "device",
+            Origin::Central => "central",
+        }
+    }
+
+    /// Inverse of [`Origin::as_str`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        match s {
+            "device" => Ok(Origin::Device),
+            "central" => Ok(Origin::Central),
+            _ => Err(FieldError::new(
+                "origin",
+                "invalid_origin",
+                "must be device or central",
+            )),
+        }
+    }
+}
+
+/// The persisted and wire form of an event. The payload stays raw JSON so that an
+/// event of an unknown type or a newer version can still be stored and forwarded.
+///
+/// Persisted (events table) and sent to the central server: field names are frozen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    /// UUIDv7, unique forever.
+    pub id: EventId,
+    /// Event type name, e.g. `OrderPaid`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Version of this type's payload.
+    pub schema_version: u32,
+    /// Shop.
+    pub tenant_id: TenantId,
+    /// Device that wrote it.
+    pub device_id: DeviceId,
+    /// Per device, gapless from 1.
+    pub seq: u64,
+    /// Hybrid logical clock.
+    pub hlc: Hlc,
+    /// Wall time on the writing device.
+    pub occurred_at: Timestamp,
+    /// Operator who caused it, if any.
+    pub actor_id: Option<OperatorId>,
+    /// Shared by all events of one user intent.
+    pub correlation_id: CorrelationId,
+    /// The event that caused this one, if any.
+    pub causation_id: Option<EventId>,
+    /// Device or central.
+    pub origin: Origin,
+    /// The payload.
+    pub data: Box<RawValue>,
+}
+
+impl PartialEq for Envelope {
+    fn eq(&self, o: &Self) -> bool {
+        self.id == o.id
+            && self.event_type == o.event_type
+            && self.schema_version == o.schema_version
+            && self.tenant_id == o.tenant_id
+            && self.device_id == o.device_id
+            && self.seq == o.seq
+            && self.hlc == o.hlc
+            && self.occurred_at == o.occurred_at
+            && self.actor_id == o.actor_id
+            && self.correlation_id == o.correlation_id
+            && self.causation_id == o.causation_id
+            && self.origin == o.origin
+            && self.data.get() == o.data.get()
+    }
+}
+
+impl Envelope {
+    /// Decodes the payload into the current version of its type.
+    pub fn decode(&self, upcasters: &Upcasters) -> Result<DomainEvent, EventDecodeError> {
+        DomainEvent::decode(
+            &self.event_type,
+            self.schema_version,
+            self.data.get(),
+            upcasters,
+        )
+    }
+}
+
+/// Why a stored or received payload could not become a [`DomainEvent`].
+#[derive(Debug, thiserror::Error)]
+pub enum EventDecodeError {
+    /// No such event type in this version of the app.
+    #[error("unknown event type '{0}'")]
+    UnknownType(String),
+    /// The payload is newer than this app understands.
+    #[error("{event_type} v{found} is newer than the supported v{supported}; upgrade the app")]
+    UnknownSchemaVersion {
+        /// Type.
+        event_type: &'static str,
+        /// Version found.
+        found: u32,
+        /// Newest version this app reads.
+        supported: u32,
+    },
+    /// An upcaster is missing or refused the payload.
+    #[error("cannot upcast {event_type} from v{from}: {source}")]
+    Upcast {
+        /// Type.
+        event_type: &'static str,
+        /// Version the failing step starts from.
+        from: u32,
+        /// Cause.
+        #[source]
+        source: UpcastError,
+    },
+    /// The JSON does not match the payload's shape.
+    #[error("malformed {event_type} payload: {source}")]
+    Malformed {
+        /// Type.
+        event_type: &'static str,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The payload is well-formed but breaks a rule.
+    #[error("invalid {event_type} payload: {source}")]
+    Invalid {
+        /// Type.
+        event_type: &'static str,
+        /// The rules broken.
+        #[source]
+        source: DomainError,
+    },
+}
+
+/// Kind of aggregate an event is about (its table on the device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aggregate {
+    /// `tenants`.
+    Tenant,
+    /// `device`.
+    Device,
+    /// `operators`.
+    Operator,
+    /// `products`.
+    Product,
+    /// `orders`.
+    Order,
+    /// `cash_sessions`.
+    CashSession,
+    /// `content_nodes`.
+    Content,
+}
+
+macro_rules! events {
+    ($($(#[$doc:meta])* $name:ident = $ver:literal),* $(,)?) => {
+        /// Every event the domain emits, at its current payload version.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum DomainEvent {
+            $($(#[$doc])* $name($name),)*
+        }
+
+        /// The names of the event types.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum EventType {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl EventType {
+            /// Every event type.
+            pub const ALL: &'static [EventType] = &[$(EventType::$name,)*];
+
+            /// The type name used in envelopes.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(EventType::$name => stringify!($name),)* }
+            }
+
+            /// Looks up a type name.
+            pub fn parse(s: &str) -> Option<EventType> {
+                match s { $(stringify!($name) => Some(EventType::$name),)* _ => None }
+            }
+
+            /// The payload version this app writes.
+            pub const fn current_version(self) -> u32 {
+                match self { $(EventType::$name => $ver,)* }
+            }
+        }
+
+        impl DomainEvent {
+            /// Its type.
+            pub const fn event_type(&self) -> EventType {
+                match self { $(DomainEvent::$name(_) => EventType::$name,)* }
+            }
+
+            /// The payload as JSON.
+            pub fn payload_json(&self) -> Result<String, serde_json::Error> {
+                match self { $(DomainEvent::$name(p) => serde_json::to_string(p),)* }
+            }
+
+            /// The payload as a raw JSON value (serialised once, not re-parsed).
+            pub fn payload_raw(&self) -> Result<Box<RawValue>, serde_json::Error> {
+                match self { $(DomainEvent::$name(p) => serde_json::value::to_raw_value(p),)* }
+            }
+
+            fn from_current_json(t: EventType, json: &str) -> Result<DomainEvent, serde_json::Error> {
+                Ok(match t { $(EventType::$name => DomainEvent::$name(serde_json::from_str(json)?),)* })
+            }
+
+            fn from_current_value(t: EventType, v: serde_json::Value) -> Result<DomainEvent, serde_json::Error> {
+                Ok(match t { $(EventType::$name => DomainEvent::$name(serde_json::from_value(v)?),)* })
+            }
+        }
+
+        $(impl From<$name> for DomainEvent {
+            fn from(p: $name) -> DomainEvent { DomainEvent::$name(p) }
+        })*
+    };
+}
+
+events! {
+    /// A shop was set up on this device.
+    TenantCreated = 1,
+    /// Shop settings changed.
+    TenantSettingsChanged = 1,
+    /// This device got its identity.
+    DeviceRegistered = 1,
+    /// An operator was added.
+    OperatorCreated = 1,
+    /// An operator's role changed.
+    OperatorRoleChanged = 1,
+    /// An operator was deactivated.
+    OperatorDeactivated = 1,
+    /// An operator's PIN was replaced.
+    OperatorPinReset = 1,
+    /// An operator logged in.
+    OperatorLoggedIn = 1,
+    /// A wrong PIN was entered (and maybe locked the operator).
+    OperatorPinRejected = 1,
+    /// A product was added.
+    ProductCreated = 1,
+    /// A product's fields changed.
+    ProductUpdated = 1,
+    /// A product was activated or archived.
+    ProductStatusChanged = 1,
+    /// Stock moved.
+    StockMoved = 1,
+    /// An order was started.
+    OrderCreated = 1,
+    /// An order was confirmed.
+    OrderConfirmed = 1,
+    /// An order was paid.
+    OrderPaid = 1,
+    /// An order was shipped.
+    OrderShipped = 1,
+    /// An order reached the customer.
+    OrderDelivered = 1,
+    /// An order was cancelled.
+    OrderCancelled = 1,
+    /// An order was refunded.
+    OrderRefunded = 1,
+    /// A cash session was opened.
+    CashSessionOpened = 1,
+    /// Cash was put in or taken out.
+    CashMoved = 1,
+    /// A cash session was closed.
+    CashSessionClosed = 1,
+    /// A content node was added.
+    ContentCreated = 1,
+    /// A content node changed.
+    ContentUpdated = 1,
+    /// A content node was published.
+    ContentPublished = 1,
+    /// A content node was archived.
+    ContentArchived = 1,
+}
+
+/// Payload of [`DomainEvent::TenantCreated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantCreated {
+    /// Shop.
+    pub tenant_id: TenantId,
+    /// Slug.
+    pub slug: TenantSlug,
+    /// Settings.
+    pub settings: TenantSettings,
+}
+
+/// Payload of [`DomainEvent::TenantSettingsChanged`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettingsChanged {
+    /// Shop.
+    pub tenant_id: TenantId,
+    /// New settings.
+    pub settings: TenantSettings,
+}
+
+/// Payload of [`DomainEvent::DeviceRegistered`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRegistered {
+    /// Device.
+    pub device_id: DeviceId,
+    /// Order-number prefix.
+    pub device_code: DeviceCode,
+}
+
+/// Payload of [`DomainEvent::OperatorCreated`]. The PIN hash is never in an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorCreated {
+    /// Operator.
+    pub operator_id: OperatorId,
+    /// Name.
+    pub name: OperatorName,
+    /// Role.
+    pub role: Role,
+}
+
+/// Payload of [`DomainEvent::OperatorRoleChanged`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRoleChanged {
+    /// Operator.
+    pub operator_id: OperatorId,
+    /// Old role.
+    pub from: Role,
+    /// New role.
+    pub to: Role,
+}
+
+macro_rules! ref_payloads {
+    ($($name:ident { $field:ident: $ty:ty }),* $(,)?) => {$(
+        #[doc = concat!("Payload of [`DomainEvent::", stringify!($name), "`].")]
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            /// The entity the event is about.
+            pub $field: $ty,
+        }
+    )*};
+}
+
+ref_payloads! {
+    OperatorDeactivated { operator_id: OperatorId },
+    OperatorPinReset { operator_id: OperatorId },
+    OperatorLoggedIn { operator_id: OperatorId },
+    OrderConfirmed { order_id: OrderId },
+}
+
+/// Payload of [`DomainEvent::OperatorPinRejected`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorPinRejected {
+    /// Operator.
+    pub operator_id: OperatorId,
+    /// Wrong PINs in a row after this one (0 once locked).
+    pub wrong_in_row: u32,
+    /// Set when this attempt locked the operator.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// Payload of [`DomainEvent::ProductCreated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCreated {
+    /// Product.
+    pub product_id: ProductId,
+    /// Fields.
+    #[serde(flatten)]
+    pub fields: ProductFields,
+    /// Initial status.
+    pub status: ProductStatus,
+}
+
+/// Payload of [`DomainEvent::ProductUpdated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductUpdated {
+    /// Product.
+    pub product_id: ProductId,
+    /// Version after the edit.
+    pub version: u32,
+    /// New fields.
+    #[serde(flatten)]
+    pub fields: ProductFields,
+}
+
+/// Payload of [`DomainEvent::ProductStatusChanged`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductStatusChanged {
+    /// Product.
+    pub product_id: ProductId,
+    /// Version after the change.
+    pub version: u32,
+    /// Old status.
+    pub from: ProductStatus,
+    /// New status.
+    pub to: ProductStatus,
+}
+
+/// Payload of [`DomainEvent::StockMoved`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMoved {
+    /// Movement.
+    pub movement_id: MovementId,
+    /// Product.
+    pub product_id: ProductId,
+    /// Kind.
+    pub kind: MovementKind,
+    /// Signed change of stock on hand.
+    pub delta: i64,
+    /// Stock on hand on this device after the movement.
+    pub on_hand_after: i64,
+    /// Why (adjustments, notes on receipts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Order, for sales and returns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+}
+
+/// Payload of [`DomainEvent::OrderCreated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCreated {
+    /// Order.
+    pub order_id: OrderId,
+    /// Number.
+    pub number: OrderNumber,
+    /// Currency.
+    pub currency: Currency,
+    /// How the lines were priced.
+    pub tax_mode: TaxMode,
+    /// Lines with product snapshots.
+    pub lines: Vec<OrderLine>,
+    /// Sum of the lines.
+    pub totals: Amounts,
+    /// Customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Note>,
+}
+
+/// Payload of [`DomainEvent::OrderPaid`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPaid {
+    /// Order.
+    pub order_id: OrderId,
+    /// Payments.
+    pub payments: Vec<Payment>,
+    /// Cash session the payment went through.
+    pub cash_session_id: CashSessionId,
+}
+
+/// Payload of [`DomainEvent::OrderShipped`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderShipped {
+    /// Order.
+    pub order_id: OrderId,
+    /// Tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingNumber>,
+}
+
+/// Payload of [`DomainEvent::OrderDelivered`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDelivered {
+    /// Order.
+    pub order_id: OrderId,
+    /// True when handed over at the counter rather than shipped.
+    pub handed_over: bool,
+}
+
+/// Payload of [`DomainEvent::OrderCancelled`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCancelled {
+    /// Order.
+    pub order_id: OrderId,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+}
+
+/// Payload of [`DomainEvent::OrderRefunded`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRefunded {
+    /// Order.
+    pub order_id: OrderId,
+    /// The refund.
+    pub refund: Refund,
+    /// Cash session, for cash refunds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash_session_id: Option<CashSessionId>,
+}
+
+/// Payload of [`DomainEvent::CashSessionOpened`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashSessionOpened {
+    /// Session.
+    pub session_id: CashSessionId,
+    /// Float.
+    pub float: Money,
+}
+
+/// Payload of [`DomainEvent::CashMoved`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashMoved {
+    /// Session.
+    pub session_id: CashSessionId,
+    /// In or out.
+    pub kind: CashMoveKind,
+    /// How much.
+    pub amount: Money,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// Payload of [`DomainEvent::CashSessionClosed`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashSessionClosed {
+    /// Session.
+    pub session_id: CashSessionId,
+    /// Cash counted.
+    pub counted: Money,
+    /// Cash expected.
+    pub expected: Money,
+    /// `counted − expected`.
+    pub difference: Money,
+    /// Events not yet acknowledged by central at closing.
+    pub unsynced_events: u64,
+}
+
+/// Payload of [`DomainEvent::ContentCreated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentCreated {
+    /// Node.
+    pub content_id: ContentId,
+    /// Fields.
+    #[serde(flatten)]
+    pub fields: ContentFields,
+}
+
+/// Payload of [`DomainEvent::ContentUpdated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentUpdated {
+    /// Node.
+    pub content_id: ContentId,
+    /// Version after the edit.
+    pub version: u32,
+    /// New fields.
+    #[serde(flatten)]
+    pub fields: ContentFields,
+}
+
+/// Payload of [`DomainEvent::ContentPublished`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentPublished {
+    /// Node.
+    pub content_id: ContentId,
+    /// When.
+    pub published_at: Timestamp,
+}
+
+/// Payload of [`DomainEvent::ContentArchived`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentArchived {
+    /// Node.
+    pub content_id: ContentId,
+}
+
+fn positive_money(e: &mut Errors, field: &str, m: &Money) {
+    e.check(
+        m.minor <= 0,
+        field,
+        "not_positive",
+        "must be more than zero",
+    );
+}
+
+fn non_negative_money(e: &mut Errors, field: &str, m: &Money) {
+    e.check(m.minor < 0, field, "negative", "must not be negative");
+}
+
+impl DomainEvent {
+    /// The aggregate the event is about, and its id (the events table indexes it).
+    pub fn aggregate(&self) -> (Aggregate, Uuid) {
+        use DomainEvent as E;
+        match self {
+            E::TenantCreated(p) => (Aggregate::Tenant, p.tenant_id.as_uuid()),
+            E::TenantSettingsChanged(p) => (Aggregate::Tenant, p.tenant_id.as_uuid()),
+            E::DeviceRegistered(p) => (Aggregate::Device, p.device_id.as_uuid()),
+            E::OperatorCreated(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::OperatorRoleChanged(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::OperatorDeactivated(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::OperatorPinReset(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::OperatorLoggedIn(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::OperatorPinRejected(p) => (Aggregate::Operator, p.operator_id.as_uuid()),
+            E::ProductCreated(p) => (Aggregate::Product, p.product_id.as_uuid()),
+            E::ProductUpdated(p) => (Aggregate::Product, p.product_id.as_uuid()),
+            E::ProductStatusChanged(p) => (Aggregate::Product, p.product_id.as_uuid()),
+            E::StockMoved(p) => (Aggregate::Product, p.product_id.as_uuid()),
+            E::OrderCreated(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderConfirmed(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderPaid(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderShipped(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderDelivered(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderCancelled(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::OrderRefunded(p) => (Aggregate::Order, p.order_id.as_uuid()),
+            E::CashSessionOpened(p) => (Aggregate::CashSession, p.session_id.as_uuid()),
+            E::CashMoved(p) => (Aggregate::CashSession, p.session_id.as_uuid()),
+            E::CashSessionClosed(p) => (Aggregate::CashSession, p.session_id.as_uuid()),
+            E::ContentCreated(p) => (Aggregate::Content, p.content_id.as_uuid()),
+            E::ContentUpdated(p) => (Aggregate::Content, p.content_id.as_uuid()),
+            E::ContentPublished(p) => (Aggregate::Content, p.content_id.as_uuid()),
+            E::ContentArchived(p) => (Aggregate::Content, p.content_id.as_uuid()),
+        }
+    }
+
+    /// The id under which the event is filed in the device's history index: its
+    /// aggregate, except that stock leaving or returning through an order is filed
+    /// with the order (its history shows the goods moving, and the index grows at
+    /// its end instead of at one place per product).
+    pub fn history_key(&self) -> Uuid {
+        match self {
+            DomainEvent::StockMoved(StockMoved {
+                order_id: Some(o), ..
+            }) => o.as_uuid(),
+            _ => self.aggregate().1,
+        }
+    }
+
+    /// Everything the event refers to that must exist when it is appended: its
+    /// aggregate first, then any other entity it names.
+    pub fn references(&self) -> Vec<(Aggregate, Uuid)> {
+        let mut refs = vec![self.aggregate()];
+        match self {
+            DomainEvent::StockMoved(StockMoved {
+                order_id: Some(o), ..
+            }) => {
+                refs.push((Aggregate::Order, o.as_uuid()));
+            }
+            DomainEvent::OrderCreated(p) => {
+                refs.extend(
+                    p.lines
+                        .iter()
+                        .map(|l| (Aggregate::Product, l.product_id.as_uuid())),
+                );
+            }
+            DomainEvent::OrderPaid(p) => {
+                refs.push((Aggregate::CashSession, p.cash_session_id.as_uuid()))
+            }
+            DomainEvent::OrderRefunded(OrderRefunded {
+                cash_session_id: Some(s),
+                ..
+            }) => {
+                refs.push((Aggregate::CashSession, s.as_uuid()));
+            }
+            _ => {}
+        }
+        refs
+    }
+
+    /// Checks the payload's own rules (lengths and formats are already guaranteed by
+    /// its types): non-negative money, consistent sums, movement signs.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut e = Errors::new();
+        match self {
+            DomainEvent::ProductCreated(p) => p.fields.validate()?,
+            DomainEvent::ProductUpdated(p) => p.fields.validate()?,
+            DomainEvent::ContentCreated(p) => p.fields.validate()?,
+            DomainEvent::ContentUpdated(p) => p.fields.validate()?,
+            DomainEvent::StockMoved(p) => {
+                e.check(
+                    !p.kind.accepts(p.delta),
+                    "delta",
+                    "wrong_sign",
+                    "sign does not fit the movement kind",
+                );
+            }
+            DomainEvent::OrderCreated(p) => validate_order_created(&mut e, p),
+            DomainEvent::OrderPaid(p) => {
+                for (i, pay) in p.payments.iter().enumerate() {
+                    e.check(
+                        pay.amount <= 0,
+                        &format!("payments[{i}].amount"),
+                        "not_positive",
+                        "must be more than zero",
+                    );
+                    e.check(
+                        pay.change.is_some_and(|c| c < 0),
+                        &format!("payments[{i}].change"),
+                        "negative",
+                        "must not be negative",
+                    );
+                }
+            }
+            DomainEvent::OrderRefunded(p) => {
+                e.check(
+                    p.refund.amount <= 0,
+                    "refund.amount",
+                    "not_positive",
+                    "must be more than zero",
+                );
+            }
+            DomainEvent::CashSessionOpened(p) => non_negative_money(&mut e, "float", &p.float),
+            DomainEvent::CashMoved(p) => positive_money(&mut e, "amount", &p.amount),
+            DomainEvent::CashSessionClosed(p) => {
+                non_negative_money(&mut e, "counted", &p.counted);
+                e.check(
+                    p.counted.checked_sub(p.expected).ok() != Some(p.difference),
+                    "difference",
+                    "inconsistent",
+                    "must equal counted minus expected",
+                );
+            }
+            _ => {}
+        }
+        e.finish()
+    }
+
+    /// Decodes a payload of `event_type` at `version`, upcasting older versions.
+    pub fn decode(
+        event_type: &str,
+        version: u32,
+        data: &str,
+        upcasters: &Upcasters,
+    ) -> Result<DomainEvent, EventDecodeError> {
+        let t = EventType::parse(event_type)
+            .ok_or_else(|| EventDecodeError::UnknownType(event_type.to_owned()))?;
+        let name = t.as_str();
+        let current = t.current_version();
+        let malformed = |source| EventDecodeError::Malformed {
+            event_type: name,
+            source,
+        };
+        let event = if version == current {
+            DomainEvent::from_current_json(t, data).map_err(malformed)?
+        } else if version > current {
+            return Err(EventDecodeError::UnknownSchemaVersion {
+                event_type: name,
+                found: version,
+                supported: current,
+            });
+        } else {
+            let value: serde_json::Value = serde_json::from_str(data).map_err(malformed)?;
+            let value = upcasters.upcast(t, version, value)?;
+            DomainEvent::from_current_value(t, value).map_err(malformed)?
+        };
+        event
+            .validate()
+            .map_err(|source| EventDecodeError::Invalid {
+                event_type: name,
+                source,
+            })?;
+        Ok(event)
+    }
+}
+
+fn validate_order_created(e: &mut Errors, p: &OrderCreated) {
+    e.check(
+        p.lines.is_empty(),
+        "lines",
+        "required",
+        "an order needs at least one line",
+    );
+    let mut sum = Amounts::default();
+    for (i, l) in p.lines.iter().enumerate() {
+        let a = l.amounts;
+        e.check(
+            l.unit_price < 0 || a.net < 0 || a.tax < 0 || a.gross < 0,
+            &format!("lines[{i}]"),
+            "negative",
+            "amounts must not be negative",
+        );
+        e.check(
+            a.net + a.tax != a.gross,
+            &format!("lines[{i}]"),
+            "inconsistent",
+            "net + tax must equal gross",
+        );
+        sum.net = sum.net.saturating_add(a.net);
+        sum.tax = sum.tax.saturating_add(a.tax);
+        sum.gross = sum.gross.saturating_add(a.gross);
+    }
+    e.check(
+        sum != p.totals,
+        "totals",
+        "inconsistent",
+        "must be the sum of the lines",
+    );
+}
+
+impl From<EventDecodeError> for FieldError {
+    fn from(e: EventDecodeError) -> Self {
+        FieldError::new("data", "undecodable", e.to_string())
+    }
+}

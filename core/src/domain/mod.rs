@@ -1,0 +1,26 @@
+//! Pure domain: value types that can only hold valid values, state machines, events.
+//!
+//! Nothing here performs I/O or reads the clock; time and randomness come in as
+//! arguments ([`clock::Clock`], [`clock::Entropy`]).
+
+pub mod cash;
+pub mod clock;
+pub mod content;
+pub mod device;
+pub mod error;
+pub mod event;
+pub mod hlc;
+pub mod ids;
+pub mod locale;
+pub mod money;
+pub mod operator;
+pub mod order;
+pub mod payment;
+pub mod permission;
+pub mod product;
+pub mod stock;
+pub mod tenant;
+pub mod text;
+pub mod upcast;
+
+pub use error::{DomainError, FieldError};

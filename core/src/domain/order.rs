@@ -1,0 +1,542 @@
+//! Orders: line pricing, totals, and the lifecycle as a typestate machine.
+//!
+//! ```text
+//! Pending ──confirm──▶ Confirmed ──pay──▶ Paid ──ship──▶ Shipped ──deliver──▶ Delivered
+//!    │                    │                 │                                   ▲
+//!    └──cancel──▶ Cancelled ◀──cancel──┘     └───────────hand over (counter sale)┘
+//! Paid / Shipped / Delivered ──refund──▶ Refunded
+//! ```
+//!
+//! `Order<S>` only has the transitions of state `S`, so an illegal one does not compile:
+//!
+//! ```compile_fail
+//! use rustok_core::domain::order::{Order, Paid};
+//! fn cancel_paid(order: Order<Paid>) {
+//!     let _ = order.cancel(None); // a paid order has no `cancel`
+//! }
+//! ```
+//!
+//! At the storage boundary the state is the [`OrderStatus`] enum and a loaded order is
+//! an [`AnyOrder`], whose [`AnyOrder::apply`] returns `InvalidTransition` for an action
+//! the current state lacks.
+
+use crate::domain::clock::Timestamp;
+use crate::domain::device::DeviceCode;
+use crate::domain::error::Errors;
+use crate::domain::ids::{OrderId, ProductId, TenantId};
+use crate::domain::money::{div_round_half_away, Currency};
+use crate::domain::payment::{self, Payment, Refund, RefundRequest, Tender};
+use crate::domain::product::{ProductTitle, Sku, TaxRate};
+use crate::domain::stock::Quantity;
+use crate::domain::tenant::TaxMode;
+use crate::domain::text::{bounded_text, Note, Reason};
+use crate::domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
+
+/// Most lines in one order.
+pub const MAX_LINES: usize = 500;
+
+/// `{device-code}-{000001}`: unique per device, and so across devices.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OrderNumber(String);
+
+crate::domain::text::text_newtype!(OrderNumber);
+
+impl OrderNumber {
+    /// The `n`th order of a device.
+    pub fn new(device: &DeviceCode, n: u64) -> Self {
+        Self(format!("{device}-{n:06}"))
+    }
+
+    /// Parses `CODE-000123`.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let bad = || {
+            FieldError::new(
+                "number",
+                "invalid_order_number",
+                "must look like POS1-000123",
+            )
+        };
+        let s = raw.trim().to_ascii_uppercase();
+        let (code, n) = s.rsplit_once('-').ok_or_else(bad)?;
+        DeviceCode::parse(code).map_err(|_| bad())?;
+        if n.len() < 6 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Ok(Self(s))
+    }
+}
+
+bounded_text!(
+    /// A customer's name, 1–100 characters.
+    CustomerName, "customer.name", 1, 100
+);
+bounded_text!(
+    /// A customer's phone or e-mail, 1–200 characters.
+    CustomerContact, "customer.contact", 1, 200
+);
+bounded_text!(
+    /// A carrier's tracking number, 1–100 characters.
+    TrackingNumber, "tracking", 1, 100
+);
+
+/// Who the order is for (optional on counter sales).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Name.
+    pub name: CustomerName,
+    /// Phone or e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<CustomerContact>,
+}
+
+/// Net, tax and gross of a line or an order, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Amounts {
+    /// Before tax.
+    pub net: i64,
+    /// Tax.
+    pub tax: i64,
+    /// After tax (what the customer pays).
+    pub gross: i64,
+}
+
+fn overflow(field: &str) -> FieldError {
+    FieldError::new(field, "overflow", "amount is too large")
+}
+
+/// Prices one line. The tax is rounded once per line, half away from zero; for
+/// tax-inclusive prices it is extracted from the gross, otherwise added to the net.
+pub fn price_line(
+    unit_price: i64,
+    qty: Quantity,
+    rate: TaxRate,
+    mode: TaxMode,
+) -> Result<Amounts, FieldError> {
+    let base = i128::from(unit_price) * i128::from(qty.get());
+    let bp = i128::from(rate.basis_points());
+    let (net, tax, gross) = match mode {
+        TaxMode::Inclusive => {
+            let tax = div_round_half_away(base * bp, 10_000 + bp);
+            (base - tax, tax, base)
+        }
+        TaxMode::Exclusive => {
+            let tax = div_round_half_away(base * bp, 10_000);
+            (base, tax, base + tax)
+        }
+    };
+    let fit = |v: i128| i64::try_from(v).map_err(|_| overflow("price"));
+    Ok(Amounts {
+        net: fit(net)?,
+        tax: fit(tax)?,
+        gross: fit(gross)?,
+    })
+}
+
+/// A line with a snapshot of the product as sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// Product sold.
+    pub product_id: ProductId,
+    /// SKU at the time of sale.
+    pub sku: Sku,
+    /// Title at the time of sale, in the shop's default locale.
+    pub title: ProductTitle,
+    /// Unit price at the time of sale.
+    pub unit_price: i64,
+    /// Tax rate at the time of sale.
+    pub tax_rate: TaxRate,
+    /// Units.
+    pub quantity: Quantity,
+    /// Priced amounts.
+    #[serde(flatten)]
+    pub amounts: Amounts,
+}
+
+/// A product snapshot and a quantity, before pricing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSpec {
+    /// Product.
+    pub product_id: ProductId,
+    /// SKU.
+    pub sku: Sku,
+    /// Title.
+    pub title: ProductTitle,
+    /// Unit price.
+    pub unit_price: i64,
+    /// Tax rate.
+    pub tax_rate: TaxRate,
+    /// Units.
+    pub quantity: Quantity,
+}
+
+/// Prices every line and adds them up, so that the order total is by construction
+/// the sum of its lines.
+pub fn price_lines(
+    specs: Vec<LineSpec>,
+    mode: TaxMode,
+) -> Result<(Vec<OrderLine>, Amounts), DomainError> {
+    let mut e = Errors::new();
+    e.check(
+        specs.is_empty(),
+        "lines",
+        "required",
+        "an order needs at least one line",
+    );
+    e.check(
+        specs.len() > MAX_LINES,
+        "lines",
+        "too_many",
+        "at most 500 lines",
+    );
+    e.finish()?;
+    let mut total = Amounts::default();
+    let mut lines = Vec::with_capacity(specs.len());
+    for (i, s) in specs.into_iter().enumerate() {
+        let field = format!("lines[{i}]");
+        if s.unit_price < 0 {
+            return Err(FieldError::new(
+                format!("{field}.unit_price"),
+                "negative",
+                "must not be negative",
+            )
+            .into());
+        }
+        let amounts =
+            price_line(s.unit_price, s.quantity, s.tax_rate, mode).map_err(|e| e.at(&field))?;
+        let add = |a: i64, b: i64| a.checked_add(b).ok_or_else(|| overflow("total"));
+        total = Amounts {
+            net: add(total.net, amounts.net)?,
+            tax: add(total.tax, amounts.tax)?,
+            gross: add(total.gross, amounts.gross)?,
+        };
+        lines.push(OrderLine {
+            product_id: s.product_id,
+            sku: s.sku,
+            title: s.title,
+            unit_price: s.unit_price,
+            tax_rate: s.tax_rate,
+            quantity: s.quantity,
+            amounts,
+        });
+    }
+    Ok((lines, total))
+}
+
+/// Status of an order, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Created, not yet confirmed.
+    Pending,
+    /// Confirmed, awaiting payment.
+    Confirmed,
+    /// Paid.
+    Paid,
+    /// Handed to a carrier.
+    Shipped,
+    /// With the customer.
+    Delivered,
+    /// Cancelled before payment.
+    Cancelled,
+    /// Money given back.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// Every status.
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Pending,
+        OrderStatus::Confirmed,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// Inverse of [`OrderStatus::as_str`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim())
+            .ok_or_else(|| FieldError::new("status", "invalid_status", "unknown order status"))
+    }
+}
+
+/// Everything an order holds, whatever its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderData {
+    /// Id.
+    pub id: OrderId,
+    /// Shop.
+    pub tenant_id: TenantId,
+    /// Per-device number.
+    pub number: OrderNumber,
+    /// Currency of every amount.
+    pub currency: Currency,
+    /// Tax mode the lines were priced with.
+    pub tax_mode: TaxMode,
+    /// Lines.
+    pub lines: Vec<OrderLine>,
+    /// Sum of the lines.
+    pub totals: Amounts,
+    /// Customer.
+    pub customer: Option<Customer>,
+    /// Notes.
+    pub notes: Option<Note>,
+    /// Payments (set by `pay`).
+    pub payments: Vec<Payment>,
+    /// Tracking number (set by `ship`).
+    pub tracking: Option<TrackingNumber>,
+    /// Cancellation reason.
+    pub cancel_reason: Option<Reason>,
+    /// Refund (set by `refund`).
+    pub refund: Option<Refund>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// State markers.
+macro_rules! states {
+    ($($name:ident),*) => {$(
+        /// Typestate marker.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name;
+    )*};
+}
+states!(Pending, Confirmed, Paid, Shipped, Delivered, Cancelled, Refunded);
+
+/// An order in state `S`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order<S> {
+    data: OrderData,
+    state: PhantomData<S>,
+}
+
+impl<S> Order<S> {
+    fn into_state<T>(self) -> Order<T> {
+        Order {
+            data: self.data,
+            state: PhantomData,
+        }
+    }
+
+    /// The order's data.
+    pub fn data(&self) -> &OrderData {
+        &self.data
+    }
+}
+
+impl Order<Pending> {
+    /// A new order. Lines must already be priced (see [`price_lines`]).
+    pub fn new(data: OrderData) -> Result<Self, DomainError> {
+        if data.lines.is_empty() {
+            return Err(
+                FieldError::new("lines", "required", "an order needs at least one line").into(),
+            );
+        }
+        Ok(Order {
+            data,
+            state: PhantomData,
+        })
+    }
+
+    /// Confirms the order.
+    pub fn confirm(self) -> Order<Confirmed> {
+        self.into_state()
+    }
+}
+
+impl Order<Confirmed> {
+    /// Takes payment; the tenders must add up to the total exactly.
+    pub fn pay(mut self, tenders: &[Tender]) -> Result<Order<Paid>, DomainError> {
+        self.data.payments = payment::settle(self.data.totals.gross, tenders)?;
+        Ok(self.into_state())
+    }
+}
+
+/// States from which an order can be cancelled (nothing has been paid yet).
+pub trait Cancellable {}
+impl Cancellable for Pending {}
+impl Cancellable for Confirmed {}
+
+impl<S: Cancellable> Order<S> {
+    /// Cancels the order.
+    pub fn cancel(mut self, reason: Option<Reason>) -> Order<Cancelled> {
+        self.data.cancel_reason = reason;
+        self.into_state()
+    }
+}
+
+impl Order<Paid> {
+    /// Hands the order to a carrier.
+    pub fn ship(mut self, tracking: Option<TrackingNumber>) -> Order<Shipped> {
+        self.data.tracking = tracking;
+        self.into_state()
+    }
+
+    /// Hands the order over at the counter.
+    pub fn hand_over(self) -> Order<Delivered> {
+        self.into_state()
+    }
+}
+
+impl Order<Shipped> {
+    /// Marks the order delivered.
+    pub fn deliver(self) -> Order<Delivered> {
+        self.into_state()
+    }
+}
+
+/// States from which money can be given back.
+pub trait Refundable {}
+impl Refundable for Paid {}
+impl Refundable for Shipped {}
+impl Refundable for Delivered {}
+
+impl<S: Refundable> Order<S> {
+    /// Gives money back: never more than was paid.
+    pub fn refund(mut self, req: RefundRequest) -> Result<Order<Refunded>, DomainError> {
+        let paid = self.data.payments.iter().map(|p| p.amount).sum();
+        self.data.refund = Some(payment::refund(paid, req)?);
+        Ok(self.into_state())
+    }
+}
+
+/// A requested transition, for orders loaded from storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAction {
+    /// Pending → Confirmed.
+    Confirm,
+    /// Confirmed → Paid.
+    Pay(Vec<Tender>),
+    /// Paid → Shipped.
+    Ship(Option<TrackingNumber>),
+    /// Shipped → Delivered.
+    Deliver,
+    /// Paid → Delivered.
+    HandOver,
+    /// Pending/Confirmed → Cancelled.
+    Cancel(Option<Reason>),
+    /// Paid/Shipped/Delivered → Refunded.
+    Refund(RefundRequest),
+}
+
+impl OrderAction {
+    /// Stable name.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            OrderAction::Confirm => "confirm",
+            OrderAction::Pay(_) => "pay",
+            OrderAction::Ship(_) => "ship",
+            OrderAction::Deliver => "deliver",
+            OrderAction::HandOver => "hand over",
+            OrderAction::Cancel(_) => "cancel",
+            OrderAction::Refund(_) => "refund",
+        }
+    }
+}
+
+/// An order in whatever state it is stored in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyOrder {
+    /// Pending.
+    Pending(Order<Pending>),
+    /// Confirmed.
+    Confirmed(Order<Confirmed>),
+    /// Paid.
+    Paid(Order<Paid>),
+    /// Shipped.
+    Shipped(Order<Shipped>),
+    /// Delivered.
+    Delivered(Order<Delivered>),
+    /// Cancelled.
+    Cancelled(Order<Cancelled>),
+    /// Refunded.
+    Refunded(Order<Refunded>),
+}
+
+impl AnyOrder {
+    /// Rebuilds an order from storage.
+    pub fn from_stored(status: OrderStatus, data: OrderData) -> Self {
+        let o = Order {
+            data,
+            state: PhantomData::<Pending>,
+        };
+        match status {
+            OrderStatus::Pending => AnyOrder::Pending(o),
+            OrderStatus::Confirmed => AnyOrder::Confirmed(o.into_state()),
+            OrderStatus::Paid => AnyOrder::Paid(o.into_state()),
+            OrderStatus::Shipped => AnyOrder::Shipped(o.into_state()),
+            OrderStatus::Delivered => AnyOrder::Delivered(o.into_state()),
+            OrderStatus::Cancelled => AnyOrder::Cancelled(o.into_state()),
+            OrderStatus::Refunded => AnyOrder::Refunded(o.into_state()),
+        }
+    }
+
+    /// The current status.
+    pub fn status(&self) -> OrderStatus {
+        match self {
+            AnyOrder::Pending(_) => OrderStatus::Pending,
+            AnyOrder::Confirmed(_) => OrderStatus::Confirmed,
+            AnyOrder::Paid(_) => OrderStatus::Paid,
+            AnyOrder::Shipped(_) => OrderStatus::Shipped,
+            AnyOrder::Delivered(_) => OrderStatus::Delivered,
+            AnyOrder::Cancelled(_) => OrderStatus::Cancelled,
+            AnyOrder::Refunded(_) => OrderStatus::Refunded,
+        }
+    }
+
+    /// The order's data.
+    pub fn data(&self) -> &OrderData {
+        match self {
+            AnyOrder::Pending(o) => o.data(),
+            AnyOrder::Confirmed(o) => o.data(),
+            AnyOrder::Paid(o) => o.data(),
+            AnyOrder::Shipped(o) => o.data(),
+            AnyOrder::Delivered(o) => o.data(),
+            AnyOrder::Cancelled(o) => o.data(),
+            AnyOrder::Refunded(o) => o.data(),
+        }
+    }
+
+    /// Applies `action`, or says that the current state has no such transition.
+    pub fn apply(self, action: OrderAction) -> Result<AnyOrder, DomainError> {
+        use AnyOrder as A;
+        use OrderAction as Act;
+        Ok(match (self, action) {
+            (A::Pending(o), Act::Confirm) => A::Confirmed(o.confirm()),
+            (A::Pending(o), Act::Cancel(r)) => A::Cancelled(o.cancel(r)),
+            (A::Confirmed(o), Act::Pay(t)) => A::Paid(o.pay(&t)?),
+            (A::Confirmed(o), Act::Cancel(r)) => A::Cancelled(o.cancel(r)),
+            (A::Paid(o), Act::Ship(t)) => A::Shipped(o.ship(t)),
+            (A::Paid(o), Act::HandOver) => A::Delivered(o.hand_over()),
+            (A::Paid(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
+            (A::Shipped(o), Act::Deliver) => A::Delivered(o.deliver()),
+            (A::Shipped(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
+            (A::Delivered(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
+            (o, a) => {
+                return Err(DomainError::InvalidTransition {
+                    from: o.status().as_str(),
+                    action: a.name(),
+                })
+            }
+        })
+    }
+}

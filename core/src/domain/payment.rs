@@ -1,0 +1,218 @@
+//! Payments: cash with tendered and change, card, other, split across several; refunds.
+//!
+//! Amounts are minor units in the order's currency.
+
+use crate::domain::error::Errors;
+use crate::domain::text::{bounded_text, Reason};
+use crate::domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+
+/// How money changed hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Notes and coins through the drawer.
+    Cash,
+    /// A card terminal.
+    Card,
+    /// Anything else (voucher, bank transfer…).
+    Other,
+}
+
+impl PaymentMethod {
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Other => "other",
+        }
+    }
+
+    /// Inverse of [`PaymentMethod::as_str`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        match s.trim() {
+            "cash" => Ok(PaymentMethod::Cash),
+            "card" => Ok(PaymentMethod::Card),
+            "other" => Ok(PaymentMethod::Other),
+            _ => Err(FieldError::new(
+                "method",
+                "invalid_method",
+                "must be cash, card or other",
+            )),
+        }
+    }
+}
+
+bounded_text!(
+    /// A card terminal or voucher reference, 1–100 characters.
+    PaymentReference, "reference", 1, 100
+);
+
+/// What the customer hands over for one part of the total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tender {
+    /// Cash: `amount` goes towards the total, `tendered` is what was handed over.
+    Cash {
+        /// Part of the total paid in cash.
+        amount: i64,
+        /// Cash handed over; the difference is change.
+        tendered: i64,
+    },
+    /// Card for `amount`.
+    Card {
+        /// Part of the total paid by card.
+        amount: i64,
+        /// Terminal reference.
+        reference: Option<PaymentReference>,
+    },
+    /// Another method for `amount`.
+    Other {
+        /// Part of the total.
+        amount: i64,
+        /// What it was (voucher number…).
+        reference: Option<PaymentReference>,
+    },
+}
+
+/// One settled payment of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// Method.
+    pub method: PaymentMethod,
+    /// Part of the order total this payment covers.
+    pub amount: i64,
+    /// Cash handed over (cash only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tendered: Option<i64>,
+    /// Change given back (cash only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<i64>,
+    /// Reference (card, other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<PaymentReference>,
+}
+
+/// Most tenders in one payment.
+pub const MAX_TENDERS: usize = 10;
+
+/// Turns tenders into payments for `total`: each amount positive, at most one cash
+/// tender (change is given once), cash tendered at least its amount, and the amounts
+/// adding up to the total exactly.
+pub fn settle(total: i64, tenders: &[Tender]) -> Result<Vec<Payment>, DomainError> {
+    let mut e = Errors::new();
+    e.check(
+        tenders.len() > MAX_TENDERS,
+        "payments",
+        "too_many",
+        "at most 10 payments",
+    );
+    e.check(
+        tenders
+            .iter()
+            .filter(|t| matches!(t, Tender::Cash { .. }))
+            .count()
+            > 1,
+        "payments",
+        "duplicate_cash",
+        "at most one cash payment",
+    );
+    let mut sum: i64 = 0;
+    let mut payments = Vec::with_capacity(tenders.len());
+    for (i, t) in tenders.iter().enumerate() {
+        let field = format!("payments[{i}].amount");
+        let p = match t {
+            Tender::Cash { amount, tendered } => {
+                e.check(
+                    *tendered < *amount,
+                    &format!("payments[{i}].tendered"),
+                    "insufficient_tender",
+                    "cash handed over must cover the amount",
+                );
+                Payment {
+                    method: PaymentMethod::Cash,
+                    amount: *amount,
+                    tendered: Some(*tendered),
+                    change: tendered.checked_sub(*amount),
+                    reference: None,
+                }
+            }
+            Tender::Card { amount, reference } | Tender::Other { amount, reference } => Payment {
+                method: if matches!(t, Tender::Card { .. }) {
+                    PaymentMethod::Card
+                } else {
+                    PaymentMethod::Other
+                },
+                amount: *amount,
+                tendered: None,
+                change: None,
+                reference: reference.clone(),
+            },
+        };
+        e.check(
+            p.amount <= 0,
+            &field,
+            "not_positive",
+            "must be more than zero",
+        );
+        match sum.checked_add(p.amount) {
+            Some(s) => sum = s,
+            None => e.push(FieldError::new(field, "overflow", "amount is too large")),
+        }
+        payments.push(p);
+    }
+    e.check(
+        sum != total,
+        "payments",
+        "sum_mismatch",
+        &format!("payments add up to {sum} but the total is {total}"),
+    );
+    e.finish()?;
+    Ok(payments)
+}
+
+/// What a refund asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// Amount to give back; `None` gives back everything paid.
+    pub amount: Option<i64>,
+    /// How the money goes back.
+    pub method: PaymentMethod,
+    /// Whether the goods go back on the shelf.
+    pub restock: bool,
+    /// Why.
+    pub reason: Option<Reason>,
+}
+
+/// A refund as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    /// Amount given back.
+    pub amount: i64,
+    /// How.
+    pub method: PaymentMethod,
+    /// Whether stock was returned.
+    pub restock: bool,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+}
+
+/// Checks a refund against what was paid: more than zero, never more than paid.
+pub fn refund(paid: i64, req: RefundRequest) -> Result<Refund, DomainError> {
+    let amount = req.amount.unwrap_or(paid);
+    if amount <= 0 || amount > paid {
+        return Err(FieldError::new(
+            "amount",
+            "out_of_range",
+            format!("a refund must be more than zero and at most the {paid} paid"),
+        )
+        .into());
+    }
+    Ok(Refund {
+        amount,
+        method: req.method,
+        restock: req.restock,
+        reason: req.reason,
+    })
+}

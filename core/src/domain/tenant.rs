@@ -1,0 +1,155 @@
+//! Tenants (shops): slug rules and settings.
+
+use crate::domain::ids::TenantId;
+use crate::domain::locale::Locale;
+use crate::domain::money::Currency;
+use crate::domain::text::bounded_text;
+use crate::domain::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Slugs that name system paths and can never be a shop.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "central",
+    "dashboard",
+    "help",
+    "login",
+    "logout",
+    "metrics",
+    "new",
+    "root",
+    "settings",
+    "static",
+    "status",
+    "support",
+    "system",
+    "www",
+];
+
+/// A shop's URL-safe name: `[a-z0-9][a-z0-9-]{0,62}`, not reserved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TenantSlug(String);
+
+crate::domain::text::text_newtype!(TenantSlug);
+
+impl TenantSlug {
+    /// Checks the slug. Upper case is refused, not folded: a slug is an identifier
+    /// that people type into URLs, and two spellings must not name one shop.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let b = s.as_bytes();
+        let ok_first = b
+            .first()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let ok_rest = b
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+        if b.is_empty() || b.len() > 63 || !ok_first || !ok_rest {
+            return Err(FieldError::new(
+                "slug",
+                "invalid_slug",
+                "must be 1–63 characters of a–z, 0–9 and '-', starting with a letter or digit",
+            ));
+        }
+        if RESERVED_SLUGS.contains(&s) {
+            return Err(FieldError::new(
+                "slug",
+                "reserved",
+                format!("'{s}' is reserved"),
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+bounded_text!(
+    /// A shop's display name, 1–100 characters.
+    ShopName, "name", 1, 100
+);
+
+/// Whether catalog prices include tax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxMode {
+    /// Prices include tax (tax is extracted from the price).
+    Inclusive,
+    /// Prices exclude tax (tax is added on top).
+    Exclusive,
+}
+
+impl TaxMode {
+    /// Stable name for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TaxMode::Inclusive => "inclusive",
+            TaxMode::Exclusive => "exclusive",
+        }
+    }
+
+    /// Inverse of [`TaxMode::as_str`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        match s {
+            "inclusive" => Ok(TaxMode::Inclusive),
+            "exclusive" => Ok(TaxMode::Exclusive),
+            _ => Err(FieldError::new(
+                "tax_mode",
+                "invalid_tax_mode",
+                "must be inclusive or exclusive",
+            )),
+        }
+    }
+}
+
+/// Feature switches of a shop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Features {
+    /// Catalog, orders, payments.
+    pub commerce: bool,
+    /// Content pages and promos.
+    pub content: bool,
+    /// Self-service kiosk mode.
+    pub kiosk: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            commerce: true,
+            content: true,
+            kiosk: false,
+        }
+    }
+}
+
+/// Settings a manager can change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    /// Display name.
+    pub name: ShopName,
+    /// Currency of every price and payment.
+    pub currency: Currency,
+    /// Locale used when a translation is missing.
+    pub default_locale: Locale,
+    /// Whether prices include tax.
+    pub tax_mode: TaxMode,
+    /// Feature switches.
+    pub features: Features,
+    /// Whether a sale may take stock below zero.
+    pub allow_oversell: bool,
+}
+
+/// A shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Id.
+    pub id: TenantId,
+    /// URL-safe name.
+    pub slug: TenantSlug,
+    /// Settings.
+    pub settings: TenantSettings,
+}

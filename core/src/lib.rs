@@ -1,0 +1,14 @@
+//! `rustok-core`: the shop domain of RusToK Edge.
+//!
+//! - [`domain`] holds pure types, state machines, validation and events; it does no I/O
+//!   and never reads the clock.
+//! - [`store`] persists state and events in one SQLite transaction (the outbox).
+//! - [`service`] exposes one permission-checked function per use case.
+//! - [`system`] is the only place that reads the real clock and the OS entropy source;
+//!   [`testing`] has deterministic stand-ins for tests and benches.
+
+pub mod domain;
+pub mod service;
+pub mod store;
+pub mod system;
+pub mod testing;

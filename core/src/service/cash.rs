@@ -1,0 +1,114 @@
+//! Cash sessions (shifts): open with a float, cash in and out, close with a count.
+
+use super::{tenant_of, Actor, Shop, ShopError};
+use crate::domain::cash::{CashMoveKind, CashSession};
+use crate::domain::event::{CashMoved, CashSessionClosed, CashSessionOpened};
+use crate::domain::ids::CashSessionId;
+use crate::domain::money::Money;
+use crate::domain::permission::Operation;
+use crate::domain::text::Reason;
+use crate::store::{self, WriteTx};
+
+fn open(tx: &WriteTx<'_>, tenant: crate::domain::ids::TenantId) -> Result<CashSession, ShopError> {
+    store::open_cash_session(tx, tenant)?.ok_or(ShopError::CashSessionRequired)
+}
+
+impl Shop {
+    /// Opens a shift with a float. Only one session is open per device.
+    pub fn open_cash_session(&self, actor: &Actor, float: i64) -> Result<CashSession, ShopError> {
+        self.command(actor, Operation::OpenCashSession, |tx, caller| {
+            if store::open_cash_session(tx, caller.tenant)?.is_some() {
+                return Err(ShopError::CashSessionOpen);
+            }
+            let currency = tenant_of(tx, caller)?.settings.currency;
+            let id = CashSessionId::generate(tx.now(), tx.entropy());
+            let s = CashSession::open(
+                id,
+                caller.tenant,
+                currency,
+                caller.operator,
+                tx.now(),
+                float,
+            )?;
+            store::insert_cash_session(tx, &s)?;
+            tx.append(CashSessionOpened {
+                session_id: s.id,
+                float: Money::new(float, currency),
+            })?;
+            Ok(s)
+        })
+    }
+
+    /// Puts cash into the drawer or takes it out, with a reason.
+    pub fn move_cash(
+        &self,
+        actor: &Actor,
+        kind: CashMoveKind,
+        amount: i64,
+        reason: Reason,
+    ) -> Result<CashSession, ShopError> {
+        self.command(actor, Operation::MoveCash, |tx, caller| {
+            let mut s = open(tx, caller.tenant)?;
+            s.move_cash(kind, amount)?;
+            store::update_cash_session(tx, &s)?;
+            store::insert_cash_movement(
+                tx,
+                s.id,
+                kind,
+                amount,
+                &reason,
+                caller.operator,
+                tx.now(),
+            )?;
+            tx.append(CashMoved {
+                session_id: s.id,
+                kind,
+                amount: Money::new(amount, s.currency),
+                reason,
+            })?;
+            Ok(s)
+        })
+    }
+
+    /// Closes the shift with the counted cash; records the difference and how many
+    /// events were still unsynced at that moment.
+    pub fn close_cash_session(
+        &self,
+        actor: &Actor,
+        counted: i64,
+    ) -> Result<CashSession, ShopError> {
+        self.command(actor, Operation::CloseCashSession, |tx, caller| {
+            let mut s = open(tx, caller.tenant)?;
+            let unsynced = store::outbox_status_in(tx)?.pending;
+            let closing = s
+                .close(caller.operator, tx.now(), counted, unsynced)?
+                .clone();
+            store::update_cash_session(tx, &s)?;
+            let m = |v| Money::new(v, s.currency);
+            tx.append(CashSessionClosed {
+                session_id: s.id,
+                counted: m(closing.counted),
+                expected: m(closing.expected),
+                difference: m(closing.difference),
+                unsynced_events: closing.unsynced_events,
+            })?;
+            Ok(s)
+        })
+    }
+
+    /// The open shift, if any.
+    pub fn current_cash_session(&self, actor: &Actor) -> Result<Option<CashSession>, ShopError> {
+        self.query(actor, Operation::ViewCashSession, |c, caller| {
+            Ok(store::open_cash_session(c, caller.tenant)?)
+        })
+    }
+
+    /// A shift by id.
+    pub fn cash_session(&self, actor: &Actor, id: CashSessionId) -> Result<CashSession, ShopError> {
+        self.query(actor, Operation::ViewCashSession, |c, caller| {
+            store::cash_session(c, caller.tenant, id)?.ok_or(ShopError::NotFound {
+                entity: "cash session",
+            })
+        })
+    }
+}

@@ -1,0 +1,279 @@
+//! Catalog and stock: products with optimistic concurrency, and stock movements.
+
+use super::{tenant_of, Actor, Caller, Shop, ShopError};
+use crate::domain::error::Errors;
+use crate::domain::event::{ProductCreated, ProductStatusChanged, ProductUpdated, StockMoved};
+use crate::domain::ids::{MovementId, ProductId};
+use crate::domain::permission::Operation;
+use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku};
+use crate::domain::stock::{MovementKind, Quantity, StockDelta, StockMovement};
+use crate::domain::text::Reason;
+use crate::domain::FieldError;
+use crate::store::{self, ProductQuery, WriteTx};
+use rusqlite::Connection;
+
+/// Checks the shop-level rules of product fields: currency, unique SKU and barcode.
+fn check_fields(
+    c: &Connection,
+    caller: Caller,
+    f: &ProductFields,
+    except: Option<ProductId>,
+) -> Result<(), ShopError> {
+    f.validate()?;
+    let tenant = tenant_of(c, caller)?;
+    let mut e = Errors::new();
+    e.check(
+        f.price.currency != tenant.settings.currency,
+        "price.currency",
+        "currency_mismatch",
+        &format!("prices must be in {}", tenant.settings.currency),
+    );
+    let other = |p: Option<Product>| p.is_some_and(|p| Some(p.id) != except);
+    e.check(
+        other(store::product_by_sku(c, caller.tenant, &f.sku)?),
+        "sku",
+        "taken",
+        "another product has this SKU",
+    );
+    if let Some(b) = &f.barcode {
+        e.check(
+            other(store::product_by_barcode(c, caller.tenant, b)?),
+            "barcode",
+            "taken",
+            "another product has this barcode",
+        );
+    }
+    Ok(e.finish()?)
+}
+
+pub(crate) fn load_product(
+    c: &Connection,
+    caller: Caller,
+    id: ProductId,
+) -> Result<Product, ShopError> {
+    store::product(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "product" })
+}
+
+fn check_version(p: &Product, expected: u32) -> Result<(), ShopError> {
+    if p.version == expected {
+        Ok(())
+    } else {
+        Err(ShopError::Conflict {
+            entity: "product",
+            expected,
+            found: p.version,
+        })
+    }
+}
+
+/// Records a stock movement and its event; returns stock on hand afterwards.
+pub(crate) fn move_stock(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    m: StockMovement,
+) -> Result<i64, ShopError> {
+    let on_hand_after = store::insert_movement(tx, caller.tenant, &m, tx.now_text())?;
+    tx.append(StockMoved {
+        movement_id: m.id,
+        product_id: m.product_id,
+        kind: m.kind,
+        delta: m.delta,
+        on_hand_after,
+        reason: m.reason,
+        order_id: m.order_id,
+    })?;
+    Ok(on_hand_after)
+}
+
+pub(crate) fn movement(
+    tx: &WriteTx<'_>,
+    caller: Caller,
+    product_id: ProductId,
+    kind: MovementKind,
+    delta: i64,
+) -> StockMovement {
+    StockMovement {
+        id: MovementId::generate(tx.now(), tx.entropy()),
+        product_id,
+        kind,
+        delta,
+        reason: None,
+        order_id: None,
+        operator_id: Some(caller.operator),
+        occurred_at: tx.now(),
+    }
+}
+
+impl Shop {
+    /// Adds a product as a draft or active.
+    pub fn create_product(
+        &self,
+        actor: &Actor,
+        fields: ProductFields,
+        status: ProductStatus,
+    ) -> Result<Product, ShopError> {
+        self.command(actor, Operation::CreateProduct, |tx, caller| {
+            if status == ProductStatus::Archived {
+                return Err(FieldError::new(
+                    "status",
+                    "invalid_status",
+                    "a new product is draft or active",
+                )
+                .into());
+            }
+            check_fields(tx, caller, &fields, None)?;
+            let p = Product {
+                id: ProductId::generate(tx.now(), tx.entropy()),
+                tenant_id: caller.tenant,
+                fields,
+                status,
+                on_hand: 0,
+                version: 1,
+            };
+            store::insert_product(tx, &p, tx.now())?;
+            tx.append(ProductCreated {
+                product_id: p.id,
+                fields: p.fields.clone(),
+                status,
+            })?;
+            Ok(p)
+        })
+    }
+
+    /// Replaces a product's fields if it is still at `expected_version`.
+    pub fn update_product(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        expected_version: u32,
+        fields: ProductFields,
+    ) -> Result<Product, ShopError> {
+        self.command(actor, Operation::UpdateProduct, |tx, caller| {
+            let mut p = load_product(tx, caller, id)?;
+            check_version(&p, expected_version)?;
+            check_fields(tx, caller, &fields, Some(id))?;
+            p.fields = fields;
+            p.version += 1;
+            store::update_product(tx, &p, tx.now())?;
+            tx.append(ProductUpdated {
+                product_id: id,
+                version: p.version,
+                fields: p.fields.clone(),
+            })?;
+            Ok(p)
+        })
+    }
+
+    /// Activates, archives or re-activates a product if it is still at `expected_version`.
+    pub fn set_product_status(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        expected_version: u32,
+        to: ProductStatus,
+    ) -> Result<Product, ShopError> {
+        self.command(actor, Operation::ChangeProductStatus, |tx, caller| {
+            let mut p = load_product(tx, caller, id)?;
+            check_version(&p, expected_version)?;
+            let from = p.status;
+            p.status = from.transition(to)?;
+            p.version += 1;
+            store::update_product(tx, &p, tx.now())?;
+            tx.append(ProductStatusChanged {
+                product_id: id,
+                version: p.version,
+                from,
+                to,
+            })?;
+            Ok(p)
+        })
+    }
+
+    /// A product by id.
+    pub fn product(&self, actor: &Actor, id: ProductId) -> Result<Product, ShopError> {
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            load_product(c, caller, id)
+        })
+    }
+
+    /// A product by barcode (the checkout scan).
+    pub fn product_by_barcode(
+        &self,
+        actor: &Actor,
+        barcode: &Barcode,
+    ) -> Result<Product, ShopError> {
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            store::product_by_barcode(c, caller.tenant, barcode)?
+                .ok_or(ShopError::NotFound { entity: "product" })
+        })
+    }
+
+    /// A product by SKU.
+    pub fn product_by_sku(&self, actor: &Actor, sku: &Sku) -> Result<Product, ShopError> {
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            store::product_by_sku(c, caller.tenant, sku)?
+                .ok_or(ShopError::NotFound { entity: "product" })
+        })
+    }
+
+    /// A page of products.
+    pub fn products(&self, actor: &Actor, q: &ProductQuery) -> Result<Vec<Product>, ShopError> {
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            Ok(store::products(c, caller.tenant, q)?)
+        })
+    }
+
+    /// Receives goods; returns stock on hand afterwards.
+    pub fn receive_stock(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        qty: Quantity,
+        note: Option<Reason>,
+    ) -> Result<i64, ShopError> {
+        self.command(actor, Operation::ReceiveStock, |tx, caller| {
+            load_product(tx, caller, id)?;
+            let mut m = movement(tx, caller, id, MovementKind::Received, qty.get());
+            m.reason = note;
+            move_stock(tx, caller, m)
+        })
+    }
+
+    /// Corrects stock with a reason; a correction may not take stock below zero.
+    pub fn adjust_stock(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        delta: StockDelta,
+        reason: Reason,
+    ) -> Result<i64, ShopError> {
+        self.command(actor, Operation::AdjustStock, |tx, caller| {
+            load_product(tx, caller, id)?;
+            let mut m = movement(tx, caller, id, MovementKind::Adjusted, delta.get());
+            m.reason = Some(reason);
+            let after = move_stock(tx, caller, m)?;
+            if after < 0 && delta.get() < 0 {
+                return Err(FieldError::new(
+                    "delta",
+                    "below_zero",
+                    format!("stock would fall to {after}"),
+                )
+                .into());
+            }
+            Ok(after)
+        })
+    }
+
+    /// A product's latest movements, newest first.
+    pub fn stock_movements(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        limit: u32,
+    ) -> Result<Vec<StockMovement>, ShopError> {
+        self.query(actor, Operation::ViewStock, |c, caller| {
+            load_product(c, caller, id)?;
+            Ok(store::movements(c, id, limit.min(1000))?)
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! Use cases: one function per operation, each taking an [`Actor`], checking the
+//! permission table, running in one transaction, and returning a typed [`ShopError`].
+
+mod cash;
+mod catalog;
+mod content;
+mod maintenance;
+mod operators;
+mod orders;
+mod setup;
+
+pub use orders::{NewLine, NewOrder};
+pub use setup::ShopSetup;
+
+use crate::domain::clock::{Clock, Entropy};
+use crate::domain::event::Origin;
+use crate::domain::ids::{CorrelationId, OperatorId, TenantId};
+use crate::domain::permission::{Operation, Role};
+use crate::domain::tenant::Tenant;
+use crate::domain::{DomainError, FieldError};
+use crate::store::{self, EventMeta, Store, StoreError, WriteTx};
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// An authenticated operator acting on a shop. Only [`Shop::login`] and
+/// [`Shop::set_up`] make one, so holding an `Actor` means a PIN was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    tenant_id: TenantId,
+    operator_id: OperatorId,
+    role: Role,
+}
+
+impl Actor {
+    /// The shop.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    /// The operator.
+    pub fn operator_id(&self) -> OperatorId {
+        self.operator_id
+    }
+
+    /// The role at login (the service re-reads the current role on every call).
+    pub fn role(&self) -> Role {
+        self.role
+    }
+}
+
+/// What a use case can fail with. The UI branches on [`ShopError::code`].
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    /// Input is invalid; nothing was changed.
+    #[error("invalid input: {}", fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Validation {
+        /// Every invalid field.
+        fields: Vec<FieldError>,
+    },
+    /// The entity does not exist in this shop.
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for.
+        entity: &'static str,
+    },
+    /// The operator's role does not allow the operation.
+    #[error("your role may not {operation}")]
+    Forbidden {
+        /// The operation refused.
+        operation: &'static str,
+    },
+    /// Someone else changed the entity first; reload and try again.
+    #[error("{entity} was changed meanwhile (now version {found}, edit was based on {expected}); reload and try again")]
+    Conflict {
+        /// What was edited.
+        entity: &'static str,
+        /// Version the edit was based on.
+        expected: u32,
+        /// Version now stored.
+        found: u32,
+    },
+    /// The current state has no such transition.
+    #[error("cannot {action} when the state is {from}")]
+    InvalidTransition {
+        /// Current state.
+        from: &'static str,
+        /// Requested action.
+        action: &'static str,
+    },
+    /// Too many wrong PINs; try again later.
+    #[error("locked after too many wrong PINs; try again in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lock ends.
+        retry_after_secs: u64,
+    },
+    /// The PIN was wrong.
+    #[error("wrong PIN; {attempts_left} attempts left before a lockout")]
+    WrongPin {
+        /// Wrong PINs left before a lockout.
+        attempts_left: u32,
+    },
+    /// Selling needs an open cash session.
+    #[error("no cash session is open; open a shift first")]
+    CashSessionRequired,
+    /// A cash session is already open on this device.
+    #[error("a cash session is already open; close it first")]
+    CashSessionOpen,
+    /// The device already has a shop.
+    #[error("this device is already set up")]
+    AlreadySetUp,
+    /// The database failed; nothing was changed.
+    #[error("storage error: {0}")]
+    Storage(#[from] StoreError),
+}
+
+impl ShopError {
+    /// Stable machine code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ShopError::Validation { .. } => "validation",
+            ShopError::NotFound { .. } => "not_found",
+            ShopError::Forbidden { .. } => "forbidden",
+            ShopError::Conflict { .. } => "conflict",
+            ShopError::InvalidTransition { .. } => "invalid_transition",
+            ShopError::Locked { .. } => "locked",
+            ShopError::WrongPin { .. } => "wrong_pin",
+            ShopError::CashSessionRequired => "cash_session_required",
+            ShopError::CashSessionOpen => "cash_session_open",
+            ShopError::AlreadySetUp => "already_set_up",
+            ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
+            ShopError::Storage(_) => "storage",
+        }
+    }
+
+    pub(crate) fn validation(e: FieldError) -> Self {
+        ShopError::Validation { fields: vec![e] }
+    }
+}
+
+impl From<DomainError> for ShopError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(fields) => ShopError::Validation { fields },
+            DomainError::InvalidTransition { from, action } => {
+                ShopError::InvalidTransition { from, action }
+            }
+        }
+    }
+}
+
+impl From<FieldError> for ShopError {
+    fn from(e: FieldError) -> Self {
+        ShopError::validation(e)
+    }
+}
+
+impl From<rusqlite::Error> for ShopError {
+    fn from(e: rusqlite::Error) -> Self {
+        ShopError::Storage(StoreError::Sqlite(e))
+    }
+}
+
+/// The verified caller of one operation, as read inside its transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller {
+    pub(crate) tenant: TenantId,
+    pub(crate) operator: OperatorId,
+    pub(crate) role: Role,
+}
+
+/// Checks `op` for the actor as currently stored: the operator must exist in the
+/// device's shop (`device_tenant`), be active, and hold the permission by its current role.
+fn authorize(
+    c: &Connection,
+    device_tenant: TenantId,
+    actor: &Actor,
+    op: Operation,
+) -> Result<Caller, ShopError> {
+    let forbidden = || {
+        tracing::warn!(operation = op.name(), operator = %actor.operator_id, "forbidden");
+        ShopError::Forbidden {
+            operation: op.name(),
+        }
+    };
+    if device_tenant != actor.tenant_id {
+        return Err(forbidden());
+    }
+    let op_row = store::operator(c, actor.tenant_id, actor.operator_id)?;
+    match op_row {
+        Some(o) if o.active && o.role.allows(op.permission()) => Ok(Caller {
+            tenant: o.tenant_id,
+            operator: o.id,
+            role: o.role,
+        }),
+        _ => Err(forbidden()),
+    }
+}
+
+/// The shop's use cases over one device database.
+pub struct Shop {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+}
+
+impl std::fmt::Debug for Shop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shop")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shop {
+    /// Wires the use cases to a store, a clock and an entropy source.
+    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        Self {
+            store,
+            clock,
+            entropy,
+        }
+    }
+
+    /// The underlying store (for listeners and operations tooling).
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn write_as<T>(
+        &self,
+        actor: Option<OperatorId>,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, ShopError>,
+    ) -> Result<T, ShopError> {
+        let now = self.clock.now();
+        let meta = EventMeta {
+            actor_id: actor,
+            correlation_id: CorrelationId::generate(now, &*self.entropy),
+            causation_id: None,
+            origin: Origin::Device,
+            now,
+            entropy: &*self.entropy,
+        };
+        self.store.write(&meta, f)
+    }
+
+    /// Runs a permission-checked command in one transaction.
+    fn command<T>(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        f: impl FnOnce(&mut WriteTx<'_>, Caller) -> Result<T, ShopError>,
+    ) -> Result<T, ShopError> {
+        let span = tracing::info_span!("command", op = op.name(), tenant = %actor.tenant_id, operator = %actor.operator_id);
+        let _entered = span.enter();
+        self.write_as(Some(actor.operator_id), |tx| {
+            let device = tx.identity()?.tenant_id;
+            let caller = authorize(tx, device, actor, op)?;
+            f(tx, caller)
+        })
+    }
+
+    /// Runs a permission-checked query on a read connection.
+    fn query<T>(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        f: impl FnOnce(&Connection, Caller) -> Result<T, ShopError>,
+    ) -> Result<T, ShopError> {
+        self.store.read(|c| {
+            let device = store::device_identity(c)?
+                .ok_or(StoreError::NotSetUp)?
+                .tenant_id;
+            let caller = authorize(c, device, actor, op)?;
+            f(c, caller)
+        })
+    }
+}
+
+/// Loads the caller's shop (present whenever authorization passed).
+fn tenant_of(c: &Connection, caller: Caller) -> Result<Tenant, ShopError> {
+    store::tenant(c, caller.tenant)?.ok_or(ShopError::NotFound { entity: "shop" })
+}

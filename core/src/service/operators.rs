@@ -1,0 +1,175 @@
+//! Managing operators: create, change role, deactivate, reset PIN, list.
+
+use super::{Actor, Caller, Shop, ShopError};
+use crate::domain::event::{
+    OperatorCreated, OperatorDeactivated, OperatorPinReset, OperatorRoleChanged,
+};
+use crate::domain::ids::OperatorId;
+use crate::domain::operator::{Operator, OperatorName, Pin, PinAttempts};
+use crate::domain::permission::{Operation, Role};
+use crate::domain::FieldError;
+use crate::store;
+use rusqlite::Connection;
+
+/// Only an admin may create, change or remove admins.
+fn guard_admin(caller: Caller, op: Operation, touches_admin: bool) -> Result<(), ShopError> {
+    if touches_admin && caller.role != Role::Admin {
+        return Err(ShopError::Forbidden {
+            operation: op.name(),
+        });
+    }
+    Ok(())
+}
+
+fn load(c: &Connection, caller: Caller, id: OperatorId) -> Result<Operator, ShopError> {
+    store::operator(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "operator" })
+}
+
+fn last_admin(c: &Connection, caller: Caller, target: &Operator) -> Result<bool, ShopError> {
+    Ok(target.role == Role::Admin && target.active && store::active_admins(c, caller.tenant)? <= 1)
+}
+
+impl Shop {
+    /// Every operator of the shop.
+    pub fn operators(&self, actor: &Actor) -> Result<Vec<Operator>, ShopError> {
+        self.query(actor, Operation::ListOperators, |c, caller| {
+            Ok(store::operators(c, caller.tenant)?)
+        })
+    }
+
+    /// Adds an operator. Names are unique per shop.
+    pub fn create_operator(
+        &self,
+        actor: &Actor,
+        name: OperatorName,
+        role: Role,
+        pin: &Pin,
+    ) -> Result<Operator, ShopError> {
+        let pin_hash = self.hash_pin(pin)?;
+        let now = self.clock.now();
+        let id = OperatorId::generate(now, &*self.entropy);
+        self.command(actor, Operation::CreateOperator, |tx, caller| {
+            guard_admin(caller, Operation::CreateOperator, role == Role::Admin)?;
+            if store::operator_name_taken(tx, caller.tenant, &name)? {
+                return Err(
+                    FieldError::new("name", "taken", "another operator has this name").into(),
+                );
+            }
+            let op = Operator {
+                id,
+                tenant_id: caller.tenant,
+                name,
+                role,
+                pin_hash,
+                active: true,
+                attempts: PinAttempts::default(),
+            };
+            store::insert_operator(tx, &op, tx.now())?;
+            tx.append(OperatorCreated {
+                operator_id: op.id,
+                name: op.name.clone(),
+                role,
+            })?;
+            Ok(op)
+        })
+    }
+
+    /// Changes an operator's role. The last active admin keeps the role.
+    pub fn change_operator_role(
+        &self,
+        actor: &Actor,
+        id: OperatorId,
+        role: Role,
+    ) -> Result<Operator, ShopError> {
+        self.command(actor, Operation::ChangeOperatorRole, |tx, caller| {
+            let mut op = load(tx, caller, id)?;
+            guard_admin(
+                caller,
+                Operation::ChangeOperatorRole,
+                op.role == Role::Admin || role == Role::Admin,
+            )?;
+            if op.role == role {
+                return Err(FieldError::new(
+                    "role",
+                    "unchanged",
+                    "the operator already has this role",
+                )
+                .into());
+            }
+            if last_admin(tx, caller, &op)? {
+                return Err(FieldError::new(
+                    "role",
+                    "last_admin",
+                    "the last active admin must stay admin",
+                )
+                .into());
+            }
+            let from = op.role;
+            op.role = role;
+            store::update_operator(tx, &op, tx.now())?;
+            tx.append(OperatorRoleChanged {
+                operator_id: id,
+                from,
+                to: role,
+            })?;
+            Ok(op)
+        })
+    }
+
+    /// Deactivates an operator: they can no longer log in or act.
+    pub fn deactivate_operator(
+        &self,
+        actor: &Actor,
+        id: OperatorId,
+    ) -> Result<Operator, ShopError> {
+        self.command(actor, Operation::DeactivateOperator, |tx, caller| {
+            let mut op = load(tx, caller, id)?;
+            guard_admin(
+                caller,
+                Operation::DeactivateOperator,
+                op.role == Role::Admin,
+            )?;
+            if !op.active {
+                return Err(ShopError::InvalidTransition {
+                    from: "inactive",
+                    action: "deactivate",
+                });
+            }
+            if last_admin(tx, caller, &op)? {
+                return Err(FieldError::new(
+                    "id",
+                    "last_admin",
+                    "the last active admin cannot be deactivated",
+                )
+                .into());
+            }
+            op.active = false;
+            store::update_operator(tx, &op, tx.now())?;
+            tx.append(OperatorDeactivated { operator_id: id })?;
+            Ok(op)
+        })
+    }
+
+    /// Sets a new PIN and lifts any lockout.
+    pub fn reset_operator_pin(
+        &self,
+        actor: &Actor,
+        id: OperatorId,
+        pin: &Pin,
+    ) -> Result<Operator, ShopError> {
+        let pin_hash = self.hash_pin(pin)?;
+        self.command(actor, Operation::ResetOperatorPin, |tx, caller| {
+            let mut op = load(tx, caller, id)?;
+            guard_admin(
+                caller,
+                Operation::ResetOperatorPin,
+                op.role == Role::Admin && op.id != caller.operator,
+            )?;
+            op.pin_hash = pin_hash;
+            op.attempts = PinAttempts::default();
+            store::update_operator(tx, &op, tx.now())?;
+            tx.append(OperatorPinReset { operator_id: id })?;
+            Ok(op)
+        })
+    }
+}

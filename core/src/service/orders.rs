@@ -1,0 +1,380 @@
+//! Orders: creation, every lifecycle transition with its side effects (payment,
+//! stock, cash drawer), and the one-transaction counter sale.
+
+use super::catalog::{move_stock, movement};
+use super::{tenant_of, Actor, Caller, Shop, ShopError};
+use crate::domain::cash::CashSession;
+use crate::domain::event::{
+    Aggregate, Envelope, OrderCancelled, OrderConfirmed, OrderCreated, OrderDelivered, OrderPaid,
+    OrderRefunded, OrderShipped,
+};
+use crate::domain::ids::{CashSessionId, OrderId, ProductId};
+use crate::domain::order::{
+    price_lines, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderStatus, Pending,
+    TrackingNumber,
+};
+use crate::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use crate::domain::permission::Operation;
+use crate::domain::product::ProductStatus;
+use crate::domain::stock::{MovementKind, Quantity};
+use crate::domain::tenant::Tenant;
+use crate::domain::text::{Note, Reason};
+use crate::domain::FieldError;
+use crate::store::{self, OrderQuery, WriteTx};
+
+/// One line of a new order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    /// Product.
+    pub product_id: ProductId,
+    /// Units.
+    pub quantity: Quantity,
+}
+
+/// A new order as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewOrder {
+    /// Lines; at least one.
+    pub lines: Vec<NewLine>,
+    /// Customer, if known.
+    pub customer: Option<Customer>,
+    /// Notes.
+    pub notes: Option<Note>,
+}
+
+/// Snapshots the products, prices the lines and numbers the order.
+fn build_order(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    tenant: &Tenant,
+    new: NewOrder,
+) -> Result<Order<Pending>, ShopError> {
+    let mut specs = Vec::with_capacity(new.lines.len());
+    for (i, l) in new.lines.iter().enumerate() {
+        let field = format!("lines[{i}].product_id");
+        let p = store::product(tx, caller.tenant, l.product_id)?
+            .ok_or_else(|| FieldError::new(&field, "not_found", "no such product"))?;
+        tx.vouch(Aggregate::Product, p.id.as_uuid());
+        if p.status != ProductStatus::Active {
+            return Err(FieldError::new(
+                field,
+                "not_sellable",
+                format!("{} is {}", p.fields.sku, p.status.as_str()),
+            )
+            .into());
+        }
+        let locale = &tenant.settings.default_locale;
+        let title = p
+            .fields
+            .titles
+            .resolve(locale, locale)
+            .cloned()
+            .ok_or_else(|| FieldError::new(&field, "untitled", "product has no title"))?;
+        specs.push(LineSpec {
+            product_id: p.id,
+            sku: p.fields.sku,
+            title,
+            unit_price: p.fields.price.minor,
+            tax_rate: p.fields.tax_rate,
+            quantity: l.quantity,
+        });
+    }
+    let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
+    let number = tx.next_order_number()?;
+    Ok(Order::new(OrderData {
+        id: OrderId::generate(tx.now(), tx.entropy()),
+        tenant_id: caller.tenant,
+        number,
+        currency: tenant.settings.currency,
+        tax_mode: tenant.settings.tax_mode,
+        lines,
+        totals,
+        customer: new.customer,
+        notes: new.notes,
+        payments: Vec::new(),
+        tracking: None,
+        cancel_reason: None,
+        refund: None,
+        created_at: tx.now(),
+    })?)
+}
+
+fn created_event(d: &OrderData) -> OrderCreated {
+    OrderCreated {
+        order_id: d.id,
+        number: d.number.clone(),
+        currency: d.currency,
+        tax_mode: d.tax_mode,
+        lines: d.lines.clone(),
+        totals: d.totals,
+        customer: d.customer.clone(),
+        notes: d.notes.clone(),
+    }
+}
+
+fn open_session(tx: &mut WriteTx<'_>, caller: Caller) -> Result<CashSession, ShopError> {
+    let s = store::open_cash_session(tx, caller.tenant)?.ok_or(ShopError::CashSessionRequired)?;
+    tx.vouch(Aggregate::CashSession, s.id.as_uuid());
+    Ok(s)
+}
+
+/// Takes the payment of `d` (already settled in the domain): cash into the drawer,
+/// payment rows, the `OrderPaid` event, and the stock leaving the shelf.
+fn take_payment(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    tenant: &Tenant,
+    d: &OrderData,
+    mut session: CashSession,
+) -> Result<CashSessionId, ShopError> {
+    let cash: i64 = d
+        .payments
+        .iter()
+        .filter(|p| p.method == PaymentMethod::Cash)
+        .map(|p| p.amount)
+        .sum();
+    if cash > 0 {
+        session.record_sale(cash)?;
+        store::update_cash_session(tx, &session)?;
+    }
+    tx.append(OrderPaid {
+        order_id: d.id,
+        payments: d.payments.clone(),
+        cash_session_id: session.id,
+    })?;
+    for (i, line) in d.lines.iter().enumerate() {
+        let mut m = movement(
+            tx,
+            caller,
+            line.product_id,
+            MovementKind::Sold,
+            -line.quantity.get(),
+        );
+        m.order_id = Some(d.id);
+        let after = move_stock(tx, caller, m)?;
+        if after < 0 && !tenant.settings.allow_oversell {
+            return Err(FieldError::new(
+                format!("lines[{i}].quantity"),
+                "insufficient_stock",
+                format!(
+                    "only {} of {} in stock",
+                    after + line.quantity.get(),
+                    line.sku
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(session.id)
+}
+
+/// Gives money back (through the drawer for cash) and puts goods back on the shelf
+/// when asked.
+fn give_refund(tx: &mut WriteTx<'_>, caller: Caller, d: &OrderData) -> Result<(), ShopError> {
+    let Some(refund) = d.refund.clone() else {
+        return Ok(());
+    };
+    let mut session_id = None;
+    if refund.method == PaymentMethod::Cash {
+        let mut session = open_session(tx, caller)?;
+        session.record_refund(refund.amount)?;
+        store::update_cash_session(tx, &session)?;
+        session_id = Some(session.id);
+    }
+    tx.append(OrderRefunded {
+        order_id: d.id,
+        refund: refund.clone(),
+        cash_session_id: session_id,
+    })?;
+    if refund.restock {
+        for line in &d.lines {
+            let mut m = movement(
+                tx,
+                caller,
+                line.product_id,
+                MovementKind::Returned,
+                line.quantity.get(),
+            );
+            m.order_id = Some(d.id);
+            move_stock(tx, caller, m)?;
+        }
+    }
+    Ok(())
+}
+
+impl Shop {
+    /// Starts an order (a kiosk basket, a phone order). Stock moves when it is paid.
+    pub fn create_order(&self, actor: &Actor, new: NewOrder) -> Result<AnyOrder, ShopError> {
+        self.command(actor, Operation::CreateOrder, |tx, caller| {
+            let tenant = tenant_of(tx, caller)?;
+            let order = AnyOrder::Pending(build_order(tx, caller, &tenant, new)?);
+            store::insert_order(tx, &order, Some(caller.operator), None)?;
+            tx.vouch(Aggregate::Order, order.data().id.as_uuid());
+            tx.append(created_event(order.data()))?;
+            Ok(order)
+        })
+    }
+
+    /// Sells at the counter in one transaction: create → confirm → pay → hand over.
+    /// Needs an open cash session; the tenders must add up to the total.
+    pub fn counter_sale(
+        &self,
+        actor: &Actor,
+        new: NewOrder,
+        tenders: &[Tender],
+    ) -> Result<AnyOrder, ShopError> {
+        self.command(actor, Operation::CounterSale, |tx, caller| {
+            let tenant = tenant_of(tx, caller)?;
+            let pending = build_order(tx, caller, &tenant, new)?;
+            let created = created_event(pending.data());
+            let paid = pending.confirm().pay(tenders)?;
+            let order = AnyOrder::Delivered(paid.hand_over());
+            let d = order.data();
+            let session = open_session(tx, caller)?;
+            store::insert_order(tx, &order, Some(caller.operator), Some(session.id))?;
+            tx.vouch(Aggregate::Order, d.id.as_uuid());
+            // The order row must exist before the events that refer to it.
+            tx.append(created)?;
+            tx.append(OrderConfirmed { order_id: d.id })?;
+            take_payment(tx, caller, &tenant, d, session)?;
+            tx.append(OrderDelivered {
+                order_id: d.id,
+                handed_over: true,
+            })?;
+            Ok(order)
+        })
+    }
+
+    fn transition(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        id: OrderId,
+        action: OrderAction,
+    ) -> Result<AnyOrder, ShopError> {
+        self.command(actor, op, |tx, caller| {
+            let order = store::order(tx, caller.tenant, id)?
+                .ok_or(ShopError::NotFound { entity: "order" })?;
+            tx.vouch(Aggregate::Order, id.as_uuid());
+            let handed_over = action == OrderAction::HandOver;
+            let next = order.apply(action)?;
+            let d = next.data();
+            let mut session = None;
+            match next.status() {
+                OrderStatus::Confirmed => {
+                    tx.append(OrderConfirmed { order_id: id })?;
+                }
+                OrderStatus::Paid => {
+                    let tenant = tenant_of(tx, caller)?;
+                    let open = open_session(tx, caller)?;
+                    session = Some(take_payment(tx, caller, &tenant, d, open)?);
+                }
+                OrderStatus::Shipped => {
+                    tx.append(OrderShipped {
+                        order_id: id,
+                        tracking: d.tracking.clone(),
+                    })?;
+                }
+                OrderStatus::Delivered => {
+                    tx.append(OrderDelivered {
+                        order_id: id,
+                        handed_over,
+                    })?;
+                }
+                OrderStatus::Cancelled => {
+                    tx.append(OrderCancelled {
+                        order_id: id,
+                        reason: d.cancel_reason.clone(),
+                    })?;
+                }
+                OrderStatus::Refunded => give_refund(tx, caller, d)?,
+                OrderStatus::Pending => {}
+            }
+            store::update_order(tx, &next, session, tx.now())?;
+            Ok(next)
+        })
+    }
+
+    /// Pending → Confirmed.
+    pub fn confirm_order(&self, actor: &Actor, id: OrderId) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::ConfirmOrder, id, OrderAction::Confirm)
+    }
+
+    /// Confirmed → Paid. Needs an open cash session.
+    pub fn pay_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        tenders: Vec<Tender>,
+    ) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::PayOrder, id, OrderAction::Pay(tenders))
+    }
+
+    /// Paid → Shipped.
+    pub fn ship_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        tracking: Option<TrackingNumber>,
+    ) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::ShipOrder, id, OrderAction::Ship(tracking))
+    }
+
+    /// Shipped → Delivered.
+    pub fn deliver_order(&self, actor: &Actor, id: OrderId) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::DeliverOrder, id, OrderAction::Deliver)
+    }
+
+    /// Paid → Delivered, at the counter.
+    pub fn hand_over_order(&self, actor: &Actor, id: OrderId) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::HandOverOrder, id, OrderAction::HandOver)
+    }
+
+    /// Pending/Confirmed → Cancelled.
+    pub fn cancel_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        reason: Option<Reason>,
+    ) -> Result<AnyOrder, ShopError> {
+        self.transition(
+            actor,
+            Operation::CancelOrder,
+            id,
+            OrderAction::Cancel(reason),
+        )
+    }
+
+    /// Paid/Shipped/Delivered → Refunded, with optional restock. A cash refund needs
+    /// an open cash session holding enough cash.
+    pub fn refund_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        req: RefundRequest,
+    ) -> Result<AnyOrder, ShopError> {
+        self.transition(actor, Operation::RefundOrder, id, OrderAction::Refund(req))
+    }
+
+    /// An order by id.
+    pub fn order(&self, actor: &Actor, id: OrderId) -> Result<AnyOrder, ShopError> {
+        self.query(actor, Operation::ViewOrders, |c, caller| {
+            store::order(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "order" })
+        })
+    }
+
+    /// A page of orders, newest first.
+    pub fn orders(&self, actor: &Actor, q: &OrderQuery) -> Result<Vec<AnyOrder>, ShopError> {
+        self.query(actor, Operation::ViewOrders, |c, caller| {
+            Ok(store::orders(c, caller.tenant, q)?)
+        })
+    }
+
+    /// An order's history: its events in order.
+    pub fn order_history(&self, actor: &Actor, id: OrderId) -> Result<Vec<Envelope>, ShopError> {
+        self.query(actor, Operation::ViewOrders, |c, caller| {
+            store::order(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "order" })?;
+            Ok(store::events_of(c, id.as_uuid())?)
+        })
+    }
+}

@@ -1,0 +1,240 @@
+//! Setting up the device's shop, logging in, and shop settings.
+
+use super::{tenant_of, Actor, Shop, ShopError};
+use crate::domain::device::DeviceCode;
+use crate::domain::event::{
+    DeviceRegistered, OperatorCreated, OperatorLoggedIn, OperatorPinRejected, TenantCreated,
+    TenantSettingsChanged,
+};
+use crate::domain::ids::{DeviceId, OperatorId, TenantId};
+use crate::domain::operator::{Operator, OperatorName, Pin, PinAttempts, PinHash};
+use crate::domain::permission::{Operation, Role};
+use crate::domain::tenant::{Tenant, TenantSettings, TenantSlug};
+use crate::store::{self, DeviceIdentity, StoreError};
+
+/// What setting up a device needs.
+#[derive(Debug, Clone)]
+pub struct ShopSetup {
+    /// The shop's slug.
+    pub slug: TenantSlug,
+    /// The shop's settings.
+    pub settings: TenantSettings,
+    /// This device's order-number prefix.
+    pub device_code: DeviceCode,
+    /// The first administrator's name.
+    pub admin_name: OperatorName,
+    /// The first administrator's PIN.
+    pub admin_pin: Pin,
+}
+
+/// An operator as shown on the login screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginChoice {
+    /// Id.
+    pub id: OperatorId,
+    /// Name.
+    pub name: OperatorName,
+    /// Role.
+    pub role: Role,
+}
+
+enum LoginOutcome {
+    In(Actor),
+    Wrong(PinAttempts),
+    Locked(u64),
+}
+
+impl Shop {
+    /// This device's identity, or `None` before setup.
+    pub fn device(&self) -> Result<Option<DeviceIdentity>, ShopError> {
+        Ok(self.store.read(store::device_identity)?)
+    }
+
+    pub(super) fn hash_pin(&self, pin: &Pin) -> Result<PinHash, ShopError> {
+        let mut salt = [0u8; 16];
+        self.entropy.fill(&mut salt);
+        PinHash::create(pin, salt).map_err(|e| {
+            ShopError::validation(crate::domain::FieldError::new(
+                "pin",
+                "unhashable",
+                e.to_string(),
+            ))
+        })
+    }
+
+    /// Creates the shop, this device's identity and the first administrator, and
+    /// returns the administrator logged in. Refused once the device is set up.
+    pub fn set_up(&self, setup: ShopSetup) -> Result<Actor, ShopError> {
+        if self.device()?.is_some() {
+            return Err(ShopError::AlreadySetUp);
+        }
+        let pin_hash = self.hash_pin(&setup.admin_pin)?;
+        let now = self.clock.now();
+        let tenant = Tenant {
+            id: TenantId::generate(now, &*self.entropy),
+            slug: setup.slug,
+            settings: setup.settings,
+        };
+        let admin = Operator {
+            id: OperatorId::generate(now, &*self.entropy),
+            tenant_id: tenant.id,
+            name: setup.admin_name,
+            role: Role::Admin,
+            pin_hash,
+            active: true,
+            attempts: PinAttempts::default(),
+        };
+        let device = DeviceIdentity {
+            device_id: DeviceId::generate(now, &*self.entropy),
+            tenant_id: tenant.id,
+            device_code: setup.device_code,
+        };
+        self.write_as(Some(admin.id), |tx| {
+            if store::device_identity(tx)?.is_some() {
+                return Err(ShopError::AlreadySetUp);
+            }
+            store::insert_tenant(tx, &tenant, now)?;
+            store::insert_device(tx, &device)?;
+            store::insert_operator(tx, &admin, now)?;
+            tx.append(TenantCreated {
+                tenant_id: tenant.id,
+                slug: tenant.slug.clone(),
+                settings: tenant.settings.clone(),
+            })?;
+            tx.append(DeviceRegistered {
+                device_id: device.device_id,
+                device_code: device.device_code.clone(),
+            })?;
+            tx.append(OperatorCreated {
+                operator_id: admin.id,
+                name: admin.name.clone(),
+                role: admin.role,
+            })?;
+            Ok(())
+        })?;
+        tracing::info!(tenant = %tenant.id, device = %device.device_id, "device set up");
+        Ok(Actor {
+            tenant_id: tenant.id,
+            operator_id: admin.id,
+            role: Role::Admin,
+        })
+    }
+
+    /// Active operators of this device's shop, for the login screen.
+    pub fn login_choices(&self) -> Result<Vec<LoginChoice>, ShopError> {
+        self.store.read(|c| {
+            let d = store::device_identity(c)?.ok_or(StoreError::NotSetUp)?;
+            Ok(store::operators(c, d.tenant_id)?
+                .into_iter()
+                .filter(|o| o.active)
+                .map(|o| LoginChoice {
+                    id: o.id,
+                    name: o.name,
+                    role: o.role,
+                })
+                .collect())
+        })
+    }
+
+    /// Checks an operator's PIN. Five wrong PINs in a row lock the operator for 30 s;
+    /// every attempt is recorded (and so audited) as an event.
+    pub fn login(&self, operator_id: OperatorId, pin: &Pin) -> Result<Actor, ShopError> {
+        let now = self.clock.now();
+        // The PIN is checked outside the write transaction: argon2 is deliberately
+        // slow and must not hold up sales on other windows.
+        let op = self.store.read(|c| {
+            let d = store::device_identity(c)?.ok_or(StoreError::NotSetUp)?;
+            store::operator(c, d.tenant_id, operator_id)?
+                .ok_or(ShopError::NotFound { entity: "operator" })
+        })?;
+        if !op.active {
+            return Err(ShopError::Forbidden {
+                operation: "log in",
+            });
+        }
+        op.attempts.check(now).map_err(|secs| ShopError::Locked {
+            retry_after_secs: secs,
+        })?;
+        let correct = op.pin_hash.verify(pin);
+        let outcome = self.write_as(Some(operator_id), |tx| {
+            let mut op = store::operator(tx, op.tenant_id, operator_id)?
+                .ok_or(ShopError::NotFound { entity: "operator" })?;
+            if let Err(secs) = op.attempts.check(now) {
+                // Another attempt locked the operator meanwhile; nothing to record.
+                return Ok(LoginOutcome::Locked(secs));
+            }
+            if correct {
+                op.attempts = PinAttempts::default();
+                store::update_operator(tx, &op, now)?;
+                tx.append(OperatorLoggedIn { operator_id })?;
+                Ok(LoginOutcome::In(Actor {
+                    tenant_id: op.tenant_id,
+                    operator_id,
+                    role: op.role,
+                }))
+            } else {
+                op.attempts = op.attempts.after_wrong_pin(now);
+                store::update_operator(tx, &op, now)?;
+                tx.append(OperatorPinRejected {
+                    operator_id,
+                    wrong_in_row: op.attempts.wrong,
+                    locked_until: op.attempts.locked_until,
+                })?;
+                Ok(LoginOutcome::Wrong(op.attempts))
+            }
+        })?;
+        match outcome {
+            LoginOutcome::In(actor) => Ok(actor),
+            LoginOutcome::Locked(secs) => Err(ShopError::Locked {
+                retry_after_secs: secs,
+            }),
+            LoginOutcome::Wrong(attempts) => match attempts.check(now) {
+                Err(secs) => {
+                    tracing::warn!(operator = %operator_id, "operator locked after wrong PINs");
+                    Err(ShopError::Locked {
+                        retry_after_secs: secs,
+                    })
+                }
+                Ok(()) => Err(ShopError::WrongPin {
+                    attempts_left: attempts.attempts_left(),
+                }),
+            },
+        }
+    }
+
+    /// The shop.
+    pub fn tenant(&self, actor: &Actor) -> Result<Tenant, ShopError> {
+        self.query(actor, Operation::ViewSettings, tenant_of)
+    }
+
+    /// Replaces the shop settings. The currency cannot change once products exist,
+    /// because every stored price is in it.
+    pub fn update_settings(
+        &self,
+        actor: &Actor,
+        settings: TenantSettings,
+    ) -> Result<Tenant, ShopError> {
+        self.command(actor, Operation::UpdateSettings, |tx, caller| {
+            let mut tenant = tenant_of(tx, caller)?;
+            if settings.currency != tenant.settings.currency {
+                let priced: bool = tx
+                    .prepare_cached("SELECT 1 FROM products WHERE tenant_id = ?1")?
+                    .exists([caller.tenant.to_string()])?;
+                if priced {
+                    return Err(ShopError::validation(crate::domain::FieldError::new(
+                        "currency",
+                        "in_use",
+                        "cannot change the currency once products exist",
+                    )));
+                }
+            }
+            tenant.settings = settings;
+            store::update_tenant_settings(tx, tenant.id, &tenant.settings, tx.now())?;
+            tx.append(TenantSettingsChanged {
+                tenant_id: tenant.id,
+                settings: tenant.settings.clone(),
+            })?;
+            Ok(tenant)
+        })
+    }
+}

@@ -1,0 +1,239 @@
+//! Rows of products and stock movements.
+
+use super::rows::{json, parse, parse_opt, u32_col};
+use super::StoreError;
+use crate::domain::clock::Timestamp;
+use crate::domain::ids::{MovementId, OperatorId, OrderId, ProductId, TenantId};
+use crate::domain::money::{Currency, Money};
+use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku, TaxRate};
+use crate::domain::stock::{MovementKind, StockMovement};
+use crate::domain::text::Reason;
+use rusqlite::{params, Connection, OptionalExtension};
+
+const PRODUCT_COLUMNS: &str =
+    "id, tenant_id, sku, barcode, titles, descriptions, price, currency, tax_rate_bp,
+     status, on_hand, low_stock_threshold, version";
+
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    let currency = parse(r, 7, Currency::parse)?;
+    Ok(Product {
+        id: parse(r, 0, ProductId::parse)?,
+        tenant_id: parse(r, 1, TenantId::parse)?,
+        fields: ProductFields {
+            sku: parse(r, 2, Sku::parse)?,
+            barcode: parse_opt(r, 3, Barcode::parse)?,
+            titles: json(r, 4)?,
+            descriptions: json(r, 5)?,
+            price: Money::new(r.get(6)?, currency),
+            tax_rate: TaxRate::from_basis_points(u32_col(r, 8)?).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    8,
+                    rusqlite::types::Type::Integer,
+                    Box::new(e),
+                )
+            })?,
+            low_stock_threshold: r.get(11)?,
+        },
+        status: parse(r, 9, ProductStatus::parse)?,
+        on_hand: r.get(10)?,
+        version: u32_col(r, 12)?,
+    })
+}
+
+/// Inserts a product.
+pub fn insert_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(), StoreError> {
+    let f = &p.fields;
+    c.prepare_cached(&format!(
+        "INSERT INTO products ({PRODUCT_COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))?
+    .execute(params![
+        p.id.to_string(),
+        p.tenant_id.to_string(),
+        f.sku.as_str(),
+        f.barcode.as_ref().map(Barcode::as_str),
+        serde_json::to_string(&f.titles)?,
+        serde_json::to_string(&f.descriptions)?,
+        f.price.minor,
+        f.price.currency.as_str(),
+        f.tax_rate.basis_points(),
+        p.status.as_str(),
+        p.on_hand,
+        f.low_stock_threshold,
+        p.version,
+        now.to_rfc3339(),
+    ])?;
+    Ok(())
+}
+
+/// Writes a product's catalog fields, status and version back (not its stock).
+pub fn update_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(), StoreError> {
+    let f = &p.fields;
+    c.prepare_cached(
+        "UPDATE products SET sku = ?2, barcode = ?3, titles = ?4, descriptions = ?5, price = ?6, currency = ?7,
+         tax_rate_bp = ?8, status = ?9, low_stock_threshold = ?10, version = ?11, updated_at = ?12 WHERE id = ?1",
+    )?
+    .execute(params![
+        p.id.to_string(),
+        f.sku.as_str(),
+        f.barcode.as_ref().map(Barcode::as_str),
+        serde_json::to_string(&f.titles)?,
+        serde_json::to_string(&f.descriptions)?,
+        f.price.minor,
+        f.price.currency.as_str(),
+        f.tax_rate.basis_points(),
+        p.status.as_str(),
+        f.low_stock_threshold,
+        p.version,
+        now.to_rfc3339(),
+    ])?;
+    Ok(())
+}
+
+/// The one product of `tenant` whose `column` equals `value` (`id`, `sku` and
+/// `barcode` are each unique per shop).
+fn product_where(
+    c: &Connection,
+    tenant: TenantId,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Product>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE tenant_id = ?1 AND {column} = ?2"
+    ))?
+    .query_row(params![tenant.to_string(), value], product_row)
+    .optional()
+    .map_err(StoreError::from)
+}
+
+/// Loads a product of `tenant`.
+pub fn product(
+    c: &Connection,
+    tenant: TenantId,
+    id: ProductId,
+) -> Result<Option<Product>, StoreError> {
+    product_where(c, tenant, "id", &id.to_string())
+}
+
+/// Loads a product by barcode.
+pub fn product_by_barcode(
+    c: &Connection,
+    tenant: TenantId,
+    barcode: &Barcode,
+) -> Result<Option<Product>, StoreError> {
+    product_where(c, tenant, "barcode", barcode.as_str())
+}
+
+/// Loads a product by SKU.
+pub fn product_by_sku(
+    c: &Connection,
+    tenant: TenantId,
+    sku: &Sku,
+) -> Result<Option<Product>, StoreError> {
+    product_where(c, tenant, "sku", sku.as_str())
+}
+
+/// A page of the product list.
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    /// Only this status; archived products are left out unless asked for.
+    pub status: Option<ProductStatus>,
+    /// Only products at or below their low-stock threshold.
+    pub low_stock: bool,
+    /// Case-insensitive substring of SKU, barcode or a title.
+    pub text: Option<String>,
+    /// Page size (at most 500).
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// Products of `tenant` by SKU.
+pub fn products(
+    c: &Connection,
+    tenant: TenantId,
+    q: &ProductQuery,
+) -> Result<Vec<Product>, StoreError> {
+    let pattern = q.text.as_ref().map(|t| {
+        let escaped = t
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE tenant_id = ?1
+         AND (CASE WHEN ?2 IS NULL THEN status <> 'archived' ELSE status = ?2 END)
+         AND (?3 = 0 OR on_hand <= low_stock_threshold)
+         AND (?4 IS NULL OR sku LIKE ?4 ESCAPE '\\' OR barcode LIKE ?4 ESCAPE '\\' OR titles LIKE ?4 ESCAPE '\\')
+         ORDER BY sku LIMIT ?5 OFFSET ?6"
+    ))?;
+    let rows = st.query_map(
+        params![
+            tenant.to_string(),
+            q.status.map(ProductStatus::as_str),
+            q.low_stock,
+            pattern,
+            q.limit.min(500),
+            q.offset
+        ],
+        product_row,
+    )?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::from)
+}
+
+/// Records a movement (at `occurred_at`, its stored text) and updates stock on hand;
+/// returns the new on-hand figure.
+pub fn insert_movement(
+    c: &Connection,
+    tenant: TenantId,
+    m: &StockMovement,
+    occurred_at: &str,
+) -> Result<i64, StoreError> {
+    c.prepare_cached(
+        "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        tenant.to_string(),
+        m.product_id.to_string(),
+        m.kind.as_str(),
+        m.delta,
+        m.reason.as_ref().map(Reason::as_str),
+        m.order_id.map(|o| o.to_string()),
+        m.operator_id.map(|o| o.to_string()),
+        occurred_at,
+    ])?;
+    Ok(c.prepare_cached(
+        "UPDATE products SET on_hand = on_hand + ?2 WHERE id = ?1 RETURNING on_hand",
+    )?
+    .query_row(params![m.product_id.to_string(), m.delta], |r| r.get(0))?)
+}
+
+/// A product's movements, newest first.
+pub fn movements(
+    c: &Connection,
+    product: ProductId,
+    limit: u32,
+) -> Result<Vec<StockMovement>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT id, product_id, kind, delta, reason, order_id, operator_id, occurred_at FROM stock_movements
+         WHERE product_id = ?1 ORDER BY rowid DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![product.to_string(), limit], |r| {
+        Ok(StockMovement {
+            id: parse(r, 0, MovementId::parse)?,
+            product_id: parse(r, 1, ProductId::parse)?,
+            kind: parse(r, 2, MovementKind::parse)?,
+            delta: r.get(3)?,
+            reason: parse_opt(r, 4, Reason::parse)?,
+            order_id: parse_opt(r, 5, OrderId::parse)?,
+            operator_id: parse_opt(r, 6, OperatorId::parse)?,
+            occurred_at: parse(r, 7, Timestamp::parse_rfc3339)?,
+        })
+    })?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::from)
+}

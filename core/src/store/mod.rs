@@ -1,0 +1,246 @@
+//! SQLite persistence: state tables and the outbox, written in one transaction.
+//!
+//! - One writer connection behind a mutex; every write is `BEGIN IMMEDIATE`.
+//! - A small pool of read-only connections for queries.
+//! - `journal_mode=WAL`, `synchronous=FULL` (a paid sale survives a power cut),
+//!   `foreign_keys=ON`, `busy_timeout`.
+//! - [`Store::write`] refuses to commit a transaction that changed state without
+//!   appending an event, and hands committed events to the [`CommitListener`]s.
+
+mod cash;
+mod catalog;
+mod content;
+mod doctor;
+mod migrate;
+mod orders;
+mod outbox;
+mod people;
+mod rows;
+
+pub use cash::*;
+pub use catalog::*;
+pub use content::*;
+pub use doctor::DoctorReport;
+pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
+pub use orders::*;
+pub use outbox::{events_of, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
+pub use people::*;
+
+use crate::domain::event::{Aggregate, Envelope};
+use crate::domain::{DomainError, FieldError};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+/// How long a connection waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read-only connections kept open.
+const READERS: usize = 2;
+
+/// What the store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database was written by a newer app; it was left untouched.
+    #[error("the database has schema version {found} but this app supports up to {supported}; upgrade the app")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: u32,
+        /// Newest version this app knows.
+        supported: u32,
+    },
+    /// The device has no shop yet.
+    #[error("the device is not set up; create the shop first")]
+    NotSetUp,
+    /// An event broke its own rules; the transaction was rolled back.
+    #[error("invalid {event_type} event: {source}")]
+    InvalidEvent {
+        /// Type.
+        event_type: &'static str,
+        /// Rules broken.
+        #[source]
+        source: DomainError,
+    },
+    /// An event names an entity that does not exist; the transaction was rolled back.
+    #[error("{event_type} refers to a missing {aggregate:?} {id}")]
+    MissingReference {
+        /// Type.
+        event_type: &'static str,
+        /// Kind of the missing entity.
+        aggregate: Aggregate,
+        /// Its id.
+        id: uuid::Uuid,
+    },
+    /// A transaction changed state but appended no event; it was rolled back.
+    #[error("a transaction changed state without appending an event")]
+    StateWithoutEvent,
+    /// A fault injected by a test just before commit; the transaction was rolled back.
+    #[error("injected fault before commit")]
+    InjectedFault,
+    /// A payload could not be encoded.
+    #[error("could not encode an event payload: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// A stored value does not parse.
+    #[error("stored value of {column} is corrupt: {source}")]
+    Corrupt {
+        /// Column.
+        column: &'static str,
+        /// Why it does not parse.
+        #[source]
+        source: FieldError,
+    },
+}
+
+/// Receives events right after their transaction committed, in commit order.
+/// Called while the writer is still held, so it must only queue work, never block.
+pub trait CommitListener: Send + Sync {
+    /// The events of one committed transaction.
+    fn committed(&self, events: &[Envelope]);
+}
+
+type FaultHook = Arc<dyn Fn(&[Envelope]) -> bool + Send + Sync>;
+
+/// The device database.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    listeners: RwLock<Vec<Arc<dyn CommitListener>>>,
+    fault: RwLock<Option<FaultHook>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection leaves no open transaction behind
+    // (rusqlite rolls back on drop), so the connection is still sound.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn configure(conn: &Connection, read_only: bool) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // On macOS a plain fsync does not reach the platter; ask for the real thing.
+    conn.pragma_update(None, "fullfsync", "ON")?;
+    if read_only {
+        conn.pragma_update(None, "query_only", "ON")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// A database from a newer app is refused with [`StoreError::SchemaTooNew`] before
+    /// anything is written to it. Before migrating an existing database, a copy is
+    /// written next to it (`<file>.v<N>.bak`).
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut writer = Connection::open(path)?;
+        migrate::check_and_migrate(&mut writer, path, configure)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c, true)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Store {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers,
+            listeners: RwLock::new(Vec::new()),
+            fault: RwLock::new(None),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Adds a listener for committed events.
+    pub fn subscribe(&self, listener: Arc<dyn CommitListener>) {
+        self.listeners
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Test hook: when set and it returns true for a transaction's events, that
+    /// transaction fails with [`StoreError::InjectedFault`] after all its writes and
+    /// just before commit. Used to prove atomicity; harmless when unset.
+    pub fn inject_fault_before_commit(&self, hook: Option<FaultHook>) {
+        *self.fault.write().unwrap_or_else(PoisonError::into_inner) = hook;
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction. Commits when `f` succeeds and
+    /// every state change came with at least one event; rolls back otherwise.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        meta: &EventMeta<'_>,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = lock(&self.writer);
+        let before = conn.total_changes();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let mut w = WriteTx::new(tx, meta);
+        let out = f(&mut w)?;
+        let (tx, events) = w.finish()?;
+        if events.is_empty() && tx.total_changes() != before {
+            return Err(StoreError::StateWithoutEvent.into());
+        }
+        let hook = self
+            .fault
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if hook.is_some_and(|h| h(&events)) {
+            return Err(StoreError::InjectedFault.into());
+        }
+        tx.commit().map_err(StoreError::from)?;
+        if !events.is_empty() {
+            for l in self
+                .listeners
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+            {
+                l.committed(&events);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs a query on a read-only connection.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let guard = self
+            .readers
+            .iter()
+            .find_map(|m| m.try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[0]));
+        f(&guard)
+    }
+}

@@ -1,0 +1,376 @@
+//! The outbox: events appended inside the state transaction, with a per-device
+//! gapless `seq` and a hybrid logical clock, and the queries over the event log.
+
+use super::{Store, StoreError};
+use crate::domain::clock::{Entropy, Timestamp};
+use crate::domain::device::DeviceCode;
+use crate::domain::event::{Aggregate, DomainEvent, Envelope, Origin};
+use crate::domain::hlc::Hlc;
+use crate::domain::ids::{CorrelationId, DeviceId, EventId, OperatorId, TenantId};
+use crate::domain::order::OrderNumber;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::value::RawValue;
+use std::collections::HashSet;
+use std::io::Write;
+use std::ops::Deref;
+
+/// What every event of one command shares.
+pub struct EventMeta<'a> {
+    /// Operator who issued the command.
+    pub actor_id: Option<OperatorId>,
+    /// Ties the command's events together.
+    pub correlation_id: CorrelationId,
+    /// The event that caused the command, if any.
+    pub causation_id: Option<EventId>,
+    /// Device or central.
+    pub origin: Origin,
+    /// Wall time of the command (one value for all its events).
+    pub now: Timestamp,
+    /// Randomness for event ids.
+    pub entropy: &'a dyn Entropy,
+}
+
+/// The device row, loaded at the first append and written back once before commit.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceState {
+    pub(crate) device_id: DeviceId,
+    pub(crate) tenant_id: TenantId,
+    pub(crate) device_code: DeviceCode,
+    pub(crate) last_seq: u64,
+    pub(crate) acked_seq: u64,
+    pub(crate) last_hlc: Hlc,
+    pub(crate) last_order_no: u64,
+}
+
+/// An open write transaction. Dereferences to the connection for state writes.
+pub struct WriteTx<'c> {
+    tx: Transaction<'c>,
+    meta: &'c EventMeta<'c>,
+    device: Option<DeviceState>,
+    dirty_device: bool,
+    appended: Vec<Envelope>,
+    /// `meta.now` as stored text, formatted once per transaction.
+    now_text: String,
+    /// References already checked in this transaction (they cannot disappear in it:
+    /// nothing deletes rows).
+    known: HashSet<(Aggregate, uuid::Uuid)>,
+}
+
+impl Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+pub(crate) fn load_device(conn: &Connection) -> Result<Option<DeviceState>, StoreError> {
+    conn.prepare_cached(
+        "SELECT device_id, tenant_id, device_code, last_seq, last_hlc, last_order_no, acked_seq FROM device WHERE singleton = 1",
+    )?
+    .query_row([], |r| {
+        Ok(DeviceState {
+            device_id: super::rows::parse(r, 0, DeviceId::parse)?,
+            tenant_id: super::rows::parse(r, 1, TenantId::parse)?,
+            device_code: super::rows::parse(r, 2, DeviceCode::parse)?,
+            last_seq: r.get(3)?,
+            last_hlc: super::rows::parse(r, 4, Hlc::parse)?,
+            last_order_no: r.get(5)?,
+            acked_seq: r.get(6)?,
+        })
+    })
+    .optional()
+    .map_err(StoreError::from)
+}
+
+fn table_of(a: Aggregate) -> &'static str {
+    match a {
+        Aggregate::Tenant => "SELECT 1 FROM tenants WHERE id = ?1",
+        Aggregate::Device => "SELECT 1 FROM device WHERE device_id = ?1",
+        Aggregate::Operator => "SELECT 1 FROM operators WHERE id = ?1",
+        Aggregate::Product => "SELECT 1 FROM products WHERE id = ?1",
+        Aggregate::Order => "SELECT 1 FROM orders WHERE id = ?1",
+        Aggregate::CashSession => "SELECT 1 FROM cash_sessions WHERE id = ?1",
+        Aggregate::Content => "SELECT 1 FROM content_nodes WHERE id = ?1",
+    }
+}
+
+impl<'c> WriteTx<'c> {
+    pub(super) fn new(tx: Transaction<'c>, meta: &'c EventMeta<'c>) -> Self {
+        Self {
+            tx,
+            meta,
+            device: None,
+            dirty_device: false,
+            appended: Vec::new(),
+            known: HashSet::new(),
+            now_text: meta.now.to_rfc3339(),
+        }
+    }
+
+    /// The command's wall time as stored text (RFC 3339).
+    pub fn now_text(&self) -> &str {
+        &self.now_text
+    }
+
+    /// The command's wall time.
+    pub fn now(&self) -> Timestamp {
+        self.meta.now
+    }
+
+    /// The command's entropy source (for new ids).
+    pub fn entropy(&self) -> &dyn Entropy {
+        self.meta.entropy
+    }
+
+    fn device(&mut self) -> Result<&mut DeviceState, StoreError> {
+        if self.device.is_none() {
+            self.device = Some(load_device(&self.tx)?.ok_or(StoreError::NotSetUp)?);
+        }
+        // Just set above when it was missing.
+        self.device.as_mut().ok_or(StoreError::NotSetUp)
+    }
+
+    /// Records that this transaction has just inserted or read the row `id` of
+    /// `aggregate`, so events naming it need not look it up again.
+    pub fn vouch(&mut self, aggregate: Aggregate, id: uuid::Uuid) {
+        self.known.insert((aggregate, id));
+    }
+
+    /// This device's identity, read once per transaction.
+    pub fn identity(&mut self) -> Result<super::DeviceIdentity, StoreError> {
+        let d = self.device()?;
+        Ok(super::DeviceIdentity {
+            device_id: d.device_id,
+            tenant_id: d.tenant_id,
+            device_code: d.device_code.clone(),
+        })
+    }
+
+    /// The next order number of this device, consumed only if the transaction commits.
+    pub fn next_order_number(&mut self) -> Result<OrderNumber, StoreError> {
+        let d = self.device()?;
+        d.last_order_no += 1;
+        let n = OrderNumber::new(&d.device_code, d.last_order_no);
+        self.dirty_device = true;
+        Ok(n)
+    }
+
+    /// Validates `event`, checks that what it refers to exists, and appends it with
+    /// the next `seq` and HLC. An error here aborts the whole transaction.
+    pub fn append(&mut self, event: impl Into<DomainEvent>) -> Result<&Envelope, StoreError> {
+        let event = event.into();
+        let event_type = event.event_type().as_str();
+        event
+            .validate()
+            .map_err(|source| StoreError::InvalidEvent { event_type, source })?;
+        for (aggregate, id) in event.references() {
+            // Rows are never deleted, so a reference checked once in this
+            // transaction stays valid for the rest of it.
+            if self.known.contains(&(aggregate, id)) {
+                continue;
+            }
+            let found = self
+                .tx
+                .prepare_cached(table_of(aggregate))?
+                .exists([id.to_string()])?;
+            if !found {
+                return Err(StoreError::MissingReference {
+                    event_type,
+                    aggregate,
+                    id,
+                });
+            }
+            self.known.insert((aggregate, id));
+        }
+        let data = event.payload_raw()?;
+        let meta = self.meta;
+        let d = self.device()?;
+        d.last_seq += 1;
+        d.last_hlc = d.last_hlc.tick(meta.now);
+        let env = Envelope {
+            id: EventId::generate(meta.now, meta.entropy),
+            event_type: event_type.to_owned(),
+            schema_version: event.event_type().current_version(),
+            tenant_id: d.tenant_id,
+            device_id: d.device_id,
+            seq: d.last_seq,
+            hlc: d.last_hlc,
+            occurred_at: meta.now,
+            actor_id: meta.actor_id,
+            correlation_id: meta.correlation_id,
+            causation_id: meta.causation_id,
+            origin: meta.origin,
+            data,
+        };
+        self.dirty_device = true;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
+                 actor_id, correlation_id, causation_id, origin, aggregate_id, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                env.seq,
+                env.id.to_string(),
+                env.event_type,
+                env.schema_version,
+                env.tenant_id.to_string(),
+                env.device_id.to_string(),
+                env.hlc.to_string(),
+                self.now_text,
+                env.actor_id.map(|a| a.to_string()),
+                env.correlation_id.to_string(),
+                env.causation_id.map(|c| c.to_string()),
+                env.origin.as_str(),
+                event.history_key().to_string(),
+                env.data.get(),
+            ])?;
+        self.appended.push(env);
+        // Just pushed.
+        self.appended.last().ok_or(StoreError::NotSetUp)
+    }
+
+    /// Writes the device counters back and hands over the transaction and its events.
+    pub(super) fn finish(self) -> Result<(Transaction<'c>, Vec<Envelope>), StoreError> {
+        if self.dirty_device {
+            if let Some(d) = &self.device {
+                self.tx
+                    .prepare_cached("UPDATE device SET last_seq = ?1, last_hlc = ?2, last_order_no = ?3 WHERE singleton = 1")?
+                    .execute(params![d.last_seq, d.last_hlc.to_string(), d.last_order_no])?;
+            }
+        }
+        Ok((self.tx, self.appended))
+    }
+}
+
+const ENVELOPE_COLUMNS: &str =
+    "id, type, schema_version, tenant_id, device_id, seq, hlc, occurred_at,
+     actor_id, correlation_id, causation_id, origin, data";
+
+fn envelope(r: &rusqlite::Row<'_>) -> rusqlite::Result<Envelope> {
+    use super::rows::{parse, parse_opt};
+    use crate::domain::clock::Timestamp;
+    let data: String = r.get(12)?;
+    Ok(Envelope {
+        id: parse(r, 0, EventId::parse)?,
+        event_type: r.get(1)?,
+        schema_version: super::rows::u32_col(r, 2)?,
+        tenant_id: parse(r, 3, TenantId::parse)?,
+        device_id: parse(r, 4, DeviceId::parse)?,
+        seq: r.get(5)?,
+        hlc: parse(r, 6, Hlc::parse)?,
+        occurred_at: parse(r, 7, Timestamp::parse_rfc3339)?,
+        actor_id: parse_opt(r, 8, OperatorId::parse)?,
+        correlation_id: parse(r, 9, CorrelationId::parse)?,
+        causation_id: parse_opt(r, 10, EventId::parse)?,
+        origin: parse(r, 11, Origin::parse)?,
+        data: RawValue::from_string(data).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    })
+}
+
+/// Outbox state at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxStatus {
+    /// Highest seq written.
+    pub last_seq: u64,
+    /// Events not yet acknowledged by central.
+    pub pending: u64,
+    /// Wall time of the oldest pending event.
+    pub oldest_pending: Option<Timestamp>,
+}
+
+impl Store {
+    /// Events with `seq > after`, in order, at most `limit`.
+    pub fn events_after(&self, after: u64, limit: u32) -> Result<Vec<Envelope>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {ENVELOPE_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![after, limit], envelope)?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Events of one aggregate (an order's history, say), in order.
+    pub fn events_of(&self, aggregate_id: uuid::Uuid) -> Result<Vec<Envelope>, StoreError> {
+        self.read(|c| events_of(c, aggregate_id))
+    }
+
+    /// Counts of the outbox.
+    pub fn outbox_status(&self) -> Result<OutboxStatus, StoreError> {
+        self.read(outbox_status_in)
+    }
+
+    /// Records that the central server holds every event up to and including `seq`
+    /// (capped at the last event written; never moves back). Returns how many events
+    /// were newly acknowledged.
+    pub fn ack_through(&self, seq: u64) -> Result<u64, StoreError> {
+        let conn = super::lock(&self.writer);
+        let before = load_device(&conn)?.ok_or(StoreError::NotSetUp)?.acked_seq;
+        let after: u64 = conn
+            .prepare_cached(
+                "UPDATE device SET acked_seq = max(acked_seq, min(?1, last_seq)) WHERE singleton = 1 RETURNING acked_seq",
+            )?
+            .query_row([seq], |r| r.get(0))?;
+        Ok(after - before)
+    }
+
+    /// Writes every unacknowledged event as one JSON envelope per line, in `seq`
+    /// order. Returns how many were written.
+    pub fn export_unsynced(&self, out: &mut dyn Write) -> Result<u64, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {ENVELOPE_COLUMNS} FROM events WHERE seq > (SELECT acked_seq FROM device) ORDER BY seq"
+            ))?;
+            let mut rows = st.query([])?;
+            let mut n = 0;
+            while let Some(r) = rows.next()? {
+                serde_json::to_writer(&mut *out, &envelope(r)?)?;
+                out.write_all(b"\n")?;
+                n += 1;
+            }
+            out.flush()?;
+            Ok(n)
+        })
+    }
+}
+
+/// Events of one aggregate, in order.
+pub fn events_of(c: &Connection, aggregate_id: uuid::Uuid) -> Result<Vec<Envelope>, StoreError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ENVELOPE_COLUMNS} FROM events WHERE aggregate_id = ?1 ORDER BY seq"
+    ))?;
+    let rows = st.query_map([aggregate_id.to_string()], envelope)?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::from)
+}
+
+/// Outbox counts as seen by `c` (inside a write transaction, counting its own events).
+pub fn outbox_status_in(c: &Connection) -> Result<OutboxStatus, StoreError> {
+    let Some(d) = load_device(c)? else {
+        return Ok(OutboxStatus {
+            last_seq: 0,
+            pending: 0,
+            oldest_pending: None,
+        });
+    };
+    let oldest: Option<String> = c
+        .prepare_cached("SELECT occurred_at FROM events WHERE seq = ?1")?
+        .query_row([d.acked_seq + 1], |r| r.get(0))
+        .optional()?;
+    let oldest_pending = oldest
+        .map(|s| Timestamp::parse_rfc3339(&s))
+        .transpose()
+        .map_err(|source| StoreError::Corrupt {
+            column: "events.occurred_at",
+            source,
+        })?;
+    Ok(OutboxStatus {
+        last_seq: d.last_seq,
+        pending: d.last_seq - d.acked_seq,
+        oldest_pending,
+    })
+}

@@ -1,0 +1,462 @@
+//! Events: a frozen JSON fixture per (type, version), JSON round trips, upcasting.
+
+use crate::helpers::*;
+use proptest::prelude::*;
+use rustok_core::domain::cash::CashMoveKind;
+use rustok_core::domain::clock::Timestamp;
+use rustok_core::domain::content::{
+    ContentFields, ContentKind, ContentSlug, ContentTitle, Translation,
+};
+use rustok_core::domain::device::DeviceCode;
+use rustok_core::domain::event::*;
+use rustok_core::domain::hlc::Hlc;
+use rustok_core::domain::ids::*;
+use rustok_core::domain::locale::Localized;
+use rustok_core::domain::money::Money;
+use rustok_core::domain::operator::OperatorName;
+use rustok_core::domain::order::{
+    price_lines, Customer, CustomerName, LineSpec, OrderNumber, TrackingNumber,
+};
+use rustok_core::domain::payment::{settle, PaymentMethod, Refund, Tender};
+use rustok_core::domain::permission::Role;
+use rustok_core::domain::product::{ProductStatus, ProductTitle, Sku, TaxRate};
+use rustok_core::domain::stock::{MovementKind, Quantity};
+use rustok_core::domain::tenant::{TaxMode, TenantSlug};
+use rustok_core::domain::text::{Note, Reason};
+use rustok_core::domain::upcast::{UpcastError, Upcasters};
+use serde_json::value::RawValue;
+use std::path::PathBuf;
+
+/// Raw material for a sample of every event type.
+#[derive(Debug, Clone)]
+struct Atoms {
+    id: u128,
+    text: String,
+    n: i64,
+    flag: bool,
+}
+
+fn fixed_atoms() -> Atoms {
+    Atoms {
+        id: 0x0192_f0e4_0000_7000_8000_0000_0000_0001,
+        text: "Sample Тест".into(),
+        n: 1234,
+        flag: true,
+    }
+}
+
+fn atoms() -> impl Strategy<Value = Atoms> {
+    (
+        any::<u128>(),
+        "[\\p{L}\\p{N}][\\p{L}\\p{N} .,!-]{0,39}",
+        1i64..1_000_000,
+        any::<bool>(),
+    )
+        .prop_map(|(id, text, n, flag)| Atoms { id, text, n, flag })
+}
+
+/// A valid event of type `t` built from `a`. The match has no wildcard: a new event
+/// type does not compile until it has a sample (and so a fixture and a round trip).
+fn sample(t: EventType, a: &Atoms) -> DomainEvent {
+    let u = |k: u128| uuid::Uuid::from_u128(a.id.wrapping_add(k));
+    let title = ProductTitle::parse(&a.text).unwrap();
+    let reason = Reason::parse(&a.text).unwrap();
+    let money = Money::new(a.n, eur());
+    let product_fields = product_fields("SKU-1", a.n, a.flag.then(|| ean13(a.n as u64)));
+    let content_fields = ContentFields {
+        kind: if a.flag {
+            ContentKind::Promo
+        } else {
+            ContentKind::Article
+        },
+        slug: ContentSlug::parse("spring-sale").unwrap(),
+        position: (a.n % 100) as i32,
+        translations: Localized::new().with(
+            ru(),
+            Translation {
+                title: ContentTitle::parse(&a.text).unwrap(),
+                excerpt: None,
+                body: Some(
+                    rustok_core::domain::content::ContentBody::parse("# Hello\n\nBody").unwrap(),
+                ),
+            },
+        ),
+    };
+    match t {
+        EventType::TenantCreated => TenantCreated {
+            tenant_id: TenantId::from_uuid(u(0)),
+            slug: TenantSlug::parse("corner").unwrap(),
+            settings: settings(TaxMode::Inclusive, a.flag),
+        }
+        .into(),
+        EventType::TenantSettingsChanged => TenantSettingsChanged {
+            tenant_id: TenantId::from_uuid(u(0)),
+            settings: settings(TaxMode::Exclusive, a.flag),
+        }
+        .into(),
+        EventType::DeviceRegistered => DeviceRegistered {
+            device_id: DeviceId::from_uuid(u(1)),
+            device_code: DeviceCode::parse("POS1").unwrap(),
+        }
+        .into(),
+        EventType::OperatorCreated => OperatorCreated {
+            operator_id: OperatorId::from_uuid(u(2)),
+            name: OperatorName::parse(&a.text).unwrap(),
+            role: if a.flag { Role::Cashier } else { Role::Kiosk },
+        }
+        .into(),
+        EventType::OperatorRoleChanged => OperatorRoleChanged {
+            operator_id: OperatorId::from_uuid(u(2)),
+            from: Role::Cashier,
+            to: Role::Manager,
+        }
+        .into(),
+        EventType::OperatorDeactivated => OperatorDeactivated {
+            operator_id: OperatorId::from_uuid(u(2)),
+        }
+        .into(),
+        EventType::OperatorPinReset => OperatorPinReset {
+            operator_id: OperatorId::from_uuid(u(2)),
+        }
+        .into(),
+        EventType::OperatorLoggedIn => OperatorLoggedIn {
+            operator_id: OperatorId::from_uuid(u(2)),
+        }
+        .into(),
+        EventType::OperatorPinRejected => OperatorPinRejected {
+            operator_id: OperatorId::from_uuid(u(2)),
+            wrong_in_row: (a.n % 5) as u32,
+            locked_until: a
+                .flag
+                .then(|| Timestamp::from_unix_millis(1_795_260_030_000)),
+        }
+        .into(),
+        EventType::ProductCreated => ProductCreated {
+            product_id: ProductId::from_uuid(u(3)),
+            fields: product_fields,
+            status: ProductStatus::Active,
+        }
+        .into(),
+        EventType::ProductUpdated => ProductUpdated {
+            product_id: ProductId::from_uuid(u(3)),
+            version: 2,
+            fields: product_fields,
+        }
+        .into(),
+        EventType::ProductStatusChanged => ProductStatusChanged {
+            product_id: ProductId::from_uuid(u(3)),
+            version: 3,
+            from: ProductStatus::Active,
+            to: ProductStatus::Archived,
+        }
+        .into(),
+        EventType::StockMoved => StockMoved {
+            movement_id: MovementId::from_uuid(u(4)),
+            product_id: ProductId::from_uuid(u(3)),
+            kind: if a.flag {
+                MovementKind::Sold
+            } else {
+                MovementKind::Adjusted
+            },
+            delta: -a.n,
+            on_hand_after: 7 - a.n,
+            reason: (!a.flag).then(|| reason.clone()),
+            order_id: a.flag.then(|| OrderId::from_uuid(u(5))),
+        }
+        .into(),
+        EventType::OrderCreated => {
+            let spec = LineSpec {
+                product_id: ProductId::from_uuid(u(3)),
+                sku: Sku::parse("SKU-1").unwrap(),
+                title,
+                unit_price: a.n,
+                tax_rate: TaxRate::from_basis_points(2000).unwrap(),
+                quantity: Quantity::new(1 + a.n % 7).unwrap(),
+            };
+            let (lines, totals) = price_lines(vec![spec], TaxMode::Inclusive).unwrap();
+            OrderCreated {
+                order_id: OrderId::from_uuid(u(5)),
+                number: OrderNumber::parse("POS1-000042").unwrap(),
+                currency: eur(),
+                tax_mode: TaxMode::Inclusive,
+                lines,
+                totals,
+                customer: a.flag.then(|| Customer {
+                    name: CustomerName::parse(&a.text).unwrap(),
+                    contact: None,
+                }),
+                notes: a.flag.then(|| Note::parse(&a.text).unwrap()),
+            }
+            .into()
+        }
+        EventType::OrderConfirmed => OrderConfirmed {
+            order_id: OrderId::from_uuid(u(5)),
+        }
+        .into(),
+        EventType::OrderPaid => OrderPaid {
+            order_id: OrderId::from_uuid(u(5)),
+            payments: settle(
+                a.n + 1,
+                &[
+                    Tender::Card {
+                        amount: 1,
+                        reference: None,
+                    },
+                    Tender::Cash {
+                        amount: a.n,
+                        tendered: a.n + 50,
+                    },
+                ],
+            )
+            .unwrap(),
+            cash_session_id: CashSessionId::from_uuid(u(6)),
+        }
+        .into(),
+        EventType::OrderShipped => OrderShipped {
+            order_id: OrderId::from_uuid(u(5)),
+            tracking: a
+                .flag
+                .then(|| TrackingNumber::parse("JJD000390007").unwrap()),
+        }
+        .into(),
+        EventType::OrderDelivered => OrderDelivered {
+            order_id: OrderId::from_uuid(u(5)),
+            handed_over: a.flag,
+        }
+        .into(),
+        EventType::OrderCancelled => OrderCancelled {
+            order_id: OrderId::from_uuid(u(5)),
+            reason: a.flag.then(|| reason.clone()),
+        }
+        .into(),
+        EventType::OrderRefunded => OrderRefunded {
+            order_id: OrderId::from_uuid(u(5)),
+            refund: Refund {
+                amount: a.n,
+                method: PaymentMethod::Cash,
+                restock: a.flag,
+                reason: Some(reason.clone()),
+            },
+            cash_session_id: Some(CashSessionId::from_uuid(u(6))),
+        }
+        .into(),
+        EventType::CashSessionOpened => CashSessionOpened {
+            session_id: CashSessionId::from_uuid(u(6)),
+            float: money,
+        }
+        .into(),
+        EventType::CashMoved => CashMoved {
+            session_id: CashSessionId::from_uuid(u(6)),
+            kind: if a.flag {
+                CashMoveKind::In
+            } else {
+                CashMoveKind::Out
+            },
+            amount: money,
+            reason,
+        }
+        .into(),
+        EventType::CashSessionClosed => CashSessionClosed {
+            session_id: CashSessionId::from_uuid(u(6)),
+            counted: money,
+            expected: Money::new(a.n / 2, eur()),
+            difference: Money::new(a.n - a.n / 2, eur()),
+            unsynced_events: a.n as u64,
+        }
+        .into(),
+        EventType::ContentCreated => ContentCreated {
+            content_id: ContentId::from_uuid(u(7)),
+            fields: content_fields,
+        }
+        .into(),
+        EventType::ContentUpdated => ContentUpdated {
+            content_id: ContentId::from_uuid(u(7)),
+            version: 2,
+            fields: content_fields,
+        }
+        .into(),
+        EventType::ContentPublished => ContentPublished {
+            content_id: ContentId::from_uuid(u(7)),
+            published_at: Timestamp::from_unix_millis(1_795_260_000_123),
+        }
+        .into(),
+        EventType::ContentArchived => ContentArchived {
+            content_id: ContentId::from_uuid(u(7)),
+        }
+        .into(),
+    }
+}
+
+fn envelope(i: usize, e: &DomainEvent) -> Envelope {
+    let t = e.event_type();
+    Envelope {
+        id: EventId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_1000_7000_8000_0000_0000_0000 + i as u128,
+        )),
+        event_type: t.as_str().to_owned(),
+        schema_version: t.current_version(),
+        tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_2000_7000_8000_0000_0000_0001,
+        )),
+        device_id: DeviceId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_3000_7000_8000_0000_0000_0001,
+        )),
+        seq: i as u64 + 1,
+        hlc: Hlc::parse("1795260000123-0003").unwrap(),
+        occurred_at: Timestamp::from_unix_millis(1_795_260_000_123),
+        actor_id: Some(OperatorId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_4000_7000_8000_0000_0000_0001,
+        ))),
+        correlation_id: CorrelationId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_5000_7000_8000_0000_0000_0001,
+        )),
+        causation_id: None,
+        origin: Origin::Device,
+        data: RawValue::from_string(e.payload_json().unwrap()).unwrap(),
+    }
+}
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events")
+}
+
+#[test]
+fn every_event_type_has_a_fixture_at_its_current_version() {
+    let write = std::env::var_os("RUSTOK_WRITE_FIXTURES").is_some();
+    let mut missing = Vec::new();
+    for (i, &t) in EventType::ALL.iter().enumerate() {
+        let path = fixture_dir().join(format!("{}.v{}.json", t.as_str(), t.current_version()));
+        if path.exists() {
+            continue;
+        }
+        if write {
+            // Only ever adds files: a shipped fixture is never rewritten.
+            let json =
+                serde_json::to_string_pretty(&envelope(i, &sample(t, &fixed_atoms()))).unwrap();
+            std::fs::write(&path, json + "\n").unwrap();
+        } else {
+            missing.push(path.display().to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "missing event fixtures (run the tests once with RUSTOK_WRITE_FIXTURES=1, review and commit them): {missing:#?}"
+    );
+}
+
+#[test]
+fn every_fixture_ever_shipped_still_decodes() {
+    let upcasters = Upcasters::standard();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let (ty, rest) = name
+            .split_once(".v")
+            .unwrap_or_else(|| panic!("bad fixture name {name}"));
+        let version: u32 = rest.trim_end_matches(".json").parse().unwrap();
+        let env: Envelope = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: envelope does not parse: {e}"));
+        assert_eq!(
+            (env.event_type.as_str(), env.schema_version),
+            (ty, version),
+            "{name}"
+        );
+        let event = env
+            .decode(&upcasters)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(event.event_type().as_str(), ty);
+        seen += 1;
+    }
+    assert!(seen >= EventType::ALL.len());
+}
+
+proptest! {
+    #[test]
+    fn every_event_survives_a_json_round_trip(a in atoms()) {
+        for (i, &t) in EventType::ALL.iter().enumerate() {
+            let e = sample(t, &a);
+            prop_assert!(e.validate().is_ok(), "{:?}", e);
+            let back = DomainEvent::decode(t.as_str(), t.current_version(), &e.payload_json().unwrap(), &Upcasters::standard()).unwrap();
+            prop_assert_eq!(&back, &e);
+            let env = envelope(i, &e);
+            let text = serde_json::to_string(&env).unwrap();
+            let env_back: Envelope = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(env_back, env);
+        }
+    }
+}
+
+#[test]
+fn older_payloads_are_upcast_and_unknown_ones_are_refused() {
+    let order = "0192f0e4-0000-7000-8000-000000000005";
+    // Pretend v0 of OrderShipped called the field `tracking_number`.
+    let v0 = format!(r#"{{"order_id":"{order}","tracking_number":"JJD1"}}"#);
+    let mut upcasters = Upcasters::standard();
+    let missing = DomainEvent::decode("OrderShipped", 0, &v0, &upcasters);
+    assert!(
+        matches!(
+            missing,
+            Err(EventDecodeError::Upcast {
+                from: 0,
+                source: UpcastError::Missing,
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+    upcasters.register(EventType::OrderShipped, 0, |mut v| {
+        let o = v
+            .as_object_mut()
+            .ok_or(UpcastError::Unexpected("not an object"))?;
+        let t = o
+            .remove("tracking_number")
+            .ok_or(UpcastError::Unexpected("no tracking_number"))?;
+        o.insert("tracking".into(), t);
+        Ok(v)
+    });
+    match DomainEvent::decode("OrderShipped", 0, &v0, &upcasters).unwrap() {
+        DomainEvent::OrderShipped(p) => assert_eq!(p.tracking.unwrap().as_str(), "JJD1"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        DomainEvent::decode("OrderShipped", 2, &v0, &upcasters),
+        Err(EventDecodeError::UnknownSchemaVersion {
+            found: 2,
+            supported: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        DomainEvent::decode("OrderTeleported", 1, "{}", &upcasters),
+        Err(EventDecodeError::UnknownType(_))
+    ));
+    let bad_sign = format!(
+        r#"{{"movement_id":"{order}","product_id":"{order}","kind":"received","delta":-3,"on_hand_after":0}}"#
+    );
+    assert!(matches!(
+        DomainEvent::decode("StockMoved", 1, &bad_sign, &upcasters),
+        Err(EventDecodeError::Invalid { .. })
+    ));
+    assert!(matches!(
+        DomainEvent::decode("OrderConfirmed", 1, "{not json", &upcasters),
+        Err(EventDecodeError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn every_stored_envelope_decodes_and_has_a_unique_time_ordered_id() {
+    let t = spawn_shop();
+    let p = t.product("ENV", 100, 5);
+    t.open_shift(0);
+    t.sell(&[(&p, 2)]);
+    let events = t.shop.store().events_after(0, 1000).unwrap();
+    let mut ids: Vec<_> = events.iter().map(|e| e.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), events.len());
+    for e in &events {
+        e.decode(&Upcasters::standard())
+            .unwrap_or_else(|err| panic!("{}: {err}", e.event_type));
+        assert_eq!(e.id.as_uuid().get_version_num(), 7);
+    }
+}

@@ -1,0 +1,526 @@
+//! Whole use cases, as a shop runs them.
+
+use crate::helpers::*;
+use rustok_core::domain::cash::CashMoveKind;
+use rustok_core::domain::content::{
+    ContentFields, ContentKind, ContentSlug, ContentStatus, ContentTitle, Translation,
+};
+use rustok_core::domain::locale::Localized;
+use rustok_core::domain::order::{OrderStatus, TrackingNumber};
+use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::product::ProductStatus;
+use rustok_core::domain::stock::{Quantity, StockDelta};
+use rustok_core::domain::tenant::TaxMode;
+use rustok_core::domain::text::Reason;
+use rustok_core::service::ShopError;
+
+#[test]
+fn counter_sale_with_cash_gives_change_and_delivers_in_one_step() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    let cake = t.product("CAKE", 399, 3);
+    t.open_shift(10_000);
+    let before = t.event_count();
+    let order = t
+        .shop
+        .counter_sale(
+            &t.cashier,
+            new_order(&[(&tea, 2), (&cake, 1)]),
+            &[Tender::Cash {
+                amount: 899,
+                tendered: 1000,
+            }],
+        )
+        .unwrap();
+    assert_eq!(order.status(), OrderStatus::Delivered);
+    let d = order.data();
+    assert_eq!(d.number.as_str(), "POS1-000001");
+    assert_eq!(d.totals.gross, 899);
+    // 20 % included: tax per line 500 * 2000/12000 = 83.33 → 83; 399 → 66.5 → 67.
+    assert_eq!(d.totals.tax, 83 + 67);
+    assert_eq!(d.payments[0].change, Some(101));
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 8);
+    assert_eq!(t.shop.product(&t.cashier, cake.id).unwrap().on_hand, 2);
+    let shift = t.shop.current_cash_session(&t.cashier).unwrap().unwrap();
+    assert_eq!(shift.totals.sales, 899);
+    let types: Vec<String> = t
+        .shop
+        .store()
+        .events_after(before, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "OrderCreated",
+            "OrderConfirmed",
+            "OrderPaid",
+            "StockMoved",
+            "StockMoved",
+            "OrderDelivered"
+        ]
+    );
+    let stored = t.shop.order(&t.cashier, d.id).unwrap();
+    assert_eq!(stored, order);
+}
+
+#[test]
+fn selling_needs_an_open_shift() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    let err = t.shop.counter_sale(
+        &t.cashier,
+        new_order(&[(&tea, 1)]),
+        &[Tender::Card {
+            amount: 250,
+            reference: None,
+        }],
+    );
+    assert!(
+        matches!(err, Err(ShopError::CashSessionRequired)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn selling_more_than_in_stock_is_refused_unless_the_shop_allows_it() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 1);
+    t.open_shift(0);
+    let before = t.fingerprint();
+    let err = t.shop.counter_sale(
+        &t.cashier,
+        new_order(&[(&tea, 2)]),
+        &[Tender::Card {
+            amount: 500,
+            reference: None,
+        }],
+    );
+    match err {
+        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "insufficient_stock"),
+        other => panic!("expected insufficient stock, got {other:?}"),
+    }
+    assert_eq!(t.fingerprint(), before);
+
+    let t = spawn_shop_with(TaxMode::Inclusive, true);
+    let tea = t.product("TEA", 250, 1);
+    t.open_shift(0);
+    t.sell(&[(&tea, 2)]);
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, -1);
+}
+
+#[test]
+fn delivery_order_goes_through_shipping() {
+    let t = spawn_shop_with(TaxMode::Exclusive, false);
+    let lamp = t.product("LAMP", 10_000, 5);
+    t.open_shift(0);
+    let o = t
+        .shop
+        .create_order(&t.kiosk, new_order(&[(&lamp, 1)]))
+        .unwrap();
+    assert_eq!(o.status(), OrderStatus::Pending);
+    assert_eq!(o.data().totals.gross, 12_000, "20 % added on top");
+    let id = o.data().id;
+    t.shop.confirm_order(&t.cashier, id).unwrap();
+    let paid = t
+        .shop
+        .pay_order(
+            &t.cashier,
+            id,
+            vec![
+                Tender::Card {
+                    amount: 7_000,
+                    reference: None,
+                },
+                Tender::Cash {
+                    amount: 5_000,
+                    tendered: 5_000,
+                },
+            ],
+        )
+        .unwrap();
+    assert_eq!(paid.status(), OrderStatus::Paid);
+    assert_eq!(t.shop.product(&t.cashier, lamp.id).unwrap().on_hand, 4);
+    let shipped = t
+        .shop
+        .ship_order(
+            &t.cashier,
+            id,
+            Some(TrackingNumber::parse("JJD0001").unwrap()),
+        )
+        .unwrap();
+    assert_eq!(
+        shipped.data().tracking.as_ref().unwrap().as_str(),
+        "JJD0001"
+    );
+    let delivered = t.shop.deliver_order(&t.cashier, id).unwrap();
+    assert_eq!(delivered.status(), OrderStatus::Delivered);
+    let history: Vec<String> = t
+        .shop
+        .order_history(&t.manager, id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "OrderCreated",
+            "OrderConfirmed",
+            "OrderPaid",
+            "StockMoved",
+            "OrderShipped",
+            "OrderDelivered"
+        ]
+    );
+    let again = t.shop.ship_order(&t.cashier, id, None);
+    assert!(
+        matches!(
+            again,
+            Err(ShopError::InvalidTransition {
+                from: "delivered",
+                action: "ship"
+            })
+        ),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn refund_with_restock_returns_stock_and_cash() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    t.open_shift(1_000);
+    let order = t
+        .shop
+        .counter_sale(
+            &t.cashier,
+            new_order(&[(&tea, 3)]),
+            &[Tender::Cash {
+                amount: 750,
+                tendered: 750,
+            }],
+        )
+        .unwrap();
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 7);
+    let forbidden = t.shop.refund_order(
+        &t.cashier,
+        order.data().id,
+        RefundRequest {
+            amount: None,
+            method: PaymentMethod::Cash,
+            restock: true,
+            reason: None,
+        },
+    );
+    assert!(matches!(forbidden, Err(ShopError::Forbidden { .. })));
+    let too_much = t.shop.refund_order(
+        &t.manager,
+        order.data().id,
+        RefundRequest {
+            amount: Some(751),
+            method: PaymentMethod::Cash,
+            restock: true,
+            reason: None,
+        },
+    );
+    assert!(
+        matches!(too_much, Err(ShopError::Validation { .. })),
+        "{too_much:?}"
+    );
+    let refunded = t
+        .shop
+        .refund_order(
+            &t.manager,
+            order.data().id,
+            RefundRequest {
+                amount: None,
+                method: PaymentMethod::Cash,
+                restock: true,
+                reason: Some(Reason::parse("damaged box").unwrap()),
+            },
+        )
+        .unwrap();
+    assert_eq!(refunded.status(), OrderStatus::Refunded);
+    assert_eq!(refunded.data().refund.as_ref().unwrap().amount, 750);
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 10);
+    let shift = t.shop.current_cash_session(&t.cashier).unwrap().unwrap();
+    assert_eq!(shift.totals.expected(), 1_000);
+    assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
+}
+
+#[test]
+fn cash_session_close_reports_the_difference_and_unsynced_events() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    t.open_shift(5_000);
+    t.shop
+        .counter_sale(
+            &t.cashier,
+            new_order(&[(&tea, 2)]),
+            &[Tender::Cash {
+                amount: 500,
+                tendered: 2_000,
+            }],
+        )
+        .unwrap();
+    t.shop
+        .move_cash(
+            &t.cashier,
+            CashMoveKind::Out,
+            1_000,
+            Reason::parse("to the safe").unwrap(),
+        )
+        .unwrap();
+    t.shop
+        .move_cash(
+            &t.cashier,
+            CashMoveKind::In,
+            200,
+            Reason::parse("coins").unwrap(),
+        )
+        .unwrap();
+    let too_much = t.shop.move_cash(
+        &t.cashier,
+        CashMoveKind::Out,
+        1_000_000,
+        Reason::parse("oops").unwrap(),
+    );
+    assert!(matches!(too_much, Err(ShopError::Validation { .. })));
+    let closed = t.shop.close_cash_session(&t.cashier, 4_650).unwrap();
+    let c = closed.closing.unwrap();
+    assert_eq!(c.expected, 5_000 + 500 - 1_000 + 200);
+    assert_eq!(c.difference, -50);
+    assert_eq!(
+        c.unsynced_events,
+        t.event_count() - 1,
+        "every event before the closing one is unsynced"
+    );
+    assert!(t.shop.current_cash_session(&t.cashier).unwrap().is_none());
+    assert!(matches!(
+        t.shop.close_cash_session(&t.cashier, 0),
+        Err(ShopError::CashSessionRequired)
+    ));
+    t.open_shift(0);
+    assert!(matches!(
+        t.shop.open_cash_session(&t.cashier, 0),
+        Err(ShopError::CashSessionOpen)
+    ));
+}
+
+fn page(slug: &str, title_en: &str) -> ContentFields {
+    ContentFields {
+        kind: ContentKind::Promo,
+        slug: ContentSlug::parse(slug).unwrap(),
+        position: 1,
+        translations: Localized::new()
+            .with(
+                en(),
+                Translation {
+                    title: ContentTitle::parse(title_en).unwrap(),
+                    excerpt: None,
+                    body: None,
+                },
+            )
+            .with(
+                ru(),
+                Translation {
+                    title: ContentTitle::parse("Скидки").unwrap(),
+                    excerpt: None,
+                    body: None,
+                },
+            ),
+    }
+}
+
+#[test]
+fn content_is_published_then_archived_and_archived_is_final() {
+    let t = spawn_shop();
+    let node = t
+        .shop
+        .create_content(&t.manager, page("spring-sale", "Spring sale"))
+        .unwrap();
+    let id = node.data().id;
+    assert_eq!(node.status(), ContentStatus::Draft);
+    assert!(matches!(
+        t.shop
+            .create_content(&t.manager, page("spring-sale", "Again")),
+        Err(ShopError::Validation { .. })
+    ));
+    let published = t.shop.publish_content(&t.manager, id).unwrap();
+    assert_eq!(published.status(), ContentStatus::Published);
+    assert_eq!(published.data().published_at, Some(START));
+    let listed = t
+        .shop
+        .contents(
+            &t.kiosk,
+            Some(ContentKind::Promo),
+            Some(ContentStatus::Published),
+        )
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let archived = t.shop.archive_content(&t.manager, id).unwrap();
+    assert_eq!(archived.status(), ContentStatus::Archived);
+    assert!(matches!(
+        t.shop.publish_content(&t.manager, id),
+        Err(ShopError::InvalidTransition {
+            from: "archived",
+            ..
+        })
+    ));
+    assert!(matches!(
+        t.shop
+            .update_content(&t.manager, id, archived.data().version, page("x", "y")),
+        Err(ShopError::InvalidTransition { .. })
+    ));
+    let draft = t
+        .shop
+        .create_content(&t.manager, page("old", "Old"))
+        .unwrap();
+    let direct = t.shop.archive_content(&t.manager, draft.data().id).unwrap();
+    assert_eq!(
+        direct.status(),
+        ContentStatus::Archived,
+        "a draft may be archived directly"
+    );
+}
+
+#[test]
+fn stale_product_edit_is_a_conflict_and_changes_nothing() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 0);
+    let v = tea.version;
+    let mut f = tea.fields.clone();
+    f.price = eur_cents(300);
+    let edited = t
+        .shop
+        .update_product(&t.manager, tea.id, v, f.clone())
+        .unwrap();
+    assert_eq!(edited.version, v + 1);
+    let before = t.fingerprint();
+    f.price = eur_cents(200);
+    let stale = t.shop.update_product(&t.admin, tea.id, v, f);
+    assert!(
+        matches!(stale, Err(ShopError::Conflict { expected, found, .. }) if expected == v && found == v + 1),
+        "{stale:?}"
+    );
+    assert_eq!(t.fingerprint(), before);
+    assert_eq!(
+        t.shop
+            .product(&t.cashier, tea.id)
+            .unwrap()
+            .fields
+            .price
+            .minor,
+        300
+    );
+}
+
+#[test]
+fn archived_products_cannot_be_sold_and_stock_moves_by_movements_only() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 5);
+    t.shop
+        .adjust_stock(
+            &t.manager,
+            tea.id,
+            StockDelta::new(-2).unwrap(),
+            Reason::parse("broken").unwrap(),
+        )
+        .unwrap();
+    let below = t.shop.adjust_stock(
+        &t.manager,
+        tea.id,
+        StockDelta::new(-4).unwrap(),
+        Reason::parse("lost").unwrap(),
+    );
+    assert!(matches!(below, Err(ShopError::Validation { .. })));
+    t.shop
+        .receive_stock(&t.manager, tea.id, Quantity::new(1).unwrap(), None)
+        .unwrap();
+    let moves = t.shop.stock_movements(&t.manager, tea.id, 10).unwrap();
+    assert_eq!(
+        moves.iter().map(|m| m.delta).collect::<Vec<_>>(),
+        [1, -2, 5]
+    );
+    let p = t.shop.product(&t.manager, tea.id).unwrap();
+    assert_eq!(p.on_hand, 4);
+    t.shop
+        .set_product_status(&t.manager, tea.id, p.version, ProductStatus::Archived)
+        .unwrap();
+    t.open_shift(0);
+    let err = t.shop.counter_sale(
+        &t.cashier,
+        new_order(&[(&tea, 1)]),
+        &[Tender::Card {
+            amount: 250,
+            reference: None,
+        }],
+    );
+    assert!(
+        matches!(err, Err(ShopError::Validation { ref fields }) if fields[0].code == "not_sellable"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn five_wrong_pins_lock_the_operator_for_thirty_seconds() {
+    let t = spawn_shop();
+    let id = t.cashier.operator_id();
+    for left in (1..=4).rev() {
+        let e = t.shop.login(id, &pin("0000"));
+        assert!(
+            matches!(e, Err(ShopError::WrongPin { attempts_left }) if attempts_left == left),
+            "{e:?}"
+        );
+    }
+    assert!(matches!(
+        t.shop.login(id, &pin("0000")),
+        Err(ShopError::Locked {
+            retry_after_secs: 30
+        })
+    ));
+    // Even the right PIN is refused while locked.
+    t.clock.advance_ms(10_500);
+    assert!(matches!(
+        t.shop.login(id, &pin(PINS[2].1)),
+        Err(ShopError::Locked {
+            retry_after_secs: 20
+        })
+    ));
+    t.clock.advance_ms(19_500);
+    assert!(t.shop.login(id, &pin(PINS[2].1)).is_ok());
+    // Success resets the count.
+    assert!(matches!(
+        t.shop.login(id, &pin("0000")),
+        Err(ShopError::WrongPin { attempts_left: 4 })
+    ));
+}
+
+#[test]
+fn deactivated_operator_cannot_act_with_an_old_session() {
+    let t = spawn_shop();
+    t.shop
+        .deactivate_operator(&t.manager, t.cashier.operator_id())
+        .unwrap();
+    assert!(matches!(
+        t.shop.current_cash_session(&t.cashier),
+        Err(ShopError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        t.shop.login(t.cashier.operator_id(), &pin(PINS[2].1)),
+        Err(ShopError::Forbidden { .. })
+    ));
+    // A manager may not touch the admin, and the last admin stays.
+    assert!(matches!(
+        t.shop
+            .deactivate_operator(&t.manager, t.admin.operator_id()),
+        Err(ShopError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        t.shop.deactivate_operator(&t.admin, t.admin.operator_id()),
+        Err(ShopError::Validation { .. })
+    ));
+}

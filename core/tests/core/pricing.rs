@@ -1,0 +1,120 @@
+//! Totals, rounding and payment settlement, as properties.
+
+use proptest::prelude::*;
+use rustok_core::domain::ids::ProductId;
+use rustok_core::domain::money::div_round_half_away;
+use rustok_core::domain::order::{price_line, price_lines, LineSpec};
+use rustok_core::domain::payment::{refund, settle, PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::product::{ProductTitle, Sku, TaxRate};
+use rustok_core::domain::stock::Quantity;
+use rustok_core::domain::tenant::TaxMode;
+
+fn mode() -> impl Strategy<Value = TaxMode> {
+    prop_oneof![Just(TaxMode::Inclusive), Just(TaxMode::Exclusive)]
+}
+
+fn spec(price: i64, qty: i64, bp: u32) -> LineSpec {
+    LineSpec {
+        product_id: ProductId::from_uuid(uuid::Uuid::from_u128(9)),
+        sku: Sku::parse("X").unwrap(),
+        title: ProductTitle::parse("X").unwrap(),
+        unit_price: price,
+        tax_rate: TaxRate::from_basis_points(bp).unwrap(),
+        quantity: Quantity::new(qty).unwrap(),
+    }
+}
+
+#[test]
+fn rounding_is_half_away_from_zero() {
+    let check = |n, d, want| assert_eq!(div_round_half_away(n, d), want, "{n}/{d}");
+    check(5, 10, 1);
+    check(4, 10, 0);
+    check(-5, 10, -1);
+    check(-4, 10, 0);
+    check(15, 10, 2);
+    check(-15, 10, -2);
+    check(25, 10, 3);
+    check(0, 7, 0);
+}
+
+#[test]
+fn tax_per_line_matches_worked_examples() {
+    // (price, qty, bp, mode) -> (net, tax, gross)
+    let cases = [
+        (1000, 1, 2000, TaxMode::Inclusive, (833, 167, 1000)),
+        (399, 1, 2000, TaxMode::Inclusive, (332, 67, 399)),
+        (1000, 3, 700, TaxMode::Exclusive, (3000, 210, 3210)),
+        (5, 1, 1000, TaxMode::Exclusive, (5, 1, 6)),
+        (4, 1, 1000, TaxMode::Exclusive, (4, 0, 4)),
+        (0, 5, 2000, TaxMode::Inclusive, (0, 0, 0)),
+    ];
+    for (price, qty, bp, mode, (net, tax, gross)) in cases {
+        let a = price_line(
+            price,
+            Quantity::new(qty).unwrap(),
+            TaxRate::from_basis_points(bp).unwrap(),
+            mode,
+        )
+        .unwrap();
+        assert_eq!(
+            (a.net, a.tax, a.gross),
+            (net, tax, gross),
+            "{price}×{qty} at {bp} bp {mode:?}"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn rounding_is_within_half_and_symmetric(n in -1_000_000_000i128..1_000_000_000, d in 1i128..100_000) {
+        let q = div_round_half_away(n, d);
+        prop_assert!((q * d - n).abs() * 2 <= d);
+        prop_assert_eq!(div_round_half_away(-n, d), -q);
+    }
+
+    #[test]
+    fn order_total_is_always_the_sum_of_its_lines(
+        lines in proptest::collection::vec((0i64..10_000_000, 1i64..1_000, 0u32..=10_000), 1..40),
+        mode in mode(),
+    ) {
+        let specs = lines.iter().map(|&(p, q, bp)| spec(p, q, bp)).collect();
+        let (priced, total) = price_lines(specs, mode).unwrap();
+        prop_assert_eq!(total.net, priced.iter().map(|l| l.amounts.net).sum::<i64>());
+        prop_assert_eq!(total.tax, priced.iter().map(|l| l.amounts.tax).sum::<i64>());
+        prop_assert_eq!(total.gross, priced.iter().map(|l| l.amounts.gross).sum::<i64>());
+        for (l, &(p, q, bp)) in priced.iter().zip(&lines) {
+            prop_assert_eq!(l.amounts.net + l.amounts.tax, l.amounts.gross);
+            prop_assert!(l.amounts.tax >= 0 && l.amounts.net >= 0);
+            let base = i128::from(p * q);
+            let exact_den = match mode { TaxMode::Inclusive => 10_000 + i128::from(bp), TaxMode::Exclusive => 10_000 };
+            // The rounded tax is within half a minor unit of the exact tax.
+            prop_assert!((i128::from(l.amounts.tax) * exact_den - base * i128::from(bp)).abs() * 2 <= exact_den);
+        }
+    }
+
+    #[test]
+    fn payments_settle_only_when_they_add_up(total in 1i64..1_000_000, card in 0i64..1_000_000, extra in 0i64..10_000) {
+        let cash = total - card;
+        let mut tenders = vec![];
+        if card > 0 { tenders.push(Tender::Card { amount: card, reference: None }); }
+        if cash != 0 { tenders.push(Tender::Cash { amount: cash, tendered: cash + extra }); }
+        let r = settle(total, &tenders);
+        let valid = cash >= 0;
+        prop_assert_eq!(r.is_ok(), valid, "{:?}", r);
+        if let Ok(ps) = r {
+            prop_assert_eq!(ps.iter().map(|p| p.amount).sum::<i64>(), total);
+            for p in ps.iter().filter(|p| p.method == PaymentMethod::Cash) {
+                prop_assert_eq!(p.change, Some(extra));
+            }
+        }
+    }
+
+    #[test]
+    fn a_refund_never_exceeds_what_was_paid(paid in 0i64..1_000_000, asked in proptest::option::of(-10i64..2_000_000)) {
+        let r = refund(paid, RefundRequest { amount: asked, method: PaymentMethod::Card, restock: false, reason: None });
+        match r {
+            Ok(rf) => prop_assert!(rf.amount > 0 && rf.amount <= paid),
+            Err(_) => prop_assert!(asked.unwrap_or(paid) <= 0 || asked.unwrap_or(paid) > paid),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Checks the named invariants of ARCHITECTURE.md that tools can see.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+
+# 1. rustok-core never depends on the shell or the network.
+deps=$(cargo tree -p rustok-core -e normal,build --prefix none --locked | awk '{print $1}' | sort -u)
+for banned in tauri tauri-build wry reqwest hyper axum tower tokio rustok-sync rustok-central rustok-app; do
+    if grep -qx "$banned" <<<"$deps"; then
+        echo "invariant broken: rustok-core depends on $banned"
+        cargo tree -p rustok-core -e normal --locked -i "$banned" || true
+        fail=1
+    fi
+done
+
+# 2. The domain does no I/O and never reads the clock or OS randomness.
+code_only() { grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; }
+if grep -rnE 'std::(fs|net|process|env)|SystemTime|Instant::now|rusqlite|getrandom|thread::sleep|OsEntropy|SystemClock' core/src/domain | code_only; then
+    echo "invariant broken: core/src/domain performs I/O or reads the clock (see the lines above)"
+    fail=1
+fi
+
+# 3. Only core/src/system.rs reads the real clock or the OS entropy source.
+if grep -rnE 'SystemTime::now|getrandom::' core/src --include='*.rs' | code_only | grep -v '^core/src/system.rs:'; then
+    echo "invariant broken: the clock or OS randomness is read outside core/src/system.rs"
+    fail=1
+fi
+
+# 4. Migrations are add-only: once committed, a migration file never changes.
+if git rev-parse --verify -q HEAD >/dev/null; then
+    changed=$(git log --format= --name-status --diff-filter=MDR -- migrations || true)
+    if [ -n "$changed" ]; then
+        echo "invariant broken: a shipped migration was modified or removed:"
+        echo "$changed"
+        fail=1
+    fi
+fi
+
+# 5. Event fixtures are frozen: once committed, never edited or removed.
+if git rev-parse --verify -q HEAD >/dev/null; then
+    edited=$(git log --format= --name-status --diff-filter=MDR -- core/tests/fixtures/events || true)
+    if [ -n "$edited" ]; then
+        echo "invariant broken: a shipped event fixture was edited or removed:"
+        echo "$edited"
+        fail=1
+    fi
+fi
+
+if [ "$fail" -ne 0 ]; then
+    exit 1
+fi
+echo "invariants ok"
