@@ -3,16 +3,47 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 CARGO_DENY_VERSION := 0.20.2
+TAURI_DRIVER_VERSION := 2.1.0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help test tools lint invariants deny unit bench
+# Debian packages: the WebKitGTK stack the window needs, and Xvfb plus WebKitWebDriver
+# for the end-to-end tests.
+SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
+	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
+	xvfb xauth webkit2gtk-driver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
+
+.PHONY: help run test tools system-deps ui lint invariants deny unit bench
 
 help:
+	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
 
+## Build and start the desktop app (data in the platform data folder, or RUSTOK_DATA_DIR).
+run: system-deps ui
+	$(CARGO) run --locked -p rustok-app --bin rustok-edge
+
 ## Everything CI checks, from a fresh clone.
-test: tools lint invariants deny unit
+test: system-deps tools ui lint invariants deny unit
+
+## Debian packages, installed only when missing.
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## The web UI, built into ui/dist (the app embeds it at compile time).
+ui: ui/dist/index.html
+
+ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build
 
 ## Tools the checks need, installed only when missing.
 tools:
@@ -20,6 +51,7 @@ tools:
 	@rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy
 	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
 
 lint:
 	$(CARGO) fmt --all -- --check

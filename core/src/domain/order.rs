@@ -453,6 +453,68 @@ impl OrderAction {
     }
 }
 
+/// The kinds of [`OrderAction`], without their data: what a UI may offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderActionKind {
+    /// Pending → Confirmed.
+    Confirm,
+    /// Confirmed → Paid.
+    Pay,
+    /// Paid → Shipped.
+    Ship,
+    /// Shipped → Delivered.
+    Deliver,
+    /// Paid → Delivered.
+    HandOver,
+    /// Pending/Confirmed → Cancelled.
+    Cancel,
+    /// Paid/Shipped/Delivered → Refunded.
+    Refund,
+}
+
+impl OrderActionKind {
+    /// Every kind.
+    pub const ALL: [OrderActionKind; 7] = [
+        OrderActionKind::Confirm,
+        OrderActionKind::Pay,
+        OrderActionKind::Ship,
+        OrderActionKind::Deliver,
+        OrderActionKind::HandOver,
+        OrderActionKind::Cancel,
+        OrderActionKind::Refund,
+    ];
+
+    /// Whether an order in `status` has this transition.
+    pub fn applies_to(self, status: OrderStatus) -> bool {
+        use OrderActionKind as K;
+        use OrderStatus as S;
+        matches!(
+            (self, status),
+            (K::Confirm, S::Pending)
+                | (K::Cancel, S::Pending | S::Confirmed)
+                | (K::Pay, S::Confirmed)
+                | (K::Ship | K::HandOver, S::Paid)
+                | (K::Deliver, S::Shipped)
+                | (K::Refund, S::Paid | S::Shipped | S::Delivered)
+        )
+    }
+
+    /// The service operation that performs it.
+    pub fn operation(self) -> crate::domain::permission::Operation {
+        use crate::domain::permission::Operation as O;
+        match self {
+            OrderActionKind::Confirm => O::ConfirmOrder,
+            OrderActionKind::Pay => O::PayOrder,
+            OrderActionKind::Ship => O::ShipOrder,
+            OrderActionKind::Deliver => O::DeliverOrder,
+            OrderActionKind::HandOver => O::HandOverOrder,
+            OrderActionKind::Cancel => O::CancelOrder,
+            OrderActionKind::Refund => O::RefundOrder,
+        }
+    }
+}
+
 /// An order in whatever state it is stored in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyOrder {

@@ -77,6 +77,8 @@ pub enum Resource {
     Content,
     /// Backups, doctor, exports.
     Maintenance,
+    /// The outbox and the connection to the central server.
+    Sync,
 }
 
 /// What is done to a resource.
@@ -121,6 +123,7 @@ const CASHIER: &[Permission] = &[
     Permission(Cash, View),
     Permission(Cash, Operate),
     Permission(Content, View),
+    Permission(Sync, View),
 ];
 
 const MANAGER_EXTRA: &[Permission] = &[
@@ -239,6 +242,8 @@ operations! {
     ViewOrders => (Orders, View),
     /// Start an order.
     CreateOrder => (Orders, Create),
+    /// Price a basket without saving it.
+    QuoteOrder => (Orders, Create),
     /// Confirm a pending order.
     ConfirmOrder => (Orders, Edit),
     /// Take payment for a confirmed order.
@@ -273,8 +278,10 @@ operations! {
     PublishContent => (Content, Publish),
     /// Archive a content node.
     ArchiveContent => (Content, Publish),
-    /// Integrity check, outbox state.
+    /// Integrity check.
     Doctor => (Maintenance, View),
+    /// Pending events and the age of the oldest.
+    ViewSyncStatus => (Sync, View),
     /// Online backup to a file.
     Backup => (Maintenance, Operate),
     /// Export unsynced events as JSON lines.

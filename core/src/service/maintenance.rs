@@ -15,7 +15,7 @@ impl Shop {
 
     /// Outbox counts (pending events, oldest pending age).
     pub fn outbox_status(&self, actor: &Actor) -> Result<OutboxStatus, ShopError> {
-        self.query(actor, Operation::Doctor, |c, _| {
+        self.query(actor, Operation::ViewSyncStatus, |c, _| {
             Ok(store::outbox_status_in(c)?)
         })
     }

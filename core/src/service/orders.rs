@@ -9,9 +9,10 @@ use crate::domain::event::{
     OrderRefunded, OrderShipped,
 };
 use crate::domain::ids::{CashSessionId, OrderId, ProductId};
+use crate::domain::order::OrderActionKind;
 use crate::domain::order::{
-    price_lines, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderStatus, Pending,
-    TrackingNumber,
+    price_lines, Amounts, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderLine,
+    OrderStatus, Pending, TrackingNumber,
 };
 use crate::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use crate::domain::permission::Operation;
@@ -42,19 +43,20 @@ pub struct NewOrder {
     pub notes: Option<Note>,
 }
 
-/// Snapshots the products, prices the lines and numbers the order.
-fn build_order(
-    tx: &mut WriteTx<'_>,
+/// Snapshots the products of `lines` (each must exist and be active) for pricing.
+fn line_specs(
+    c: &rusqlite::Connection,
     caller: Caller,
     tenant: &Tenant,
-    new: NewOrder,
-) -> Result<Order<Pending>, ShopError> {
-    let mut specs = Vec::with_capacity(new.lines.len());
-    for (i, l) in new.lines.iter().enumerate() {
+    lines: &[NewLine],
+    mut seen: impl FnMut(ProductId),
+) -> Result<Vec<LineSpec>, ShopError> {
+    let mut specs = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
         let field = format!("lines[{i}].product_id");
-        let p = store::product(tx, caller.tenant, l.product_id)?
+        let p = store::product(c, caller.tenant, l.product_id)?
             .ok_or_else(|| FieldError::new(&field, "not_found", "no such product"))?;
-        tx.vouch(Aggregate::Product, p.id.as_uuid());
+        seen(p.id);
         if p.status != ProductStatus::Active {
             return Err(FieldError::new(
                 field,
@@ -78,6 +80,21 @@ fn build_order(
             tax_rate: p.fields.tax_rate,
             quantity: l.quantity,
         });
+    }
+    Ok(specs)
+}
+
+/// Snapshots the products, prices the lines and numbers the order.
+fn build_order(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    tenant: &Tenant,
+    new: NewOrder,
+) -> Result<Order<Pending>, ShopError> {
+    let mut seen = Vec::with_capacity(new.lines.len());
+    let specs = line_specs(tx, caller, tenant, &new.lines, |id| seen.push(id))?;
+    for id in seen {
+        tx.vouch(Aggregate::Product, id.as_uuid());
     }
     let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
     let number = tx.next_order_number()?;
@@ -354,6 +371,39 @@ impl Shop {
         req: RefundRequest,
     ) -> Result<AnyOrder, ShopError> {
         self.transition(actor, Operation::RefundOrder, id, OrderAction::Refund(req))
+    }
+
+    /// Prices a basket exactly as a sale would, without saving anything.
+    pub fn quote(
+        &self,
+        actor: &Actor,
+        lines: &[NewLine],
+    ) -> Result<(Vec<OrderLine>, Amounts), ShopError> {
+        self.query(actor, Operation::QuoteOrder, |c, caller| {
+            let tenant = tenant_of(c, caller)?;
+            if lines.is_empty() {
+                return Ok((Vec::new(), Amounts::default()));
+            }
+            let specs = line_specs(c, caller, &tenant, lines, |_| {})?;
+            Ok(price_lines(specs, tenant.settings.tax_mode)?)
+        })
+    }
+
+    /// The transitions `order` has in its state that the caller's current role may
+    /// perform: what a UI may offer, decided here rather than in the UI.
+    pub fn order_actions(
+        &self,
+        actor: &Actor,
+        order: &AnyOrder,
+    ) -> Result<Vec<OrderActionKind>, ShopError> {
+        self.query(actor, Operation::ViewOrders, |_, caller| {
+            Ok(OrderActionKind::ALL
+                .into_iter()
+                .filter(|a| {
+                    a.applies_to(order.status()) && caller.role.allows(a.operation().permission())
+                })
+                .collect())
+        })
     }
 
     /// An order by id.

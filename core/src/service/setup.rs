@@ -202,6 +202,39 @@ impl Shop {
         }
     }
 
+    /// The device and its shop's settings, before anyone logs in (the login screen
+    /// shows the shop's name; prices need its currency). `None` before setup.
+    pub fn shop_info(&self) -> Result<Option<(DeviceIdentity, TenantSettings)>, ShopError> {
+        self.store.read(|c| {
+            let Some(d) = store::device_identity(c)? else {
+                return Ok(None);
+            };
+            let t = store::tenant(c, d.tenant_id)?.ok_or(ShopError::NotFound { entity: "shop" })?;
+            Ok(Some((d, t.settings)))
+        })
+    }
+
+    /// The shop as every role may read it: what formatting prices and titles needs.
+    pub fn shop_settings(&self, actor: &Actor) -> Result<Tenant, ShopError> {
+        self.query(actor, Operation::ViewCatalog, tenant_of)
+    }
+
+    /// The operations the actor's current role allows, from the one permission table
+    /// (what a UI may offer); nothing for an unknown or deactivated operator.
+    pub fn allowed_operations(&self, actor: &Actor) -> Result<Vec<Operation>, ShopError> {
+        self.store.read(|c| {
+            let op = store::operator(c, actor.tenant_id(), actor.operator_id())?;
+            Ok(match op {
+                Some(o) if o.active => Operation::ALL
+                    .iter()
+                    .copied()
+                    .filter(|op| o.role.allows(op.permission()))
+                    .collect(),
+                _ => Vec::new(),
+            })
+        })
+    }
+
     /// The shop.
     pub fn tenant(&self, actor: &Actor) -> Result<Tenant, ShopError> {
         self.query(actor, Operation::ViewSettings, tenant_of)

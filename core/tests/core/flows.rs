@@ -524,3 +524,47 @@ fn deactivated_operator_cannot_act_with_an_old_session() {
         Err(ShopError::Validation { .. })
     ));
 }
+
+#[test]
+fn a_quote_prices_exactly_like_the_sale_and_saves_nothing() {
+    let t = spawn_shop_with(TaxMode::Exclusive, false);
+    let a = t.product("QA", 333, 10);
+    let b = t.product("QB", 1_999, 10);
+    t.open_shift(0);
+    let basket = new_order(&[(&a, 3), (&b, 1)]);
+    let before = t.fingerprint();
+    let (lines, totals) = t.shop.quote(&t.kiosk, &basket.lines).unwrap();
+    assert_eq!(t.fingerprint(), before);
+    let order = t.shop.create_order(&t.kiosk, basket).unwrap();
+    assert_eq!(order.data().lines, lines);
+    assert_eq!(order.data().totals, totals);
+}
+
+#[test]
+fn offered_order_actions_follow_the_state_and_the_role() {
+    use rustok_core::domain::order::OrderActionKind as K;
+    let t = spawn_shop();
+    let p = t.product("ACT", 100, 5);
+    t.open_shift(0);
+    let sold = t.sell(&[(&p, 1)]);
+    assert_eq!(
+        t.shop.order_actions(&t.cashier, &sold).unwrap(),
+        Vec::<K>::new()
+    );
+    assert_eq!(
+        t.shop.order_actions(&t.manager, &sold).unwrap(),
+        vec![K::Refund]
+    );
+    let pending = t
+        .shop
+        .create_order(&t.cashier, new_order(&[(&p, 1)]))
+        .unwrap();
+    assert_eq!(
+        t.shop.order_actions(&t.cashier, &pending).unwrap(),
+        vec![K::Confirm, K::Cancel]
+    );
+    assert!(matches!(
+        t.shop.order_actions(&t.kiosk, &pending),
+        Err(ShopError::Forbidden { .. })
+    ));
+}

@@ -69,3 +69,21 @@ fn a_role_change_takes_effect_on_the_next_call_without_logging_in_again() {
         )
         .is_ok());
 }
+
+#[test]
+fn allowed_operations_are_the_table_for_the_current_role() {
+    let t = spawn_shop();
+    for role in Role::ALL {
+        let allowed = t.shop.allowed_operations(t.actor(role)).unwrap();
+        let want: Vec<Operation> = Operation::ALL
+            .iter()
+            .copied()
+            .filter(|op| role.allows(op.permission()))
+            .collect();
+        assert_eq!(allowed, want, "{role:?}");
+    }
+    t.shop
+        .deactivate_operator(&t.manager, t.cashier.operator_id())
+        .unwrap();
+    assert!(t.shop.allowed_operations(&t.cashier).unwrap().is_empty());
+}

@@ -1,0 +1,51 @@
+//! Builds the Tauri context from the repository-root configuration, and declares the
+//! app's commands so that capabilities must grant each one explicitly.
+
+fn main() {
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
+    println!("cargo:rerun-if-changed=../capabilities");
+    println!("cargo:rerun-if-changed=../icons");
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(manifest)
+        .capabilities_path_pattern("../capabilities/**/*");
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // A build script reports errors by failing; the message says what to fix.
+        eprintln!("tauri build configuration failed: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Every `#[tauri::command]` of the app (kept in step with `src/commands/mod.rs`
+/// by a test).
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "create_demo_shop",
+    "login_choices",
+    "login",
+    "logout",
+    "session",
+    "status_bar",
+    "scan",
+    "search_products",
+    "quote",
+    "counter_sale",
+    "open_shift",
+    "close_shift",
+    "list_orders",
+    "get_order",
+    "order_action",
+    "list_products",
+    "get_product",
+    "create_product",
+    "update_product",
+    "set_product_status",
+    "receive_stock",
+    "adjust_stock",
+    "list_operators",
+    "create_operator",
+    "change_operator_role",
+    "deactivate_operator",
+    "reset_operator_pin",
+];

@@ -1,0 +1,195 @@
+//! Headless operations subcommands of the `rustok-edge` binary. They work on the
+//! device database directly: whoever can run them can read the data folder anyway,
+//! so a PIN would protect nothing here.
+
+use crate::config::Paths;
+use rustok_core::store::{Store, SCHEMA_VERSION};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How to call the binary.
+pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [COMMAND]
+
+  (no command)            start the app
+  status                  show the device, the shop and the outbox
+  doctor                  check the database and the outbox; exit 1 if anything is wrong
+  backup FILE             write a consistent copy of the database to FILE
+  export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
+  help                    show this text
+
+The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data folder.";
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// What to do.
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start the app.
+    Gui,
+    /// Print the usage.
+    Help,
+    /// Show the state.
+    Status,
+    /// Check the database.
+    Doctor,
+    /// Back up to a file.
+    Backup(PathBuf),
+    /// Export unsynced events (`None` for stdout).
+    ExportUnsynced(Option<PathBuf>),
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
+    let mut data_dir = None;
+    let mut words: Vec<String> = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let text = arg.to_string_lossy().into_owned();
+        if text == "--data-dir" {
+            data_dir = Some(PathBuf::from(it.next().ok_or("--data-dir needs a folder")?));
+        } else if let Some(v) = text.strip_prefix("--data-dir=") {
+            data_dir = Some(PathBuf::from(v));
+        } else if text == "-h" || text == "--help" {
+            words.push("help".into());
+        } else if text.starts_with('-') && text != "-" {
+            return Err(format!("unknown option {text}"));
+        } else {
+            words.push(text);
+        }
+    }
+    let command = match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => Command::Gui,
+        ["help"] => Command::Help,
+        ["status"] => Command::Status,
+        ["doctor"] => Command::Doctor,
+        ["backup", file] => Command::Backup(PathBuf::from(file)),
+        ["export-unsynced", "-"] => Command::ExportUnsynced(None),
+        ["export-unsynced", file] => Command::ExportUnsynced(Some(PathBuf::from(file))),
+        ["backup"] | ["export-unsynced"] => return Err(format!("{} needs a FILE", words[0])),
+        other => return Err(format!("unknown command: {}", other.join(" "))),
+    };
+    Ok(Args { data_dir, command })
+}
+
+fn open(paths: &Paths) -> Result<Store, String> {
+    let db = paths.database();
+    if !db.exists() {
+        return Err(format!(
+            "no database at {}; start the app once to create it",
+            db.display()
+        ));
+    }
+    Store::open(&db).map_err(|e| format!("cannot open {}: {e}", db.display()))
+}
+
+/// Runs a subcommand; prints results to stdout and problems to stderr.
+pub fn run(command: Command, paths: &Paths) -> ExitCode {
+    match execute(command, paths) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
+    match command {
+        Command::Gui | Command::Help => Ok(ExitCode::SUCCESS),
+        Command::Status => {
+            let store = open(paths)?;
+            let device = store
+                .read(rustok_core::store::device_identity)
+                .map_err(|e| e.to_string())?;
+            let outbox = store.outbox_status().map_err(|e| e.to_string())?;
+            println!("data folder:    {}", paths.data_dir.display());
+            println!("schema version: {SCHEMA_VERSION}");
+            match device {
+                Some(d) => println!("device:         {} ({})", d.device_code, d.device_id),
+                None => println!("device:         not set up"),
+            }
+            println!(
+                "events:         {} written, {} pending",
+                outbox.last_seq, outbox.pending
+            );
+            if let Some(t) = outbox.oldest_pending {
+                println!("oldest pending: {t}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor => {
+            let report = open(paths)?.doctor().map_err(|e| e.to_string())?;
+            println!(
+                "integrity:        {}",
+                if report.integrity.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    report.integrity.join("; ")
+                }
+            );
+            println!(
+                "foreign keys:     {} violations",
+                report.foreign_key_violations
+            );
+            println!("outbox gaps:      {:?}", report.seq_gaps);
+            println!(
+                "last seq:         {}",
+                report
+                    .last_seq_mismatch
+                    .map_or("ok".to_owned(), |(d, l)| format!(
+                        "device says {d}, log ends at {l}"
+                    ))
+            );
+            println!("stock mismatches: {:?}", report.stock_mismatches);
+            println!(
+                "events:           {} ({} pending)",
+                report.events, report.pending
+            );
+            if report.is_clean() {
+                println!("clean");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("problems found");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Backup(file) => {
+            open(paths)?
+                .backup_to(&file)
+                .map_err(|e| format!("backup to {} failed: {e}", file.display()))?;
+            println!("backed up to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ExportUnsynced(file) => {
+            let store = open(paths)?;
+            let n = match &file {
+                Some(f) => {
+                    let mut out = std::io::BufWriter::new(
+                        std::fs::File::create(f)
+                            .map_err(|e| format!("cannot create {}: {e}", f.display()))?,
+                    );
+                    store.export_unsynced(&mut out).map_err(|e| e.to_string())?
+                }
+                None => store
+                    .export_unsynced(&mut std::io::stdout().lock())
+                    .map_err(|e| e.to_string())?,
+            };
+            eprintln!("exported {n} unsynced events");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The catalog: products, their status, and stock.
+
+use super::{actor, tenant};
+use crate::dto::{self, ProductDto, ProductInput};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use rustok_core::domain::product::ProductStatus;
+use rustok_core::domain::stock::{Quantity, StockDelta};
+use rustok_core::domain::text::Reason;
+use rustok_core::store::ProductQuery;
+use tauri::State;
+
+/// Products by SKU, filtered by text, status and low stock.
+#[tauri::command(async)]
+pub(crate) fn list_products(
+    state: State<'_, AppState>,
+    text: Option<String>,
+    status: Option<String>,
+    low_stock: Option<bool>,
+) -> ApiResult<Vec<ProductDto>> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let status = status
+        .filter(|s| !s.is_empty())
+        .map(|s| ProductStatus::parse(&s))
+        .transpose()
+        .map_err(ApiError::from)?;
+    let q = ProductQuery {
+        status,
+        low_stock: low_stock.unwrap_or(false),
+        text: text.filter(|t| !t.trim().is_empty()),
+        limit: 500,
+        offset: 0,
+    };
+    Ok(state
+        .shop
+        .products(&a, &q)?
+        .iter()
+        .map(|p| ProductDto::new(p, &locale))
+        .collect())
+}
+
+/// One product.
+#[tauri::command(async)]
+pub(crate) fn get_product(state: State<'_, AppState>, id: String) -> ApiResult<ProductDto> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    Ok(ProductDto::new(
+        &state.shop.product(&a, dto::product_id(&id)?)?,
+        &locale,
+    ))
+}
+
+/// Adds a product.
+#[tauri::command(async)]
+pub(crate) fn create_product(
+    state: State<'_, AppState>,
+    input: ProductInput,
+    active: bool,
+) -> ApiResult<ProductDto> {
+    let a = actor(&state)?;
+    let (currency, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let status = if active {
+        ProductStatus::Active
+    } else {
+        ProductStatus::Draft
+    };
+    let p = state
+        .shop
+        .create_product(&a, dto::parse_product(&input, currency)?, status)?;
+    Ok(ProductDto::new(&p, &locale))
+}
+
+/// Edits a product still at `version`.
+#[tauri::command(async)]
+pub(crate) fn update_product(
+    state: State<'_, AppState>,
+    id: String,
+    version: u32,
+    input: ProductInput,
+) -> ApiResult<ProductDto> {
+    let a = actor(&state)?;
+    let (currency, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let p = state.shop.update_product(
+        &a,
+        dto::product_id(&id)?,
+        version,
+        dto::parse_product(&input, currency)?,
+    )?;
+    Ok(ProductDto::new(&p, &locale))
+}
+
+/// Activates or archives a product still at `version`.
+#[tauri::command(async)]
+pub(crate) fn set_product_status(
+    state: State<'_, AppState>,
+    id: String,
+    version: u32,
+    status: String,
+) -> ApiResult<ProductDto> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let status = ProductStatus::parse(&status).map_err(ApiError::from)?;
+    Ok(ProductDto::new(
+        &state
+            .shop
+            .set_product_status(&a, dto::product_id(&id)?, version, status)?,
+        &locale,
+    ))
+}
+
+/// Receives goods; returns stock on hand.
+#[tauri::command(async)]
+pub(crate) fn receive_stock(
+    state: State<'_, AppState>,
+    id: String,
+    quantity: i64,
+    note: Option<String>,
+) -> ApiResult<i64> {
+    let a = actor(&state)?;
+    let qty = Quantity::new(quantity).map_err(ApiError::from)?;
+    let note = note
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| Reason::parse(&n))
+        .transpose()
+        .map_err(ApiError::from)?;
+    Ok(state
+        .shop
+        .receive_stock(&a, dto::product_id(&id)?, qty, note)?)
+}
+
+/// Corrects stock with a reason; returns stock on hand.
+#[tauri::command(async)]
+pub(crate) fn adjust_stock(
+    state: State<'_, AppState>,
+    id: String,
+    delta: i64,
+    reason: String,
+) -> ApiResult<i64> {
+    let a = actor(&state)?;
+    let delta = StockDelta::new(delta).map_err(ApiError::from)?;
+    let reason = Reason::parse(&reason).map_err(ApiError::from)?;
+    Ok(state
+        .shop
+        .adjust_stock(&a, dto::product_id(&id)?, delta, reason)?)
+}

@@ -1,0 +1,58 @@
+//! Thin Tauri commands: take state, parse the DTO into domain types, call one service
+//! function, map the result. Every command runs off the UI thread (`async`).
+
+mod catalog;
+mod checkout;
+mod operators;
+mod orders;
+mod session;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use rustok_core::domain::tenant::Tenant;
+use rustok_core::service::Actor;
+
+/// Registers every command (keep in step with `COMMANDS` in `build.rs`).
+pub(crate) fn handler<R: tauri::Runtime>(
+) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session::app_info,
+        session::create_demo_shop,
+        session::login_choices,
+        session::login,
+        session::logout,
+        session::session,
+        session::status_bar,
+        checkout::scan,
+        checkout::search_products,
+        checkout::quote,
+        checkout::counter_sale,
+        checkout::open_shift,
+        checkout::close_shift,
+        orders::list_orders,
+        orders::get_order,
+        orders::order_action,
+        catalog::list_products,
+        catalog::get_product,
+        catalog::create_product,
+        catalog::update_product,
+        catalog::set_product_status,
+        catalog::receive_stock,
+        catalog::adjust_stock,
+        operators::list_operators,
+        operators::create_operator,
+        operators::change_operator_role,
+        operators::deactivate_operator,
+        operators::reset_operator_pin,
+    ]
+}
+
+/// The logged-in operator, or `unauthenticated`.
+fn actor(state: &AppState) -> ApiResult<Actor> {
+    state.actor().ok_or_else(ApiError::unauthenticated)
+}
+
+/// The shop settings the caller may read for formatting (every role may).
+fn tenant(state: &AppState, actor: &Actor) -> ApiResult<Tenant> {
+    Ok(state.shop.shop_settings(actor)?)
+}

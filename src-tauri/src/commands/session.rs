@@ -1,0 +1,128 @@
+//! Setting up, logging in and out, and the status bar.
+
+use super::actor;
+use crate::demo;
+use crate::dto::{AppInfoDto, LoginChoiceDto, SessionDto, ShiftDto, StatusBarDto};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use rustok_core::domain::operator::Pin;
+use rustok_core::service::Actor;
+use tauri::State;
+
+fn session_dto(state: &AppState, a: &Actor) -> ApiResult<SessionDto> {
+    let name = state
+        .shop
+        .login_choices()?
+        .into_iter()
+        .find(|c| c.id == a.operator_id())
+        .map(|c| c.name.to_string())
+        .unwrap_or_default();
+    let can = state
+        .shop
+        .allowed_operations(a)?
+        .into_iter()
+        .map(|op| op.name())
+        .collect();
+    Ok(SessionDto {
+        operator_id: a.operator_id().to_string(),
+        name,
+        role: a.role().as_str(),
+        can,
+    })
+}
+
+/// Whether the device is set up, and how to format its money.
+#[tauri::command(async)]
+pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
+    let info = state.shop.shop_info()?;
+    Ok(match info {
+        None => AppInfoDto {
+            set_up: false,
+            shop_name: None,
+            device_code: None,
+            currency: None,
+            exponent: 2,
+            default_locale: None,
+        },
+        Some((device, settings)) => AppInfoDto {
+            set_up: true,
+            shop_name: Some(settings.name.to_string()),
+            device_code: Some(device.device_code.to_string()),
+            currency: Some(settings.currency.to_string()),
+            exponent: settings.currency.exponent(),
+            default_locale: Some(settings.default_locale.to_string()),
+        },
+    })
+}
+
+/// Creates the demo shop on a device that has none.
+#[tauri::command(async)]
+pub(crate) fn create_demo_shop(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
+    demo::create(&state.shop)?;
+    app_info(state)
+}
+
+/// Active operators for the login screen.
+#[tauri::command(async)]
+pub(crate) fn login_choices(state: State<'_, AppState>) -> ApiResult<Vec<LoginChoiceDto>> {
+    Ok(state
+        .shop
+        .login_choices()?
+        .into_iter()
+        .map(|c| LoginChoiceDto {
+            id: c.id.to_string(),
+            name: c.name.to_string(),
+            role: c.role.as_str(),
+        })
+        .collect())
+}
+
+/// Checks a PIN and starts a session at this window.
+#[tauri::command(async)]
+pub(crate) fn login(
+    state: State<'_, AppState>,
+    operator_id: String,
+    pin: String,
+) -> ApiResult<SessionDto> {
+    let id = crate::dto::operator_id(&operator_id)?;
+    let pin = Pin::parse(&pin).map_err(ApiError::from)?;
+    let a = state.shop.login(id, &pin)?;
+    state.set_actor(Some(a.clone()));
+    session_dto(&state, &a)
+}
+
+/// Ends the session.
+#[tauri::command(async)]
+pub(crate) fn logout(state: State<'_, AppState>) -> ApiResult<()> {
+    state.set_actor(None);
+    Ok(())
+}
+
+/// Who is logged in, if anyone.
+#[tauri::command(async)]
+pub(crate) fn session(state: State<'_, AppState>) -> ApiResult<Option<SessionDto>> {
+    state.actor().map(|a| session_dto(&state, &a)).transpose()
+}
+
+/// Operator, shift and outbox for the status bar.
+#[tauri::command(async)]
+pub(crate) fn status_bar(state: State<'_, AppState>) -> ApiResult<StatusBarDto> {
+    let Some(a) = state.actor() else {
+        return Ok(StatusBarDto {
+            operator: None,
+            shift: None,
+            pending_events: None,
+            sync: "not configured",
+        });
+    };
+    let a = actor(&state).unwrap_or(a);
+    // A role without a view of shifts or the outbox (a kiosk) just sees less.
+    let shift = state.shop.current_cash_session(&a).ok().flatten();
+    let pending = state.shop.outbox_status(&a).ok().map(|s| s.pending);
+    Ok(StatusBarDto {
+        operator: Some(session_dto(&state, &a)?),
+        shift: shift.as_ref().map(ShiftDto::from),
+        pending_events: pending,
+        sync: "not configured",
+    })
+}

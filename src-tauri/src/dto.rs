@@ -1,0 +1,545 @@
+//! Data shapes at the UI boundary, and parsing UI input into domain types. Every
+//! amount crosses as integer minor units; the UI formats them with `exponent`.
+
+use crate::error::{ApiError, ApiResult};
+use rustok_core::domain::cash::CashSession;
+use rustok_core::domain::error::Errors;
+use rustok_core::domain::event::Envelope;
+use rustok_core::domain::ids::{OperatorId, OrderId, ProductId};
+use rustok_core::domain::locale::{Locale, Localized};
+use rustok_core::domain::money::{Currency, Money};
+use rustok_core::domain::operator::Operator;
+use rustok_core::domain::order::{AnyOrder, OrderActionKind, OrderLine};
+use rustok_core::domain::payment::{Payment, PaymentReference, Tender};
+use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
+use rustok_core::domain::stock::Quantity;
+use rustok_core::domain::tenant::Tenant;
+use rustok_core::domain::FieldError;
+use rustok_core::service::NewLine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The shop as the UI needs it to format and label things.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfoDto {
+    /// Whether the device has a shop yet.
+    pub set_up: bool,
+    /// Shop name.
+    pub shop_name: Option<String>,
+    /// Device code.
+    pub device_code: Option<String>,
+    /// Currency code.
+    pub currency: Option<String>,
+    /// Decimals of the currency.
+    pub exponent: u32,
+    /// Default locale of the content.
+    pub default_locale: Option<String>,
+}
+
+/// An operator on the login screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginChoiceDto {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: &'static str,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionDto {
+    /// Operator id.
+    pub operator_id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: &'static str,
+    /// Operations the role allows (names of `Operation`), decided by the core.
+    pub can: Vec<&'static str>,
+}
+
+/// A product.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductDto {
+    /// Id.
+    pub id: String,
+    /// SKU.
+    pub sku: String,
+    /// Barcode.
+    pub barcode: Option<String>,
+    /// Title in the shop's default locale (or any).
+    pub title: String,
+    /// Titles per locale.
+    pub titles: BTreeMap<String, String>,
+    /// Unit price in minor units.
+    pub price: i64,
+    /// Tax rate in basis points.
+    pub tax_rate_bp: u32,
+    /// `draft`, `active` or `archived`.
+    pub status: &'static str,
+    /// Stock on hand.
+    pub on_hand: i64,
+    /// Low-stock threshold.
+    pub low_stock_threshold: i64,
+    /// At or below the threshold.
+    pub low_stock: bool,
+    /// For optimistic concurrency.
+    pub version: u32,
+}
+
+impl ProductDto {
+    /// From a product, titled in `locale`.
+    pub fn new(p: &Product, locale: &Locale) -> Self {
+        let f = &p.fields;
+        Self {
+            id: p.id.to_string(),
+            sku: f.sku.to_string(),
+            barcode: f.barcode.as_ref().map(ToString::to_string),
+            title: f
+                .titles
+                .resolve(locale, locale)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            titles: f
+                .titles
+                .iter()
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect(),
+            price: f.price.minor,
+            tax_rate_bp: f.tax_rate.basis_points(),
+            status: p.status.as_str(),
+            on_hand: p.on_hand,
+            low_stock_threshold: f.low_stock_threshold,
+            low_stock: p.is_low_on_stock(),
+            version: p.version,
+        }
+    }
+}
+
+/// An order line.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineDto {
+    /// Product.
+    pub product_id: String,
+    /// SKU.
+    pub sku: String,
+    /// Title.
+    pub title: String,
+    /// Unit price.
+    pub unit_price: i64,
+    /// Quantity.
+    pub quantity: i64,
+    /// Net.
+    pub net: i64,
+    /// Tax.
+    pub tax: i64,
+    /// Gross.
+    pub gross: i64,
+}
+
+impl From<&OrderLine> for LineDto {
+    fn from(l: &OrderLine) -> Self {
+        Self {
+            product_id: l.product_id.to_string(),
+            sku: l.sku.to_string(),
+            title: l.title.to_string(),
+            unit_price: l.unit_price,
+            quantity: l.quantity.get(),
+            net: l.amounts.net,
+            tax: l.amounts.tax,
+            gross: l.amounts.gross,
+        }
+    }
+}
+
+/// A priced basket.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteDto {
+    /// Lines.
+    pub lines: Vec<LineDto>,
+    /// Net total.
+    pub net: i64,
+    /// Tax total.
+    pub tax: i64,
+    /// Gross total.
+    pub gross: i64,
+}
+
+/// A payment.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentDto {
+    /// `cash`, `card` or `other`.
+    pub method: &'static str,
+    /// Amount.
+    pub amount: i64,
+    /// Cash handed over.
+    pub tendered: Option<i64>,
+    /// Change given.
+    pub change: Option<i64>,
+    /// Reference.
+    pub reference: Option<String>,
+}
+
+impl From<&Payment> for PaymentDto {
+    fn from(p: &Payment) -> Self {
+        Self {
+            method: p.method.as_str(),
+            amount: p.amount,
+            tendered: p.tendered,
+            change: p.change,
+            reference: p.reference.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// One event of an order's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryDto {
+    /// Outbox sequence number.
+    pub seq: u64,
+    /// Event type.
+    pub event_type: String,
+    /// When.
+    pub occurred_at: String,
+}
+
+impl From<&Envelope> for HistoryDto {
+    fn from(e: &Envelope) -> Self {
+        Self {
+            seq: e.seq,
+            event_type: e.event_type.clone(),
+            occurred_at: e.occurred_at.to_rfc3339(),
+        }
+    }
+}
+
+/// An order.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderDto {
+    /// Id.
+    pub id: String,
+    /// Number.
+    pub number: String,
+    /// Status.
+    pub status: &'static str,
+    /// Created at (RFC 3339).
+    pub created_at: String,
+    /// Lines.
+    pub lines: Vec<LineDto>,
+    /// Net total.
+    pub net: i64,
+    /// Tax total.
+    pub tax: i64,
+    /// Gross total.
+    pub gross: i64,
+    /// Payments.
+    pub payments: Vec<PaymentDto>,
+    /// Tracking number.
+    pub tracking: Option<String>,
+    /// Amount refunded.
+    pub refunded: Option<i64>,
+    /// Customer name.
+    pub customer: Option<String>,
+    /// Transitions the logged-in operator may perform now.
+    pub actions: Vec<OrderActionKind>,
+    /// Events of the order.
+    pub history: Vec<HistoryDto>,
+}
+
+impl OrderDto {
+    /// From an order, with what the operator may do and (optionally) its history.
+    pub fn new(o: &AnyOrder, actions: Vec<OrderActionKind>, history: &[Envelope]) -> Self {
+        let d = o.data();
+        Self {
+            id: d.id.to_string(),
+            number: d.number.to_string(),
+            status: o.status().as_str(),
+            created_at: d.created_at.to_rfc3339(),
+            lines: d.lines.iter().map(LineDto::from).collect(),
+            net: d.totals.net,
+            tax: d.totals.tax,
+            gross: d.totals.gross,
+            payments: d.payments.iter().map(PaymentDto::from).collect(),
+            tracking: d.tracking.as_ref().map(ToString::to_string),
+            refunded: d.refund.as_ref().map(|r| r.amount),
+            customer: d.customer.as_ref().map(|c| c.name.to_string()),
+            actions,
+            history: history.iter().map(HistoryDto::from).collect(),
+        }
+    }
+}
+
+/// A cash session.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShiftDto {
+    /// Id.
+    pub id: String,
+    /// Opened at.
+    pub opened_at: String,
+    /// Float.
+    pub float: i64,
+    /// Cash sales.
+    pub sales: i64,
+    /// Cash refunds.
+    pub refunds: i64,
+    /// Cash in.
+    pub cash_in: i64,
+    /// Cash out.
+    pub cash_out: i64,
+    /// Expected in the drawer (at closing, what was expected then).
+    pub expected: i64,
+    /// Counted at closing.
+    pub counted: Option<i64>,
+    /// Counted − expected.
+    pub difference: Option<i64>,
+    /// Events not yet synced at closing.
+    pub unsynced_events: Option<u64>,
+}
+
+impl From<&CashSession> for ShiftDto {
+    fn from(s: &CashSession) -> Self {
+        let c = s.closing.as_ref();
+        Self {
+            id: s.id.to_string(),
+            opened_at: s.opened_at.to_rfc3339(),
+            float: s.totals.float,
+            sales: s.totals.sales,
+            refunds: s.totals.refunds,
+            cash_in: s.totals.cash_in,
+            cash_out: s.totals.cash_out,
+            expected: c.map_or(s.totals.expected(), |c| c.expected),
+            counted: c.map(|c| c.counted),
+            difference: c.map(|c| c.difference),
+            unsynced_events: c.map(|c| c.unsynced_events),
+        }
+    }
+}
+
+/// An operator.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorDto {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: &'static str,
+    /// Active.
+    pub active: bool,
+}
+
+impl From<&Operator> for OperatorDto {
+    fn from(o: &Operator) -> Self {
+        Self {
+            id: o.id.to_string(),
+            name: o.name.to_string(),
+            role: o.role.as_str(),
+            active: o.active,
+        }
+    }
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusBarDto {
+    /// Who is logged in.
+    pub operator: Option<SessionDto>,
+    /// The open shift.
+    pub shift: Option<ShiftDto>,
+    /// Events waiting for the central server.
+    pub pending_events: Option<u64>,
+    /// Sync state; filled by the sync feature.
+    pub sync: &'static str,
+}
+
+/// A basket line as the UI sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineInput {
+    /// Product id.
+    pub product_id: String,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// Parses basket lines.
+pub fn parse_lines(lines: &[LineInput]) -> ApiResult<Vec<NewLine>> {
+    let mut e = Errors::new();
+    let out: Vec<Option<NewLine>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let product_id = e.take(
+                &format!("lines[{i}].product_id"),
+                ProductId::parse(&l.product_id),
+            );
+            let quantity = e.take(&format!("lines[{i}].quantity"), Quantity::new(l.quantity));
+            Some(NewLine {
+                product_id: product_id?,
+                quantity: quantity?,
+            })
+        })
+        .collect();
+    finish(e)?;
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// A payment as the UI sends it; amounts are decimal text in the shop currency.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentInput {
+    /// `cash`, `card` or `other`.
+    pub method: String,
+    /// Part of the total.
+    pub amount: String,
+    /// Cash handed over (cash only; defaults to the amount).
+    pub tendered: Option<String>,
+    /// Reference (card, other).
+    pub reference: Option<String>,
+}
+
+/// Parses payments into tenders.
+pub fn parse_tenders(payments: &[PaymentInput], currency: Currency) -> ApiResult<Vec<Tender>> {
+    let mut e = Errors::new();
+    let mut out = Vec::new();
+    for (i, p) in payments.iter().enumerate() {
+        let amount = e
+            .take(
+                &format!("payments[{i}].amount"),
+                Money::parse_decimal(&p.amount, currency),
+            )
+            .map(|m| m.minor);
+        let reference = match p
+            .reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => e.take(
+                &format!("payments[{i}].reference"),
+                PaymentReference::parse(r),
+            ),
+            None => None,
+        };
+        let Some(amount) = amount else { continue };
+        match p.method.as_str() {
+            "cash" => {
+                let tendered = match p
+                    .tendered
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                {
+                    Some(t) => e
+                        .take(
+                            &format!("payments[{i}].tendered"),
+                            Money::parse_decimal(t, currency),
+                        )
+                        .map(|m| m.minor),
+                    None => Some(amount),
+                };
+                if let Some(tendered) = tendered {
+                    out.push(Tender::Cash { amount, tendered });
+                }
+            }
+            "card" => out.push(Tender::Card { amount, reference }),
+            "other" => out.push(Tender::Other { amount, reference }),
+            _ => e.push(FieldError::new(
+                format!("payments[{i}].method"),
+                "invalid_method",
+                "must be cash, card or other",
+            )),
+        }
+    }
+    finish(e)?;
+    Ok(out)
+}
+
+/// A product form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInput {
+    /// SKU.
+    pub sku: String,
+    /// Barcode (empty for none).
+    pub barcode: Option<String>,
+    /// Titles per locale (empty ones are left out).
+    pub titles: BTreeMap<String, String>,
+    /// Price as decimal text.
+    pub price: String,
+    /// Tax rate in basis points.
+    pub tax_rate_bp: u32,
+    /// Low-stock threshold.
+    pub low_stock_threshold: i64,
+}
+
+/// Parses a product form, reporting every invalid field at once.
+pub fn parse_product(input: &ProductInput, currency: Currency) -> ApiResult<ProductFields> {
+    let mut e = Errors::new();
+    let sku = e.take("sku", Sku::parse(&input.sku));
+    let barcode = match input
+        .barcode
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    {
+        Some(b) => e.take("barcode", Barcode::parse(b)).map(Some),
+        None => Some(None),
+    };
+    let mut titles = Localized::new();
+    for (locale, title) in input.titles.iter().filter(|(_, t)| !t.trim().is_empty()) {
+        let field = format!("titles.{locale}");
+        if let (Some(l), Some(t)) = (
+            e.take(&field, Locale::parse(locale)),
+            e.take(&field, ProductTitle::parse(title)),
+        ) {
+            titles.insert(l, t);
+        }
+    }
+    let price = e.take("price", Money::parse_decimal(&input.price, currency));
+    let tax_rate = e.take("tax_rate_bp", TaxRate::from_basis_points(input.tax_rate_bp));
+    finish(e)?;
+    match (sku, barcode, price, tax_rate) {
+        (Some(sku), Some(barcode), Some(price), Some(tax_rate)) => Ok(ProductFields {
+            sku,
+            barcode,
+            titles,
+            descriptions: Localized::new(),
+            price,
+            tax_rate,
+            low_stock_threshold: input.low_stock_threshold,
+        }),
+        // Unreachable: every None above recorded an error and `finish` returned it.
+        _ => Err(ApiError::new("validation", "invalid product")),
+    }
+}
+
+/// Turns collected field errors into a `validation` error.
+pub fn finish(e: Errors) -> ApiResult<()> {
+    e.finish().map_err(|err| match err {
+        rustok_core::domain::DomainError::Validation(fields) => ApiError::validation(fields),
+        other => ApiError::new("validation", other.to_string()),
+    })
+}
+
+/// Parses an id from the UI.
+pub fn order_id(s: &str) -> ApiResult<OrderId> {
+    OrderId::parse(s).map_err(|e| e.at("id").into())
+}
+
+/// Parses an id from the UI.
+pub fn product_id(s: &str) -> ApiResult<ProductId> {
+    ProductId::parse(s).map_err(|e| e.at("id").into())
+}
+
+/// Parses an id from the UI.
+pub fn operator_id(s: &str) -> ApiResult<OperatorId> {
+    OperatorId::parse(s).map_err(|e| e.at("id").into())
+}
+
+/// The shop's currency and default locale.
+pub fn shop_format(t: &Tenant) -> (Currency, Locale) {
+    (t.settings.currency, t.settings.default_locale.clone())
+}

@@ -1,0 +1,116 @@
+//! Errors as the UI sees them: `{ code, message, fields? }`. The UI branches on `code`
+//! and never on `message`.
+
+use rustok_core::domain::FieldError;
+use rustok_core::service::ShopError;
+use serde::Serialize;
+
+/// One invalid field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiFieldError {
+    /// Field path, e.g. `price` or `lines[1].quantity`.
+    pub field: String,
+    /// Stable code, e.g. `check_digit`.
+    pub code: &'static str,
+    /// Readable explanation.
+    pub message: String,
+}
+
+/// An error returned by a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// Stable machine code.
+    pub code: &'static str,
+    /// Readable explanation.
+    pub message: String,
+    /// Invalid fields, for `validation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<ApiFieldError>>,
+    /// Seconds until a lockout ends, for `locked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// Wrong PINs left before a lockout, for `wrong_pin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with only a code and a message.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields: None,
+            retry_after_secs: None,
+            attempts_left: None,
+        }
+    }
+
+    /// Nobody is logged in.
+    pub fn unauthenticated() -> Self {
+        Self::new("unauthenticated", "log in first")
+    }
+
+    /// Invalid input fields.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        let message = fields
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let fields = fields
+            .into_iter()
+            .map(|f| ApiFieldError {
+                field: f.field,
+                code: f.code,
+                message: f.message,
+            })
+            .collect();
+        Self {
+            fields: Some(fields),
+            ..Self::new("validation", message)
+        }
+    }
+}
+
+impl From<ShopError> for ApiError {
+    fn from(e: ShopError) -> Self {
+        let code = e.code();
+        match e {
+            ShopError::Validation { fields } => {
+                let message = ShopError::Validation {
+                    fields: fields.clone(),
+                }
+                .to_string();
+                ApiError {
+                    message,
+                    ..ApiError::validation(fields)
+                }
+            }
+            ShopError::Locked { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(code, e.to_string())
+            },
+            ShopError::WrongPin { attempts_left } => ApiError {
+                attempts_left: Some(attempts_left),
+                ..ApiError::new(code, e.to_string())
+            },
+            ShopError::Storage(ref inner) => {
+                // The details are for the log; the operator gets a plain sentence.
+                tracing::error!(error = %inner, "storage error");
+                ApiError::new(code, e.to_string())
+            }
+            other => ApiError::new(code, other.to_string()),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::validation(vec![e])
+    }
+}
+
+/// What every command returns.
+pub type ApiResult<T> = Result<T, ApiError>;

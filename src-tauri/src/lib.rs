@@ -1,0 +1,49 @@
+//! `rustok-app`: the composition root of the desktop app. It opens the store, wires
+//! the core to thin Tauri commands, emits events when data changes, and offers
+//! headless operations subcommands from the same binary.
+
+pub mod cli;
+mod commands;
+pub mod config;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod gui;
+pub mod logging;
+pub mod state;
+
+use std::process::ExitCode;
+
+/// Runs the binary: parses the command line, starts logging, then runs the app or a
+/// subcommand. Printing is this binary's interface for the usage text.
+#[allow(clippy::print_stdout)]
+pub fn main_entry() -> ExitCode {
+    let args = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let paths = match config::Paths::resolve(args.data_dir.clone()) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.command {
+        cli::Command::Help => {
+            println!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        cli::Command::Gui => {
+            let _logs = logging::init(&paths.logs());
+            gui::run(&paths)
+        }
+        other => {
+            let _logs = logging::init(&paths.logs());
+            cli::run(other, &paths)
+        }
+    }
+}

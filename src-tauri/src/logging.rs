@@ -1,0 +1,54 @@
+//! Logging: `tracing` to daily rolling files in the app's log folder (non-blocking)
+//! and to stderr, plus a panic hook that logs. PINs and secrets are never logged.
+
+use std::path::Path;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter};
+
+/// Keeps the file writer flushing; drop it last.
+pub struct LogGuard(Option<WorkerGuard>);
+
+/// Starts logging. Level from `RUST_LOG` (default `info`). If the log folder cannot
+/// be created, logs go to stderr only and the reason is printed there.
+pub fn init(log_dir: &Path) -> LogGuard {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (file, guard) = match std::fs::create_dir_all(log_dir) {
+        Ok(()) => {
+            let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(
+                log_dir,
+                "rustok-edge.log",
+            ));
+            (
+                Some(fmt::layer().with_ansi(false).with_writer(writer)),
+                Some(guard),
+            )
+        }
+        Err(e) => {
+            eprintln!(
+                "cannot create the log folder {}: {e}; logging to stderr only",
+                log_dir.display()
+            );
+            (None, None)
+        }
+    };
+    // A second init (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(file)
+        .try_init();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "panic");
+        default_hook(info);
+    }));
+    LogGuard(guard)
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.0.take();
+    }
+}

@@ -1,0 +1,90 @@
+//! The headless subcommands, run as the real binary.
+
+use rustok_core::service::Shop;
+use rustok_core::store::Store;
+use rustok_core::system::{OsEntropy, SystemClock};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+fn run(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rustok-edge"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn demo(dir: &std::path::Path) {
+    let store = Arc::new(Store::open(&dir.join("shop.db")).unwrap());
+    rustok_app::demo::create(&Shop::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+    ))
+    .unwrap();
+}
+
+#[test]
+fn status_doctor_backup_and_export_work_on_a_real_database() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let status = run(dir.path(), &["status"]);
+    assert!(status.status.success());
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("POS1") && text.contains("pending"), "{text}");
+
+    let doctor = run(dir.path(), &["doctor"]);
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+    assert!(String::from_utf8_lossy(&doctor.stdout).contains("clean"));
+
+    let copy = dir.path().join("copy.db");
+    assert!(run(dir.path(), &["backup", copy.to_str().unwrap()])
+        .status
+        .success());
+    assert!(Store::open(&copy).unwrap().doctor().unwrap().is_clean());
+
+    let out = dir.path().join("unsynced.jsonl");
+    assert!(run(dir.path(), &["export-unsynced", out.to_str().unwrap()])
+        .status
+        .success());
+    let lines = std::fs::read_to_string(&out).unwrap().lines().count() as u64;
+    assert_eq!(
+        lines,
+        Store::open(&dir.path().join("shop.db"))
+            .unwrap()
+            .outbox_status()
+            .unwrap()
+            .pending
+    );
+}
+
+#[test]
+fn failures_exit_non_zero_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = run(dir.path(), &["doctor"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no database"));
+    assert_eq!(run(dir.path(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(dir.path(), &["backup"]).status.code(), Some(2));
+    demo(dir.path());
+    // Plant a gap in the outbox: doctor must report it and fail.
+    let db = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+    db.execute("DELETE FROM events WHERE seq = 3", []).unwrap();
+    drop(db);
+    let broken = run(dir.path(), &["doctor"]);
+    assert_eq!(
+        broken.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&broken.stdout)
+    );
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("(3, 3)"));
+    let bad_dest = run(dir.path(), &["backup", "/nonexistent/dir/copy.db"]);
+    assert_eq!(bad_dest.status.code(), Some(1));
+}

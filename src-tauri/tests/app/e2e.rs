@@ -1,0 +1,463 @@
+//! End to end: the real debug binary in a real window under Xvfb, driven through
+//! WebDriver (`tauri-driver` + WebKitWebDriver), each test on a fresh data folder.
+//! Every step saves a screenshot under `target/e2e/`.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use rustok_app::demo;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ENTER: &str = "\u{E007}";
+const SELECT_ALL: &str = "\u{E009}a\u{E009}";
+const F2: &str = "\u{E032}";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One window at a time: the machine has two cores and WebKit is heavy.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Session {
+    client: Client,
+    name: &'static str,
+    step: u32,
+    xvfb: Child,
+    driver: Child,
+    _data: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_xvfb() -> (Child, String) {
+    for n in 90..200 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb must be installed (make test installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            assert!(Instant::now() < deadline, "Xvfb {display} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        return (child, display);
+    }
+    panic!("no free X display");
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Session {
+    async fn start(name: &'static str) -> Session {
+        let data = tempfile::tempdir().unwrap();
+        let (xvfb, display) = start_xvfb();
+        let (port, native) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display)
+            .env("RUSTOK_DATA_DIR", data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver must be installed (make test installs it)");
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "browserName": "wry",
+            "tauri:options": { "application": env!("CARGO_BIN_EXE_rustok-edge") },
+        }))
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            // The driver takes a moment to listen; retry until it answers.
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("could not start a WebDriver session: {e}"),
+            }
+        };
+        Session {
+            client,
+            name,
+            step: 0,
+            xvfb,
+            driver,
+            _data: data,
+        }
+    }
+
+    async fn shot(&mut self, what: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(
+            screenshots().join(format!("{}-{:02}-{what}.png", self.name, self.step)),
+            png,
+        )
+        .unwrap();
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no element {css}: {e}", self.name))
+    }
+
+    async fn absent(&self, css: &str) -> bool {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.send_keys(SELECT_ALL).await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Waits until the text of `css` contains `want`, and returns it.
+    async fn text_with(&self, css: &str, want: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(want) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} shows {text:?}, expected {want:?}",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn create_demo(&mut self) {
+        self.click("[data-test=create-demo]").await;
+        self.find("[data-test=login]").await;
+        self.shot("login").await;
+    }
+
+    async fn login(&mut self, name: &str, role: &str, pin: &str) {
+        self.find("[data-test=operator]")
+            .await
+            .select_by_label(&format!("{name} · {role}"))
+            .await
+            .unwrap();
+        self.type_into("[data-test=pin]", &format!("{pin}{ENTER}"))
+            .await;
+        self.find("[data-test=statusbar]").await;
+    }
+
+    async fn open_shift(&mut self) {
+        self.type_into("[data-test=float]", "100.00").await;
+        self.click("[data-test=open-shift]").await;
+        self.text_with("[data-test=status-shift]", "Shift open")
+            .await;
+    }
+
+    async fn scan(&mut self, code: &str) {
+        let before = self
+            .client
+            .find_all(Locator::Css("[data-test=cart-line]"))
+            .await
+            .unwrap()
+            .len();
+        self.find("[data-test=scan]")
+            .await
+            .send_keys(&format!("{code}{ENTER}"))
+            .await
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while self
+            .client
+            .find_all(Locator::Css("[data-test=cart-line]"))
+            .await
+            .unwrap()
+            .len()
+            <= before
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{}: scanning {code} added no line",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Calls a command directly over IPC, as a hostile page script would.
+    async fn invoke(&self, script: &str) -> Value {
+        let js = format!(
+            "const done = arguments[arguments.length - 1];
+             const invoke = window.__TAURI_INTERNALS__.invoke;
+             ({script}).then(r => done({{ ok: r }}), e => done({{ err: e }}));"
+        );
+        self.client.execute_async(&js, vec![]).await.unwrap()
+    }
+
+    async fn finish(mut self) {
+        self.shot("end").await;
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would
+        // leave them running.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.driver.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+fn euros(minor: i64) -> String {
+    format!("{}.{:02} EUR", minor / 100, minor % 100)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn cashier_sells_two_scanned_items_for_cash_and_the_order_is_delivered() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("1-cash-sale").await;
+    s.create_demo().await;
+    s.login("Cara Cashier", "Cashier", "3333").await;
+    s.shot("checkout").await;
+    s.open_shift().await;
+    s.scan(&demo::barcode(0)).await;
+    s.scan(&demo::barcode(1)).await;
+    let total = demo::product(0).2 + demo::product(1).2;
+    s.text_with("[data-test=total]", &euros(total)).await;
+    s.shot("basket").await;
+    s.find("[data-test=scan]")
+        .await
+        .send_keys(F2)
+        .await
+        .unwrap();
+    s.type_into("[data-test=tendered]", "20").await;
+    s.text_with("[data-test=change-preview]", &euros(2000 - total))
+        .await;
+    s.shot("tendered").await;
+    s.find("[data-test=tendered]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.text_with(
+        "[data-test=receipt-change]",
+        &format!("Change {}", euros(2000 - total)),
+    )
+    .await;
+    s.text_with("[data-test=receipt-total]", &euros(total))
+        .await;
+    s.shot("receipt").await;
+    s.click("[data-test=nav-orders]").await;
+    s.text_with(
+        "[data-test=order-row] [data-test=order-status]",
+        "Delivered",
+    )
+    .await;
+    s.text_with("[data-test=order-row]", "POS1-000001").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn five_wrong_pins_lock_the_operator_and_say_for_how_long() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("2-lockout").await;
+    s.create_demo().await;
+    s.find("[data-test=operator]")
+        .await
+        .select_by_label("Cara Cashier · Cashier")
+        .await
+        .unwrap();
+    for left in (1..=4).rev() {
+        s.type_into("[data-test=pin]", &format!("0000{ENTER}"))
+            .await;
+        s.text_with(
+            "[data-test=login-error]",
+            &format!("Attempts left before a lockout: {left}"),
+        )
+        .await;
+    }
+    s.type_into("[data-test=pin]", &format!("0000{ENTER}"))
+        .await;
+    let text = s.text_with("[data-test=login-error]", "Try again in").await;
+    let secs: u64 = text
+        .rsplit(" in ")
+        .next()
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((25..=30).contains(&secs), "{text}");
+    s.shot("locked").await;
+    // The right PIN is refused while locked.
+    s.type_into("[data-test=pin]", &format!("3333{ENTER}"))
+        .await;
+    s.text_with("[data-test=login-error]", "Try again in").await;
+    assert!(s.absent("[data-test=statusbar]").await);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_cashier_gets_no_catalog_editing_and_the_command_is_forbidden_anyway() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("3-cashier-catalog").await;
+    s.create_demo().await;
+    s.login("Cara Cashier", "Cashier", "3333").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.click("[data-test=product-row][data-sku=DEMO-001] td")
+        .await;
+    s.shot("catalog").await;
+    assert!(
+        s.absent("[data-test=edit-product]").await,
+        "a cashier sees an edit button"
+    );
+    assert!(
+        s.absent("[data-test=new-product]").await,
+        "a cashier sees a new-product button"
+    );
+    let result = s
+        .invoke(&format!(
+            "invoke('scan', {{ code: '{}' }}).then(p => invoke('update_product', {{ id: p.id, version: p.version,
+               input: {{ sku: p.sku, barcode: null, titles: {{ en: 'Free' }}, price: '0.01', taxRateBp: 0, lowStockThreshold: 0 }} }}))",
+            demo::barcode(0)
+        ))
+        .await;
+    assert_eq!(result["err"]["code"], "forbidden", "{result}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_price_change_by_the_manager_reaches_the_next_scan() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("4-price-change").await;
+    s.create_demo().await;
+    s.login("Max Manager", "Manager", "2222").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.type_into("[data-test=catalog-search]", &format!("DEMO-001{ENTER}"))
+        .await;
+    s.click("[data-test=product-row][data-sku=DEMO-001] td")
+        .await;
+    s.click("[data-test=edit-product]").await;
+    s.type_into("[data-test=f-price]", "abc").await;
+    s.click("[data-test=save-product]").await;
+    s.text_with("[data-test=err-price]", "amount").await;
+    s.shot("price-error").await;
+    s.type_into("[data-test=f-price]", "3.33").await;
+    s.click("[data-test=save-product]").await;
+    s.text_with(
+        "[data-test=product-row][data-sku=DEMO-001] [data-test=product-price]",
+        "3.33 EUR",
+    )
+    .await;
+    s.shot("price-saved").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.open_shift().await;
+    s.scan(&demo::barcode(0)).await;
+    s.text_with("[data-test=cart-line-total]", "3.33 EUR").await;
+    s.text_with("[data-test=total]", "3.33 EUR").await;
+    s.shot("scan-new-price").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_manager_refunds_a_delivered_order_with_restock_and_stock_returns() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("5-refund").await;
+    s.create_demo().await;
+    s.login("Max Manager", "Manager", "2222").await;
+    s.open_shift().await;
+    s.scan(&demo::barcode(0)).await;
+    s.find("[data-test=scan]")
+        .await
+        .send_keys(F2)
+        .await
+        .unwrap();
+    s.find("[data-test=tendered]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.find("[data-test=receipt]").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.type_into("[data-test=catalog-search]", &format!("DEMO-001{ENTER}"))
+        .await;
+    s.text_with(
+        "[data-test=product-row][data-sku=DEMO-001] [data-test=product-stock]",
+        "49",
+    )
+    .await;
+    s.click("[data-test=nav-orders]").await;
+    s.click("[data-test=order-row] td").await;
+    s.text_with("[data-test=order-detail-status]", "Delivered")
+        .await;
+    s.type_into("[data-test=reason]", "damaged box").await;
+    s.shot("before-refund").await;
+    s.click("[data-test=action-refund]").await;
+    s.text_with("[data-test=order-detail-status]", "Refunded")
+        .await;
+    s.shot("refunded").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.type_into("[data-test=catalog-search]", &format!("DEMO-001{ENTER}"))
+        .await;
+    s.text_with(
+        "[data-test=product-row][data-sku=DEMO-001] [data-test=product-stock]",
+        "50",
+    )
+    .await;
+    s.finish().await;
+}

@@ -1,0 +1,236 @@
+//! Command wiring on the mock runtime, with the app's real context and capabilities.
+
+use rustok_app::error::ApiError;
+use rustok_app::state::AppState;
+use rustok_core::domain::FieldError;
+use rustok_core::service::{Shop, ShopError};
+use rustok_core::store::{Store, StoreError};
+use rustok_core::system::{OsEntropy, SystemClock};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+/// The code the UI must see for each kind of core error. The `match` has no wildcard:
+/// a new kind of error does not compile until it is mapped here.
+fn expected_code(e: &ShopError) -> &'static str {
+    match e {
+        ShopError::Validation { .. } => "validation",
+        ShopError::NotFound { .. } => "not_found",
+        ShopError::Forbidden { .. } => "forbidden",
+        ShopError::Conflict { .. } => "conflict",
+        ShopError::InvalidTransition { .. } => "invalid_transition",
+        ShopError::Locked { .. } => "locked",
+        ShopError::WrongPin { .. } => "wrong_pin",
+        ShopError::CashSessionRequired => "cash_session_required",
+        ShopError::CashSessionOpen => "cash_session_open",
+        ShopError::AlreadySetUp => "already_set_up",
+        ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
+        ShopError::Storage(_) => "storage",
+    }
+}
+
+#[test]
+fn every_core_error_kind_maps_to_its_code_and_details() {
+    let cases = vec![
+        ShopError::Validation {
+            fields: vec![FieldError::new("sku", "invalid_sku", "bad sku")],
+        },
+        ShopError::NotFound { entity: "order" },
+        ShopError::Forbidden {
+            operation: "UpdateProduct",
+        },
+        ShopError::Conflict {
+            entity: "product",
+            expected: 1,
+            found: 2,
+        },
+        ShopError::InvalidTransition {
+            from: "paid",
+            action: "cancel",
+        },
+        ShopError::Locked {
+            retry_after_secs: 17,
+        },
+        ShopError::WrongPin { attempts_left: 3 },
+        ShopError::CashSessionRequired,
+        ShopError::CashSessionOpen,
+        ShopError::AlreadySetUp,
+        ShopError::Storage(StoreError::NotSetUp),
+        ShopError::Storage(StoreError::InjectedFault),
+    ];
+    for e in cases {
+        let code = expected_code(&e);
+        let message = e.to_string();
+        let api = ApiError::from(e);
+        assert_eq!(api.code, code);
+        assert_eq!(api.message, message, "{code}");
+        let v = serde_json::to_value(&api).unwrap();
+        assert_eq!(v["code"], code);
+        match code {
+            "validation" => assert_eq!(v["fields"][0]["field"], "sku"),
+            "locked" => assert_eq!(v["retry_after_secs"], 17),
+            "wrong_pin" => assert_eq!(v["attempts_left"], 3),
+            _ => assert!(
+                v.get("fields").is_none() && v.get("retry_after_secs").is_none(),
+                "{v}"
+            ),
+        }
+    }
+}
+
+struct MockApp {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn mock_app() -> MockApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("shop.db")).unwrap());
+    let shop = Arc::new(Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy)));
+    let app = rustok_app::gui::configure(mock_builder(), AppState::new(shop))
+        .build(rustok_app::gui::context())
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    MockApp {
+        _dir: dir,
+        _app: app,
+        webview,
+    }
+}
+
+impl MockApp {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+}
+
+fn login(app: &MockApp, name: &str, pin: &str) -> Result<Value, Value> {
+    let choices = app.invoke("login_choices", json!({})).unwrap();
+    let id = choices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()["id"]
+        .clone();
+    app.invoke("login", json!({ "operatorId": id, "pin": pin }))
+}
+
+#[test]
+fn commands_reach_the_core_and_errors_come_back_as_codes() {
+    let app = mock_app();
+    assert_eq!(app.invoke("app_info", json!({})).unwrap()["set_up"], false);
+    let scan = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap_err();
+    assert_eq!(scan["code"], "unauthenticated");
+
+    let info = app.invoke("create_demo_shop", json!({})).unwrap();
+    assert_eq!(
+        (info["set_up"].clone(), info["currency"].clone()),
+        (json!(true), json!("EUR"))
+    );
+    assert_eq!(
+        app.invoke("create_demo_shop", json!({})).unwrap_err()["code"],
+        "already_set_up"
+    );
+
+    let wrong = login(&app, "Cara Cashier", "0000").unwrap_err();
+    assert_eq!(
+        (wrong["code"].clone(), wrong["attempts_left"].clone()),
+        (json!("wrong_pin"), json!(4))
+    );
+    let malformed = login(&app, "Cara Cashier", "12").unwrap_err();
+    assert_eq!(malformed["code"], "validation");
+    assert_eq!(malformed["fields"][0]["field"], "pin");
+
+    let session = login(&app, "Cara Cashier", "3333").unwrap();
+    assert_eq!(session["role"], "cashier");
+    assert!(!session["can"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("UpdateProduct")));
+
+    let product = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap();
+    assert_eq!(product["sku"], "DEMO-001");
+    assert_eq!(
+        app.invoke("scan", json!({ "code": "4006381333932" }))
+            .unwrap_err()["code"],
+        "validation"
+    );
+    assert_eq!(
+        app.invoke("scan", json!({ "code": "NOPE-1" })).unwrap_err()["code"],
+        "not_found"
+    );
+
+    let input = json!({ "sku": "DEMO-001", "barcode": null, "titles": { "en": "Hacked" }, "price": "0.01", "taxRateBp": 0, "lowStockThreshold": 0 });
+    let forbidden = app
+        .invoke(
+            "update_product",
+            json!({ "id": product["id"], "version": product["version"], "input": input }),
+        )
+        .unwrap_err();
+    assert_eq!(forbidden["code"], "forbidden");
+
+    let sale = app.invoke(
+        "counter_sale",
+        json!({ "lines": [{ "productId": product["id"], "quantity": 1 }], "payments": [{ "method": "card", "amount": "2.49" }] }),
+    );
+    assert_eq!(sale.unwrap_err()["code"], "cash_session_required");
+    app.invoke("open_shift", json!({ "float": "50.00" }))
+        .unwrap();
+    let order = app
+        .invoke(
+            "counter_sale",
+            json!({ "lines": [{ "productId": product["id"], "quantity": 2 }], "payments": [{ "method": "cash", "amount": "4.98", "tendered": "10" }] }),
+        )
+        .unwrap();
+    assert_eq!(order["status"], "delivered");
+    assert_eq!(order["payments"][0]["change"], 502);
+
+    app.invoke("logout", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    let bad = json!({ "sku": "bad sku", "barcode": "123", "titles": {}, "price": "x", "taxRateBp": 99999, "lowStockThreshold": 0 });
+    let invalid = app
+        .invoke("create_product", json!({ "input": bad, "active": true }))
+        .unwrap_err();
+    assert_eq!(invalid["code"], "validation");
+    let fields: Vec<&str> = invalid["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["sku", "barcode", "price", "tax_rate_bp"]);
+}
+
+#[test]
+fn a_command_the_capability_does_not_grant_is_refused() {
+    let app = mock_app();
+    let err = app
+        .invoke("plugin:fs|read_file", json!({ "path": "/etc/passwd" }))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not") || err.to_string().contains("denied"),
+        "{err}"
+    );
+}

@@ -1,0 +1,76 @@
+// Typed access to the app's commands. Errors arrive as { code, message, fields? }:
+// screens branch on `code`, and show `message` only as text.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+export interface ApiFieldError { field: string; code: string; message: string }
+export interface ApiError {
+  code: string;
+  message: string;
+  fields?: ApiFieldError[];
+  retry_after_secs?: number;
+  attempts_left?: number;
+}
+
+export class CommandError extends Error {
+  constructor(public readonly error: ApiError) { super(error.message); }
+  get code(): string { return this.error.code; }
+  field(name: string): string | undefined {
+    return this.error.fields?.find((f) => f.field === name || f.field.startsWith(name + "."))?.message;
+  }
+}
+
+export async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    const err = e as ApiError;
+    if (err && typeof err === "object" && "code" in err) throw new CommandError(err);
+    throw new CommandError({ code: "internal", message: String(e) });
+  }
+}
+
+export function onDataChanged(f: () => void): Promise<UnlistenFn> {
+  return listen("data-changed", () => f());
+}
+
+export interface AppInfo { set_up: boolean; shop_name?: string; device_code?: string; currency?: string; exponent: number; default_locale?: string }
+export interface LoginChoice { id: string; name: string; role: string }
+export interface Session { operator_id: string; name: string; role: string; can: string[] }
+export interface Product {
+  id: string; sku: string; barcode?: string; title: string; titles: Record<string, string>;
+  price: number; tax_rate_bp: number; status: string; on_hand: number; low_stock_threshold: number;
+  low_stock: boolean; version: number;
+}
+export interface Line { product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number }
+export interface Quote { lines: Line[]; net: number; tax: number; gross: number }
+export interface Payment { method: string; amount: number; tendered?: number; change?: number; reference?: string }
+export interface HistoryItem { seq: number; event_type: string; occurred_at: string }
+export interface Order {
+  id: string; number: string; status: string; created_at: string; lines: Line[]; net: number; tax: number; gross: number;
+  payments: Payment[]; tracking?: string; refunded?: number; customer?: string; actions: string[]; history: HistoryItem[];
+}
+export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected: number; counted?: number; difference?: number; unsynced_events?: number }
+export interface Operator { id: string; name: string; role: string; active: boolean }
+export interface StatusBar { operator?: Session; shift?: Shift; pending_events?: number; sync: string }
+
+let exponent = 2;
+let currency = "";
+export function setMoneyFormat(info: AppInfo): void {
+  exponent = info.exponent;
+  currency = info.currency ?? "";
+}
+
+/** Minor units as a decimal amount, e.g. 1234 → "12.34". */
+export function decimal(minor: number): string {
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  if (exponent === 0) return sign + abs;
+  const unit = 10 ** exponent;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
+}
+
+/** Minor units with the currency, e.g. "12.34 EUR". */
+export function money(minor: number): string {
+  return `${decimal(minor)} ${currency}`.trim();
+}
