@@ -14,16 +14,18 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
-.PHONY: help run test tools system-deps ui lint invariants deny unit bench
+.PHONY: help run test tools system-deps ui lint invariants deny unit bench measure
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
+	@echo "make measure - the app's start time, memory and size against a minimal Tauri 2 window"
 
-## Build and start the desktop app (data in the platform data folder, or RUSTOK_DATA_DIR).
+## Build and start the desktop app on the demo shop (created on first start; data in
+## the platform data folder, or RUSTOK_DATA_DIR).
 run: system-deps ui
-	$(CARGO) run --locked -p rustok-app --bin rustok-edge
+	$(CARGO) run --locked -p rustok-app --bin rustok-edge -- --demo
 
 ## Everything CI checks, from a fresh clone.
 test: system-deps tools ui lint invariants deny unit
@@ -72,3 +74,8 @@ unit:
 
 bench:
 	$(CARGO) bench -p rustok-benches
+
+## Start time, idle memory and binary size of the app against a minimal Tauri window.
+measure: system-deps ui
+	@dpkg -s imagemagick >/dev/null 2>&1 || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq imagemagick
+	bash scripts/measure-app.sh

@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// How to call the binary.
-pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [COMMAND]
+pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [COMMAND]
 
-  (no command)            start the app
+  (no command)            start the app (--demo: with the demo shop if there is no shop yet)
   status                  show the device, the shop and the outbox
   doctor                  check the database and the outbox; exit 1 if anything is wrong
   backup FILE             write a consistent copy of the database to FILE
   export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
+  demo                    create the demo shop in an empty data folder
   help                    show this text
 
 The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data folder.";
@@ -25,6 +26,8 @@ The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data fol
 pub struct Args {
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--demo`: start with the demo shop when the device has no shop.
+    pub demo: bool,
     /// What to do.
     pub command: Command,
 }
@@ -44,11 +47,14 @@ pub enum Command {
     Backup(PathBuf),
     /// Export unsynced events (`None` for stdout).
     ExportUnsynced(Option<PathBuf>),
+    /// Create the demo shop.
+    Demo,
 }
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut data_dir = None;
+    let mut demo = false;
     let mut words: Vec<String> = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -57,6 +63,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             data_dir = Some(PathBuf::from(it.next().ok_or("--data-dir needs a folder")?));
         } else if let Some(v) = text.strip_prefix("--data-dir=") {
             data_dir = Some(PathBuf::from(v));
+        } else if text == "--demo" {
+            demo = true;
         } else if text == "-h" || text == "--help" {
             words.push("help".into());
         } else if text.starts_with('-') && text != "-" {
@@ -75,13 +83,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         ["help"] => Command::Help,
         ["status"] => Command::Status,
         ["doctor"] => Command::Doctor,
+        ["demo"] => Command::Demo,
         ["backup", file] => Command::Backup(PathBuf::from(file)),
         ["export-unsynced", "-"] => Command::ExportUnsynced(None),
         ["export-unsynced", file] => Command::ExportUnsynced(Some(PathBuf::from(file))),
         ["backup"] | ["export-unsynced"] => return Err(format!("{} needs a FILE", words[0])),
         other => return Err(format!("unknown command: {}", other.join(" "))),
     };
-    Ok(Args { data_dir, command })
+    Ok(Args {
+        data_dir,
+        demo,
+        command,
+    })
 }
 
 fn open(paths: &Paths) -> Result<Store, String> {
@@ -166,6 +179,19 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 eprintln!("problems found");
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Demo => {
+            std::fs::create_dir_all(&paths.data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", paths.data_dir.display()))?;
+            let store = Store::open(&paths.database()).map_err(|e| e.to_string())?;
+            let shop = rustok_core::service::Shop::new(
+                std::sync::Arc::new(store),
+                std::sync::Arc::new(rustok_core::system::SystemClock),
+                std::sync::Arc::new(rustok_core::system::OsEntropy),
+            );
+            crate::demo::create(&shop).map_err(|e| format!("cannot create the demo shop: {e}"))?;
+            println!("demo shop created in {}", paths.data_dir.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup(file) => {
             open(paths)?

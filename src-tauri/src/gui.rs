@@ -53,8 +53,9 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!("../tauri.conf.json")
 }
 
-/// Opens the store in `paths` and runs the window until it is closed.
-pub fn run(paths: &Paths) -> ExitCode {
+/// Opens the store in `paths` (creating the demo shop first when `demo` is set and
+/// the device has no shop) and runs the window until it is closed.
+pub fn run(paths: &Paths, demo: bool) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&paths.data_dir) {
         eprintln!(
             "cannot create the data folder {}: {e}",
@@ -72,6 +73,12 @@ pub fn run(paths: &Paths) -> ExitCode {
     };
     tracing::info!(data_dir = %paths.data_dir.display(), "starting");
     let shop = Arc::new(Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy)));
+    if demo && matches!(shop.device(), Ok(None)) {
+        if let Err(e) = crate::demo::create(&shop) {
+            eprintln!("cannot create the demo shop: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     match configure(tauri::Builder::default(), AppState::new(shop)).run(context()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -39,7 +39,7 @@ pub fn main_entry() -> ExitCode {
         }
         cli::Command::Gui => {
             let _logs = logging::init(&paths.logs());
-            gui::run(&paths)
+            gui::run(&paths, args.demo)
         }
         other => {
             let _logs = logging::init(&paths.logs());

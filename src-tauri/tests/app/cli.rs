@@ -72,7 +72,12 @@ fn failures_exit_non_zero_with_a_message() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no database"));
     assert_eq!(run(dir.path(), &["frobnicate"]).status.code(), Some(2));
     assert_eq!(run(dir.path(), &["backup"]).status.code(), Some(2));
-    demo(dir.path());
+    assert!(run(dir.path(), &["demo"]).status.success());
+    assert_eq!(
+        run(dir.path(), &["demo"]).status.code(),
+        Some(1),
+        "a second demo shop is refused"
+    );
     // Plant a gap in the outbox: doctor must report it and fail.
     let db = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
     db.execute("DELETE FROM events WHERE seq = 3", []).unwrap();
@@ -87,4 +92,38 @@ fn failures_exit_non_zero_with_a_message() {
     assert!(String::from_utf8_lossy(&broken.stdout).contains("(3, 3)"));
     let bad_dest = run(dir.path(), &["backup", "/nonexistent/dir/copy.db"]);
     assert_eq!(bad_dest.status.code(), Some(1));
+}
+
+#[test]
+fn the_command_line_parses_into_commands_or_clear_errors() {
+    use rustok_app::cli::{parse, Command as C};
+    let p = |args: &[&str]| parse(args.iter().map(std::ffi::OsString::from));
+    let ok = |args: &[&str]| p(args).unwrap();
+    assert_eq!(ok(&[]).command, C::Gui);
+    assert!(!ok(&[]).demo);
+    let demo = ok(&["--demo", "--data-dir", "/d"]);
+    assert!(
+        demo.demo
+            && demo.command == C::Gui
+            && demo.data_dir.as_deref() == Some(std::path::Path::new("/d"))
+    );
+    assert_eq!(
+        ok(&["--data-dir=/x", "status"]).data_dir.as_deref(),
+        Some(std::path::Path::new("/x"))
+    );
+    assert_eq!(ok(&["backup", "f.db"]).command, C::Backup("f.db".into()));
+    assert_eq!(
+        ok(&["export-unsynced", "-"]).command,
+        C::ExportUnsynced(None)
+    );
+    assert_eq!(ok(&["--help"]).command, C::Help);
+    for bad in [
+        &["--data-dir"][..],
+        &["--frob"],
+        &["backup"],
+        &["status", "extra"],
+        &["nope"],
+    ] {
+        assert!(p(bad).is_err(), "{bad:?} must be refused");
+    }
 }
