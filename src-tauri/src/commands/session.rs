@@ -1,6 +1,5 @@
 //! Setting up, logging in and out, and the status bar.
 
-use super::actor;
 use crate::demo;
 use crate::dto::{AppInfoDto, LoginChoiceDto, SessionDto, ShiftDto, StatusBarDto};
 use crate::error::{ApiError, ApiResult};
@@ -115,7 +114,6 @@ pub(crate) fn status_bar(state: State<'_, AppState>) -> ApiResult<StatusBarDto> 
             sync: "not configured",
         });
     };
-    let a = actor(&state).unwrap_or(a);
     // A role without a view of shifts or the outbox (a kiosk) just sees less.
     let shift = state.shop.current_cash_session(&a).ok().flatten();
     let pending = state.shop.outbox_status(&a).ok().map(|s| s.pending);
