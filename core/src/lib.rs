@@ -7,6 +7,7 @@
 //! - [`system`] is the only place that reads the real clock and the OS entropy source;
 //!   [`testing`] has deterministic stand-ins for tests and benches.
 
+pub mod bus;
 pub mod domain;
 pub mod service;
 pub mod store;

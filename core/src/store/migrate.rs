@@ -6,11 +6,18 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Every migration, in order: `(version, file name, SQL)`.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_init.sql",
-    include_str!("../../../migrations/edge/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_init.sql",
+        include_str!("../../../migrations/edge/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_bus.sql",
+        include_str!("../../../migrations/edge/0002_bus.sql"),
+    ),
+];
 
 /// The schema version this app writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -7,6 +7,7 @@
 //! - [`Store::write`] refuses to commit a transaction that changed state without
 //!   appending an event, and hands committed events to the [`CommitListener`]s.
 
+mod bus;
 mod cash;
 mod catalog;
 mod content;
@@ -17,6 +18,7 @@ mod outbox;
 mod people;
 mod rows;
 
+pub use bus::DeadLetter;
 pub use cash::*;
 pub use catalog::*;
 pub use content::*;

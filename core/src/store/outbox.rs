@@ -338,6 +338,16 @@ impl Store {
     }
 }
 
+/// The event with sequence number `seq`.
+pub(crate) fn events_of_seq(c: &Connection, seq: u64) -> Result<Option<Envelope>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {ENVELOPE_COLUMNS} FROM events WHERE seq = ?1"
+    ))?
+    .query_row([seq], envelope)
+    .optional()
+    .map_err(StoreError::from)
+}
+
 /// Events of one aggregate, in order.
 pub fn events_of(c: &Connection, aggregate_id: uuid::Uuid) -> Result<Vec<Envelope>, StoreError> {
     let mut st = c.prepare_cached(&format!(

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod atomicity;
+mod bus;
 mod cases;
 mod concurrency;
 mod events;
