@@ -40,17 +40,6 @@ pub(crate) fn list_products(
         .collect())
 }
 
-/// One product.
-#[tauri::command(async)]
-pub(crate) fn get_product(state: State<'_, AppState>, id: String) -> ApiResult<ProductDto> {
-    let a = actor(&state)?;
-    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
-    Ok(ProductDto::new(
-        &state.shop.product(&a, dto::product_id(&id)?)?,
-        &locale,
-    ))
-}
-
 /// Adds a product.
 #[tauri::command(async)]
 pub(crate) fn create_product(

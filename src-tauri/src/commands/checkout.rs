@@ -9,7 +9,6 @@ use crate::state::AppState;
 use rustok_core::domain::money::Money;
 use rustok_core::domain::product::{Barcode, Sku};
 use rustok_core::service::{NewOrder, ShopError};
-use rustok_core::store::ProductQuery;
 use tauri::State;
 
 /// A scanned or typed code: a barcode (8, 12 or 13 digits, check digit verified) or a SKU.
@@ -43,27 +42,6 @@ pub(crate) fn scan(state: State<'_, AppState>, code: String) -> ApiResult<Produc
         )),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Active products whose SKU, barcode or title contains `text`.
-#[tauri::command(async)]
-pub(crate) fn search_products(
-    state: State<'_, AppState>,
-    text: String,
-) -> ApiResult<Vec<ProductDto>> {
-    let a = actor(&state)?;
-    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
-    let q = ProductQuery {
-        text: Some(text),
-        limit: 20,
-        ..ProductQuery::default()
-    };
-    Ok(state
-        .shop
-        .products(&a, &q)?
-        .iter()
-        .map(|p| ProductDto::new(p, &locale))
-        .collect())
 }
 
 /// Prices a basket as a sale would.

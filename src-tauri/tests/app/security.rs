@@ -60,7 +60,7 @@ fn the_window_is_granted_exactly_its_commands_and_event_listening() {
     assert_eq!(granted, want);
     assert_eq!(
         commands().len(),
-        28,
+        26,
         "a command was added or removed: review the capability"
     );
     let caps: Vec<_> = std::fs::read_dir(root().join("capabilities"))
@@ -86,4 +86,19 @@ fn build_script_declares_every_registered_command() {
         .map(str::to_owned)
         .collect();
     assert_eq!(declared, commands());
+}
+
+#[test]
+fn every_granted_command_is_used_by_the_window() {
+    // A capability grants only what the window uses: a command no screen calls is
+    // dead code and needless reach.
+    let mut ui = String::new();
+    for entry in std::fs::read_dir(root().join("ui/src")).unwrap() {
+        ui.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let unused: Vec<String> = commands()
+        .into_iter()
+        .filter(|c| !ui.contains(&format!("\"{c}\"")))
+        .collect();
+    assert!(unused.is_empty(), "commands no screen calls: {unused:?}");
 }
