@@ -524,6 +524,16 @@ pub fn finish(e: Errors) -> ApiResult<()> {
     })
 }
 
+/// Parses an optional text field: absent or blank means none.
+pub fn optional<T>(
+    v: Option<String>,
+    parse: impl Fn(&str) -> Result<T, FieldError>,
+) -> ApiResult<Option<T>> {
+    v.filter(|s| !s.trim().is_empty())
+        .map(|s| parse(&s).map_err(ApiError::from))
+        .transpose()
+}
+
 /// Parses an id from the UI.
 pub fn order_id(s: &str) -> ApiResult<OrderId> {
     OrderId::parse(s).map_err(|e| e.at("id").into())

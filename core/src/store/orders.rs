@@ -120,24 +120,6 @@ pub fn order(
     .map_err(StoreError::from)
 }
 
-/// The cash session an order was paid through.
-pub fn order_cash_session(
-    c: &Connection,
-    id: OrderId,
-) -> Result<Option<CashSessionId>, StoreError> {
-    let s: Option<Option<String>> = c
-        .prepare_cached("SELECT cash_session_id FROM orders WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    s.flatten()
-        .map(|s| CashSessionId::parse(&s))
-        .transpose()
-        .map_err(|source| StoreError::Corrupt {
-            column: "orders.cash_session_id",
-            source,
-        })
-}
-
 /// A page of the order list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {

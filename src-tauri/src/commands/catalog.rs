@@ -20,11 +20,7 @@ pub(crate) fn list_products(
 ) -> ApiResult<Vec<ProductDto>> {
     let a = actor(&state)?;
     let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
-    let status = status
-        .filter(|s| !s.is_empty())
-        .map(|s| ProductStatus::parse(&s))
-        .transpose()
-        .map_err(ApiError::from)?;
+    let status = dto::optional(status, ProductStatus::parse)?;
     let q = ProductQuery {
         status,
         low_stock: low_stock.unwrap_or(false),
@@ -108,11 +104,7 @@ pub(crate) fn receive_stock(
 ) -> ApiResult<i64> {
     let a = actor(&state)?;
     let qty = Quantity::new(quantity).map_err(ApiError::from)?;
-    let note = note
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| Reason::parse(&n))
-        .transpose()
-        .map_err(ApiError::from)?;
+    let note = dto::optional(note, Reason::parse)?;
     Ok(state
         .shop
         .receive_stock(&a, dto::product_id(&id)?, qty, note)?)

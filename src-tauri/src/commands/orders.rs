@@ -21,11 +21,7 @@ pub(crate) fn list_orders(
     day: Option<String>,
 ) -> ApiResult<Vec<OrderDto>> {
     let a = actor(&state)?;
-    let status = status
-        .filter(|s| !s.is_empty())
-        .map(|s| OrderStatus::parse(&s))
-        .transpose()
-        .map_err(ApiError::from)?;
+    let status = dto::optional(status, OrderStatus::parse)?;
     let q = OrderQuery {
         status,
         day: day.filter(|d| !d.is_empty()),
@@ -74,15 +70,6 @@ pub(crate) struct OrderActionInput {
     pub(crate) restock: bool,
 }
 
-fn text<T>(
-    v: Option<String>,
-    parse: impl Fn(&str) -> Result<T, rustok_core::domain::FieldError>,
-) -> ApiResult<Option<T>> {
-    v.filter(|s| !s.trim().is_empty())
-        .map(|s| parse(&s).map_err(ApiError::from))
-        .transpose()
-}
-
 /// Performs a transition; returns the order as it is now.
 #[tauri::command(async)]
 pub(crate) fn order_action(
@@ -99,19 +86,23 @@ pub(crate) fn order_action(
             let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
             shop.pay_order(&a, id, dto::parse_tenders(&input.payments, currency)?)?
         }
-        OrderActionKind::Ship => {
-            shop.ship_order(&a, id, text(input.tracking, TrackingNumber::parse)?)?
-        }
+        OrderActionKind::Ship => shop.ship_order(
+            &a,
+            id,
+            dto::optional(input.tracking, TrackingNumber::parse)?,
+        )?,
         OrderActionKind::Deliver => shop.deliver_order(&a, id)?,
         OrderActionKind::HandOver => shop.hand_over_order(&a, id)?,
-        OrderActionKind::Cancel => shop.cancel_order(&a, id, text(input.reason, Reason::parse)?)?,
+        OrderActionKind::Cancel => {
+            shop.cancel_order(&a, id, dto::optional(input.reason, Reason::parse)?)?
+        }
         OrderActionKind::Refund => {
             let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
-            let amount =
-                text(input.refund_amount, |s| Money::parse_decimal(s, currency))?.map(|m| m.minor);
+            let amount = dto::optional(input.refund_amount, |s| Money::parse_decimal(s, currency))?
+                .map(|m| m.minor);
             let method = PaymentMethod::parse(input.refund_method.as_deref().unwrap_or("cash"))
                 .map_err(ApiError::from)?;
-            let reason = text(input.reason, Reason::parse)?;
+            let reason = dto::optional(input.reason, Reason::parse)?;
             shop.refund_order(
                 &a,
                 id,
