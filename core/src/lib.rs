@@ -8,7 +8,9 @@
 //!   [`testing`] has deterministic stand-ins for tests and benches.
 
 pub mod bus;
+pub mod cache;
 pub mod domain;
+pub mod index;
 pub mod service;
 pub mod store;
 pub mod system;

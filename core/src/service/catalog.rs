@@ -1,6 +1,7 @@
 //! Catalog and stock: products with optimistic concurrency, and stock movements.
 
-use super::{tenant_of, Actor, Caller, Shop, ShopError};
+use super::{tenant_of, unshare, Actor, Caller, Shop, ShopError};
+use crate::cache::ProductCode;
 use crate::domain::error::Errors;
 use crate::domain::event::{ProductCreated, ProductStatusChanged, ProductUpdated, StockMoved};
 use crate::domain::ids::{MovementId, ProductId};
@@ -9,6 +10,7 @@ use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku
 use crate::domain::stock::{MovementKind, Quantity, StockDelta, StockMovement};
 use crate::domain::text::Reason;
 use crate::domain::FieldError;
+use crate::index::{ProductSearch, MAX_RESULTS};
 use crate::store::{self, ProductQuery, WriteTx};
 use rusqlite::Connection;
 
@@ -196,30 +198,101 @@ impl Shop {
         })
     }
 
-    /// A product by barcode (the checkout scan).
+    /// A product by barcode (the checkout scan), from the cache when warm.
     pub fn product_by_barcode(
         &self,
         actor: &Actor,
         barcode: &Barcode,
     ) -> Result<Product, ShopError> {
         self.query(actor, Operation::ViewCatalog, |c, caller| {
-            store::product_by_barcode(c, caller.tenant, barcode)?
-                .ok_or(ShopError::NotFound { entity: "product" })
+            let p = self.caches.product(
+                ProductCode::Barcode(barcode.as_str().to_owned()),
+                || {
+                    store::product_by_barcode(c, caller.tenant, barcode)?
+                        .ok_or(ShopError::NotFound { entity: "product" })
+                },
+                unshare,
+            )?;
+            Ok(Product::clone(&p))
         })
     }
 
-    /// A product by SKU.
+    /// A product by SKU, from the cache when warm.
     pub fn product_by_sku(&self, actor: &Actor, sku: &Sku) -> Result<Product, ShopError> {
         self.query(actor, Operation::ViewCatalog, |c, caller| {
-            store::product_by_sku(c, caller.tenant, sku)?
-                .ok_or(ShopError::NotFound { entity: "product" })
+            let p = self.caches.product(
+                ProductCode::Sku(sku.as_str().to_owned()),
+                || {
+                    store::product_by_sku(c, caller.tenant, sku)?
+                        .ok_or(ShopError::NotFound { entity: "product" })
+                },
+                unshare,
+            )?;
+            Ok(Product::clone(&p))
         })
     }
 
-    /// A page of products.
+    /// A page of products: with search text, ranked by the index (see
+    /// [`ProductSearch`]); without, by SKU from SQLite.
     pub fn products(&self, actor: &Actor, q: &ProductQuery) -> Result<Vec<Product>, ShopError> {
+        let text = q.text.as_deref().map(str::trim).unwrap_or_default();
+        if !text.is_empty() && self.index().is_some() {
+            let search = ProductSearch {
+                text: text.to_owned(),
+                status: q.status,
+                low_stock: q.low_stock,
+                limit: q.limit.saturating_add(q.offset),
+            };
+            let mut found = self.search_products(actor, &search)?;
+            found.drain(..found.len().min(q.offset as usize));
+            return Ok(found);
+        }
         self.query(actor, Operation::ViewCatalog, |c, caller| {
             Ok(store::products(c, caller.tenant, q)?)
+        })
+    }
+
+    /// Products matching a search, best first. The index picks and ranks them; each
+    /// is then read from SQLite and checked against the filters again, so a result
+    /// never shows a stale price, stock or status. Without an index, a substring
+    /// search in SQLite answers instead.
+    pub fn search_products(
+        &self,
+        actor: &Actor,
+        q: &ProductSearch,
+    ) -> Result<Vec<Product>, ShopError> {
+        let ids = self.ask_index(|i| i.search_products(q));
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            let Some(ids) = ids else {
+                return Ok(store::products(
+                    c,
+                    caller.tenant,
+                    &ProductQuery {
+                        status: q.status,
+                        low_stock: q.low_stock,
+                        text: Some(q.text.clone()),
+                        limit: match q.limit {
+                            0 => 20,
+                            n => n.min(MAX_RESULTS),
+                        },
+                        offset: 0,
+                    },
+                )?);
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let Some(p) = store::product(c, caller.tenant, id)? else {
+                    continue;
+                };
+                let status_ok = match q.status {
+                    Some(s) => p.status == s,
+                    None => p.status != ProductStatus::Archived,
+                };
+                if status_ok && (!q.low_stock || p.on_hand <= p.fields.low_stock_threshold) {
+                    out.push(p);
+                }
+            }
+            Ok(out)
         })
     }
 

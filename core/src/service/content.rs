@@ -1,11 +1,13 @@
 //! Content nodes: create, edit with optimistic concurrency, publish, archive.
 
 use super::{Actor, Caller, Shop, ShopError};
+use crate::domain::content::ContentSlug;
 use crate::domain::content::{
     AnyContent, ContentAction, ContentData, ContentFields, ContentKind, ContentNode, ContentStatus,
 };
 use crate::domain::event::{ContentArchived, ContentCreated, ContentPublished, ContentUpdated};
 use crate::domain::ids::ContentId;
+use crate::domain::locale::Locale;
 use crate::domain::permission::Operation;
 use crate::domain::FieldError;
 use crate::store;
@@ -135,6 +137,29 @@ impl Shop {
     pub fn content(&self, actor: &Actor, id: ContentId) -> Result<AnyContent, ShopError> {
         self.query(actor, Operation::ViewContent, |c, caller| {
             load(c, caller, id)
+        })
+    }
+
+    /// The node with `slug` that has a translation in `locale` (what a kiosk shows
+    /// for a page address).
+    pub fn content_by_slug(
+        &self,
+        actor: &Actor,
+        slug: &ContentSlug,
+        locale: &Locale,
+    ) -> Result<AnyContent, ShopError> {
+        let id = self.ask_index(|i| i.content_by_slug(slug.as_str(), locale));
+        self.query(actor, Operation::ViewContent, |c, caller| {
+            let found = match id {
+                Some(Some(id)) => store::content(c, caller.tenant, id)?,
+                Some(None) => None,
+                None => store::contents(c, caller.tenant, None, None)?
+                    .into_iter()
+                    .find(|n| n.data().fields.slug == *slug),
+            };
+            found
+                .filter(|n| n.data().fields.translations.get(locale).is_some())
+                .ok_or(ShopError::NotFound { entity: "content" })
         })
     }
 

@@ -12,15 +12,17 @@ mod setup;
 pub use orders::{NewLine, NewOrder};
 pub use setup::ShopSetup;
 
+use crate::cache::{CacheInvalidator, Caches, Session};
 use crate::domain::clock::{Clock, Entropy};
 use crate::domain::event::Origin;
 use crate::domain::ids::{CorrelationId, OperatorId, TenantId};
 use crate::domain::permission::{Operation, Role};
 use crate::domain::tenant::Tenant;
 use crate::domain::{DomainError, FieldError};
+use crate::index::{Index, IndexError};
 use crate::store::{self, EventMeta, Store, StoreError, WriteTx};
 use rusqlite::Connection;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// An authenticated operator acting on a shop. Only [`Shop::login`] and
 /// [`Shop::set_up`] make one, so holding an `Actor` means a PIN was checked.
@@ -168,13 +170,14 @@ pub(crate) struct Caller {
     pub(crate) role: Role,
 }
 
-/// Checks `op` for the actor as currently stored: the operator must exist in the
-/// device's shop (`device_tenant`), be active, and hold the permission by its current role.
-fn authorize(
-    c: &Connection,
+/// Checks `op` for the actor: the operator must belong to the device's shop
+/// (`device_tenant`), exist (`session`), be active, and hold the permission by
+/// their current role.
+fn check_caller(
     device_tenant: TenantId,
     actor: &Actor,
     op: Operation,
+    session: impl FnOnce() -> Result<Option<Session>, ShopError>,
 ) -> Result<Caller, ShopError> {
     let forbidden = || {
         tracing::warn!(operation = op.name(), operator = %actor.operator_id, "forbidden");
@@ -185,15 +188,64 @@ fn authorize(
     if device_tenant != actor.tenant_id {
         return Err(forbidden());
     }
-    let op_row = store::operator(c, actor.tenant_id, actor.operator_id)?;
-    match op_row {
-        Some(o) if o.active && o.role.allows(op.permission()) => Ok(Caller {
-            tenant: o.tenant_id,
-            operator: o.id,
-            role: o.role,
+    match session()? {
+        Some(s) if s.active && s.role.allows(op.permission()) => Ok(Caller {
+            tenant: s.tenant,
+            operator: s.operator,
+            role: s.role,
         }),
         _ => Err(forbidden()),
     }
+}
+
+fn session_of(c: &Connection, actor: &Actor) -> Result<Option<Session>, ShopError> {
+    Ok(
+        store::operator(c, actor.tenant_id, actor.operator_id)?.map(|o| Session {
+            operator: o.id,
+            tenant: o.tenant_id,
+            role: o.role,
+            active: o.active,
+        }),
+    )
+}
+
+/// [`check_caller`] against the operator as stored (inside a command's transaction).
+fn authorize(
+    c: &Connection,
+    device_tenant: TenantId,
+    actor: &Actor,
+    op: Operation,
+) -> Result<Caller, ShopError> {
+    check_caller(device_tenant, actor, op, || session_of(c, actor))
+}
+
+/// [`check_caller`] for queries, from the session cache (invalidated by every
+/// operator event as it commits, so a role change or deactivation counts at once).
+fn authorize_cached(
+    c: &Connection,
+    caches: &Caches,
+    device_tenant: TenantId,
+    actor: &Actor,
+    op: Operation,
+) -> Result<Caller, ShopError> {
+    check_caller(device_tenant, actor, op, || {
+        let load = || session_of(c, actor)?.ok_or(ShopError::NotFound { entity: "operator" });
+        match caches.session(actor.operator_id, load, unshare) {
+            Ok(s) => Ok(Some(*s)),
+            Err(ShopError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// A shared error of a coalesced cache load, for one of its waiters.
+pub(crate) fn unshare(e: Arc<ShopError>) -> ShopError {
+    Arc::try_unwrap(e).unwrap_or_else(|shared| match &*shared {
+        ShopError::NotFound { entity } => ShopError::NotFound { entity },
+        ShopError::Forbidden { operation } => ShopError::Forbidden { operation },
+        ShopError::Storage(StoreError::NotSetUp) => ShopError::Storage(StoreError::NotSetUp),
+        other => ShopError::Storage(StoreError::Io(std::io::Error::other(other.to_string()))),
+    })
 }
 
 /// The shop's use cases over one device database.
@@ -201,6 +253,9 @@ pub struct Shop {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
+    caches: Arc<Caches>,
+    index: RwLock<Option<Arc<Index>>>,
+    device_tenant: OnceLock<TenantId>,
 }
 
 impl std::fmt::Debug for Shop {
@@ -212,13 +267,70 @@ impl std::fmt::Debug for Shop {
 }
 
 impl Shop {
-    /// Wires the use cases to a store, a clock and an entropy source.
+    /// Wires the use cases to a store, a clock and an entropy source, with caches
+    /// invalidated by the store's commits. Without an index (see
+    /// [`Shop::attach_index`]) searches and lists read SQLite directly.
     pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        let caches = Arc::new(Caches::new());
+        store.subscribe(Arc::new(CacheInvalidator(caches.clone())));
         Self {
             store,
             clock,
             entropy,
+            caches,
+            index: RwLock::new(None),
+            device_tenant: OnceLock::new(),
         }
+    }
+
+    /// Serves searches and lists from `index` from now on.
+    pub fn attach_index(&self, index: Arc<Index>) {
+        *self.index.write().unwrap_or_else(PoisonError::into_inner) = Some(index);
+    }
+
+    /// Goes back to answering searches and lists from SQLite (when the index failed).
+    pub fn detach_index(&self) -> Option<Arc<Index>> {
+        self.index
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// The index, if one is attached.
+    pub fn index(&self) -> Option<Arc<Index>> {
+        self.index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `f` on the attached index; `None` (answer from SQLite instead) when there
+    /// is none or it failed, which is logged: a broken index never fails a request.
+    fn ask_index<T>(&self, f: impl FnOnce(&Index) -> Result<T, IndexError>) -> Option<T> {
+        let index = self.index()?;
+        match f(&index) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, "the search index failed; answering from SQLite");
+                None
+            }
+        }
+    }
+
+    /// The caches (for their counters).
+    pub fn caches(&self) -> &Arc<Caches> {
+        &self.caches
+    }
+
+    /// The device's shop; never changes once set up, so read once.
+    fn device_tenant(&self, c: &Connection) -> Result<TenantId, ShopError> {
+        if let Some(t) = self.device_tenant.get() {
+            return Ok(*t);
+        }
+        let t = store::device_identity(c)?
+            .ok_or(StoreError::NotSetUp)?
+            .tenant_id;
+        Ok(*self.device_tenant.get_or_init(|| t))
     }
 
     /// The underlying store (for listeners and operations tooling).
@@ -267,10 +379,8 @@ impl Shop {
         f: impl FnOnce(&Connection, Caller) -> Result<T, ShopError>,
     ) -> Result<T, ShopError> {
         self.store.read(|c| {
-            let device = store::device_identity(c)?
-                .ok_or(StoreError::NotSetUp)?
-                .tenant_id;
-            let caller = authorize(c, device, actor, op)?;
+            let device = self.device_tenant(c)?;
+            let caller = authorize_cached(c, &self.caches, device, actor, op)?;
             f(c, caller)
         })
     }
@@ -279,4 +389,13 @@ impl Shop {
 /// Loads the caller's shop (present whenever authorization passed).
 fn tenant_of(c: &Connection, caller: Caller) -> Result<Tenant, ShopError> {
     store::tenant(c, caller.tenant)?.ok_or(ShopError::NotFound { entity: "shop" })
+}
+
+impl Shop {
+    /// The caller's shop for queries, from the cache (commands read it in their
+    /// transaction with [`tenant_of`]).
+    fn cached_tenant(&self, c: &Connection, caller: Caller) -> Result<Arc<Tenant>, ShopError> {
+        self.caches
+            .tenant(caller.tenant, || tenant_of(c, caller), unshare)
+    }
 }

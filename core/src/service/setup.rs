@@ -216,7 +216,9 @@ impl Shop {
 
     /// The shop as every role may read it: what formatting prices and titles needs.
     pub fn shop_settings(&self, actor: &Actor) -> Result<Tenant, ShopError> {
-        self.query(actor, Operation::ViewCatalog, tenant_of)
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            Ok(Tenant::clone(&*self.cached_tenant(c, caller)?))
+        })
     }
 
     /// The operations the actor's current role allows, from the one permission table
@@ -237,7 +239,9 @@ impl Shop {
 
     /// The shop.
     pub fn tenant(&self, actor: &Actor) -> Result<Tenant, ShopError> {
-        self.query(actor, Operation::ViewSettings, tenant_of)
+        self.query(actor, Operation::ViewSettings, |c, caller| {
+            Ok(Tenant::clone(&*self.cached_tenant(c, caller)?))
+        })
     }
 
     /// Replaces the shop settings. The currency cannot change once products exist,

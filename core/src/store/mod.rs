@@ -17,6 +17,7 @@ mod orders;
 mod outbox;
 mod people;
 mod rows;
+mod scan;
 
 pub use bus::DeadLetter;
 pub use cash::*;
@@ -27,6 +28,7 @@ pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
 pub use outbox::{events_of, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
 pub use people::*;
+pub use scan::*;
 
 use crate::domain::event::{Aggregate, Envelope};
 use crate::domain::{DomainError, FieldError};

@@ -5,6 +5,7 @@ use crate::helpers::*;
 use rustok_core::bus::{Bus, BusConfig, EventHandler, HandlerError, Sleeper};
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::stock::Quantity;
+use rustok_core::index::{Index, IndexHandler};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -110,7 +111,21 @@ fn a_blocked_handler_never_blocks_commands_and_catches_up_completely() {
         idle_poll: Duration::from_secs(3600),
         ..BusConfig::default()
     };
-    let bus = start(&t, &recorder, &sleeper, config);
+    // The index rides on the same bus, behind the blocked handler.
+    let index_dir = t.dir.path().join("index");
+    let (index, _) = Index::open(&index_dir, t.shop.store(), &mut |_| {}).unwrap();
+    let index = Arc::new(index);
+    let bus = Bus::start(
+        t.shop.store().clone(),
+        vec![
+            recorder.clone() as Arc<dyn EventHandler>,
+            Arc::new(IndexHandler::new(index.clone(), t.shop.store().clone())),
+        ],
+        config,
+        sleeper.clone(),
+        t.clock.clone(),
+    )
+    .unwrap();
     recorder.wait_for(t.event_count());
     recorder.close();
     for _ in 0..COMMANDS {
@@ -125,6 +140,14 @@ fn a_blocked_handler_never_blocks_commands_and_catches_up_completely() {
     );
     assert_eq!(stats.high_water, 1, "one warning at 70 %: {stats:?}");
     recorder.open();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while bus.stats().queued > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queue never drained"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     // One more command after the queue drained: its event reveals the gap.
     t.shop
         .receive_stock(&t.manager, p.id, Quantity::new(1).unwrap(), None)
@@ -145,8 +168,22 @@ fn a_blocked_handler_never_blocks_commands_and_catches_up_completely() {
         last,
         "every event exactly once, in order"
     );
+    // The index caught up completely: the same entries as a clean rebuild.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while index.checkpoint().unwrap() < last {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index stopped behind"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     bus.shutdown();
     assert_eq!(t.shop.store().checkpoint("recorder").unwrap(), last);
+    assert_eq!(t.shop.store().checkpoint("index").unwrap(), last);
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (clean, _) = Index::open(&clean_dir.path().join("i"), t.shop.store(), &mut |_| {}).unwrap();
+    assert_eq!(index.entries().unwrap(), clean.entries().unwrap());
+    assert_eq!(index.stats().unwrap().products, 1);
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod concurrency;
 mod events;
 mod flows;
 mod helpers;
+mod index;
 mod machine;
 mod operations;
 mod parsers;

@@ -1,0 +1,868 @@
+//! The search index (sled): products by barcode, SKU and title tokens in every
+//! locale; orders by number, status and day; content by slug and locale.
+//!
+//! - It is derived data. SQLite is the only copy of anything; the index can always be
+//!   rebuilt from the state tables ([`Index::rebuild`]).
+//! - It is updated by applying committed events in `seq` order. Each event's changes
+//!   and the checkpoint (the last applied `seq`) go in one sled batch, so the tree is
+//!   always the state after some prefix of the event log.
+//! - [`Index::open`] repairs itself: a missing, unreadable, panicking, differently
+//!   formatted or inconsistent index is rebuilt (with progress reported); one that is
+//!   merely behind catches up from SQLite. No panic from sled escapes.
+
+mod docs;
+mod search;
+pub mod text;
+
+pub use docs::{Entry, INDEX_FORMAT};
+pub use search::{ProductSearch, MAX_RESULTS};
+
+use crate::bus::{EventHandler, HandlerError};
+use crate::domain::event::{DomainEvent, Envelope, EventDecodeError};
+use crate::domain::ids::{ContentId, OrderId, ProductId};
+use crate::domain::locale::Locale;
+use crate::domain::order::OrderStatus;
+use crate::domain::upcast::Upcasters;
+use crate::store::{self, OrderQuery, Store, StoreError, TableCounts};
+use docs::{
+    key, ContentDoc, OrderDoc, ProductDoc, C_DOC, C_SLUG, FORMAT_KEY, O_DOC, P_DOC, SEP, SEQ_KEY,
+};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Documents written per sled batch during a rebuild.
+const REBUILD_BATCH: usize = 20_000;
+
+/// What the index can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// sled failed.
+    #[error("index storage failed: {0}")]
+    Sled(#[from] sled::Error),
+    /// Reading SQLite failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Another process has the index open.
+    #[error("the index at {0} is in use by another process")]
+    Locked(PathBuf),
+    /// An entry does not decode.
+    #[error("index entry is corrupt: {0}")]
+    Corrupt(String),
+    /// A stored event does not decode.
+    #[error("cannot decode event {seq}: {source}")]
+    Decode {
+        /// The event.
+        seq: u64,
+        /// Why.
+        #[source]
+        source: EventDecodeError,
+    },
+    /// An event changes an entity the index does not hold.
+    #[error("event {seq} changes a {entity} the index does not hold")]
+    MissingDocument {
+        /// The event.
+        seq: u64,
+        /// Kind of entity.
+        entity: &'static str,
+    },
+    /// sled (or the index code) panicked; the panic was caught.
+    #[error("the index panicked: {0}")]
+    Panicked(String),
+    /// A file operation failed.
+    #[error("index file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<serde_json::Error> for IndexError {
+    fn from(e: serde_json::Error) -> Self {
+        IndexError::Corrupt(e.to_string())
+    }
+}
+
+/// How far a rebuild got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildProgress {
+    /// Documents written.
+    pub done: u64,
+    /// Documents to write.
+    pub total: u64,
+}
+
+/// Why [`Index::open`] rebuilt the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RebuildReason {
+    /// There was no index (first start, or the folder was deleted).
+    Missing,
+    /// sled could not open the folder.
+    OpenFailed(String),
+    /// sled panicked while opening or reading.
+    Panicked(String),
+    /// The index was written in another format.
+    FormatChanged {
+        /// Format found.
+        found: u32,
+        /// Format of this app.
+        expected: u32,
+    },
+    /// Entries did not decode.
+    Unreadable(String),
+    /// The index has events the database does not (the database was restored).
+    AheadOfDatabase {
+        /// Index checkpoint.
+        index: u64,
+        /// Newest event in SQLite.
+        database: u64,
+    },
+    /// Catching up from SQLite failed.
+    CatchUpFailed(String),
+    /// After catching up, document counts differ from the tables.
+    CountsDiffer {
+        /// Products, orders, content in the index.
+        index: [u64; 3],
+        /// The same in SQLite.
+        database: [u64; 3],
+    },
+}
+
+/// What [`Index::open`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpenReport {
+    /// Set when the index was rebuilt, with why.
+    pub rebuilt: Option<RebuildReason>,
+    /// Events applied to catch up.
+    pub caught_up: u64,
+}
+
+/// Document counts and the checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IndexStats {
+    /// Product documents.
+    pub products: u64,
+    /// Order documents.
+    pub orders: u64,
+    /// Content documents.
+    pub content: u64,
+    /// Last applied event.
+    pub checkpoint: u64,
+}
+
+/// The opened index.
+pub struct Index {
+    db: sled::Db,
+    path: PathBuf,
+    upcasters: Upcasters,
+    /// Serialises writers (event application and rebuilds); readers never wait.
+    /// Holds the checksum of every entry but the `!` meta keys, kept up to date
+    /// with each batch and saved at a clean close, to detect damaged files.
+    writer: Mutex<u64>,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Runs `f`, turning a panic into [`IndexError::Panicked`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(IndexError::Panicked(panic_text(&*p))))
+}
+
+fn id_bytes(u: uuid::Uuid) -> [u8; 16] {
+    *u.as_bytes()
+}
+
+fn u64_value(v: Option<sled::IVec>) -> Result<Option<u64>, IndexError> {
+    v.map(|v| {
+        <[u8; 8]>::try_from(v.as_ref())
+            .map(u64::from_be_bytes)
+            .map_err(|_| IndexError::Corrupt("number of the wrong length".into()))
+    })
+    .transpose()
+}
+
+fn open_sled(path: &Path) -> Result<sled::Db, IndexError> {
+    guarded(|| {
+        Ok(sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::HighThroughput)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()?)
+    })
+}
+
+/// The documents of one event, before and after.
+struct Change {
+    batch: sled::Batch,
+    /// XOR of the hashes of entries removed and added.
+    sum: u64,
+}
+
+impl Change {
+    fn new() -> Self {
+        Self {
+            batch: sled::Batch::default(),
+            sum: 0,
+        }
+    }
+
+    /// Removes what `old` had and `new` has not; writes what `new` has.
+    fn replace(&mut self, old: Vec<Entry>, new: Vec<Entry>) {
+        let mut new: BTreeMap<Vec<u8>, Vec<u8>> = new.into_iter().collect();
+        for (k, v) in old {
+            if new.get(&k) == Some(&v) {
+                // Unchanged: neither written nor counted.
+                new.remove(&k);
+                continue;
+            }
+            self.sum ^= entry_hash(&k, &v);
+            self.batch.remove(k);
+        }
+        for (k, v) in new {
+            self.sum ^= entry_hash(&k, &v);
+            self.batch.insert(k, v);
+        }
+    }
+}
+
+impl Index {
+    /// Opens the index in `dir`, repairing it if needed (see the module docs), and
+    /// brings it up to date with `store`. `progress` hears about a rebuild.
+    pub fn open(
+        dir: &Path,
+        store: &Store,
+        progress: &mut dyn FnMut(RebuildProgress),
+    ) -> Result<(Index, OpenReport), IndexError> {
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let lock_path = dir.with_extension("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        if lock.try_lock().is_err() {
+            return Err(IndexError::Locked(dir.to_owned()));
+        }
+        let manifest = Manifest::take(dir);
+        let (mut db, mut reason) = match open_sled(dir) {
+            Ok(db) => (db, None),
+            Err(e) => (Self::wipe_and_open(dir)?, Some(reason_of(e))),
+        };
+        let mut sum = 0;
+        if reason.is_none() {
+            match check(&db, store, manifest) {
+                Ok(s) => sum = s,
+                Err(r) => reason = Some(r),
+            }
+        }
+        if matches!(
+            reason,
+            Some(RebuildReason::Panicked(_) | RebuildReason::Unreadable(_))
+        ) {
+            // Do not trust the files at all: start again from an empty folder.
+            drop(db);
+            db = Self::wipe_and_open(dir)?;
+        }
+        let mut index = Index {
+            db,
+            path: dir.to_owned(),
+            upcasters: Upcasters::standard(),
+            writer: Mutex::new(sum),
+            _lock: lock,
+        };
+        let mut report = OpenReport::default();
+        if reason.is_none() {
+            match index.catch_up(store, u64::MAX) {
+                Ok(n) => report.caught_up = n,
+                Err(e) => reason = Some(RebuildReason::CatchUpFailed(e.to_string())),
+            }
+        }
+        if reason.is_none() {
+            reason = index.check_counts(store);
+        }
+        if let Some(r) = reason {
+            tracing::warn!(reason = ?r, path = %dir.display(), "rebuilding the search index");
+            if let Err(e) = index.rebuild(store, progress) {
+                // The tree itself failed: rebuild into an empty folder.
+                tracing::warn!(error = %e, "rebuilding in place failed; starting from an empty folder");
+                let placeholder = guarded(|| Ok(sled::Config::new().temporary(true).open()?))?;
+                drop(std::mem::replace(&mut index.db, placeholder));
+                index.db = Self::wipe_and_open(dir)?;
+                index.rebuild(store, progress)?;
+            }
+            tracing::info!(path = %dir.display(), "search index rebuilt");
+            report.rebuilt = Some(r);
+        }
+        Ok((index, report))
+    }
+
+    fn wipe_and_open(dir: &Path) -> Result<sled::Db, IndexError> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        open_sled(dir)
+    }
+
+    fn check_counts(&self, store: &Store) -> Option<RebuildReason> {
+        let (stats, counts) = match (
+            self.stats(),
+            store.read(store::table_counts).map_err(IndexError::from),
+        ) {
+            (Ok(s), Ok(c)) => (s, c),
+            (Err(e), _) | (_, Err(e)) => return Some(RebuildReason::Unreadable(e.to_string())),
+        };
+        let index = [stats.products, stats.orders, stats.content];
+        let database = [counts.products, counts.orders, counts.content];
+        (index != database).then_some(RebuildReason::CountsDiffer { index, database })
+    }
+
+    /// The folder of the index.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The last applied event (0 for none).
+    pub fn checkpoint(&self) -> Result<u64, IndexError> {
+        guarded(|| Ok(u64_value(self.db.get(SEQ_KEY)?)?.unwrap_or(0)))
+    }
+
+    /// Document counts and the checkpoint.
+    pub fn stats(&self) -> Result<IndexStats, IndexError> {
+        guarded(|| {
+            let count = |p: &[u8]| -> Result<u64, IndexError> {
+                let mut n = 0;
+                for k in self.db.scan_prefix(p).keys() {
+                    k?;
+                    n += 1;
+                }
+                Ok(n)
+            };
+            Ok(IndexStats {
+                products: count(P_DOC)?,
+                orders: count(O_DOC)?,
+                content: count(C_DOC)?,
+                checkpoint: self.checkpoint()?,
+            })
+        })
+    }
+
+    /// Every entry in key order (for tests and tooling: two indexes are equal when
+    /// their entries are).
+    pub fn entries(&self) -> Result<Vec<Entry>, IndexError> {
+        guarded(|| {
+            self.db
+                .iter()
+                .map(|kv| {
+                    kv.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                        .map_err(IndexError::from)
+                })
+                .collect()
+        })
+    }
+
+    /// Writes everything to disk.
+    pub fn flush(&self) -> Result<(), IndexError> {
+        guarded(|| {
+            self.db.flush()?;
+            Ok(())
+        })
+    }
+
+    /// Replaces the whole index with documents read from the SQLite state tables
+    /// (one consistent snapshot), reporting progress. Returns the documents written.
+    pub fn rebuild(
+        &self,
+        store: &Store,
+        progress: &mut dyn FnMut(RebuildProgress),
+    ) -> Result<u64, IndexError> {
+        let mut sum = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        guarded(|| {
+            // Without the format key a crash mid-rebuild is seen as "missing" next time.
+            self.db.remove(FORMAT_KEY)?;
+            self.db.clear()?;
+            *sum = 0;
+            store.read(|c| -> Result<u64, IndexError> {
+                let snapshot = c.unchecked_transaction().map_err(StoreError::from)?;
+                let counts: TableCounts = store::table_counts(&snapshot)?;
+                let total = counts.products + counts.orders + counts.content;
+                let mut w = BulkWriter {
+                    db: &self.db,
+                    batch: sled::Batch::default(),
+                    sum: 0,
+                    in_batch: 0,
+                    done: 0,
+                    total,
+                    progress,
+                };
+                (w.progress)(RebuildProgress { done: 0, total });
+                let mut failed: Option<IndexError> = None;
+                let mut add = |entries: Result<Vec<Entry>, serde_json::Error>,
+                               w: &mut BulkWriter<'_, '_>|
+                 -> Result<(), StoreError> {
+                    let res = entries.map_err(IndexError::from).and_then(|e| w.add(e));
+                    res.map_err(|e| {
+                        let msg = e.to_string();
+                        failed = Some(e);
+                        StoreError::Io(std::io::Error::other(msg))
+                    })
+                };
+                let r = store::scan_products(&snapshot, &mut |p| {
+                    let id = id_bytes(p.id.as_uuid());
+                    add(ProductDoc::from(p).entries(&id), &mut w)
+                })
+                .and_then(|()| {
+                    store::scan_orders(&snapshot, &mut |o| {
+                        let id = id_bytes(o.id.as_uuid());
+                        add(OrderDoc::from(o).entries(&id), &mut w)
+                    })
+                })
+                .and_then(|()| {
+                    store::scan_content(&snapshot, &mut |n| {
+                        let id = id_bytes(n.id.as_uuid());
+                        add(ContentDoc::from(n).entries(&id), &mut w)
+                    })
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                r?;
+                w.batch.insert(SEQ_KEY, &counts.last_seq.to_be_bytes());
+                w.batch
+                    .insert(FORMAT_KEY, &u64::from(INDEX_FORMAT).to_be_bytes());
+                w.flush_batch()?;
+                (w.progress)(RebuildProgress {
+                    done: w.done,
+                    total,
+                });
+                self.db.flush()?;
+                *sum = w.sum;
+                Ok(w.done)
+            })
+        })
+    }
+
+    /// Applies events from SQLite after the checkpoint, up to `until`; returns how
+    /// many were applied.
+    pub fn catch_up(&self, store: &Store, until: u64) -> Result<u64, IndexError> {
+        let mut applied = 0;
+        loop {
+            let from = self.checkpoint()?;
+            if from >= until {
+                return Ok(applied);
+            }
+            let batch = store.events_after(from, 500)?;
+            if batch.is_empty() {
+                return Ok(applied);
+            }
+            for e in batch.iter().take_while(|e| e.seq <= until) {
+                if self.apply(e)? {
+                    applied += 1;
+                }
+            }
+        }
+    }
+
+    /// Applies one committed event. Events at or before the checkpoint are skipped
+    /// (returns `false`); the next one must be `checkpoint + 1`.
+    pub fn apply(&self, e: &Envelope) -> Result<bool, IndexError> {
+        let mut sum = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        guarded(|| {
+            let cp = self.checkpoint()?;
+            if e.seq <= cp {
+                return Ok(false);
+            }
+            if e.seq != cp + 1 {
+                return Err(IndexError::Corrupt(format!(
+                    "event {} arrived but the index is at {cp}",
+                    e.seq
+                )));
+            }
+            let event = e
+                .decode(&self.upcasters)
+                .map_err(|source| IndexError::Decode { seq: e.seq, source })?;
+            let mut change = Change::new();
+            self.change_for(e, &event, &mut change)?;
+            change.batch.insert(SEQ_KEY, &e.seq.to_be_bytes());
+            self.db.apply_batch(change.batch)?;
+            *sum ^= change.sum;
+            Ok(true)
+        })
+    }
+
+    fn doc<T: serde::de::DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, IndexError> {
+        self.db
+            .get(k)?
+            .map(|v| serde_json::from_slice(&v).map_err(IndexError::from))
+            .transpose()
+    }
+
+    fn change_for(
+        &self,
+        e: &Envelope,
+        event: &DomainEvent,
+        change: &mut Change,
+    ) -> Result<(), IndexError> {
+        use DomainEvent as E;
+        let missing = |entity| IndexError::MissingDocument { seq: e.seq, entity };
+        let (_, uuid) = event.aggregate();
+        let id = id_bytes(uuid);
+        match event {
+            E::ProductCreated(_)
+            | E::ProductUpdated(_)
+            | E::ProductStatusChanged(_)
+            | E::StockMoved(_) => {
+                let old: Option<ProductDoc> = self.doc(&key(&[P_DOC, &id]))?;
+                let new = match (event, old.clone()) {
+                    (E::ProductCreated(p), _) => ProductDoc {
+                        sku: p.fields.sku.as_str().to_owned(),
+                        barcode: p.fields.barcode.as_ref().map(|b| b.as_str().to_owned()),
+                        titles: titles(&p.fields.titles),
+                        status: p.status,
+                        on_hand: 0,
+                        low: p.fields.low_stock_threshold,
+                    },
+                    (E::ProductUpdated(p), Some(d)) => ProductDoc {
+                        sku: p.fields.sku.as_str().to_owned(),
+                        barcode: p.fields.barcode.as_ref().map(|b| b.as_str().to_owned()),
+                        titles: titles(&p.fields.titles),
+                        low: p.fields.low_stock_threshold,
+                        ..d
+                    },
+                    (E::ProductStatusChanged(p), Some(d)) => ProductDoc { status: p.to, ..d },
+                    (E::StockMoved(p), Some(d)) => ProductDoc {
+                        on_hand: p.on_hand_after,
+                        ..d
+                    },
+                    _ => return Err(missing("product")),
+                };
+                let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
+                change.replace(old, new.entries(&id)?);
+            }
+            E::OrderCreated(_)
+            | E::OrderConfirmed(_)
+            | E::OrderPaid(_)
+            | E::OrderShipped(_)
+            | E::OrderDelivered(_)
+            | E::OrderCancelled(_)
+            | E::OrderRefunded(_) => {
+                let old: Option<OrderDoc> = self.doc(&key(&[O_DOC, &id]))?;
+                let status = match event {
+                    E::OrderConfirmed(_) => OrderStatus::Confirmed,
+                    E::OrderPaid(_) => OrderStatus::Paid,
+                    E::OrderShipped(_) => OrderStatus::Shipped,
+                    E::OrderDelivered(_) => OrderStatus::Delivered,
+                    E::OrderCancelled(_) => OrderStatus::Cancelled,
+                    E::OrderRefunded(_) => OrderStatus::Refunded,
+                    _ => OrderStatus::Pending,
+                };
+                let new = match (event, old.clone()) {
+                    (E::OrderCreated(p), _) => OrderDoc {
+                        number: p.number.as_str().to_owned(),
+                        status,
+                        created_at: e.occurred_at,
+                    },
+                    (_, Some(d)) => OrderDoc { status, ..d },
+                    _ => return Err(missing("order")),
+                };
+                let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
+                change.replace(old, new.entries(&id)?);
+            }
+            E::ContentCreated(_) | E::ContentUpdated(_) => {
+                let fields = match event {
+                    E::ContentCreated(p) => &p.fields,
+                    E::ContentUpdated(p) => &p.fields,
+                    _ => return Err(missing("content")),
+                };
+                let old: Option<ContentDoc> = self.doc(&key(&[C_DOC, &id]))?;
+                if matches!(event, E::ContentUpdated(_)) && old.is_none() {
+                    return Err(missing("content"));
+                }
+                let new = ContentDoc {
+                    slug: fields.slug.as_str().to_owned(),
+                    locales: fields.translations.iter().map(|(l, _)| l.clone()).collect(),
+                };
+                let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
+                change.replace(old, new.entries(&id)?);
+            }
+            // Status changes of content, and everything about tenants, devices,
+            // operators and cash, do not change what the index holds.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The product with this barcode.
+    pub fn product_by_barcode(&self, barcode: &str) -> Result<Option<ProductId>, IndexError> {
+        self.lookup(docs::P_BARCODE, barcode.trim().as_bytes())
+            .map(|o| o.map(ProductId::from_uuid))
+    }
+
+    /// The product with this SKU (any case).
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<ProductId>, IndexError> {
+        self.lookup(docs::P_SKU, sku.trim().to_ascii_uppercase().as_bytes())
+            .map(|o| o.map(ProductId::from_uuid))
+    }
+
+    /// The order with this number.
+    pub fn order_by_number(&self, number: &str) -> Result<Option<OrderId>, IndexError> {
+        self.lookup(
+            docs::O_NUMBER,
+            number.trim().to_ascii_uppercase().as_bytes(),
+        )
+        .map(|o| o.map(OrderId::from_uuid))
+    }
+
+    /// The content node with this slug that has a translation in `locale`.
+    pub fn content_by_slug(
+        &self,
+        slug: &str,
+        locale: &Locale,
+    ) -> Result<Option<ContentId>, IndexError> {
+        let k = key(&[slug.trim().as_bytes(), &[SEP], locale.as_str().as_bytes()]);
+        self.lookup(C_SLUG, &k).map(|o| o.map(ContentId::from_uuid))
+    }
+
+    fn lookup(&self, prefix: &[u8], k: &[u8]) -> Result<Option<uuid::Uuid>, IndexError> {
+        guarded(|| {
+            self.db
+                .get(key(&[prefix, k]))?
+                .map(|v| uuid_of(&v))
+                .transpose()
+        })
+    }
+
+    /// Products matching a search, best first (see [`ProductSearch`]).
+    pub fn search_products(&self, q: &ProductSearch) -> Result<Vec<ProductId>, IndexError> {
+        guarded(|| search::products(&self.db, q))
+    }
+
+    /// Orders matching `q`, newest first. `q.number` matches a whole order number,
+    /// or its serial (`42` finds `ABCD-000042`), or the start of a number.
+    pub fn orders(&self, q: &OrderQuery) -> Result<Vec<OrderId>, IndexError> {
+        guarded(|| search::orders(&self.db, q))
+    }
+}
+
+impl Drop for Index {
+    /// A clean close: flush, then leave the manifest the next open checks.
+    fn drop(&mut self) {
+        let sum = *self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let manifest = self.flush().and_then(|()| {
+            Ok(Manifest {
+                format: INDEX_FORMAT,
+                checkpoint: self.checkpoint()?,
+                sum,
+            })
+        });
+        let written = manifest.and_then(|m| {
+            std::fs::write(Manifest::path(&self.path), serde_json::to_vec(&m)?)?;
+            Ok(())
+        });
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot close the search index cleanly");
+        }
+    }
+}
+
+/// Titles as plain strings per locale.
+fn titles(
+    t: &crate::domain::locale::Localized<crate::domain::product::ProductTitle>,
+) -> BTreeMap<Locale, String> {
+    t.iter()
+        .map(|(l, v)| (l.clone(), v.as_str().to_owned()))
+        .collect()
+}
+
+pub(crate) fn uuid_of(v: &[u8]) -> Result<uuid::Uuid, IndexError> {
+    uuid::Uuid::from_slice(v).map_err(|_| IndexError::Corrupt("id of the wrong length".into()))
+}
+
+/// Writes rebuild documents in large batches.
+struct BulkWriter<'a, 'p> {
+    db: &'a sled::Db,
+    batch: sled::Batch,
+    sum: u64,
+    in_batch: usize,
+    done: u64,
+    total: u64,
+    progress: &'p mut dyn FnMut(RebuildProgress),
+}
+
+impl BulkWriter<'_, '_> {
+    fn add(&mut self, entries: Vec<Entry>) -> Result<(), IndexError> {
+        for (k, v) in entries {
+            self.sum ^= entry_hash(&k, &v);
+            self.batch.insert(k, v);
+        }
+        self.in_batch += 1;
+        self.done += 1;
+        if self.in_batch >= REBUILD_BATCH {
+            self.flush_batch()?;
+            (self.progress)(RebuildProgress {
+                done: self.done,
+                total: self.total,
+            });
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> Result<(), IndexError> {
+        let batch = std::mem::take(&mut self.batch);
+        self.db.apply_batch(batch)?;
+        self.in_batch = 0;
+        Ok(())
+    }
+}
+
+/// Applies committed events to the index (the bus handler named `index`).
+pub struct IndexHandler {
+    index: Arc<Index>,
+    store: Arc<Store>,
+}
+
+impl IndexHandler {
+    /// A handler that keeps `index` up to date with `store`.
+    pub fn new(index: Arc<Index>, store: Arc<Store>) -> Self {
+        Self { index, store }
+    }
+}
+
+impl EventHandler for IndexHandler {
+    fn name(&self) -> &'static str {
+        "index"
+    }
+
+    fn handle(&self, e: &Envelope) -> Result<(), HandlerError> {
+        // The index keeps its own checkpoint: if it is behind (a dead letter before, or
+        // sled lost its last writes), catch up from SQLite first.
+        if self.index.checkpoint()? + 1 < e.seq {
+            self.index.catch_up(&self.store, e.seq - 1)?;
+        }
+        self.index.apply(e)?;
+        Ok(())
+    }
+}
+
+fn reason_of(e: IndexError) -> RebuildReason {
+    match e {
+        IndexError::Panicked(p) => RebuildReason::Panicked(p),
+        e => RebuildReason::OpenFailed(e.to_string()),
+    }
+}
+
+/// Finds reasons not to trust an opened tree: format, readability, damage since the
+/// last clean close, being ahead of the database. Returns the entries' checksum.
+fn check(db: &sled::Db, store: &Store, manifest: Option<Manifest>) -> Result<u64, RebuildReason> {
+    let unreadable = |e: IndexError| match e {
+        IndexError::Panicked(p) => RebuildReason::Panicked(p),
+        e => RebuildReason::Unreadable(e.to_string()),
+    };
+    let format = match guarded(|| u64_value(db.get(FORMAT_KEY)?)) {
+        Ok(f) => f,
+        Err(e) => return Err(unreadable(e)),
+    };
+    match format {
+        None => return Err(RebuildReason::Missing),
+        Some(f) if f != u64::from(INDEX_FORMAT) => {
+            return Err(RebuildReason::FormatChanged {
+                found: u32::try_from(f).unwrap_or(u32::MAX),
+                expected: INDEX_FORMAT,
+            })
+        }
+        Some(_) => {}
+    }
+    let sum = guarded(|| verify(db)).map_err(unreadable)?;
+    let index = match guarded(|| Ok(u64_value(db.get(SEQ_KEY)?)?.unwrap_or(0))) {
+        Ok(c) => c,
+        Err(e) => return Err(unreadable(e)),
+    };
+    if let Some(m) = manifest {
+        if (m.checkpoint, m.sum) != (index, sum) {
+            return Err(RebuildReason::Unreadable(format!(
+                "the files changed since the last clean close (checkpoint {} → {index})",
+                m.checkpoint
+            )));
+        }
+    }
+    match store.read(store::table_counts) {
+        Ok(t) if index > t.last_seq => Err(RebuildReason::AheadOfDatabase {
+            index,
+            database: t.last_seq,
+        }),
+        Ok(_) => Ok(sum),
+        Err(e) => Err(RebuildReason::CatchUpFailed(e.to_string())),
+    }
+}
+
+/// Reads every entry, decoding every document (makes sled read every page); returns
+/// the checksum of the entries.
+fn verify(db: &sled::Db) -> Result<u64, IndexError> {
+    let mut sum = 0;
+    for kv in db.iter() {
+        let (k, v) = kv?;
+        sum ^= entry_hash(&k, &v);
+        if k.starts_with(P_DOC) {
+            serde_json::from_slice::<ProductDoc>(&v)?;
+        } else if k.starts_with(O_DOC) {
+            serde_json::from_slice::<OrderDoc>(&v)?;
+        } else if k.starts_with(C_DOC) {
+            serde_json::from_slice::<ContentDoc>(&v)?;
+        }
+    }
+    Ok(sum)
+}
+
+/// The hash of one entry; the checksum of a tree is the XOR over its entries (the
+/// `!` meta keys excluded), so it can be kept up to date batch by batch.
+fn entry_hash(k: &[u8], v: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    if k.first() == Some(&b'!') {
+        return 0;
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    k.hash(&mut h);
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// What a clean close leaves beside the folder: the checkpoint and checksum the
+/// next open must find, or the files were damaged in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    format: u32,
+    checkpoint: u64,
+    sum: u64,
+}
+
+impl Manifest {
+    fn path(dir: &Path) -> PathBuf {
+        dir.with_extension("manifest")
+    }
+
+    /// Reads and removes the manifest (a crash after this open must not find it).
+    fn take(dir: &Path) -> Option<Manifest> {
+        let path = Self::path(dir);
+        let text = std::fs::read(&path).ok()?;
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %e, "cannot remove the index manifest");
+        }
+        serde_json::from_slice::<Manifest>(&text)
+            .ok()
+            .filter(|m| m.format == INDEX_FORMAT)
+    }
+}

@@ -1,0 +1,215 @@
+//! Queries over the tree: product search with ranking, order lists.
+
+use super::docs::{
+    key, order_serial, product_status_byte, ProductDoc, O_ALL, O_DAY, O_DOC, O_SERIAL, O_STATUS,
+    P_BARCODE, P_DOC, P_SKU, P_TITLE, P_TOKEN, SEP,
+};
+use super::text::tokens;
+use super::{uuid_of, IndexError};
+use crate::domain::ids::{OrderId, ProductId};
+use crate::domain::product::ProductStatus;
+use crate::store::OrderQuery;
+use std::collections::HashSet;
+
+/// Most results one search returns.
+pub const MAX_RESULTS: u32 = 200;
+/// Query tokens considered (the rest are ignored).
+const MAX_QUERY_TOKENS: usize = 8;
+
+/// A product search.
+///
+/// Ranking: an exact barcode or SKU match first; then products with a title (in any
+/// locale) that starts with the query; then products where every query token is the
+/// start of one of their tokens (title words in every locale, SKU parts, barcode),
+/// shorter matching words first. Matching ignores case and diacritics and reads `ё`
+/// as `е`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductSearch {
+    /// What was typed: a code, or words and word beginnings.
+    pub text: String,
+    /// Only this status; without it, archived products are left out.
+    pub status: Option<ProductStatus>,
+    /// Only products at or below their low-stock threshold.
+    pub low_stock: bool,
+    /// Most results (at most [`MAX_RESULTS`]; 0 means 20).
+    pub limit: u32,
+}
+
+impl ProductSearch {
+    fn accepts(&self, flags: &[u8]) -> bool {
+        let (Some(&status), Some(&low)) = (flags.first(), flags.get(1)) else {
+            return false;
+        };
+        let status_ok = match self.status {
+            Some(s) => status == product_status_byte(s),
+            None => status != product_status_byte(ProductStatus::Archived),
+        };
+        status_ok && (!self.low_stock || low == 1)
+    }
+
+    fn limit(&self) -> usize {
+        match self.limit {
+            0 => 20,
+            n => n.min(MAX_RESULTS) as usize,
+        }
+    }
+}
+
+/// The id at the end of a key.
+fn trailing_id(k: &[u8]) -> Result<uuid::Uuid, IndexError> {
+    let at = k
+        .len()
+        .checked_sub(16)
+        .ok_or_else(|| IndexError::Corrupt("key too short".into()))?;
+    uuid_of(&k[at..])
+}
+
+struct Hits<'q> {
+    q: &'q ProductSearch,
+    limit: usize,
+    seen: HashSet<uuid::Uuid>,
+    out: Vec<ProductId>,
+}
+
+impl Hits<'_> {
+    fn full(&self) -> bool {
+        self.out.len() >= self.limit
+    }
+
+    fn offer(&mut self, id: uuid::Uuid, flags: &[u8]) {
+        if !self.full() && self.q.accepts(flags) && self.seen.insert(id) {
+            self.out.push(ProductId::from_uuid(id));
+        }
+    }
+}
+
+pub(super) fn products(db: &sled::Db, q: &ProductSearch) -> Result<Vec<ProductId>, IndexError> {
+    let mut hits = Hits {
+        q,
+        limit: q.limit(),
+        seen: HashSet::new(),
+        out: Vec::new(),
+    };
+    let raw = q.text.trim();
+    // 1. Exact codes.
+    if !raw.is_empty() {
+        for k in [
+            key(&[P_BARCODE, raw.as_bytes()]),
+            key(&[P_SKU, raw.to_ascii_uppercase().as_bytes()]),
+        ] {
+            if let Some(id) = db.get(k)? {
+                let id = uuid_of(&id)?;
+                if let Some(doc) = db.get(key(&[P_DOC, id.as_bytes()]))? {
+                    let doc: ProductDoc = serde_json::from_slice(&doc)?;
+                    hits.offer(id, &doc.flags());
+                }
+            }
+        }
+    }
+    let mut words = tokens(raw);
+    words.truncate(MAX_QUERY_TOKENS);
+    // 2. Titles that start with the query (all titles when it is empty).
+    let title = key(&[P_TITLE, words.join(" ").as_bytes()]);
+    for kv in db.scan_prefix(&title) {
+        if hits.full() {
+            break;
+        }
+        let (k, v) = kv?;
+        hits.offer(trailing_id(&k)?, &v);
+    }
+    // 3. Every query token starts a token of the product. The longest query token
+    //    drives the scan (fewest postings); the others are checked on the posting.
+    let Some(driver) = words.iter().max_by_key(|w| w.chars().count()) else {
+        return Ok(hits.out);
+    };
+    let others: Vec<&String> = words.iter().filter(|w| *w != driver).collect();
+    for kv in db.scan_prefix(key(&[P_TOKEN, driver.as_bytes()])) {
+        if hits.full() {
+            break;
+        }
+        let (k, v) = kv?;
+        let (flags, all) = v.split_at(v.len().min(2));
+        let matches_all = others.iter().all(|w| {
+            all.split(|b| *b == b' ')
+                .any(|t| t.starts_with(w.as_bytes()))
+        });
+        if matches_all {
+            hits.offer(trailing_id(&k)?, flags);
+        }
+    }
+    Ok(hits.out)
+}
+
+pub(super) fn orders(db: &sled::Db, q: &OrderQuery) -> Result<Vec<OrderId>, IndexError> {
+    let limit = q.limit.min(500) as usize;
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let offset = q.offset as usize;
+    let status = q.status.map(|s| s.as_str());
+    // Orders whose number matches, in any order; sorted newest first below.
+    if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let upper = n.to_ascii_uppercase();
+        let mut ids: Vec<uuid::Uuid> = Vec::new();
+        if let Some(v) = db.get(key(&[super::docs::O_NUMBER, upper.as_bytes()]))? {
+            ids.push(uuid_of(&v)?);
+        }
+        if let Some(serial) = order_serial(&upper).filter(|_| !upper.contains('-')) {
+            for k in db
+                .scan_prefix(key(&[O_SERIAL, &serial.to_be_bytes()]))
+                .keys()
+            {
+                ids.push(trailing_id(&k?)?);
+            }
+        }
+        for kv in db.scan_prefix(key(&[super::docs::O_NUMBER, upper.as_bytes()])) {
+            ids.push(uuid_of(&kv?.1)?);
+            if ids.len() > 10_000 {
+                break;
+            }
+        }
+        let mut docs = Vec::new();
+        let mut seen = HashSet::new();
+        for id in ids.into_iter().filter(|id| seen.insert(*id)) {
+            if let Some(v) = db.get(key(&[O_DOC, id.as_bytes()]))? {
+                let d: super::docs::OrderDoc = serde_json::from_slice(&v)?;
+                let day_ok = q.day.as_deref().is_none_or(|day| d.created_at.day() == day);
+                let status_ok = q.status.is_none_or(|s| s == d.status);
+                if day_ok && status_ok {
+                    docs.push((d.created_at, d.number, id));
+                }
+            }
+        }
+        docs.sort_by(|a, b| b.cmp(a));
+        return Ok(docs
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, _, id)| OrderId::from_uuid(id))
+            .collect());
+    }
+    let status_byte = q.status.map(super::docs::order_status_byte);
+    let prefix = match (&q.day, status) {
+        (Some(day), _) => key(&[O_DAY, day.as_bytes(), &[SEP]]),
+        (None, Some(s)) => key(&[O_STATUS, s.as_bytes(), &[SEP]]),
+        (None, None) => O_ALL.to_vec(),
+    };
+    let mut out = Vec::with_capacity(limit);
+    let mut skipped = 0;
+    for kv in db.scan_prefix(&prefix).rev() {
+        let (k, v) = kv?;
+        // Day and "all" entries carry the status; status entries are filtered by key.
+        if q.day.is_some() && status_byte.is_some_and(|s| v.first() != Some(&s)) {
+            continue;
+        }
+        if skipped < offset {
+            skipped += 1;
+            continue;
+        }
+        out.push(OrderId::from_uuid(trailing_id(&k)?));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
