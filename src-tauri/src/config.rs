@@ -32,6 +32,11 @@ impl Paths {
         self.data_dir.join("shop.db")
     }
 
+    /// The search index (derived from the database; rebuilt when missing).
+    pub fn index(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
     /// Daily rolling log files.
     pub fn logs(&self) -> PathBuf {
         self.data_dir.join("logs")

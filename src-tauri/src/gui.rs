@@ -1,15 +1,19 @@
-//! The window: builds the Tauri app around the shop and forwards committed events to
-//! the UI so screens refresh.
+//! The window: builds the Tauri app around the shop, opens the search index, and
+//! runs the event bus whose handlers keep the index up to date and tell the UI to
+//! refresh (after the index has the change, so a refreshed list shows it).
 
 use crate::config::Paths;
 use crate::state::AppState;
+use rustok_core::bus::{Bus, BusConfig, EventHandler, HandlerError, ThreadSleeper};
 use rustok_core::domain::event::Envelope;
+use rustok_core::index::{Index, IndexHandler};
 use rustok_core::service::Shop;
 use rustok_core::store::{CommitListener, Store};
 use rustok_core::system::{OsEntropy, SystemClock};
 use serde::Serialize;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use tauri::{Emitter, Manager, Runtime};
 
 /// The event the UI listens to; its payload names the event types just committed.
@@ -20,30 +24,107 @@ struct DataChanged {
     types: Vec<String>,
 }
 
-struct Notifier<R: Runtime>(tauri::AppHandle<R>);
+/// The newest committed `seq`, so the notifier knows when it has caught up.
+struct Committed(Arc<AtomicU64>);
 
-impl<R: Runtime> CommitListener for Notifier<R> {
+impl CommitListener for Committed {
     fn committed(&self, events: &[Envelope]) {
-        let mut types: Vec<String> = events.iter().map(|e| e.event_type.clone()).collect();
-        types.dedup();
-        // Emitting only queues a message for the webview; it never blocks a sale.
-        if let Err(e) = self.0.emit(DATA_CHANGED, DataChanged { types }) {
-            tracing::warn!(error = %e, "could not notify the window");
+        if let Some(last) = events.last() {
+            self.0.fetch_max(last.seq, Ordering::SeqCst);
         }
     }
 }
 
-/// Adds the app (state, commands, change notifications) to `builder`: the default
-/// builder for the window, or the mock runtime's in tests.
+/// The bus handler that tells the window to refresh: once per burst of events, when
+/// it has reached the newest committed one (it runs after the index handler). The
+/// sync trigger of the sync issue attaches the same way.
+struct UiNotifier<R: Runtime> {
+    app: tauri::AppHandle<R>,
+    committed: Arc<AtomicU64>,
+    types: Mutex<Vec<String>>,
+}
+
+impl<R: Runtime> EventHandler for UiNotifier<R> {
+    fn name(&self) -> &'static str {
+        "ui-notifier"
+    }
+
+    fn handle(&self, e: &Envelope) -> Result<(), HandlerError> {
+        let mut types = self.types.lock().unwrap_or_else(PoisonError::into_inner);
+        if !types.contains(&e.event_type) {
+            types.push(e.event_type.clone());
+        }
+        if e.seq >= self.committed.load(Ordering::SeqCst) {
+            let types = std::mem::take(&mut *types);
+            // Emitting only queues a message for the webview.
+            self.app.emit(DATA_CHANGED, DataChanged { types })?;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the bus: the index handler (when an index is attached), then the notifier.
+fn start_bus<R: Runtime>(app: &tauri::AppHandle<R>, shop: &Shop) -> Result<Bus, String> {
+    let store = shop.store().clone();
+    let last = store.outbox_status().map_err(|e| e.to_string())?.last_seq;
+    let committed = Arc::new(AtomicU64::new(last));
+    store.subscribe(Arc::new(Committed(committed.clone())));
+    let mut handlers: Vec<Arc<dyn EventHandler>> = Vec::new();
+    if let Some(index) = shop.index() {
+        handlers.push(Arc::new(IndexHandler::new(index, store.clone())));
+    }
+    handlers.push(Arc::new(UiNotifier {
+        app: app.clone(),
+        committed,
+        types: Mutex::new(Vec::new()),
+    }));
+    Bus::start(
+        store,
+        handlers,
+        BusConfig::default(),
+        Arc::new(ThreadSleeper),
+        Arc::new(SystemClock),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Adds the app (state, commands, the event bus) to `builder`: the default builder
+/// for the window, or the mock runtime's in tests.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
         .invoke_handler(crate::commands::handler())
         .setup(|app| {
-            let notifier = Arc::new(Notifier(app.handle().clone()));
-            app.state::<AppState>().shop.store().subscribe(notifier);
+            let state = app.state::<AppState>();
+            let bus = start_bus(app.handle(), &state.shop)?;
+            state.set_bus(bus);
             Ok(())
         })
+}
+
+/// Opens the search index beside the database and attaches it to `shop`, rebuilding
+/// it when needed (progress in the log). Without it the shop answers from SQLite.
+pub fn open_index(paths: &Paths, shop: &Shop) {
+    let mut last_logged = 0;
+    let opened = Index::open(&paths.index(), shop.store(), &mut |p| {
+        if p.done == p.total || p.done >= last_logged + 50_000 {
+            last_logged = p.done;
+            tracing::info!(
+                done = p.done,
+                total = p.total,
+                "rebuilding the search index"
+            );
+        }
+    });
+    match opened {
+        Ok((index, report)) => {
+            tracing::info!(rebuilt = ?report.rebuilt, caught_up = report.caught_up, "search index open");
+            shop.attach_index(Arc::new(index));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "no search index; searching the database directly");
+        }
+    }
 }
 
 /// The app's context (configuration, capabilities, embedded UI) for any runtime: the
@@ -79,8 +160,17 @@ pub fn run(paths: &Paths, demo: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match configure(tauri::Builder::default(), AppState::new(shop)).run(context()) {
-        Ok(()) => ExitCode::SUCCESS,
+    open_index(paths, &shop);
+    let app = configure(tauri::Builder::default(), AppState::new(shop)).build(context());
+    match app {
+        Ok(app) => {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    handle.state::<AppState>().shut_down();
+                }
+            });
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             tracing::error!(error = %e, "the window failed");
             eprintln!("the window failed: {e}");

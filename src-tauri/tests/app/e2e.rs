@@ -404,6 +404,13 @@ async fn a_price_change_by_the_manager_reaches_the_next_scan() {
     )
     .await;
     s.shot("price-saved").await;
+    // The catalog search goes through the index: Russian, any case, ё typed as е.
+    s.type_into("[data-test=catalog-search]", &format!("МЕД класс{ENTER}"))
+        .await;
+    s.text_with("[data-test=product-row]", "DEMO-008").await;
+    s.text_with("[data-test=product-row]", "Honey Classic")
+        .await;
+    s.shot("search-russian").await;
     s.click("[data-test=nav-checkout]").await;
     s.open_shift().await;
     s.scan(&demo::barcode(0)).await;
