@@ -48,7 +48,7 @@ pub fn report_ratio(group: &str, ours: &str, floor: &str, since: SystemTime) {
     ) {
         (Some(a), Some(b)) if b > 0.0 => {
             let line = format!(
-                "RATIO {group}: {ours} {:.1} µs / {floor} {:.1} µs = {:.2}",
+                "RATIO {group}: {ours} {:.2} µs / {floor} {:.2} µs = {:.4}",
                 a / 1000.0,
                 b / 1000.0,
                 a / b
@@ -59,5 +59,41 @@ pub fn report_ratio(group: &str, ours: &str, floor: &str, since: SystemTime) {
             }
         }
         _ => eprintln!("RATIO {group}: nothing measured in this run (test mode or filtered out)"),
+    }
+}
+
+pub mod catalog;
+
+/// `true` under `cargo bench`; `false` when `cargo test` runs the bench once as a
+/// smoke test, where the data sets are kept small.
+pub fn full_run() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// Documents for `index_rebuild`: 1M under `cargo bench` (`RUSTOK_REBUILD_DOCS`
+/// overrides), 10k in a smoke run.
+pub fn rebuild_docs() -> usize {
+    let default = if full_run() { 1_000_000 } else { 10_000 };
+    std::env::var("RUSTOK_REBUILD_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p`-th percentile (0–100) of `samples` (sorted in place), in microseconds.
+pub fn percentile_us(samples: &mut [std::time::Duration], p: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_unstable();
+    let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
+    samples[rank.min(samples.len() - 1)].as_secs_f64() * 1e6
+}
+
+/// Prints one line, for the closing notes.
+pub fn report_line(line: &str) {
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{line}");
     }
 }

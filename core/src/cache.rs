@@ -203,6 +203,12 @@ impl Caches {
         self.sessions.get(&self.epoch, id, load, unshare)
     }
 
+    /// Forgets every cached product (to measure cold scans; sessions stay warm, as
+    /// they are at a till where someone is logged in).
+    pub fn forget_products(&self) {
+        self.products.cache.invalidate_all();
+    }
+
     /// Loads done so far.
     pub fn stats(&self) -> CacheStats {
         CacheStats {

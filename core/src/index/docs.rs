@@ -1,7 +1,9 @@
 //! What the index stores per entity, and the keys each document puts in the tree.
 //!
 //! One sled tree holds everything, under short key prefixes, so that a document,
-//! its lookup keys and the checkpoint go in one atomic batch.
+//! its lookup keys and the checkpoint go in one atomic batch. Product word and title
+//! search runs on an in-memory mirror built from the product documents
+//! ([`super::mirror`]).
 
 use super::text::tokens;
 use crate::domain::clock::Timestamp;
@@ -13,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the key layout and document encoding; a change triggers a rebuild.
-pub const INDEX_FORMAT: u32 = 1;
+pub const INDEX_FORMAT: u32 = 2;
 
 pub(crate) const FORMAT_KEY: &[u8] = b"!format";
 pub(crate) const SEQ_KEY: &[u8] = b"!seq";
@@ -21,8 +23,6 @@ pub(crate) const SEQ_KEY: &[u8] = b"!seq";
 pub(crate) const P_DOC: &[u8] = b"p/";
 pub(crate) const P_BARCODE: &[u8] = b"pb/";
 pub(crate) const P_SKU: &[u8] = b"ps/";
-pub(crate) const P_TOKEN: &[u8] = b"pt/";
-pub(crate) const P_TITLE: &[u8] = b"pn/";
 pub(crate) const O_DOC: &[u8] = b"o/";
 pub(crate) const O_NUMBER: &[u8] = b"on/";
 pub(crate) const O_SERIAL: &[u8] = b"om/";
@@ -106,13 +106,22 @@ impl ProductDoc {
     }
 
     /// Every searchable token: titles in every locale, the SKU, the barcode.
-    fn search_tokens(&self) -> BTreeSet<String> {
+    pub(crate) fn search_tokens(&self) -> BTreeSet<String> {
         let mut set: BTreeSet<String> = self.titles.values().flat_map(|t| tokens(t)).collect();
         set.extend(tokens(&self.sku));
         if let Some(b) = &self.barcode {
             set.extend(tokens(b));
         }
         set
+    }
+
+    /// The titles, folded, as the title-prefix search compares them.
+    pub(crate) fn folded_titles(&self) -> BTreeSet<String> {
+        self.titles
+            .values()
+            .map(|t| tokens(t).join(" "))
+            .filter(|t| !t.is_empty())
+            .collect()
     }
 
     pub(crate) fn entries(&self, id: &[u8; 16]) -> Result<Vec<Entry>, serde_json::Error> {
@@ -122,22 +131,6 @@ impl ProductDoc {
         ];
         if let Some(b) = &self.barcode {
             out.push((key(&[P_BARCODE, b.as_bytes()]), id.to_vec()));
-        }
-        let flags = self.flags();
-        let all = self.search_tokens();
-        let mut posting = flags.to_vec();
-        for (i, t) in all.iter().enumerate() {
-            if i > 0 {
-                posting.push(b' ');
-            }
-            posting.extend_from_slice(t.as_bytes());
-        }
-        for t in &all {
-            out.push((key(&[P_TOKEN, t.as_bytes(), &[SEP], id]), posting.clone()));
-        }
-        let titles: BTreeSet<String> = self.titles.values().map(|t| tokens(t).join(" ")).collect();
-        for t in titles.iter().filter(|t| !t.is_empty()) {
-            out.push((key(&[P_TITLE, t.as_bytes(), &[SEP], id]), flags.to_vec()));
         }
         Ok(out)
     }

@@ -1,9 +1,10 @@
 //! Queries over the tree: product search with ranking, order lists.
 
 use super::docs::{
-    key, order_serial, product_status_byte, ProductDoc, O_ALL, O_DAY, O_DOC, O_SERIAL, O_STATUS,
-    P_BARCODE, P_DOC, P_SKU, P_TITLE, P_TOKEN, SEP,
+    key, order_serial, product_status_byte, O_ALL, O_DAY, O_DOC, O_SERIAL, O_STATUS, P_BARCODE,
+    P_SKU, SEP,
 };
+use super::mirror::Mirror;
 use super::text::tokens;
 use super::{uuid_of, IndexError};
 use crate::domain::ids::{OrderId, ProductId};
@@ -67,23 +68,26 @@ fn trailing_id(k: &[u8]) -> Result<uuid::Uuid, IndexError> {
 struct Hits<'q> {
     q: &'q ProductSearch,
     limit: usize,
-    seen: HashSet<uuid::Uuid>,
+    seen: HashSet<[u8; 16]>,
     out: Vec<ProductId>,
 }
 
 impl Hits<'_> {
-    fn full(&self) -> bool {
-        self.out.len() >= self.limit
-    }
-
-    fn offer(&mut self, id: uuid::Uuid, flags: &[u8]) {
-        if !self.full() && self.q.accepts(flags) && self.seen.insert(id) {
-            self.out.push(ProductId::from_uuid(id));
+    /// Takes a candidate; returns whether more are wanted.
+    fn offer(&mut self, id: &[u8; 16], flags: &[u8; 2]) -> bool {
+        if self.out.len() < self.limit && self.q.accepts(flags) && self.seen.insert(*id) {
+            self.out
+                .push(ProductId::from_uuid(uuid::Uuid::from_bytes(*id)));
         }
+        self.out.len() < self.limit
     }
 }
 
-pub(super) fn products(db: &sled::Db, q: &ProductSearch) -> Result<Vec<ProductId>, IndexError> {
+pub(super) fn products(
+    db: &sled::Db,
+    mirror: &Mirror,
+    q: &ProductSearch,
+) -> Result<Vec<ProductId>, IndexError> {
     let mut hits = Hits {
         q,
         limit: q.limit(),
@@ -98,10 +102,9 @@ pub(super) fn products(db: &sled::Db, q: &ProductSearch) -> Result<Vec<ProductId
             key(&[P_SKU, raw.to_ascii_uppercase().as_bytes()]),
         ] {
             if let Some(id) = db.get(k)? {
-                let id = uuid_of(&id)?;
-                if let Some(doc) = db.get(key(&[P_DOC, id.as_bytes()]))? {
-                    let doc: ProductDoc = serde_json::from_slice(&doc)?;
-                    hits.offer(id, &doc.flags());
+                let id = *uuid_of(&id)?.as_bytes();
+                if let Some(flags) = mirror.flags(&id) {
+                    hits.offer(&id, &flags);
                 }
             }
         }
@@ -109,33 +112,10 @@ pub(super) fn products(db: &sled::Db, q: &ProductSearch) -> Result<Vec<ProductId
     let mut words = tokens(raw);
     words.truncate(MAX_QUERY_TOKENS);
     // 2. Titles that start with the query (all titles when it is empty).
-    let title = key(&[P_TITLE, words.join(" ").as_bytes()]);
-    for kv in db.scan_prefix(&title) {
-        if hits.full() {
-            break;
-        }
-        let (k, v) = kv?;
-        hits.offer(trailing_id(&k)?, &v);
-    }
-    // 3. Every query token starts a token of the product. The longest query token
-    //    drives the scan (fewest postings); the others are checked on the posting.
-    let Some(driver) = words.iter().max_by_key(|w| w.chars().count()) else {
-        return Ok(hits.out);
-    };
-    let others: Vec<&String> = words.iter().filter(|w| *w != driver).collect();
-    for kv in db.scan_prefix(key(&[P_TOKEN, driver.as_bytes()])) {
-        if hits.full() {
-            break;
-        }
-        let (k, v) = kv?;
-        let (flags, all) = v.split_at(v.len().min(2));
-        let matches_all = others.iter().all(|w| {
-            all.split(|b| *b == b' ')
-                .any(|t| t.starts_with(w.as_bytes()))
-        });
-        if matches_all {
-            hits.offer(trailing_id(&k)?, flags);
-        }
+    mirror.by_title(&words.join(" "), &mut |id, flags| hits.offer(id, flags));
+    // 3. Every query word starts a word of the product.
+    if hits.out.len() < hits.limit {
+        mirror.by_words(&words, &mut |id, flags| hits.offer(id, flags));
     }
     Ok(hits.out)
 }

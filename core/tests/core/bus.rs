@@ -183,6 +183,7 @@ fn a_blocked_handler_never_blocks_commands_and_catches_up_completely() {
     let clean_dir = tempfile::tempdir().unwrap();
     let (clean, _) = Index::open(&clean_dir.path().join("i"), t.shop.store(), &mut |_| {}).unwrap();
     assert_eq!(index.entries().unwrap(), clean.entries().unwrap());
+    assert_eq!(index.search_keys(), clean.search_keys());
     assert_eq!(index.stats().unwrap().products, 1);
 }
 

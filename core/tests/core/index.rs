@@ -26,12 +26,17 @@ fn open_index(t: &TestShop, dir: &Path) -> (Index, OpenReport, Vec<RebuildProgre
     (index, report, heard)
 }
 
-/// The entries of an index rebuilt from scratch in a new folder.
-fn clean_rebuild(t: &TestShop) -> Entries {
+/// What an index holds: its sled entries and its in-memory search keys.
+fn contents(index: &Index) -> (Entries, Vec<String>) {
+    (index.entries().unwrap(), index.search_keys())
+}
+
+/// The contents of an index rebuilt from scratch in a new folder.
+fn clean_rebuild(t: &TestShop) -> (Entries, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let (index, report, _) = open_index(t, &dir.path().join("clean"));
     assert_eq!(report.rebuilt, Some(RebuildReason::Missing));
-    index.entries().unwrap()
+    contents(&index)
 }
 
 fn titled(
@@ -402,12 +407,13 @@ fn after_a_crash_between_commit_and_apply_the_index_equals_a_clean_rebuild() {
     let (index, report, _) = open_index(&t, &path);
     assert_eq!(report.rebuilt, None, "catching up is enough");
     assert_eq!(report.caught_up, t.event_count() - behind);
-    let entries = index.entries().unwrap();
-    let clean = clean_rebuild(&t);
+    let (entries, keys) = contents(&index);
+    let (clean, clean_keys) = clean_rebuild(&t);
     let missing = clean.iter().filter(|e| !entries.contains(e)).count();
     let extra = entries.iter().filter(|e| !clean.contains(e)).count();
     assert_eq!((missing, extra), (0, 0), "0 missing, 0 left over");
     assert_eq!(entries, clean);
+    assert_eq!(keys, clean_keys, "the search keys too");
 }
 
 #[derive(Debug)]
@@ -485,7 +491,7 @@ fn damage(path: &Path, how: &Damage) {
         }
         Damage::DropEntry => {
             let db = sled::open(path).unwrap();
-            let (k, _) = db.scan_prefix(b"pt/").next().unwrap().unwrap();
+            let (k, _) = db.scan_prefix(b"ps/").next().unwrap().unwrap();
             db.remove(k).unwrap();
             db.flush().unwrap();
         }
@@ -516,7 +522,7 @@ fn a_deleted_truncated_garbled_or_outdated_index_is_rebuilt_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index");
         let (index, _, _) = open_index(&t, &path);
-        assert_eq!(index.entries().unwrap(), clean);
+        assert_eq!(contents(&index), clean);
         drop(index);
         damage(&path, &how);
         let reopened =
@@ -539,7 +545,7 @@ fn a_deleted_truncated_garbled_or_outdated_index_is_rebuilt_on_open() {
         }
         let last = heard.last().copied().expect("progress reported");
         assert!(last.total > 0 && last.done == last.total, "{heard:?}");
-        assert_eq!(index.entries().unwrap(), clean, "after {reason:?}");
+        assert_eq!(contents(&index), clean, "after {reason:?}");
     }
 }
 

@@ -1,0 +1,76 @@
+//! `barcode_lookup`: the checkout scan through the service (permission check from
+//! the session cache, product from the moka cache) warm and cold, against an indexed
+//! SQLite lookup of the same product, on 100k products, in one run.
+
+// Benchmark set-up that fails has nothing to measure: the panic is the report.
+#![allow(clippy::expect_used)]
+
+use criterion::{criterion_group, BatchSize, Criterion};
+use rustok_benches::catalog;
+use rustok_core::domain::product::Barcode;
+use rustok_core::service::{Actor, Shop};
+use rustok_core::store;
+use std::sync::Arc;
+
+const GROUP: &str = "barcode_lookup";
+
+fn bench(c: &mut Criterion) {
+    let products = if rustok_benches::full_run() {
+        100_000
+    } else {
+        2_000
+    };
+    let dir = rustok_benches::scratch_dir().join("bench-barcode");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let (shop, admin): (Arc<Shop>, Actor) = catalog::shop(&dir);
+    catalog::fill(&dir.join("shop.db"), products, 0, 11);
+    let codes: Vec<Barcode> = (0..products)
+        .map(|i| catalog::ok(Barcode::parse(&catalog::barcode(i))))
+        .collect();
+    let hot = &codes[..1_000];
+    let tenant = admin.tenant_id();
+    let mut g = c.benchmark_group(GROUP);
+    let mut i = 0;
+    g.bench_function("sqlite_indexed", |b| {
+        b.iter(|| {
+            i = (i + 7) % codes.len();
+            shop.store()
+                .read(|c| store::product_by_barcode(c, tenant, &codes[i]))
+                .expect("lookup")
+        })
+    });
+    for code in hot {
+        catalog::ok(shop.product_by_barcode(&admin, code));
+    }
+    g.bench_function("cached", |b| {
+        b.iter(|| {
+            i = (i + 7) % hot.len();
+            shop.product_by_barcode(&admin, &hot[i]).expect("lookup")
+        })
+    });
+    g.bench_function("uncached", |b| {
+        b.iter_batched(
+            || {
+                i = (i + 7) % codes.len();
+                shop.caches().forget_products();
+                i
+            },
+            |i| shop.product_by_barcode(&admin, &codes[i]).expect("lookup"),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    let since = std::time::SystemTime::now();
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+    rustok_benches::report_ratio(GROUP, "cached", "sqlite_indexed", since);
+    rustok_benches::report_ratio(GROUP, "uncached", "sqlite_indexed", since);
+}
