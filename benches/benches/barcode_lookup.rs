@@ -20,9 +20,7 @@ fn bench(c: &mut Criterion) {
     } else {
         2_000
     };
-    let dir = rustok_benches::scratch_dir().join("bench-barcode");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("bench folder");
+    let dir = rustok_benches::fresh_dir("bench-barcode");
     let (shop, admin): (Arc<Shop>, Actor) = catalog::shop(&dir);
     catalog::fill(&dir.join("shop.db"), products, 0, 11);
     let codes: Vec<Barcode> = (0..products)
@@ -68,9 +66,9 @@ criterion_group!(benches, bench);
 fn main() {
     let since = std::time::SystemTime::now();
     benches();
-    criterion::Criterion::default()
-        .configure_from_args()
-        .final_summary();
-    rustok_benches::report_ratio(GROUP, "cached", "sqlite_indexed", since);
-    rustok_benches::report_ratio(GROUP, "uncached", "sqlite_indexed", since);
+    rustok_benches::finish(
+        GROUP,
+        &[("cached", "sqlite_indexed"), ("uncached", "sqlite_indexed")],
+        since,
+    );
 }

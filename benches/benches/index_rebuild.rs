@@ -16,9 +16,7 @@ fn bench(c: &mut Criterion) {
     let docs = rustok_benches::rebuild_docs();
     let (products, orders) = (docs / 5, docs - docs / 5);
     let docs = (products + orders) as f64;
-    let dir = rustok_benches::scratch_dir().join("bench-rebuild");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("bench folder");
+    let dir = rustok_benches::fresh_dir("bench-rebuild");
     let (shop, _) = catalog::shop(&dir);
     catalog::fill(&dir.join("shop.db"), products, orders, 5);
     let store = shop.store();
@@ -74,10 +72,7 @@ criterion_group!(benches, bench);
 fn main() {
     let since = std::time::SystemTime::now();
     benches();
-    criterion::Criterion::default()
-        .configure_from_args()
-        .final_summary();
-    rustok_benches::report_ratio(GROUP, "rebuild_from_sqlite", "raw_sled_inserts", since);
+    rustok_benches::finish(GROUP, &[("rebuild_from_sqlite", "raw_sled_inserts")], since);
     let docs = rustok_benches::rebuild_docs() as f64;
     if let Some(ns) = rustok_benches::median_ns(GROUP, "rebuild_from_sqlite", since) {
         rustok_benches::report_line(&format!(

@@ -11,7 +11,6 @@ use criterion::{criterion_group, Criterion};
 use rusqlite::{params, Connection};
 use rustok_benches::catalog;
 use rustok_core::index::{Index, ProductSearch};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const GROUP: &str = "search";
@@ -81,9 +80,7 @@ impl Engines {
 fn setup() -> Engines {
     let full = rustok_benches::full_run();
     let products = if full { 100_000 } else { 2_000 };
-    let dir: PathBuf = rustok_benches::scratch_dir().join("bench-search");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("bench folder");
+    let dir = rustok_benches::fresh_dir("bench-search");
     let (shop, _) = catalog::shop(&dir);
     let db = dir.join("shop.db");
     let titles = catalog::fill(&db, products, 0, 42);
@@ -158,9 +155,9 @@ criterion_group!(benches, bench);
 fn main() {
     let since = std::time::SystemTime::now();
     benches();
-    criterion::Criterion::default()
-        .configure_from_args()
-        .final_summary();
-    rustok_benches::report_ratio(GROUP, "sled_index", "fts5", since);
-    rustok_benches::report_ratio(GROUP, "sled_index", "like", since);
+    rustok_benches::finish(
+        GROUP,
+        &[("sled_index", "fts5"), ("sled_index", "like")],
+        since,
+    );
 }

@@ -90,6 +90,27 @@ pub fn percentile_us(samples: &mut [std::time::Duration], p: f64) -> f64 {
     samples[rank.min(samples.len() - 1)].as_secs_f64() * 1e6
 }
 
+/// An empty folder `name` under [`scratch_dir`] for a benchmark's data.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = scratch_dir().join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {e}", dir.display());
+    }
+    dir
+}
+
+/// Ends a benchmark binary: criterion's summary, then one RATIO line per
+/// `(ours, floor)` measured since `since`.
+pub fn finish(group: &str, pairs: &[(&str, &str)], since: SystemTime) {
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+    for (ours, floor) in pairs {
+        report_ratio(group, ours, floor, since);
+    }
+}
+
 /// Prints one line, for the closing notes.
 pub fn report_line(line: &str) {
     #[allow(clippy::print_stdout)]
