@@ -7,6 +7,7 @@
 
 use criterion::{criterion_group, BatchSize, Criterion};
 use rustok_benches::catalog;
+use rustok_core::cache::ProductCode;
 use rustok_core::domain::product::Barcode;
 use rustok_core::service::{Actor, Shop};
 use rustok_core::store;
@@ -51,7 +52,8 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 i = (i + 7) % codes.len();
-                shop.caches().forget_products();
+                let code = ProductCode::Barcode(codes[i].as_str().to_owned());
+                shop.caches().forget_product(&code);
                 i
             },
             |i| shop.product_by_barcode(&admin, &codes[i]).expect("lookup"),

@@ -203,10 +203,10 @@ impl Caches {
         self.sessions.get(&self.epoch, id, load, unshare)
     }
 
-    /// Forgets every cached product (to measure cold scans; sessions stay warm, as
-    /// they are at a till where someone is logged in).
-    pub fn forget_products(&self) {
-        self.products.cache.invalidate_all();
+    /// Forgets the cached product under `code` (to measure a cold scan; sessions
+    /// stay warm, as they are at a till where someone is logged in).
+    pub fn forget_product(&self, code: &ProductCode) {
+        self.products.cache.invalidate(code);
     }
 
     /// Loads done so far.

@@ -679,3 +679,61 @@ fn a_deactivated_operator_is_refused_at_once_despite_the_session_cache() {
         Err(rustok_core::service::ShopError::Forbidden { .. })
     ));
 }
+
+#[test]
+fn searches_and_lookups_check_permissions_like_every_other_query() {
+    use rustok_core::domain::permission::Operation;
+    use rustok_core::service::ShopError;
+    let t = spawn_shop();
+    let p = t.product("PERM", 100, 1);
+    t.shop
+        .create_content(&t.manager, page("perm-page", &[en()]))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _, _) = open_index(&t, &dir.path().join("index"));
+    t.shop.attach_index(Arc::new(index));
+    let code = p.fields.barcode.clone().unwrap();
+    let slug = ContentSlug::parse("perm-page").unwrap();
+    for (role, _) in PINS {
+        let a = t.actor(role);
+        let allowed = |op: Operation| role.allows(op.permission());
+        let verdict = |r: Result<(), ShopError>| match r {
+            Ok(()) => true,
+            Err(ShopError::Forbidden { .. }) => false,
+            Err(e) => panic!("{role:?}: {e:?}"),
+        };
+        let search = t.shop.search_products(a, &text("perm")).map(|_| ());
+        assert_eq!(
+            verdict(search),
+            allowed(Operation::ViewCatalog),
+            "{role:?} search"
+        );
+        let scan = t.shop.product_by_barcode(a, &code).map(|_| ());
+        assert_eq!(
+            verdict(scan),
+            allowed(Operation::ViewCatalog),
+            "{role:?} scan"
+        );
+        let orders = t
+            .shop
+            .orders(
+                a,
+                &OrderQuery {
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .map(|_| ());
+        assert_eq!(
+            verdict(orders),
+            allowed(Operation::ViewOrders),
+            "{role:?} orders"
+        );
+        let page = t.shop.content_by_slug(a, &slug, &en()).map(|_| ());
+        assert_eq!(
+            verdict(page),
+            allowed(Operation::ViewContent),
+            "{role:?} content"
+        );
+    }
+}
