@@ -254,7 +254,14 @@ struct Ids {
 /// Which cached entity an event changes (without decoding the whole payload).
 fn changed_id(t: EventType, e: &Envelope) -> Option<Changed> {
     use EventType as T;
-    let ids = || serde_json::from_str::<Ids>(e.data.get()).ok();
+    let ids = || match serde_json::from_str::<Ids>(e.data.get()) {
+        Ok(ids) => Some(ids),
+        Err(err) => {
+            // Cannot happen for an event this app wrote; say so loudly if it does.
+            tracing::error!(seq = e.seq, error = %err, "cannot read the ids of an event; cache not invalidated");
+            None
+        }
+    };
     match t {
         T::ProductCreated | T::ProductUpdated | T::ProductStatusChanged | T::StockMoved => {
             ids()?.product_id.map(Changed::Product)

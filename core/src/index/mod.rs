@@ -267,10 +267,10 @@ impl Index {
             Ok(db) => (db, None),
             Err(e) => (Self::wipe_and_open(dir)?, Some(reason_of(e))),
         };
-        let mut sum = 0;
+        let (mut sum, mut mirror) = (0, Mirror::default());
         if reason.is_none() {
             match check(&db, store, manifest) {
-                Ok(s) => sum = s,
+                Ok((s, m)) => (sum, mirror) = (s, m),
                 Err(r) => reason = Some(r),
             }
         }
@@ -287,15 +287,10 @@ impl Index {
             path: dir.to_owned(),
             upcasters: Upcasters::standard(),
             writer: Mutex::new(sum),
-            mirror: RwLock::new(Mirror::default()),
+            mirror: RwLock::new(mirror),
             _lock: lock,
         };
         let mut report = OpenReport::default();
-        if reason.is_none() {
-            if let Err(e) = index.load_mirror() {
-                reason = Some(RebuildReason::Unreadable(e.to_string()));
-            }
-        }
         if reason.is_none() {
             match index.catch_up(store, u64::MAX) {
                 Ok(n) => report.caught_up = n,
@@ -339,22 +334,6 @@ impl Index {
         let index = [stats.products, stats.orders, stats.content];
         let database = [counts.products, counts.orders, counts.content];
         (index != database).then_some(RebuildReason::CountsDiffer { index, database })
-    }
-
-    /// Builds the search mirror from the product documents.
-    fn load_mirror(&self) -> Result<(), IndexError> {
-        let mut mirror = Mirror::default();
-        guarded(|| {
-            for kv in self.db.scan_prefix(P_DOC) {
-                let (k, v) = kv?;
-                let id = *uuid_of(&k[P_DOC.len()..])?.as_bytes();
-                let doc: ProductDoc = serde_json::from_slice(&v)?;
-                mirror.put(id, &doc);
-            }
-            Ok(())
-        })?;
-        *self.mirror.write().unwrap_or_else(PoisonError::into_inner) = mirror;
-        Ok(())
     }
 
     /// The in-memory search keys, one line each, sorted (for tests: two indexes
@@ -821,8 +800,13 @@ fn reason_of(e: IndexError) -> RebuildReason {
 }
 
 /// Finds reasons not to trust an opened tree: format, readability, damage since the
-/// last clean close, being ahead of the database. Returns the entries' checksum.
-fn check(db: &sled::Db, store: &Store, manifest: Option<Manifest>) -> Result<u64, RebuildReason> {
+/// last clean close, being ahead of the database. Returns the entries' checksum and
+/// the search mirror built while reading them.
+fn check(
+    db: &sled::Db,
+    store: &Store,
+    manifest: Option<Manifest>,
+) -> Result<(u64, Mirror), RebuildReason> {
     let unreadable = |e: IndexError| match e {
         IndexError::Panicked(p) => RebuildReason::Panicked(p),
         e => RebuildReason::Unreadable(e.to_string()),
@@ -841,7 +825,7 @@ fn check(db: &sled::Db, store: &Store, manifest: Option<Manifest>) -> Result<u64
         }
         Some(_) => {}
     }
-    let sum = guarded(|| verify(db)).map_err(unreadable)?;
+    let (sum, mirror) = guarded(|| verify(db)).map_err(unreadable)?;
     let index = match guarded(|| Ok(u64_value(db.get(SEQ_KEY)?)?.unwrap_or(0))) {
         Ok(c) => c,
         Err(e) => return Err(unreadable(e)),
@@ -859,27 +843,29 @@ fn check(db: &sled::Db, store: &Store, manifest: Option<Manifest>) -> Result<u64
             index,
             database: t.last_seq,
         }),
-        Ok(_) => Ok(sum),
+        Ok(_) => Ok((sum, mirror)),
         Err(e) => Err(RebuildReason::CatchUpFailed(e.to_string())),
     }
 }
 
 /// Reads every entry, decoding every document (makes sled read every page); returns
-/// the checksum of the entries.
-fn verify(db: &sled::Db) -> Result<u64, IndexError> {
+/// the checksum of the entries and the search mirror of the product documents.
+fn verify(db: &sled::Db) -> Result<(u64, Mirror), IndexError> {
     let mut sum = 0;
+    let mut mirror = Mirror::default();
     for kv in db.iter() {
         let (k, v) = kv?;
         sum ^= entry_hash(&k, &v);
-        if k.starts_with(P_DOC) {
-            serde_json::from_slice::<ProductDoc>(&v)?;
+        if let Some(id) = k.strip_prefix(P_DOC) {
+            let doc: ProductDoc = serde_json::from_slice(&v)?;
+            mirror.put(*uuid_of(id)?.as_bytes(), &doc);
         } else if k.starts_with(O_DOC) {
             serde_json::from_slice::<OrderDoc>(&v)?;
         } else if k.starts_with(C_DOC) {
             serde_json::from_slice::<ContentDoc>(&v)?;
         }
     }
-    Ok(sum)
+    Ok((sum, mirror))
 }
 
 /// The hash of one entry; the checksum of a tree is the XOR over its entries (the
