@@ -6,7 +6,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rustok_app::demo;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,28 +36,47 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts Xvfb on a display it picks itself (`-displayfd`), so a display another
+/// test, a stale lock file or a leftover socket holds is never a problem.
 fn start_xvfb() -> (Child, String) {
-    for n in 90..200 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb must be installed (make test installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            assert!(Instant::now() < deadline, "Xvfb {display} did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        return (child, display);
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb must be installed (make test installs it)");
+    let stdout = child.stdout.take().expect("piped stdout");
+    // Xvfb writes the display number once it accepts connections.
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reading Xvfb's display number");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb did not report a display: {line:?}"));
+    (child, format!(":{n}"))
+}
+
+/// SIGTERM first: a process killed outright leaves its lock files and children behind.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("no free X display");
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn screenshots() -> PathBuf {
@@ -248,19 +268,10 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would
-        // leave them running.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.driver.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while matches!(self.driver.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+        // tauri-driver stops WebKitWebDriver and the app on SIGTERM; Xvfb removes its
+        // lock file and socket.
+        terminate(&mut self.driver);
+        terminate(&mut self.xvfb);
     }
 }
 
