@@ -14,6 +14,17 @@ for banned in tauri tauri-build wry reqwest hyper axum tower tokio rustok-sync r
     fi
 done
 
+# 1b. The sync crate and the central server never depend on the desktop shell.
+for crate in rustok-sync rustok-central; do
+    deps=$(cargo tree -p "$crate" -e normal,build --prefix none --locked | awk '{print $1}' | sort -u)
+    for banned in tauri tauri-build wry rustok-app; do
+        if grep -qx "$banned" <<<"$deps"; then
+            echo "invariant broken: $crate depends on $banned"
+            fail=1
+        fi
+    done
+done
+
 # 2. The domain does no I/O and never reads the clock or OS randomness.
 code_only() { grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; }
 if grep -rnE 'std::(fs|net|process|env)|SystemTime|Instant::now|rusqlite|getrandom|thread::sleep|OsEntropy|SystemClock' core/src/domain | code_only; then

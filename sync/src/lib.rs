@@ -1,7 +1,20 @@
 //! `rustok-sync`: getting the device's outbox to the central server exactly once.
 //!
-//! In place so far: [`breaker`], the circuit breaker every request to the central
-//! server goes through. The relay, retry policy, protocol and the central server are
-//! the rest of the sync issue.
+//! - [`protocol`]: the versioned wire types, shared with the server.
+//! - [`signing`]: HMAC-SHA256 request signatures, shared with the server.
+//! - [`client`]: signed requests with timeouts; enrolment.
+//! - [`relay`]: the outbox relay (batches, acks, dead letters of rejected events).
+//! - [`breaker`]: the circuit breaker every push goes through.
+//! - [`retry`]: backoff between failed attempts.
+//! - [`credentials`]: what enrolment leaves on the device.
 
 pub mod breaker;
+pub mod client;
+pub mod credentials;
+mod error;
+pub mod protocol;
+pub mod relay;
+pub mod retry;
+pub mod signing;
+
+pub use error::SyncError;

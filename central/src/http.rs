@@ -1,0 +1,799 @@
+//! The HTTP face of central: one table of routes (which also produces the OpenAPI
+//! document), request signing and admin checks, limits, and error mapping. Handlers
+//! stay thin: read, authenticate, call the backend, map.
+
+use crate::ingest::{self, Checked};
+use crate::store::{DeviceRecord, Redemption};
+use crate::{Central, CentralError, Metrics};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use rustok_core::domain::ids::{DeviceId, TenantId};
+use rustok_sync::protocol::{
+    paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, HealthReport,
+    PushRequest, PROTOCOL_VERSION,
+};
+use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Shared = Arc<Central>;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone.
+    Public,
+    /// A request signed by an enrolled device.
+    Device,
+    /// The admin bearer token.
+    Admin,
+    /// A signed device (its own tenant only) or the admin.
+    DeviceOrAdmin,
+}
+
+/// One route: what the OpenAPI document says about it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template.
+    pub path: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub auth: Auth,
+    /// Status codes it answers, with what they mean.
+    pub responses: &'static [(u16, &'static str)],
+}
+
+/// Every route with its handler. The router and the OpenAPI document both come
+/// from this table, so neither can forget one.
+pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
+    let r = |method: Method, path, summary, auth, responses| Route {
+        method,
+        path,
+        summary,
+        auth,
+        responses,
+    };
+    vec![
+        (
+            r(
+                Method::POST,
+                paths::ADMIN_ENROLMENTS,
+                "Create a one-time enrolment code for a tenant",
+                Auth::Admin,
+                &[
+                    (201, "the code"),
+                    (401, "bad admin token"),
+                    (422, "bad tenant slug"),
+                ],
+            ),
+            post(create_enrolment),
+        ),
+        (
+            r(
+                Method::POST,
+                paths::ADMIN_REVOKE,
+                "Revoke a device",
+                Auth::Admin,
+                &[
+                    (204, "revoked"),
+                    (401, "bad admin token"),
+                    (404, "unknown device"),
+                ],
+            ),
+            post(revoke),
+        ),
+        (
+            r(
+                Method::POST,
+                paths::ENROL,
+                "Redeem an enrolment code for a device id and secret",
+                Auth::Public,
+                &[
+                    (200, "enrolled"),
+                    (400, "malformed request"),
+                    (401, "unknown, used or expired code"),
+                    (403, "the device belongs to another tenant"),
+                ],
+            ),
+            post(enrol),
+        ),
+        (
+            r(
+                Method::POST,
+                paths::EVENTS,
+                "Push a batch of events (idempotent on device and seq)",
+                Auth::Device,
+                &[
+                    (
+                        200,
+                        "highest contiguous seq held, expected seq on a gap, per-event rejections",
+                    ),
+                    (400, "malformed batch"),
+                    (403, "an event of another device or tenant"),
+                    (422, "too many events"),
+                ],
+            ),
+            post(push),
+        ),
+        (
+            r(
+                Method::POST,
+                paths::HEALTH,
+                "Report the device's health",
+                Auth::Device,
+                &[(204, "recorded"), (400, "malformed report")],
+            ),
+            post(report_health),
+        ),
+        (
+            r(
+                Method::GET,
+                paths::DEVICE_HEALTH,
+                "A device's last health report",
+                Auth::DeviceOrAdmin,
+                &[
+                    (200, "the report"),
+                    (404, "no such device in the caller's tenant"),
+                ],
+            ),
+            get(device_health),
+        ),
+        (
+            r(
+                Method::GET,
+                paths::DAILY_SALES,
+                "Per-store sales of a tenant on a day (?day=YYYY-MM-DD, admin adds &tenant=slug)",
+                Auth::DeviceOrAdmin,
+                &[
+                    (200, "the report"),
+                    (400, "bad day"),
+                    (403, "another tenant"),
+                    (404, "unknown tenant"),
+                ],
+            ),
+            get(daily_sales),
+        ),
+        (
+            r(
+                Method::GET,
+                paths::HEALTHZ,
+                "Liveness and database check",
+                Auth::Public,
+                &[(200, "ok"), (503, "database unavailable")],
+            ),
+            get(healthz),
+        ),
+        (
+            r(
+                Method::GET,
+                paths::METRICS,
+                "Prometheus text metrics",
+                Auth::Public,
+                &[(200, "metrics")],
+            ),
+            get(metrics),
+        ),
+        (
+            r(
+                Method::GET,
+                paths::OPENAPI,
+                "This document",
+                Auth::Public,
+                &[(200, "OpenAPI 3.1")],
+            ),
+            get(openapi),
+        ),
+    ]
+}
+
+/// The router over every route.
+pub fn router(central: Shared) -> Router {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (route, handler)| {
+            router.route(route.path, handler)
+        })
+        .fallback(|| async { Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .with_state(central)
+}
+
+/// An error answer: status, `{code, message}`, maybe `Retry-After`.
+#[derive(Debug)]
+pub struct Fail {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl Fail {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Fail {
+        Fail {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<CentralError> for Fail {
+    fn from(e: CentralError) -> Fail {
+        let (status, code) = match &e {
+            CentralError::BadCode(_) => (StatusCode::UNAUTHORIZED, "bad_code"),
+            CentralError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            CentralError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            CentralError::Storage(_)
+            | CentralError::Io(_)
+            | CentralError::SchemaTooNew { .. }
+            | CentralError::Corrupt(_) => {
+                tracing::error!(error = %e, "central storage failed");
+                (StatusCode::SERVICE_UNAVAILABLE, "storage")
+            }
+        };
+        Fail::new(status, code, e.to_string())
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(ApiError {
+                code: self.code.to_owned(),
+                message: self.message,
+            }),
+        )
+            .into_response();
+        if let Some(after) = self.retry_after {
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            if let Ok(v) = secs.max(1).to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    c: &Shared,
+    f: impl FnOnce(&Central) -> Result<T, CentralError> + Send + 'static,
+) -> Result<T, Fail> {
+    let c = Arc::clone(c);
+    tokio::task::spawn_blocking(move || f(&c))
+        .await
+        .map_err(|e| Fail::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(Fail::from)
+}
+
+/// Reads the body, refusing one over the limit before reading it.
+async fn read_body(c: &Central, req: Request) -> Result<(axum::http::request::Parts, Bytes), Fail> {
+    let (parts, body) = req.into_parts();
+    let limit = c.limits.max_body_bytes;
+    let too_large = || {
+        Metrics::inc(&c.metrics.too_large);
+        Fail::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request bodies are limited to {limit} bytes"),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(Body::new(body), limit)
+        .await
+        .map_err(|_| too_large())?;
+    Ok((parts, bytes))
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
+    serde_json::from_slice(body).map_err(|e| {
+        Fail::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("malformed request: {e}"),
+        )
+    })
+}
+
+fn check_protocol(found: u32) -> Result<(), Fail> {
+    if found == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(Fail::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_protocol",
+            format!("protocol {found} is not supported; this server speaks {PROTOCOL_VERSION}"),
+        ))
+    }
+}
+
+fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn unauthorized(c: &Central, code: &'static str, message: &str) -> Fail {
+    Metrics::inc(&c.metrics.auth_failures);
+    Fail::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+/// Checks a device signature; then the device's rate limit.
+async fn authenticate(
+    c: &Shared,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+) -> Result<DeviceRecord, Fail> {
+    let h = &parts.headers;
+    let (Some(device), Some(ts), Some(sig)) = (
+        header_str(h, HEADER_DEVICE),
+        header_str(h, HEADER_TIMESTAMP),
+        header_str(h, HEADER_SIGNATURE),
+    ) else {
+        return Err(unauthorized(c, "unsigned", "the request is not signed"));
+    };
+    let device =
+        DeviceId::parse(device).map_err(|_| unauthorized(c, "unknown_device", "unknown device"))?;
+    let ts: i64 = ts
+        .parse()
+        .map_err(|_| unauthorized(c, "bad_timestamp", "the timestamp is not a number"))?;
+    let now = c.clock.now().unix_millis() / 1000;
+    if (now - ts).abs() > signing::MAX_SKEW_SECS {
+        return Err(unauthorized(
+            c,
+            "clock_skew",
+            &format!(
+                "the request is {} s away from central's clock; set the device clock",
+                now - ts
+            ),
+        ));
+    }
+    let record = blocking(c, move |c| c.backend.device(device))
+        .await?
+        .ok_or_else(|| unauthorized(c, "unknown_device", "unknown device"))?;
+    if record.revoked {
+        return Err(unauthorized(
+            c,
+            "revoked",
+            "this device was revoked; enrol it again",
+        ));
+    }
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or(parts.uri.path(), |p| p.as_str());
+    if !signing::verify(&record.secret, parts.method.as_str(), path, ts, body, sig) {
+        return Err(unauthorized(
+            c,
+            "bad_signature",
+            "the signature does not match",
+        ));
+    }
+    if let Err(after) = c.rate.take(record.device_id) {
+        Metrics::inc(&c.metrics.rate_limited);
+        let mut f = Fail::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this device",
+        );
+        f.retry_after = Some(after);
+        return Err(f);
+    }
+    Ok(record)
+}
+
+fn is_admin(c: &Central, h: &HeaderMap) -> bool {
+    let Some(given) =
+        header_str(h, header::AUTHORIZATION.as_str()).and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    // Compare digests in constant time: neither the token nor its length leaks.
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(c.admin_token.as_bytes());
+    !c.admin_token.is_empty()
+        && a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn admin(c: &Central, h: &HeaderMap) -> Result<(), Fail> {
+    if is_admin(c, h) {
+        Ok(())
+    } else {
+        Err(unauthorized(
+            c,
+            "bad_admin_token",
+            "admin token missing or wrong",
+        ))
+    }
+}
+
+/// The caller of a device-or-admin route: a tenant it is limited to, or none (admin).
+async fn reader(
+    c: &Shared,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+) -> Result<Option<TenantId>, Fail> {
+    if is_admin(c, &parts.headers) {
+        return Ok(None);
+    }
+    Ok(Some(authenticate(c, parts, body).await?.tenant_id))
+}
+
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
+
+fn new_code(c: &Central) -> String {
+    let mut raw = [0u8; 16];
+    c.entropy.fill(&mut raw);
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|g| g.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The digest under which a code is stored: case, spaces and dashes do not matter.
+pub fn code_digest(code: &str) -> String {
+    let norm: String = code
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric())
+        .map(|ch| ch.to_ascii_uppercase())
+        .collect();
+    hex::encode(Sha256::digest(norm.as_bytes()))
+}
+
+fn valid_slug(s: &str) -> bool {
+    rustok_core::domain::tenant::TenantSlug::parse(s).is_ok()
+}
+
+/// Creates a code for `tenant_slug`; used by the admin route and the command line.
+pub fn issue_code(
+    c: &Central,
+    tenant_slug: &str,
+    valid_for: Duration,
+) -> Result<Enrolment, CentralError> {
+    if !valid_slug(tenant_slug) {
+        return Err(CentralError::Forbidden("not a valid tenant slug"));
+    }
+    let code = new_code(c);
+    let now = c.clock.now().unix_millis();
+    let expires_at = now / 1000 + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
+    c.backend
+        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now)?;
+    Ok(Enrolment {
+        code,
+        tenant_slug: tenant_slug.to_owned(),
+        expires_at,
+    })
+}
+
+async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    admin(&c, &parts.headers)?;
+    let ask: CreateEnrolment = parse_json(&body)?;
+    if !valid_slug(&ask.tenant_slug) {
+        return Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_slug",
+            "tenant_slug must match [a-z0-9][a-z0-9-]{0,62} and not be reserved",
+        ));
+    }
+    let valid_for = ask
+        .valid_for_secs
+        .map_or(c.limits.code_valid_for, Duration::from_secs);
+    let e = blocking(&c, move |c| issue_code(c, &ask.tenant_slug, valid_for)).await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+async fn revoke(
+    State(c): State<Shared>,
+    Path(device): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Fail> {
+    admin(&c, &headers)?;
+    let id = DeviceId::parse(&device)
+        .map_err(|_| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown device"))?;
+    if blocking(&c, move |c| c.backend.revoke(id)).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Fail::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unknown device",
+        ))
+    }
+}
+
+async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolResponse>, Fail> {
+    let (_, body) = read_body(&c, req).await?;
+    let ask: EnrolRequest = parse_json(&body)?;
+    check_protocol(ask.protocol)?;
+    let mut secret = vec![0u8; signing::SECRET_BYTES];
+    c.entropy.fill(&mut secret);
+    let r = Redemption {
+        code_sha256: code_digest(&ask.code),
+        device_id: ask.device_id,
+        tenant_id: ask.tenant_id,
+        device_code: ask.device_code.chars().take(32).collect(),
+        secret,
+    };
+    let now = c.clock.now().unix_millis();
+    let d = blocking(&c, move |c| c.backend.redeem(&r, now))
+        .await
+        .inspect_err(|_| {
+            Metrics::inc(&c.metrics.auth_failures);
+        })?;
+    Metrics::inc(&c.metrics.enrolments);
+    tracing::info!(device = %d.device_id, tenant = %d.tenant_slug, "device enrolled");
+    Ok(Json(EnrolResponse {
+        device_id: d.device_id,
+        tenant_id: d.tenant_id,
+        tenant_slug: d.tenant_slug,
+        secret: hex::encode(&d.secret),
+        acked_through: d.acked_through,
+    }))
+}
+
+async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let device = authenticate(&c, &parts, &body).await?;
+    Metrics::inc(&c.metrics.push_requests);
+    let batch: PushRequest = parse_json(&body)?;
+    check_protocol(batch.protocol)?;
+    if batch.events.len() > c.limits.max_batch_events {
+        Metrics::inc(&c.metrics.too_large);
+        return Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "batch_too_large",
+            format!("a batch holds at most {} events", c.limits.max_batch_events),
+        ));
+    }
+    // Nothing of another device or tenant is stored, not even the valid part.
+    if let Some(e) = batch
+        .events
+        .iter()
+        .find(|e| e.device_id != device.device_id || e.tenant_id != device.tenant_id)
+    {
+        Metrics::inc(&c.metrics.forbidden);
+        tracing::warn!(device = %device.device_id, seq = e.seq, "push of another device's or tenant's event refused");
+        return Err(Fail::new(
+            StatusCode::FORBIDDEN,
+            "foreign_event",
+            format!("event seq {} belongs to another device or tenant", e.seq),
+        ));
+    }
+    let before = device.acked_through;
+    let checked: Vec<Checked> = batch
+        .events
+        .into_iter()
+        .map(|e| ingest::check(e, &c.upcasters))
+        .collect();
+    let sent = checked.len() as u64;
+    let now = c.clock.now().unix_millis();
+    let id = device.device_id;
+    let reply = blocking(&c, move |c| c.backend.ingest(id, &checked, now)).await?;
+    let new = reply.acked_through.saturating_sub(before);
+    let quarantined = reply.rejected.iter().filter(|r| r.seq > before).count() as u64;
+    c.metrics
+        .events_stored
+        .fetch_add(new - quarantined.min(new), Ordering::Relaxed);
+    c.metrics
+        .events_quarantined
+        .fetch_add(quarantined, Ordering::Relaxed);
+    c.metrics
+        .events_resent
+        .fetch_add(sent.saturating_sub(new), Ordering::Relaxed);
+    Ok(Json(reply).into_response())
+}
+
+async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let device = authenticate(&c, &parts, &body).await?;
+    let report: HealthReport = parse_json(&body)?;
+    check_protocol(report.protocol)?;
+    let now = c.clock.now().unix_millis();
+    let skew = report.device_time_ms - now;
+    blocking(&c, move |c| {
+        c.backend
+            .record_health(device.device_id, &report, skew, now)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn device_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let limited_to = reader(&c, &parts, &body).await?;
+    let not_found = || Fail::new(StatusCode::NOT_FOUND, "not_found", "no such device");
+    let raw = parts
+        .uri
+        .path()
+        .strip_prefix("/v1/devices/")
+        .and_then(|p| p.strip_suffix("/health"))
+        .ok_or_else(not_found)?;
+    let id = DeviceId::parse(raw).map_err(|_| not_found())?;
+    let health = blocking(&c, move |c| c.backend.health(id))
+        .await?
+        .ok_or_else(not_found)?;
+    // Another tenant's device does not exist for this caller.
+    if limited_to.is_some_and(|t| t != health.tenant_id) {
+        return Err(not_found());
+    }
+    Ok(Json(health).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct SalesQuery {
+    day: String,
+    tenant: Option<String>,
+}
+
+async fn daily_sales(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let limited_to = reader(&c, &parts, &body).await?;
+    let q: SalesQuery = serde_urlencoded_query(parts.uri.query().unwrap_or(""))?;
+    if time::Date::parse(
+        &q.day,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .is_err()
+    {
+        return Err(Fail::new(
+            StatusCode::BAD_REQUEST,
+            "bad_day",
+            "day must be YYYY-MM-DD",
+        ));
+    }
+    let named = match q.tenant {
+        Some(slug) => Some(
+            blocking(&c, move |c| c.backend.tenant_by_slug(&slug))
+                .await?
+                .ok_or_else(|| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant"))?,
+        ),
+        None => None,
+    };
+    let tenant = match (limited_to, named) {
+        (Some(own), Some(t)) if own != t => {
+            Metrics::inc(&c.metrics.forbidden);
+            return Err(Fail::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "another tenant's report",
+            ));
+        }
+        (Some(own), _) => own,
+        (None, Some(t)) => t,
+        (None, None) => {
+            return Err(Fail::new(
+                StatusCode::BAD_REQUEST,
+                "tenant_required",
+                "name the tenant with &tenant=slug",
+            ))
+        }
+    };
+    let day = q.day;
+    let report = blocking(&c, move |c| c.backend.daily_sales(tenant, &day)).await?;
+    Ok(Json(report).into_response())
+}
+
+fn serde_urlencoded_query<T: DeserializeOwned>(q: &str) -> Result<T, Fail> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|_| Fail::new(StatusCode::BAD_REQUEST, "bad_query", "malformed query"))?,
+    )
+    .map(|q| q.0)
+    .map_err(|e| Fail::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
+}
+
+async fn healthz(State(c): State<Shared>) -> Response {
+    match blocking(&c, |c| c.backend.ping()).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(f) => f.into_response(),
+    }
+}
+
+async fn metrics(State(c): State<Shared>) -> Result<Response, Fail> {
+    let counts = blocking(&c, |c| c.backend.counts()).await?;
+    let m = &c.metrics;
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let rows: [(&str, &str, &str, u64); 12] = [
+        (
+            "push_requests_total",
+            "counter",
+            "Push requests handled.",
+            load(&m.push_requests),
+        ),
+        (
+            "events_stored_total",
+            "counter",
+            "Events newly stored.",
+            load(&m.events_stored),
+        ),
+        (
+            "events_resent_total",
+            "counter",
+            "Events received again and ignored.",
+            load(&m.events_resent),
+        ),
+        (
+            "events_quarantined_total",
+            "counter",
+            "Events quarantined.",
+            load(&m.events_quarantined),
+        ),
+        (
+            "auth_failures_total",
+            "counter",
+            "Requests refused for authentication.",
+            load(&m.auth_failures),
+        ),
+        (
+            "forbidden_total",
+            "counter",
+            "Requests refused for tenant or identity.",
+            load(&m.forbidden),
+        ),
+        (
+            "rate_limited_total",
+            "counter",
+            "Requests answered 429.",
+            load(&m.rate_limited),
+        ),
+        (
+            "too_large_total",
+            "counter",
+            "Requests answered 413 or 422.",
+            load(&m.too_large),
+        ),
+        (
+            "enrolments_total",
+            "counter",
+            "Devices enrolled.",
+            load(&m.enrolments),
+        ),
+        ("devices", "gauge", "Enrolled devices.", counts.devices),
+        ("events", "gauge", "Events held.", counts.events),
+        (
+            "quarantined",
+            "gauge",
+            "Events in quarantine.",
+            counts.quarantined,
+        ),
+    ];
+    let mut out = String::new();
+    for (name, kind, help, v) in rows {
+        let _ = writeln!(
+            out,
+            "# HELP rustok_central_{name} {help}\n# TYPE rustok_central_{name} {kind}\nrustok_central_{name} {v}"
+        );
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    let routes: Vec<Route> = routes().into_iter().map(|(r, _)| r).collect();
+    Json(crate::openapi::document(&routes))
+}

@@ -1,0 +1,90 @@
+//! The pure half of ingest: what central makes of each received event before the
+//! store applies a batch. Decoding goes through the core's upcaster registry, so an
+//! old event version is accepted exactly when the core can read it.
+
+use rustok_core::domain::event::{DomainEvent, Envelope, EventDecodeError};
+use rustok_core::domain::upcast::Upcasters;
+use rustok_sync::protocol::RejectCode;
+
+/// What an accepted event adds to the report tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Derived {
+    /// Nothing.
+    Nothing,
+    /// An order was created in this currency.
+    OrderCurrency {
+        /// Order.
+        order_id: String,
+        /// ISO 4217.
+        currency: String,
+    },
+    /// An order was paid.
+    Paid {
+        /// Order.
+        order_id: String,
+        /// Sum of its payments.
+        amount: i64,
+    },
+    /// An order was refunded.
+    Refunded {
+        /// Order.
+        order_id: String,
+        /// Amount given back.
+        amount: i64,
+    },
+}
+
+/// Central's decision on one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Store it.
+    Accept(Derived),
+    /// Quarantine it.
+    Reject(RejectCode, String),
+}
+
+/// An event with its verdict.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The event as received.
+    pub envelope: Envelope,
+    /// What to do with it.
+    pub verdict: Verdict,
+}
+
+/// Decides what to do with one event.
+pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
+    let verdict = match envelope.decode(upcasters) {
+        Ok(event) => Verdict::Accept(derive(&event)),
+        Err(e) => {
+            let code = match &e {
+                EventDecodeError::UnknownType(_) => RejectCode::UnknownType,
+                EventDecodeError::UnknownSchemaVersion { .. } | EventDecodeError::Upcast { .. } => {
+                    RejectCode::UnknownVersion
+                }
+                EventDecodeError::Malformed { .. } => RejectCode::Malformed,
+                EventDecodeError::Invalid { .. } => RejectCode::Invalid,
+            };
+            Verdict::Reject(code, e.to_string())
+        }
+    };
+    Checked { envelope, verdict }
+}
+
+fn derive(event: &DomainEvent) -> Derived {
+    match event {
+        DomainEvent::OrderCreated(p) => Derived::OrderCurrency {
+            order_id: p.order_id.to_string(),
+            currency: p.currency.as_str().to_owned(),
+        },
+        DomainEvent::OrderPaid(p) => Derived::Paid {
+            order_id: p.order_id.to_string(),
+            amount: p.payments.iter().map(|x| x.amount).sum(),
+        },
+        DomainEvent::OrderRefunded(p) => Derived::Refunded {
+            order_id: p.order_id.to_string(),
+            amount: p.refund.amount,
+        },
+        _ => Derived::Nothing,
+    }
+}

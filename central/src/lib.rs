@@ -1,0 +1,177 @@
+//! `rustok-central`: the server every device pushes its events to.
+//!
+//! - [`store`]: the [`store::Backend`] trait and its embedded SQLite implementation.
+//! - [`ingest`]: what central makes of each received event (pure).
+//! - [`http`]: the axum routes, request signing checks, limits and error mapping.
+//! - [`rate`]: per-device token buckets.
+//! - [`openapi`]: the OpenAPI document, generated from the same route table.
+//!
+//! Ingest is idempotent on `(device_id, seq)`: a batch resent after a lost reply
+//! changes nothing, and the reply is the highest contiguous seq held.
+
+pub mod http;
+pub mod ingest;
+pub mod openapi;
+pub mod rate;
+pub mod store;
+
+use rustok_core::domain::clock::{Clock, Entropy};
+use rustok_core::domain::upcast::Upcasters;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Failures inside central. The HTTP layer maps each to a status and a code.
+#[derive(Debug, thiserror::Error)]
+pub enum CentralError {
+    /// SQLite failed.
+    #[error("storage failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The data folder could not be prepared.
+    #[error("data folder: {0}")]
+    Io(String),
+    /// The database is from a newer central.
+    #[error(
+        "database schema {found} is newer than this server's {supported}; upgrade rustok-central"
+    )]
+    SchemaTooNew {
+        /// Found.
+        found: u32,
+        /// Supported.
+        supported: u32,
+    },
+    /// A stored value could not be read back.
+    #[error("stored data unreadable: {0}")]
+    Corrupt(String),
+    /// An enrolment code was refused.
+    #[error("{0}")]
+    BadCode(&'static str),
+    /// Not allowed for this caller.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Not authenticated.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+}
+
+/// Request limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Largest request body read (413 above, before parsing).
+    pub max_body_bytes: usize,
+    /// Most events in one push (422 above).
+    pub max_batch_events: usize,
+    /// Signed requests per second a device may make on average.
+    pub device_rate_per_sec: f64,
+    /// Burst above the average.
+    pub device_burst: f64,
+    /// How long a new enrolment code stays valid.
+    pub code_valid_for: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: rustok_sync::protocol::MAX_BODY_BYTES,
+            max_batch_events: rustok_sync::protocol::MAX_BATCH_EVENTS,
+            device_rate_per_sec: 20.0,
+            device_burst: 100.0,
+            code_valid_for: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Push requests handled.
+    pub push_requests: AtomicU64,
+    /// Events newly stored.
+    pub events_stored: AtomicU64,
+    /// Events received again (already held).
+    pub events_resent: AtomicU64,
+    /// Events quarantined.
+    pub events_quarantined: AtomicU64,
+    /// Requests refused for authentication.
+    pub auth_failures: AtomicU64,
+    /// Requests refused for a device's tenant or identity.
+    pub forbidden: AtomicU64,
+    /// Requests answered 429.
+    pub rate_limited: AtomicU64,
+    /// Requests answered 413 or 422.
+    pub too_large: AtomicU64,
+    /// Devices enrolled.
+    pub enrolments: AtomicU64,
+}
+
+impl Metrics {
+    /// Adds one.
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Everything a request handler needs.
+pub struct Central {
+    /// Storage.
+    pub backend: Arc<dyn store::Backend>,
+    /// Admin bearer token.
+    pub admin_token: String,
+    /// Limits.
+    pub limits: Limits,
+    /// Wall clock (request timestamps, codes, health skew).
+    pub clock: Arc<dyn Clock>,
+    /// Randomness (codes, secrets).
+    pub entropy: Arc<dyn Entropy>,
+    /// Event decoding.
+    pub upcasters: Upcasters,
+    /// Counters.
+    pub metrics: Metrics,
+    /// Per-device rate limits.
+    pub rate: rate::RateLimiter,
+}
+
+impl Central {
+    /// Central over `backend` with the real clock and randomness.
+    pub fn new(backend: Arc<dyn store::Backend>, admin_token: String, limits: Limits) -> Central {
+        Self::with_parts(
+            backend,
+            admin_token,
+            limits,
+            Arc::new(rustok_core::system::SystemClock),
+            Arc::new(rustok_core::system::OsEntropy),
+        )
+    }
+
+    /// Central with an injected clock and entropy.
+    pub fn with_parts(
+        backend: Arc<dyn store::Backend>,
+        admin_token: String,
+        limits: Limits,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Central {
+        let rate = rate::RateLimiter::new(limits.device_rate_per_sec, limits.device_burst);
+        Central {
+            backend,
+            admin_token,
+            limits,
+            clock,
+            entropy,
+            upcasters: Upcasters::standard(),
+            metrics: Metrics::default(),
+            rate,
+        }
+    }
+}
+
+/// Serves `central` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    central: Arc<Central>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router(central))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,113 @@
+//! `rustok-central --data-dir DIR --listen ADDR [--print-code TENANT]`: runs the
+//! central server. The admin token comes from `RUSTOK_CENTRAL_ADMIN_TOKEN` or, when
+//! that is unset, from `DIR/admin-token` (created with a random token on first start,
+//! owner-only). `--print-code` prints a fresh enrolment code for a tenant at start.
+
+use rustok_central::{http, store, Central, Limits};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+struct Args {
+    data_dir: PathBuf,
+    listen: String,
+    print_code: Option<String>,
+}
+
+const USAGE: &str =
+    "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut data_dir = None;
+    let mut listen = None;
+    let mut print_code = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "--listen" => listen = Some(value()?),
+            "--print-code" => print_code = Some(value()?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
+        }
+    }
+    Ok(Args {
+        data_dir: data_dir.ok_or_else(|| format!("--data-dir is required\n{USAGE}"))?,
+        listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
+        print_code,
+    })
+}
+
+fn admin_token(dir: &Path) -> Result<String, String> {
+    if let Ok(t) = std::env::var("RUSTOK_CENTRAL_ADMIN_TOKEN") {
+        if t.len() < 16 {
+            return Err("RUSTOK_CENTRAL_ADMIN_TOKEN must be at least 16 characters".into());
+        }
+        return Ok(t);
+    }
+    let file = dir.join("admin-token");
+    if let Ok(t) = std::fs::read_to_string(&file) {
+        return Ok(t.trim().to_owned());
+    }
+    let mut raw = [0u8; 24];
+    getrandom::fill(&mut raw).map_err(|e| format!("no randomness: {e}"))?;
+    let token = hex::encode(raw);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(&file)
+        .and_then(|mut f| f.write_all(token.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(token)
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rustok-central: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args()?;
+    let backend = store::Sqlite::open(&args.data_dir).map_err(|e| e.to_string())?;
+    let token = admin_token(&args.data_dir)?;
+    let central = Arc::new(Central::new(Arc::new(backend), token, Limits::default()));
+    if let Some(slug) = &args.print_code {
+        let e = http::issue_code(&central, slug, central.limits.code_valid_for)
+            .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
+        eprintln!("enrolment code for tenant '{}': {}", e.tenant_slug, e.code);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%addr, data = %args.data_dir.display(), "central listening");
+        eprintln!("rustok-central listening on http://{addr}");
+        rustok_central::serve(listener, central, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,274 @@
+//! One central on loopback per test, and devices copied from a set-up template.
+
+use rustok_central::{store, Central, Limits};
+use rustok_core::domain::clock::Timestamp;
+use rustok_core::domain::device::DeviceCode;
+use rustok_core::domain::locale::{Locale, Localized};
+use rustok_core::domain::money::{Currency, Money};
+use rustok_core::domain::operator::{OperatorName, Pin};
+use rustok_core::domain::payment::Tender;
+use rustok_core::domain::permission::Role;
+use rustok_core::domain::product::{
+    Product, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
+};
+use rustok_core::domain::stock::Quantity;
+use rustok_core::domain::tenant::{Features, ShopName, TaxMode, TenantSettings, TenantSlug};
+use rustok_core::service::{Actor, NewLine, NewOrder, Shop, ShopSetup};
+use rustok_core::store::Store;
+use rustok_core::system::SystemClock;
+use rustok_core::testing::{ManualClock, SeededEntropy};
+use rustok_sync::breaker::{Breaker, BreakerConfig, SystemMonotonic};
+use rustok_sync::client::{self, Client};
+use rustok_sync::credentials::Credentials;
+use rustok_sync::relay::{BatchLimits, Relay};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+/// 2026-11-21T10:00:00Z.
+pub const START: Timestamp = Timestamp::from_unix_millis(1_795_255_200_000);
+
+pub struct CentralUnderTest {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub central: Arc<Central>,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CentralUnderTest {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Central on 127.0.0.1, port 0, with `limits`.
+pub async fn spawn_central(limits: Limits) -> CentralUnderTest {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = store::Sqlite::open(dir.path()).unwrap();
+    let central = Arc::new(Central::new(Arc::new(backend), ADMIN_TOKEN.into(), limits));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let c = Arc::clone(&central);
+    let task = tokio::spawn(async move {
+        rustok_central::serve(listener, c, std::future::pending())
+            .await
+            .unwrap();
+    });
+    CentralUnderTest {
+        url: format!("http://{addr}"),
+        addr,
+        central,
+        _dir: dir,
+        task,
+    }
+}
+
+impl CentralUnderTest {
+    /// A fresh enrolment code for `tenant`.
+    pub fn code(&self, tenant: &str) -> String {
+        rustok_central::http::issue_code(&self.central, tenant, Duration::from_secs(600))
+            .unwrap()
+            .code
+    }
+}
+
+struct Template {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    cashier: Actor,
+    products: Vec<Product>,
+}
+
+fn p<T, E: std::fmt::Debug>(r: Result<T, E>) -> T {
+    r.unwrap()
+}
+
+/// Set up once per process (PIN hashing is the slow part); devices copy the file.
+fn template() -> &'static Template {
+    static T: OnceLock<Template> = OnceLock::new();
+    T.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("template.db");
+        let (cashier, products) = {
+            let shop = Shop::new(
+                Arc::new(p(Store::open(&db))),
+                Arc::new(ManualClock::new(START)),
+                Arc::new(SeededEntropy::new(1)),
+            );
+            let en = p(Locale::parse("en"));
+            let eur = p(Currency::parse("EUR"));
+            let admin = p(shop.set_up(ShopSetup {
+                slug: p(TenantSlug::parse("corner")),
+                settings: TenantSettings {
+                    name: p(ShopName::parse("Corner")),
+                    currency: eur,
+                    default_locale: en.clone(),
+                    tax_mode: TaxMode::Inclusive,
+                    features: Features::default(),
+                    allow_oversell: true,
+                },
+                device_code: p(DeviceCode::parse("POS1")),
+                admin_name: p(OperatorName::parse("Admin")),
+                admin_pin: p(Pin::parse("1111")),
+            }));
+            let op = p(shop.create_operator(
+                &admin,
+                p(OperatorName::parse("Cashier")),
+                Role::Cashier,
+                &p(Pin::parse("2222")),
+            ));
+            let cashier = p(shop.login(op.id, &p(Pin::parse("2222"))));
+            p(shop.open_cash_session(&cashier, 10_000));
+            let products = (0..3)
+                .map(|i| {
+                    let fields = ProductFields {
+                        sku: p(Sku::parse(&format!("SKU-{i}"))),
+                        barcode: None,
+                        titles: Localized::new()
+                            .with(en.clone(), p(ProductTitle::parse(&format!("Thing {i}")))),
+                        descriptions: Localized::new(),
+                        price: Money::new(250 + i * 100, eur),
+                        tax_rate: p(TaxRate::from_basis_points(2000)),
+                        low_stock_threshold: 0,
+                    };
+                    p(shop.create_product(&admin, fields, ProductStatus::Active))
+                })
+                .collect();
+            (cashier, products)
+        };
+        Template {
+            _dir: dir,
+            db,
+            cashier,
+            products,
+        }
+    })
+}
+
+/// A device: its own copy of the set-up shop (same identity as every other copy:
+/// tests that need two tenants use two centrals or rewrite nothing).
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub shop: Shop,
+    pub cashier: Actor,
+    pub products: Vec<Product>,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Device {
+    pub fn new(seed: u64) -> Device {
+        let t = template();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(&t.db, dir.path().join("shop.db")).unwrap();
+        let clock = Arc::new(ManualClock::new(START));
+        let shop = Shop::new(
+            Arc::new(Store::open(&dir.path().join("shop.db")).unwrap()),
+            clock.clone(),
+            Arc::new(SeededEntropy::new(seed)),
+        );
+        Device {
+            dir,
+            shop,
+            cashier: t.cashier.clone(),
+            products: t.products.clone(),
+            clock,
+        }
+    }
+
+    pub fn store(&self) -> Arc<Store> {
+        Arc::clone(self.shop.store())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("shop.db")
+    }
+
+    /// A counter sale of `n` units of product `i % 3`, paid by card.
+    pub fn sell(&self, i: usize, n: i64) {
+        self.clock.advance_ms(1_000);
+        let product = &self.products[i % self.products.len()];
+        let order = NewOrder {
+            lines: vec![NewLine {
+                product_id: product.id,
+                quantity: Quantity::new(n).unwrap(),
+            }],
+            ..NewOrder::default()
+        };
+        self.shop
+            .counter_sale(
+                &self.cashier,
+                order,
+                &[Tender::Card {
+                    amount: product.fields.price.minor * n,
+                    reference: None,
+                }],
+            )
+            .unwrap();
+    }
+
+    pub fn pending(&self) -> u64 {
+        self.shop.store().outbox_status().unwrap().pending
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.shop.store().outbox_status().unwrap().last_seq
+    }
+
+    /// Enrols at `url` (central or a proxy in front of it) with `code`.
+    pub async fn enrol(&self, url: &str, code: &str) -> Credentials {
+        let identity = self.shop.device().unwrap().unwrap();
+        let req = client::enrol_request(code, &identity, "test");
+        let (base, reply) = client::enrol(url, &req, Duration::from_secs(5))
+            .await
+            .unwrap();
+        Credentials {
+            central_url: base,
+            device_id: reply.device_id,
+            tenant_id: reply.tenant_id,
+            tenant_slug: reply.tenant_slug,
+            secret: reply.secret,
+        }
+    }
+}
+
+/// A breaker that never opens in practice (tests that are about other things).
+pub fn lenient_breaker() -> Breaker {
+    Breaker::new(
+        BreakerConfig {
+            window: 10,
+            minimum_calls: 1_000,
+            ..BreakerConfig::default()
+        },
+        Arc::new(SystemMonotonic::default()),
+    )
+}
+
+pub fn relay(
+    device: &Device,
+    creds: Credentials,
+    url: &str,
+    timeout: Duration,
+    limits: BatchLimits,
+) -> Relay {
+    let creds = Credentials {
+        central_url: url.to_owned(),
+        ..creds
+    };
+    let client = Client::new(creds, Arc::new(SystemClock), timeout).unwrap();
+    Relay::new(
+        device.store(),
+        client,
+        lenient_breaker(),
+        limits,
+        device.clock.clone(),
+    )
+}
+
+/// Device outbox as central should hold it: every event, in order.
+pub fn outbox(path: &Path) -> Vec<rustok_core::domain::event::Envelope> {
+    let store = Store::open(path).unwrap();
+    store.events_after(0, u32::MAX).unwrap()
+}

@@ -1,0 +1,14 @@
+//! The integration tests of `rustok-central` and of the sync client against it, in
+//! one binary: real SQLite files on both sides, the real server on loopback HTTP.
+
+// Test modules share helpers with `pub`; the binary exports nothing.
+#![allow(unreachable_pub)]
+// Helpers unwrap like tests do: a panic there is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod exactly_once;
+mod helpers;
+mod proxy;
+mod relay;
+mod security;

@@ -1,0 +1,278 @@
+//! The relay against the real central: rejected events, old event versions, a
+//! central that lost data, and the breaker keeping the network untouched.
+
+use crate::helpers::{outbox, relay, spawn_central, Device};
+use rusqlite::params;
+use rustok_central::Limits;
+use rustok_sync::breaker::{Breaker, BreakerConfig, Monotonic};
+use rustok_sync::client::Client;
+use rustok_sync::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
+use rustok_sync::SyncError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(5);
+
+/// Appends a raw event row after the device's last one, as a newer app (or an old
+/// one) would have written it, and moves the device's seq on.
+fn append_raw(device: &Device, event_type: &str, version: u32, data: &str, id: &str) -> u64 {
+    let c = rusqlite::Connection::open(device.db_path()).unwrap();
+    let (seq, tenant, dev): (u64, String, String) = c
+        .query_row(
+            "SELECT last_seq + 1, tenant_id, device_id FROM device",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    c.execute(
+        "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at, actor_id, correlation_id, causation_id, origin, aggregate_id, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '2026-11-21T11:00:00.000Z', NULL, ?2, NULL, 'device', ?2, ?8)",
+        params![seq, id, event_type, version, tenant, dev, format!("1795260000{seq:03}-0000"), data],
+    )
+    .unwrap();
+    c.execute("UPDATE device SET last_seq = ?1", [seq]).unwrap();
+    seq
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked() {
+    let central = spawn_central(Limits::default()).await;
+    let device = Device::new(11);
+    let creds = device.enrol(&central.url, &central.code("corner")).await;
+    device.sell(0, 1);
+    let bad = append_raw(
+        &device,
+        "OrderPaid",
+        99,
+        r#"{"from":"the future"}"#,
+        "0192f0e4-9999-7000-8000-000000000001",
+    );
+    device.sell(1, 2);
+    let relay = relay(
+        &device,
+        creds.clone(),
+        &central.url,
+        T,
+        BatchLimits {
+            max_events: 3,
+            max_bytes: 1 << 20,
+        },
+    );
+    relay.drain().await.unwrap();
+
+    assert_eq!(
+        device.pending(),
+        0,
+        "every event after the rejected one is acked"
+    );
+    let dead = device
+        .store()
+        .dead_letters(Some(DEAD_LETTER_HANDLER))
+        .unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].seq, bad);
+    assert!(
+        dead[0].error.starts_with("unknown_version"),
+        "{}",
+        dead[0].error
+    );
+    let held: Vec<u64> = central
+        .central
+        .backend
+        .events_of(creds.device_id)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    let expected: Vec<u64> = outbox(&device.db_path())
+        .iter()
+        .map(|e| e.seq)
+        .filter(|s| *s != bad)
+        .collect();
+    assert_eq!(
+        held, expected,
+        "everything but the rejected event is stored"
+    );
+    assert_eq!(central.central.backend.counts().unwrap().quarantined, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_of_v1_fixtures_syncs_and_every_event_is_accepted() {
+    let central = spawn_central(Limits::default()).await;
+    let device = Device::new(12);
+    let creds = device.enrol(&central.url, &central.code("corner")).await;
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/events");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut added = 0;
+    for path in names
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".v1.json"))
+    {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        append_raw(
+            &device,
+            v["type"].as_str().unwrap(),
+            1,
+            &v["data"].to_string(),
+            v["id"].as_str().unwrap(),
+        );
+        added += 1;
+    }
+    assert!(
+        added >= 20,
+        "only {added} fixtures found in {}",
+        dir.display()
+    );
+    relay(
+        &device,
+        creds.clone(),
+        &central.url,
+        T,
+        BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+
+    assert_eq!(device.pending(), 0);
+    assert!(device
+        .store()
+        .dead_letters(Some(DEAD_LETTER_HANDLER))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        central.central.backend.events_of(creds.device_id).unwrap(),
+        outbox(&device.db_path())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_central_restored_from_an_older_backup_gets_the_missing_events_again() {
+    let first = spawn_central(Limits::default()).await;
+    let device = Device::new(13);
+    for i in 0..3 {
+        device.sell(i, 1);
+    }
+    let creds = device.enrol(&first.url, &first.code("corner")).await;
+    relay(&device, creds, &first.url, T, BatchLimits::default())
+        .drain()
+        .await
+        .unwrap();
+    assert_eq!(device.pending(), 0);
+
+    // A second central that knows nothing of the device (its data was lost).
+    let second = spawn_central(Limits::default()).await;
+    let creds = device.enrol(&second.url, &second.code("corner")).await;
+    device.sell(0, 1);
+    let r = relay(
+        &device,
+        creds.clone(),
+        &second.url,
+        T,
+        BatchLimits {
+            max_events: 4,
+            max_bytes: 1 << 20,
+        },
+    );
+    for _ in 0..50 {
+        r.push_once().await.unwrap();
+        if second
+            .central
+            .backend
+            .events_of(creds.device_id)
+            .unwrap()
+            .len()
+            == outbox(&device.db_path()).len()
+        {
+            break;
+        }
+    }
+    assert_eq!(
+        second.central.backend.events_of(creds.device_id).unwrap(),
+        outbox(&device.db_path())
+    );
+}
+
+struct FakeClock(AtomicU64);
+impl Monotonic for FakeClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
+    // A "central" that accepts connections and hangs up, counting them.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicU64::new(0));
+    let a = Arc::clone(&accepted);
+    let task = tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            a.fetch_add(1, Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    let device = Device::new(14);
+    device.sell(0, 1);
+    let creds = rustok_sync::credentials::Credentials {
+        central_url: url,
+        device_id: device.shop.device().unwrap().unwrap().device_id,
+        tenant_id: device.shop.device().unwrap().unwrap().tenant_id,
+        tenant_slug: "corner".into(),
+        secret: "00".repeat(32),
+    };
+    let clock = Arc::new(FakeClock(AtomicU64::new(0)));
+    let breaker = Breaker::new(
+        BreakerConfig {
+            window: 4,
+            minimum_calls: 2,
+            failure_rate_percent: 50,
+            open_for: Duration::from_secs(30),
+            ..BreakerConfig::default()
+        },
+        clock.clone(),
+    );
+    let client = Client::new(creds, Arc::new(rustok_core::system::SystemClock), T).unwrap();
+    let relay = Relay::new(
+        device.store(),
+        client,
+        breaker.clone(),
+        BatchLimits::default(),
+        device.clock.clone(),
+    );
+    for _ in 0..2 {
+        let e = relay.push_once().await.unwrap_err();
+        assert!(e.is_unavailability(), "{e}");
+    }
+    let before = accepted.load(Ordering::SeqCst);
+    assert!(
+        before >= 2,
+        "the failing calls did reach the network ({before})"
+    );
+    for _ in 0..5 {
+        match relay.push_once().await {
+            Err(SyncError::BreakerOpen { retry_after }) => assert!(retry_after > Duration::ZERO),
+            other => panic!("expected the breaker to refuse, got {other:?}"),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        before,
+        "no connection while open"
+    );
+    // After the open period one trial goes out again.
+    clock.0.store(31_000, Ordering::SeqCst);
+    assert!(relay.push_once().await.unwrap_err().is_unavailability());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(accepted.load(Ordering::SeqCst) > before);
+    task.abort();
+}

@@ -1,0 +1,196 @@
+//! The HTTP client of the protocol: signs every request, bounds every request by a
+//! timeout, and sorts failures into [`SyncError`]s.
+
+use crate::credentials::Credentials;
+use crate::protocol::{
+    paths, ApiError, EnrolRequest, EnrolResponse, HealthReport, PushResponse, PROTOCOL_VERSION,
+};
+use crate::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use crate::SyncError;
+use rustok_core::domain::clock::Clock;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default time one request may take, connection included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn http_client(timeout: Duration) -> Result<reqwest::Client, SyncError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| SyncError::Network(format!("cannot build an HTTP client: {e}")))
+}
+
+fn base_url(url: &str) -> Result<String, SyncError> {
+    let u = url.trim().trim_end_matches('/');
+    if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < "http://x".len() {
+        return Err(SyncError::Invalid(format!(
+            "'{url}' is not a central URL; expected http(s)://host:port"
+        )));
+    }
+    Ok(u.to_owned())
+}
+
+fn transport(e: &reqwest::Error, timeout: Duration) -> SyncError {
+    if e.is_timeout() {
+        SyncError::Timeout(timeout)
+    } else {
+        // The chain names the cause (refused, reset, closed before the answer).
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg = format!("{msg}: {s}");
+            src = s.source();
+        }
+        SyncError::Network(msg)
+    }
+}
+
+async fn answer<T: DeserializeOwned>(
+    res: reqwest::Response,
+    timeout: Duration,
+) -> Result<Option<T>, SyncError> {
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = res.bytes().await.map_err(|e| transport(&e, timeout))?;
+    if status.is_success() {
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        return serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| SyncError::Protocol(e.to_string()));
+    }
+    let err: ApiError = serde_json::from_slice(&body).unwrap_or_else(|_| ApiError {
+        code: "unknown".into(),
+        message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+    });
+    Err(SyncError::Http {
+        status: status.as_u16(),
+        code: err.code,
+        message: err.message,
+        retry_after,
+    })
+}
+
+/// Redeems an enrolment code at `url`.
+pub async fn enrol(
+    url: &str,
+    request: &EnrolRequest,
+    timeout: Duration,
+) -> Result<(String, EnrolResponse), SyncError> {
+    let base = base_url(url)?;
+    let body = serde_json::to_vec(request).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let res = http_client(timeout)?
+        .post(format!("{base}{}", paths::ENROL))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| transport(&e, timeout))?;
+    let reply = answer(res, timeout)
+        .await?
+        .ok_or_else(|| SyncError::Protocol("empty enrolment answer".into()))?;
+    Ok((base, reply))
+}
+
+/// A signed connection to central for one enrolled device.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    creds: Credentials,
+    secret: Arc<Vec<u8>>,
+    clock: Arc<dyn Clock>,
+    timeout: Duration,
+}
+
+impl Client {
+    /// A client for `creds`, timing requests out after `timeout`.
+    pub fn new(
+        creds: Credentials,
+        clock: Arc<dyn Clock>,
+        timeout: Duration,
+    ) -> Result<Client, SyncError> {
+        Ok(Client {
+            http: http_client(timeout)?,
+            base: base_url(&creds.central_url)?,
+            secret: Arc::new(creds.secret_bytes()?),
+            creds,
+            clock,
+            timeout,
+        })
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    async fn signed<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Option<T>, SyncError> {
+        let ts = self.clock.now().unix_millis() / 1000;
+        let sig = signing::sign(&self.secret, method.as_str(), path, ts, &body);
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(HEADER_DEVICE, self.creds.device_id.to_string())
+            .header(HEADER_TIMESTAMP, ts.to_string())
+            .header(HEADER_SIGNATURE, sig)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport(&e, self.timeout))?;
+        answer(res, self.timeout).await
+    }
+
+    /// Pushes a serialized [`crate::protocol::PushRequest`].
+    pub async fn push_raw(&self, body: Vec<u8>) -> Result<PushResponse, SyncError> {
+        self.signed(reqwest::Method::POST, paths::EVENTS, body)
+            .await?
+            .ok_or_else(|| SyncError::Protocol("empty push answer".into()))
+    }
+
+    /// Reports health.
+    pub async fn report_health(&self, report: &HealthReport) -> Result<(), SyncError> {
+        let body = serde_json::to_vec(report).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        self.signed::<serde_json::Value>(reqwest::Method::POST, paths::HEALTH, body)
+            .await
+            .map(|_| ())
+    }
+
+    /// A signed `GET` of `path_and_query`, decoded as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, SyncError> {
+        self.signed(reqwest::Method::GET, path_and_query, Vec::new())
+            .await?
+            .ok_or_else(|| SyncError::Protocol("empty answer".into()))
+    }
+}
+
+/// The enrolment request for this device.
+pub fn enrol_request(
+    code: &str,
+    identity: &rustok_core::store::DeviceIdentity,
+    app_version: &str,
+) -> EnrolRequest {
+    EnrolRequest {
+        protocol: PROTOCOL_VERSION,
+        code: code.trim().to_owned(),
+        device_id: identity.device_id,
+        tenant_id: identity.tenant_id,
+        device_code: identity.device_code.as_str().to_owned(),
+        app_version: app_version.to_owned(),
+    }
+}

@@ -1,0 +1,246 @@
+//! The wire protocol between a device and the central server, shared by both sides.
+//!
+//! Versioned: every request body carries [`PROTOCOL_VERSION`]; a server refuses a
+//! version it does not speak with `400 unsupported_protocol`. Field names are frozen
+//! once shipped (add optional fields only). Events travel as the persisted
+//! [`Envelope`], whose own format is frozen by the core.
+
+use rustok_core::domain::event::Envelope;
+use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
+use serde::{Deserialize, Serialize};
+
+/// The protocol spoken by this build.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Paths of the central server's endpoints.
+pub mod paths {
+    /// `POST`: a device redeems an enrolment code (unsigned; the code is the secret).
+    pub const ENROL: &str = "/v1/enrol";
+    /// `POST`, signed: push a batch of events.
+    pub const EVENTS: &str = "/v1/events";
+    /// `POST`, signed: report this device's health.
+    pub const HEALTH: &str = "/v1/health";
+    /// `GET`, signed or admin: a device's last health report (`/v1/devices/{id}/health`).
+    pub const DEVICE_HEALTH: &str = "/v1/devices/{device_id}/health";
+    /// `GET`, signed or admin: per-store daily sales (`?day=YYYY-MM-DD`, admin adds `&tenant=`).
+    pub const DAILY_SALES: &str = "/v1/reports/daily-sales";
+    /// `POST`, admin: create a one-time enrolment code for a tenant.
+    pub const ADMIN_ENROLMENTS: &str = "/v1/admin/enrolments";
+    /// `POST`, admin: revoke a device (`/v1/admin/devices/{id}/revoke`).
+    pub const ADMIN_REVOKE: &str = "/v1/admin/devices/{device_id}/revoke";
+    /// `GET`: liveness and database check.
+    pub const HEALTHZ: &str = "/healthz";
+    /// `GET`: Prometheus text metrics.
+    pub const METRICS: &str = "/metrics";
+    /// `GET`: the OpenAPI document.
+    pub const OPENAPI: &str = "/openapi.json";
+}
+
+/// Events a batch may carry at most; the server answers more with 422.
+pub const MAX_BATCH_EVENTS: usize = 1_000;
+/// Request bodies the server reads at most; more is refused with 413 unread.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// An admin asks for an enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateEnrolment {
+    /// Slug of the tenant the device will belong to (created at central if new).
+    pub tenant_slug: String,
+    /// How long the code stays valid (default one day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_for_secs: Option<u64>,
+}
+
+/// A one-time enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The code an operator types into the device.
+    pub code: String,
+    /// Tenant it is for.
+    pub tenant_slug: String,
+    /// Unix seconds after which it is refused.
+    pub expires_at: i64,
+}
+
+/// A device redeems a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// The enrolment code.
+    pub code: String,
+    /// The device's own id (its events carry it).
+    pub device_id: DeviceId,
+    /// The device's tenant id. The first device of a tenant binds the central tenant
+    /// to it; later devices must carry the same id.
+    pub tenant_id: TenantId,
+    /// Order-number prefix, shown in reports.
+    pub device_code: String,
+    /// App version, for device health.
+    pub app_version: String,
+}
+
+/// What the device keeps after enrolling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device id the server registered.
+    pub device_id: DeviceId,
+    /// The tenant the device may push to.
+    pub tenant_id: TenantId,
+    /// Tenant slug at central.
+    pub tenant_slug: String,
+    /// HMAC key for request signing, hex.
+    pub secret: String,
+    /// Highest contiguous seq central already holds for this device (0 when new).
+    pub acked_through: u64,
+}
+
+/// A batch of events, in seq order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// Consecutive events of the signing device.
+    pub events: Vec<Envelope>,
+}
+
+/// The server's answer to a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every event of the device up to here is held (stored or quarantined).
+    pub acked_through: u64,
+    /// Set when the batch did not continue at `acked_through + 1`: the seq to send next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<u64>,
+    /// Events of this batch that central quarantined instead of storing, reported
+    /// again whenever they are resent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejection>,
+}
+
+/// One event central would not accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Its seq.
+    pub seq: u64,
+    /// Its id.
+    pub id: EventId,
+    /// Machine-readable reason.
+    pub code: RejectCode,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+/// Why an event was quarantined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// Central does not know the event type.
+    UnknownType,
+    /// The payload is newer than central understands.
+    UnknownVersion,
+    /// The payload does not match its type.
+    Malformed,
+    /// The payload breaks a rule.
+    Invalid,
+    /// Central already holds a different event at this seq.
+    SeqConflict,
+}
+
+impl RejectCode {
+    /// The stable text form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::UnknownType => "unknown_type",
+            RejectCode::UnknownVersion => "unknown_version",
+            RejectCode::Malformed => "malformed",
+            RejectCode::Invalid => "invalid",
+            RejectCode::SeqConflict => "seq_conflict",
+        }
+    }
+}
+
+/// A device's health report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// App version.
+    pub app_version: String,
+    /// Device database schema version.
+    pub schema_version: u32,
+    /// Events not yet acknowledged.
+    pub queue_depth: u64,
+    /// Age of the oldest unacknowledged event, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_pending_secs: Option<u64>,
+    /// Circuit breaker state as text (`closed`, `open`, `half_open`).
+    pub breaker: String,
+    /// The device's wall clock, Unix milliseconds, for the skew.
+    pub device_time_ms: i64,
+}
+
+/// A device's last health report as central sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceHealth {
+    /// Device.
+    pub device_id: DeviceId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// Order-number prefix.
+    pub device_code: String,
+    /// Revoked devices can no longer sign.
+    pub revoked: bool,
+    /// Highest contiguous seq held.
+    pub acked_through: u64,
+    /// Events quarantined for it.
+    pub quarantined: u64,
+    /// Unix milliseconds of the last report, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at_ms: Option<i64>,
+    /// The last report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<HealthReport>,
+    /// Device clock minus central clock at the last report, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew_ms: Option<i64>,
+}
+
+/// Sales of one store (device) on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreSales {
+    /// Device.
+    pub device_id: DeviceId,
+    /// Its order-number prefix.
+    pub device_code: String,
+    /// ISO 4217 currency of the amounts.
+    pub currency: String,
+    /// Orders paid.
+    pub orders: u64,
+    /// Sum paid, minor units.
+    pub paid: i64,
+    /// Refunds given.
+    pub refunds: u64,
+    /// Sum refunded, minor units.
+    pub refunded: i64,
+}
+
+/// The daily sales report of one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailySales {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    /// One row per store with activity that day.
+    pub stores: Vec<StoreSales>,
+}
+
+/// Every error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Machine-readable code (`bad_signature`, `rate_limited`, …).
+    pub code: String,
+    /// Human-readable text.
+    pub message: String,
+}

@@ -1,0 +1,236 @@
+//! The outbox relay: reads pending events in seq order, in batches bounded by count
+//! and bytes, pushes them through the breaker, and records what central answered —
+//! the acknowledged seq, and rejected events as dead letters of the `sync` handler.
+
+use crate::breaker::Breaker;
+use crate::client::Client;
+use crate::protocol::{PushResponse, PROTOCOL_VERSION};
+use crate::SyncError;
+use rustok_core::domain::clock::Clock;
+use rustok_core::domain::event::Envelope;
+use rustok_core::store::{DeadLetter, Store};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Handler name of sync's dead letters (events central rejected).
+pub const DEAD_LETTER_HANDLER: &str = "sync";
+
+/// Bounds of one push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Most events.
+    pub max_events: u32,
+    /// Most bytes of request body (one event is always sent, however large).
+    pub max_bytes: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        Self {
+            max_events: 500,
+            max_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What one push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Events sent.
+    pub sent: usize,
+    /// Events newly acknowledged.
+    pub acked: u64,
+    /// Events newly dead-lettered.
+    pub rejected: usize,
+    /// Events still pending afterwards.
+    pub pending: u64,
+}
+
+/// The relay of one device.
+pub struct Relay {
+    store: Arc<Store>,
+    client: Client,
+    breaker: Breaker,
+    limits: BatchLimits,
+    clock: Arc<dyn Clock>,
+    /// Set when central expects an earlier seq than the device's acknowledged one
+    /// (central restored from a backup): send from there.
+    resend_from: Mutex<Option<u64>>,
+}
+
+impl Relay {
+    /// A relay for `store` through `client`.
+    pub fn new(
+        store: Arc<Store>,
+        client: Client,
+        breaker: Breaker,
+        limits: BatchLimits,
+        clock: Arc<dyn Clock>,
+    ) -> Relay {
+        Relay {
+            store,
+            client,
+            breaker,
+            limits,
+            clock,
+            resend_from: Mutex::new(None),
+        }
+    }
+
+    /// The breaker in front of central.
+    pub fn breaker(&self) -> &Breaker {
+        &self.breaker
+    }
+
+    /// The client in use.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The serialized request of the next batch, with the seqs it covers; `None`
+    /// when nothing is pending.
+    fn next_batch(&self, acked: u64) -> Result<Option<(Vec<u8>, u64, usize)>, SyncError> {
+        let from = self
+            .resend_from
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map_or(acked, |s| s.saturating_sub(1).min(acked));
+        let events = self
+            .store
+            .events_after(from, self.limits.max_events.max(1))?;
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut body = Vec::with_capacity(4096);
+        body.extend_from_slice(
+            format!("{{\"protocol\":{PROTOCOL_VERSION},\"events\":[").as_bytes(),
+        );
+        let mut taken = 0;
+        for e in &events {
+            let json = serde_json::to_vec(e).map_err(|err| SyncError::Protocol(err.to_string()))?;
+            if taken > 0 && body.len() + json.len() + 2 > self.limits.max_bytes {
+                break;
+            }
+            if taken > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&json);
+            taken += 1;
+        }
+        body.extend_from_slice(b"]}");
+        Ok(Some((body, events[taken - 1].seq, taken)))
+    }
+
+    /// Pushes one batch. With nothing pending it makes no request.
+    pub async fn push_once(&self) -> Result<PushOutcome, SyncError> {
+        let status = self.store.outbox_status()?;
+        let acked = status.last_seq - status.pending;
+        let Some((body, _last, sent)) = self.next_batch(acked)? else {
+            return Ok(PushOutcome {
+                sent: 0,
+                acked: 0,
+                rejected: 0,
+                pending: status.pending,
+            });
+        };
+        let permit = self
+            .breaker
+            .try_acquire()
+            .map_err(|r| SyncError::BreakerOpen {
+                retry_after: r.retry_after,
+            })?;
+        let reply = match self.client.push_raw(body).await {
+            Ok(r) => {
+                permit.success();
+                r
+            }
+            Err(e) if e.is_unavailability() => {
+                permit.failure();
+                return Err(e);
+            }
+            Err(e) => {
+                // Central is up and said no: not a reason to open the breaker.
+                permit.success();
+                return Err(e);
+            }
+        };
+        self.apply(acked, &reply)?;
+        let after = self.store.outbox_status()?;
+        Ok(PushOutcome {
+            sent,
+            acked: after
+                .last_seq
+                .saturating_sub(after.pending)
+                .saturating_sub(acked),
+            rejected: reply.rejected.iter().filter(|r| r.seq > acked).count(),
+            pending: after.pending,
+        })
+    }
+
+    fn apply(&self, acked_before: u64, reply: &PushResponse) -> Result<(), SyncError> {
+        // Rejections first: an event is never acknowledged without its dead letter.
+        for r in reply.rejected.iter().filter(|r| r.seq > acked_before) {
+            tracing::warn!(
+                seq = r.seq,
+                code = r.code.as_str(),
+                "central rejected an event"
+            );
+            self.store.record_dead_letter(&DeadLetter {
+                handler: DEAD_LETTER_HANDLER.to_owned(),
+                seq: r.seq,
+                error: format!("{}: {}", r.code.as_str(), r.message),
+                attempts: 1,
+                recorded_at: self.clock.now(),
+            })?;
+        }
+        self.store.ack_through(reply.acked_through)?;
+        let mut resend = self
+            .resend_from
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *resend = match reply.expected {
+            Some(x) if x <= acked_before => {
+                tracing::warn!(
+                    expected = x,
+                    acked = acked_before,
+                    "central holds less than acknowledged; resending"
+                );
+                Some(x)
+            }
+            _ if resend.is_some_and(|s| s <= reply.acked_through) => None,
+            _ => *resend,
+        };
+        Ok(())
+    }
+
+    /// Pushes until nothing is pending or a push fails. Returns the events acked.
+    pub async fn drain(&self) -> Result<u64, SyncError> {
+        let mut total = 0;
+        loop {
+            let o = self.push_once().await?;
+            total += o.acked;
+            if o.pending == 0 || o.sent == 0 {
+                return Ok(total);
+            }
+            if o.acked == 0
+                && o.rejected == 0
+                && self
+                    .resend_from
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .is_none()
+            {
+                // Central held nothing new: pushing again would loop.
+                return Err(SyncError::Protocol(
+                    "central acknowledged nothing of a batch; will retry later".into(),
+                ));
+            }
+        }
+    }
+
+    /// Events the device holds that central may lack (for tests and audits).
+    pub fn pending_events(&self) -> Result<Vec<Envelope>, SyncError> {
+        let status = self.store.outbox_status()?;
+        let acked = status.last_seq - status.pending;
+        Ok(self.store.events_after(acked, u32::MAX)?)
+    }
+}
