@@ -14,10 +14,11 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
-.PHONY: help run test tools system-deps ui lint invariants deny unit bench measure
+.PHONY: help run run-central test tools system-deps ui lint invariants deny unit bench measure
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
+	@echo "make run-central - start the central server on 127.0.0.1:8787 and print an enrolment code"
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
 	@echo "make measure - the app's start time, memory and size against a minimal Tauri 2 window"
@@ -26,6 +27,13 @@ help:
 ## the platform data folder, or RUSTOK_DATA_DIR).
 run: system-deps ui
 	$(CARGO) run --locked -p rustok-app --bin rustok-edge -- --demo
+
+## The central server on loopback with its data in target/central (admin token in
+## target/central/admin-token unless RUSTOK_CENTRAL_ADMIN_TOKEN is set); prints an
+## enrolment code for the demo tenant.
+CENTRAL_LISTEN ?= 127.0.0.1:8787
+run-central:
+	$(CARGO) run --locked -p rustok-central -- --data-dir target/central --listen $(CENTRAL_LISTEN) --print-code demo-shop
 
 ## Everything CI checks, from a fresh clone.
 test: system-deps tools ui lint invariants deny unit

@@ -119,7 +119,16 @@ impl Sqlite {
     /// Opens (creating) `dir/central.db` and applies pending migrations.
     pub fn open(dir: &Path) -> Result<Sqlite, CentralError> {
         std::fs::create_dir_all(dir).map_err(|e| CentralError::Io(e.to_string()))?;
-        let mut conn = Connection::open(dir.join("central.db"))?;
+        let path = dir.join("central.db");
+        // Device secrets live here: owner-only. SQLite gives its -wal and -shm files
+        // the permissions of the database file.
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        opts.open(&path)
+            .map_err(|e| CentralError::Io(format!("{}: {e}", path.display())))?;
+        let mut conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

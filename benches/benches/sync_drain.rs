@@ -1,0 +1,331 @@
+//! `sync_drain`: pending events drained to the real central server over loopback,
+//! with central committing each batch durably (WAL, synchronous=FULL). Three runs in
+//! one binary: batched (100k events; target ≤ 3 s), batched through a proxy failing
+//! 30 % of requests with 503 (target ≤ 2× the clean run), and one request per event
+//! (the baseline; target: batched ≥ 10× its events/s). Each iteration is one whole
+//! drain from a fresh central and a fresh copy of the device; setup is not timed.
+
+// Bench setup: a failure there is a broken bench, reported by the panic.
+#![allow(clippy::expect_used)]
+
+use criterion::{criterion_group, Criterion};
+use rusqlite::{params, Connection};
+use rustok_benches::catalog::{ok, shop};
+use rustok_central::{store, Central, Limits};
+use rustok_sync::breaker::{Breaker, BreakerConfig, SystemMonotonic};
+use rustok_sync::client::{self, Client};
+use rustok_sync::credentials::Credentials;
+use rustok_sync::relay::{BatchLimits, Relay};
+use rustok_sync::retry::{Backoff, RetryPolicy};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const GROUP: &str = "sync_drain";
+
+/// A device database with `n` events in its outbox (real events of a set-up shop,
+/// repeated with fresh ids and seqs).
+fn device_template(dir: &Path, n: u64) -> PathBuf {
+    let (shop, admin) = shop(dir);
+    let fields = rustok_core::domain::product::ProductFields {
+        sku: ok(rustok_core::domain::product::Sku::parse("SKU-1")),
+        barcode: None,
+        titles: rustok_core::domain::locale::Localized::new().with(
+            ok(rustok_core::domain::locale::Locale::parse("en")),
+            ok(rustok_core::domain::product::ProductTitle::parse("Honey")),
+        ),
+        descriptions: rustok_core::domain::locale::Localized::new(),
+        price: rustok_core::domain::money::Money::new(
+            450,
+            ok(rustok_core::domain::money::Currency::parse("EUR")),
+        ),
+        tax_rate: ok(rustok_core::domain::product::TaxRate::from_basis_points(
+            700,
+        )),
+        low_stock_threshold: 0,
+    };
+    let p = ok(shop.create_product(
+        &admin,
+        fields,
+        rustok_core::domain::product::ProductStatus::Active,
+    ));
+    for _ in 0..3 {
+        ok(shop.receive_stock(
+            &admin,
+            p.id,
+            ok(rustok_core::domain::stock::Quantity::new(5)),
+            None,
+        ));
+    }
+    drop(shop);
+    let db = dir.join("shop.db");
+    let mut c = Connection::open(&db).expect("device database");
+    let tx = c.transaction().expect("transaction");
+    let last: u64 = tx
+        .query_row("SELECT last_seq FROM device", [], |r| r.get(0))
+        .expect("device row");
+    {
+        let mut st = tx
+            .prepare(
+                "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at, actor_id, correlation_id, causation_id, origin, aggregate_id, data)
+                 SELECT ?1, ?2, type, schema_version, tenant_id, device_id, ?3, occurred_at, actor_id, correlation_id, causation_id, origin, aggregate_id, data
+                 FROM events WHERE seq = ?4",
+            )
+            .expect("insert statement");
+        for seq in last + 1..=n.max(last) {
+            let id = format!(
+                "0192f0e4-{:04x}-7000-8000-{:012x}",
+                seq >> 48,
+                seq & 0xffff_ffff_ffff
+            );
+            let hlc = format!("1795260000000-{:04}", seq % 10_000);
+            let template = 2 + seq % (last - 1);
+            st.execute(params![seq, id, hlc, template])
+                .expect("event copy");
+        }
+    }
+    tx.execute("UPDATE device SET last_seq = max(last_seq, ?1)", [n])
+        .expect("device seq");
+    tx.commit().expect("commit");
+    drop(c);
+    db
+}
+
+/// Answers 503 to requests 3, 6 and 9 of every 10 (30 %) and forwards the rest.
+async fn failing_proxy(upstream: std::net::SocketAddr) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy listens");
+    let url = format!("http://{}", listener.local_addr().expect("proxy address"));
+    let n = Arc::new(AtomicU64::new(0));
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let i = n.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(async move {
+                let Ok(req) = read_http(&mut client).await else {
+                    return;
+                };
+                let reply = if matches!(i % 10, 2 | 5 | 8) {
+                    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec()
+                } else {
+                    let Ok(mut up) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    if up.write_all(&req).await.is_err() {
+                        return;
+                    }
+                    let Ok(mut r) = read_http(&mut up).await else {
+                        return;
+                    };
+                    let at = r.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;
+                    r.splice(at..at, b"connection: close\r\n".iter().copied());
+                    r
+                };
+                let _ = client.write_all(&reply).await;
+                let _ = client.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+async fn read_http(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let need = |buf: &[u8]| {
+        let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Some(end + 4 + len)
+    };
+    loop {
+        if need(&buf).is_some_and(|total| buf.len() >= total) {
+            return Ok(buf);
+        }
+        let k = s.read(&mut chunk).await?;
+        if k == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..k]);
+    }
+}
+
+struct Run {
+    rt: tokio::runtime::Runtime,
+    template: PathBuf,
+    events: u64,
+}
+
+impl Run {
+    /// One whole drain; returns the time of the drain alone.
+    fn drain(&self, limits: BatchLimits, faulty: bool) -> Duration {
+        self.rt.block_on(async {
+            let dir = tempfile::tempdir_in(rustok_benches::scratch_dir()).expect("scratch dir");
+            let db = dir.path().join("shop.db");
+            std::fs::copy(&self.template, &db).expect("device copy");
+            let backend = store::Sqlite::open(&dir.path().join("central")).expect("central db");
+            let central = Arc::new(Central::new(
+                Arc::new(backend),
+                "bench-admin-token-0000".into(),
+                Limits {
+                    device_rate_per_sec: 1e9,
+                    device_burst: 1e9,
+                    ..Limits::default()
+                },
+            ));
+            let code = rustok_central::http::issue_code(&central, "bench", Duration::from_secs(60))
+                .expect("code");
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("central listens");
+            let addr = listener.local_addr().expect("central address");
+            let server = tokio::spawn(rustok_central::serve(
+                listener,
+                central,
+                std::future::pending(),
+            ));
+            let store = Arc::new(rustok_core::store::Store::open(&db).expect("device store"));
+            let identity = store
+                .read(rustok_core::store::device_identity)
+                .expect("identity")
+                .expect("set up");
+            let (base, reply) = client::enrol(
+                &format!("http://{addr}"),
+                &client::enrol_request(&code.code, &identity, "bench"),
+                Duration::from_secs(5),
+            )
+            .await
+            .expect("enrol");
+            let url = if faulty {
+                failing_proxy(addr).await
+            } else {
+                base
+            };
+            let creds = Credentials {
+                central_url: url,
+                device_id: reply.device_id,
+                tenant_id: reply.tenant_id,
+                tenant_slug: reply.tenant_slug,
+                secret: reply.secret,
+            };
+            let clock = Arc::new(rustok_core::system::SystemClock);
+            let client =
+                Client::new(creds, clock.clone(), Duration::from_secs(10)).expect("client");
+            let breaker = Breaker::new(
+                BreakerConfig::default(),
+                Arc::new(SystemMonotonic::default()),
+            );
+            let relay = Relay::new(Arc::clone(&store), client, breaker, limits, clock);
+            let mut backoff = Backoff::new(
+                RetryPolicy {
+                    min_delay: Duration::from_millis(1),
+                    max_delay: Duration::from_millis(20),
+                    ..RetryPolicy::default()
+                },
+                Some(7),
+            );
+            let started = Instant::now();
+            loop {
+                match relay.push_once().await {
+                    Ok(o) if o.pending == 0 => break,
+                    Ok(_) => backoff.reset(),
+                    Err(e) => tokio::time::sleep(backoff.next_delay(&e)).await,
+                }
+            }
+            let took = started.elapsed();
+            assert_eq!(store.outbox_status().expect("status").pending, 0);
+            server.abort();
+            took
+        })
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let full = rustok_benches::full_run();
+    let (big, small) = if full { (100_000, 2_000) } else { (2_000, 100) };
+    let scratch = rustok_benches::fresh_dir("sync_drain");
+    let rt = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+    let mk = |n: u64| {
+        let dir = scratch.join(format!("template-{n}"));
+        std::fs::create_dir_all(&dir).expect("template dir");
+        Run {
+            rt: rt(),
+            template: device_template(&dir, n),
+            events: n,
+        }
+    };
+    let batched = mk(big);
+    let single = mk(small);
+    let batch = BatchLimits {
+        max_events: 1_000,
+        max_bytes: 1 << 20,
+    };
+    let one = BatchLimits {
+        max_events: 1,
+        max_bytes: 1 << 20,
+    };
+
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("batched", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| batched.drain(batch, false)).sum())
+    });
+    g.bench_function("batched_30pct_failing", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| batched.drain(batch, true)).sum())
+    });
+    g.bench_function("one_request_per_event", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| single.drain(one, false)).sum())
+    });
+    g.finish();
+    SIZES.with(|s| *s.borrow_mut() = (batched.events, single.events));
+}
+
+thread_local! {
+    static SIZES: std::cell::RefCell<(u64, u64)> = const { std::cell::RefCell::new((0, 0)) };
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    let since = std::time::SystemTime::now();
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+    let (big, small) = SIZES.with(|s| *s.borrow());
+    let per = |id: &str, n: u64| {
+        rustok_benches::median_ns(GROUP, id, since).map(|ns| (ns, ns / n as f64))
+    };
+    match (
+        per("batched", big),
+        per("batched_30pct_failing", big),
+        per("one_request_per_event", small),
+    ) {
+        (Some((clean, clean_ev)), Some((faulty, _)), Some((_, single_ev))) => {
+            rustok_benches::report_line(&format!(
+                "RESULT {GROUP}: {big} events batched in {:.2} s = {:.0} events/s; with 30 % failing requests {:.2} s = {:.2}x the clean run; one request per event {:.0} events/s; batched/per-event throughput = {:.1}x",
+                clean / 1e9,
+                1e9 / clean_ev,
+                faulty / 1e9,
+                faulty / clean,
+                1e9 / single_ev,
+                single_ev / clean_ev,
+            ));
+        }
+        _ => eprintln!("RESULT {GROUP}: nothing measured in this run (test mode or filtered out)"),
+    }
+}
