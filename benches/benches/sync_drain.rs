@@ -160,7 +160,6 @@ async fn read_http(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 struct Run {
     rt: tokio::runtime::Runtime,
     template: PathBuf,
-    events: u64,
 }
 
 impl Run {
@@ -248,8 +247,7 @@ impl Run {
 }
 
 fn bench(c: &mut Criterion) {
-    let full = rustok_benches::full_run();
-    let (big, small) = if full { (100_000, 2_000) } else { (2_000, 100) };
+    let (big, small) = sizes();
     let scratch = rustok_benches::fresh_dir("sync_drain");
     let rt = || {
         tokio::runtime::Builder::new_multi_thread()
@@ -264,7 +262,6 @@ fn bench(c: &mut Criterion) {
         Run {
             rt: rt(),
             template: device_template(&dir, n),
-            events: n,
         }
     };
     let batched = mk(big);
@@ -291,11 +288,16 @@ fn bench(c: &mut Criterion) {
         b.iter_custom(|iters| (0..iters).map(|_| single.drain(one, false)).sum())
     });
     g.finish();
-    SIZES.with(|s| *s.borrow_mut() = (batched.events, single.events));
 }
 
-thread_local! {
-    static SIZES: std::cell::RefCell<(u64, u64)> = const { std::cell::RefCell::new((0, 0)) };
+/// Events of the batched runs and of the per-event baseline: 100k and 2k under
+/// `cargo bench`, small in a smoke run.
+fn sizes() -> (u64, u64) {
+    if rustok_benches::full_run() {
+        (100_000, 2_000)
+    } else {
+        (2_000, 100)
+    }
 }
 
 criterion_group!(benches, bench);
@@ -306,7 +308,7 @@ fn main() {
     criterion::Criterion::default()
         .configure_from_args()
         .final_summary();
-    let (big, small) = SIZES.with(|s| *s.borrow());
+    let (big, small) = sizes();
     let per = |id: &str, n: u64| {
         rustok_benches::median_ns(GROUP, id, since).map(|ns| (ns, ns / n as f64))
     };

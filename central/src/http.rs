@@ -6,7 +6,8 @@ use crate::ingest::{self, Checked};
 use crate::store::{DeviceRecord, Redemption};
 use crate::{Central, CentralError, Metrics};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -623,17 +624,15 @@ async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn device_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+async fn device_health(
+    State(c): State<Shared>,
+    Path(raw): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
     let limited_to = reader(&c, &parts, &body).await?;
     let not_found = || Fail::new(StatusCode::NOT_FOUND, "not_found", "no such device");
-    let raw = parts
-        .uri
-        .path()
-        .strip_prefix("/v1/devices/")
-        .and_then(|p| p.strip_suffix("/health"))
-        .ok_or_else(not_found)?;
-    let id = DeviceId::parse(raw).map_err(|_| not_found())?;
+    let id = DeviceId::parse(&raw).map_err(|_| not_found())?;
     let health = blocking(&c, move |c| c.backend.health(id))
         .await?
         .ok_or_else(not_found)?;
@@ -650,10 +649,15 @@ struct SalesQuery {
     tenant: Option<String>,
 }
 
-async fn daily_sales(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
+async fn daily_sales(
+    State(c): State<Shared>,
+    query: Result<Query<SalesQuery>, QueryRejection>,
+    req: Request,
+) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
     let limited_to = reader(&c, &parts, &body).await?;
-    let q: SalesQuery = serde_urlencoded_query(parts.uri.query().unwrap_or(""))?;
+    let Query(q) =
+        query.map_err(|e| Fail::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
     if time::Date::parse(
         &q.day,
         time::macros::format_description!("[year]-[month]-[day]"),
@@ -696,16 +700,6 @@ async fn daily_sales(State(c): State<Shared>, req: Request) -> Result<Response, 
     let day = q.day;
     let report = blocking(&c, move |c| c.backend.daily_sales(tenant, &day)).await?;
     Ok(Json(report).into_response())
-}
-
-fn serde_urlencoded_query<T: DeserializeOwned>(q: &str) -> Result<T, Fail> {
-    axum::extract::Query::<T>::try_from_uri(
-        &format!("/?{q}")
-            .parse()
-            .map_err(|_| Fail::new(StatusCode::BAD_REQUEST, "bad_query", "malformed query"))?,
-    )
-    .map(|q| q.0)
-    .map_err(|e| Fail::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
 }
 
 async fn healthz(State(c): State<Shared>) -> Response {

@@ -7,7 +7,6 @@ use crate::client::Client;
 use crate::protocol::{PushResponse, PROTOCOL_VERSION};
 use crate::SyncError;
 use rustok_core::domain::clock::Clock;
-use rustok_core::domain::event::Envelope;
 use rustok_core::store::{DeadLetter, Store};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -86,9 +85,9 @@ impl Relay {
         &self.client
     }
 
-    /// The serialized request of the next batch, with the seqs it covers; `None`
+    /// The serialized request of the next batch and how many events it carries; `None`
     /// when nothing is pending.
-    fn next_batch(&self, acked: u64) -> Result<Option<(Vec<u8>, u64, usize)>, SyncError> {
+    fn next_batch(&self, acked: u64) -> Result<Option<(Vec<u8>, usize)>, SyncError> {
         let from = self
             .resend_from
             .lock()
@@ -117,14 +116,14 @@ impl Relay {
             taken += 1;
         }
         body.extend_from_slice(b"]}");
-        Ok(Some((body, events[taken - 1].seq, taken)))
+        Ok(Some((body, taken)))
     }
 
     /// Pushes one batch. With nothing pending it makes no request.
     pub async fn push_once(&self) -> Result<PushOutcome, SyncError> {
         let status = self.store.outbox_status()?;
         let acked = status.last_seq - status.pending;
-        let Some((body, _last, sent)) = self.next_batch(acked)? else {
+        let Some((body, sent)) = self.next_batch(acked)? else {
             return Ok(PushOutcome {
                 sent: 0,
                 acked: 0,
@@ -225,12 +224,5 @@ impl Relay {
                 ));
             }
         }
-    }
-
-    /// Events the device holds that central may lack (for tests and audits).
-    pub fn pending_events(&self) -> Result<Vec<Envelope>, SyncError> {
-        let status = self.store.outbox_status()?;
-        let acked = status.last_seq - status.pending;
-        Ok(self.store.events_after(acked, u32::MAX)?)
     }
 }

@@ -209,23 +209,40 @@ impl Monotonic for FakeClock {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
-    // A "central" that accepts connections and hangs up, counting them.
+    // A "central" that accepts connections and hangs up, noting each peer's port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(AtomicU64::new(0));
-    let a = Arc::clone(&accepted);
+    let addr = listener.local_addr().unwrap();
+    let peers = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
+    let p = Arc::clone(&peers);
     let task = tokio::spawn(async move {
-        while let Ok((s, _)) = listener.accept().await {
-            a.fetch_add(1, Ordering::SeqCst);
+        while let Ok((s, peer)) = listener.accept().await {
+            p.lock().unwrap().push(peer.port());
             drop(s);
         }
     });
+    // Connections the relay made so far. A marker connection of ours is accepted
+    // after every earlier one (the backlog is first in, first out), so once it shows
+    // up the count is settled: no sleeping and hoping.
+    let markers = AtomicU64::new(0);
+    let settled = || async {
+        let marker = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let port = marker.local_addr().unwrap().port();
+        let seen = markers.fetch_add(1, Ordering::SeqCst) + 1;
+        loop {
+            let got = peers.lock().unwrap().clone();
+            if got.contains(&port) {
+                return got.len() as u64 - seen;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
     let device = Device::new(14);
     device.sell(0, 1);
+    let identity = device.shop.device().unwrap().unwrap();
     let creds = rustok_sync::credentials::Credentials {
-        central_url: url,
-        device_id: device.shop.device().unwrap().unwrap().device_id,
-        tenant_id: device.shop.device().unwrap().unwrap().tenant_id,
+        central_url: format!("http://{addr}"),
+        device_id: identity.device_id,
+        tenant_id: identity.tenant_id,
         tenant_slug: "corner".into(),
         secret: "00".repeat(32),
     };
@@ -244,7 +261,7 @@ async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
     let relay = Relay::new(
         device.store(),
         client,
-        breaker.clone(),
+        breaker,
         BatchLimits::default(),
         device.clock.clone(),
     );
@@ -252,10 +269,10 @@ async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
         let e = relay.push_once().await.unwrap_err();
         assert!(e.is_unavailability(), "{e}");
     }
-    let before = accepted.load(Ordering::SeqCst);
+    let before = settled().await;
     assert!(
         before >= 2,
-        "the failing calls did reach the network ({before})"
+        "the failing calls reached the network ({before})"
     );
     for _ in 0..5 {
         match relay.push_once().await {
@@ -263,16 +280,13 @@ async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
             other => panic!("expected the breaker to refuse, got {other:?}"),
         }
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        before,
-        "no connection while open"
-    );
+    assert_eq!(settled().await, before, "no connection while open");
     // After the open period one trial goes out again.
     clock.0.store(31_000, Ordering::SeqCst);
     assert!(relay.push_once().await.unwrap_err().is_unavailability());
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(accepted.load(Ordering::SeqCst) > before);
+    assert!(
+        settled().await > before,
+        "the half-open trial reached the network"
+    );
     task.abort();
 }
