@@ -399,7 +399,26 @@ impl Backend for Sqlite {
                     // Held already: a resend after a lost reply. Report a quarantined
                     // event again; a different event at a held seq is a conflict.
                     if let Some(r) = rejection_of(&tx, &id, e.seq)? {
-                        rejected.push(r);
+                        match &item.verdict {
+                            // Sent again from the device's dead letters and accepted
+                            // now (central was upgraded since): out of quarantine.
+                            Verdict::Accept(derived)
+                                if r.id == e.id && r.code != RejectCode::SeqConflict =>
+                            {
+                                let envelope = serde_json::to_string(e)
+                                    .map_err(|err| CentralError::Corrupt(err.to_string()))?;
+                                if insert_event(&tx, &id, e, &envelope, now_ms)? {
+                                    tx.prepare_cached(
+                                        "DELETE FROM quarantine WHERE device_id = ?1 AND seq = ?2",
+                                    )?
+                                    .execute(params![id, e.seq])?;
+                                    apply_derived(&tx, &id, e, derived)?;
+                                } else {
+                                    rejected.push(r);
+                                }
+                            }
+                            _ => rejected.push(r),
+                        }
                         continue;
                     }
                     let held: Option<String> = tx
@@ -427,23 +446,7 @@ impl Backend for Sqlite {
                     .map_err(|err| CentralError::Corrupt(err.to_string()))?;
                 match &item.verdict {
                     Verdict::Accept(derived) => {
-                        let inserted = tx
-                            .prepare_cached(
-                                "INSERT OR IGNORE INTO events (device_id, seq, id, tenant_id, type, schema_version, occurred_at, envelope, received_at_ms)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                            )?
-                            .execute(params![
-                                id,
-                                e.seq,
-                                e.id.to_string(),
-                                e.tenant_id.to_string(),
-                                e.event_type,
-                                e.schema_version,
-                                e.occurred_at.to_rfc3339(),
-                                envelope,
-                                now_ms
-                            ])?;
-                        if inserted == 0 {
+                        if !insert_event(&tx, &id, e, &envelope, now_ms)? {
                             // The id exists at another (device, seq): never store twice.
                             quarantine(&tx, &id, e, RejectCode::SeqConflict, "event id already held at another seq", &envelope, now_ms, &mut rejected)?;
                         } else {
@@ -606,6 +609,33 @@ impl Backend for Sqlite {
     fn ping(&self) -> Result<(), CentralError> {
         self.with(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
     }
+}
+
+/// Stores an accepted event; false when its id is already held at another seq.
+fn insert_event(
+    tx: &Connection,
+    device: &str,
+    e: &Envelope,
+    envelope: &str,
+    now_ms: i64,
+) -> Result<bool, CentralError> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events (device_id, seq, id, tenant_id, type, schema_version, occurred_at, envelope, received_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            device,
+            e.seq,
+            e.id.to_string(),
+            e.tenant_id.to_string(),
+            e.event_type,
+            e.schema_version,
+            e.occurred_at.to_rfc3339(),
+            envelope,
+            now_ms
+        ])?;
+    Ok(inserted == 1)
 }
 
 #[allow(clippy::too_many_arguments)] // One row's columns; a struct would only rename them.

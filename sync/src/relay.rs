@@ -131,27 +131,7 @@ impl Relay {
                 pending: status.pending,
             });
         };
-        let permit = self
-            .breaker
-            .try_acquire()
-            .map_err(|r| SyncError::BreakerOpen {
-                retry_after: r.retry_after,
-            })?;
-        let reply = match self.client.push_raw(body).await {
-            Ok(r) => {
-                permit.success();
-                r
-            }
-            Err(e) if e.is_unavailability() => {
-                permit.failure();
-                return Err(e);
-            }
-            Err(e) => {
-                // Central is up and said no: not a reason to open the breaker.
-                permit.success();
-                return Err(e);
-            }
-        };
+        let reply = self.send(body).await?;
         self.apply(acked, &reply)?;
         let after = self.store.outbox_status()?;
         Ok(PushOutcome {
@@ -163,6 +143,31 @@ impl Relay {
             rejected: reply.rejected.iter().filter(|r| r.seq > acked).count(),
             pending: after.pending,
         })
+    }
+
+    /// One push request through the breaker.
+    async fn send(&self, body: Vec<u8>) -> Result<PushResponse, SyncError> {
+        let permit = self
+            .breaker
+            .try_acquire()
+            .map_err(|r| SyncError::BreakerOpen {
+                retry_after: r.retry_after,
+            })?;
+        match self.client.push_raw(body).await {
+            Ok(r) => {
+                permit.success();
+                Ok(r)
+            }
+            Err(e) if e.is_unavailability() => {
+                permit.failure();
+                Err(e)
+            }
+            Err(e) => {
+                // Central is up and said no: not a reason to open the breaker.
+                permit.success();
+                Err(e)
+            }
+        }
     }
 
     fn apply(&self, acked_before: u64, reply: &PushResponse) -> Result<(), SyncError> {
@@ -199,6 +204,43 @@ impl Relay {
             _ => *resend,
         };
         Ok(())
+    }
+
+    /// Sends the dead-lettered event at `seq` to central again (a manager's retry,
+    /// e.g. after central was upgraded to understand it). Returns true when central
+    /// now holds it (the dead letter is removed), false when it is rejected again
+    /// (the letter keeps the new reason and one more attempt).
+    pub async fn retry_dead_letter(&self, seq: u64) -> Result<bool, SyncError> {
+        let event = self
+            .store
+            .event(seq)?
+            .ok_or_else(|| SyncError::Invalid(format!("no event at seq {seq}")))?;
+        let mut body = format!("{{\"protocol\":{PROTOCOL_VERSION},\"events\":[").into_bytes();
+        serde_json::to_writer(&mut body, &event)
+            .map_err(|err| SyncError::Protocol(err.to_string()))?;
+        body.extend_from_slice(b"]}");
+        let reply = self.send(body).await?;
+        if let Some(r) = reply.rejected.iter().find(|r| r.seq == seq) {
+            self.store.record_dead_letter(&DeadLetter {
+                handler: DEAD_LETTER_HANDLER.to_owned(),
+                seq,
+                error: format!("{}: {}", r.code.as_str(), r.message),
+                attempts: 1,
+                recorded_at: self.clock.now(),
+            })?;
+            return Ok(false);
+        }
+        if reply.acked_through < seq {
+            // Central does not hold the events before it (restored from a backup):
+            // the regular push sends them first; the letter stays.
+            return Err(SyncError::Protocol(format!(
+                "central holds events only through seq {}; retry after it has caught up",
+                reply.acked_through
+            )));
+        }
+        self.store.delete_dead_letter(DEAD_LETTER_HANDLER, seq)?;
+        tracing::info!(seq, "central accepted a dead-lettered event on retry");
+        Ok(true)
     }
 
     /// Pushes until nothing is pending or a push fails. Returns the events acked.

@@ -34,7 +34,7 @@ pub struct CentralUnderTest {
     pub url: String,
     pub addr: SocketAddr,
     pub central: Arc<Central>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -48,7 +48,13 @@ impl Drop for CentralUnderTest {
 pub async fn spawn_central(limits: Limits) -> CentralUnderTest {
     let dir = tempfile::tempdir().unwrap();
     let backend = store::Sqlite::open(dir.path()).unwrap();
-    let central = Arc::new(Central::new(Arc::new(backend), ADMIN_TOKEN.into(), limits));
+    let central = Central::new(Arc::new(backend), ADMIN_TOKEN.into(), limits);
+    serve_central(central, Some(dir)).await
+}
+
+/// Serves `central` on 127.0.0.1, port 0 (keeping `dir`, its data, alive).
+pub async fn serve_central(central: Central, dir: Option<tempfile::TempDir>) -> CentralUnderTest {
+    let central = Arc::new(central);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let c = Arc::clone(&central);

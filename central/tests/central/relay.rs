@@ -1,7 +1,7 @@
 //! The relay against the real central: rejected events, old event versions, a
 //! central that lost data, and the breaker keeping the network untouched.
 
-use crate::helpers::{outbox, relay, spawn_central, Device};
+use crate::helpers::{outbox, relay, serve_central, spawn_central, Device, ADMIN_TOKEN};
 use rusqlite::params;
 use rustok_central::Limits;
 use rustok_sync::breaker::{Breaker, BreakerConfig, Monotonic};
@@ -95,6 +95,79 @@ async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked
         "everything but the rejected event is stored"
     );
     assert_eq!(central.central.backend.counts().unwrap().quarantined, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_central_understands_it(
+) {
+    use rustok_core::domain::event::EventType;
+    use rustok_core::domain::upcast::UpcastError;
+    let old = spawn_central(Limits::default()).await;
+    let device = Device::new(14);
+    let creds = device.enrol(&old.url, &old.code("corner")).await;
+    device.sell(0, 1);
+    // An event of an older app version that this central cannot upcast.
+    let v0 = append_raw(
+        &device,
+        "OrderShipped",
+        0,
+        r#"{"order_id":"0192f0e4-0000-7000-8000-000000000005","tracking_number":"JJD1"}"#,
+        "0192f0e4-9999-7000-8000-000000000002",
+    );
+    device.sell(1, 1);
+    let to_old = relay(&device, creds.clone(), &old.url, T, BatchLimits::default());
+    to_old.drain().await.unwrap();
+    let letters = || {
+        device
+            .store()
+            .dead_letters(Some(DEAD_LETTER_HANDLER))
+            .unwrap()
+    };
+    assert_eq!(letters().len(), 1);
+
+    // Retrying against the same central: rejected again, the letter stays.
+    assert!(!to_old.retry_dead_letter(v0).await.unwrap());
+    assert_eq!(letters()[0].attempts, 2, "{:?}", letters());
+    assert_eq!(old.central.backend.counts().unwrap().quarantined, 1);
+
+    // Central upgraded (same data, an upcaster for v0): the retry is accepted once.
+    let mut upgraded = rustok_central::Central::new(
+        old.central.backend.clone(),
+        ADMIN_TOKEN.into(),
+        Limits::default(),
+    );
+    upgraded
+        .upcasters
+        .register(EventType::OrderShipped, 0, |mut v| {
+            let o = v
+                .as_object_mut()
+                .ok_or(UpcastError::Unexpected("not an object"))?;
+            let t = o
+                .remove("tracking_number")
+                .ok_or(UpcastError::Unexpected("no tracking_number"))?;
+            o.insert("tracking".into(), t);
+            Ok(v)
+        });
+    let new = serve_central(upgraded, None).await;
+    let to_new = relay(&device, creds.clone(), &new.url, T, BatchLimits::default());
+    assert!(to_new.retry_dead_letter(v0).await.unwrap());
+    assert!(letters().is_empty());
+    assert_eq!(new.central.backend.counts().unwrap().quarantined, 0);
+    assert_eq!(
+        new.central.backend.events_of(creds.device_id).unwrap(),
+        outbox(&device.db_path()),
+        "central now holds every event, the retried one once"
+    );
+    // A seq with no event is refused without a request.
+    assert!(matches!(
+        to_new.retry_dead_letter(v0 + 1000).await,
+        Err(SyncError::Invalid(_))
+    ));
+    to_new.drain().await.unwrap();
+    assert_eq!(
+        new.central.backend.counts().unwrap().events as usize,
+        outbox(&device.db_path()).len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

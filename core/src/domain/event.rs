@@ -316,6 +316,8 @@ events! {
     ContentPublished = 1,
     /// A content node was archived.
     ContentArchived = 1,
+    /// A manager discarded an event a handler (e.g. sync) had given up on.
+    DeadLetterDiscarded = 1,
 }
 
 /// Payload of [`DomainEvent::TenantCreated`].
@@ -606,6 +608,31 @@ pub struct ContentArchived {
     pub content_id: ContentId,
 }
 
+/// Payload of [`DomainEvent::DeadLetterDiscarded`]: the record that an event will
+/// not be retried (for `sync`: it never reaches central), and why it had failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterDiscarded {
+    /// This device.
+    pub device_id: DeviceId,
+    /// The handler that gave up, e.g. `sync`.
+    pub handler: String,
+    /// Outbox seq of the discarded event.
+    pub seq: u64,
+    /// Its id.
+    pub event_id: EventId,
+    /// Its type name, as in its envelope.
+    pub event_type: String,
+    /// The handler's last error.
+    pub error: String,
+    /// Attempts the handler made.
+    pub attempts: u32,
+}
+
+/// Longest handler name in a [`DeadLetterDiscarded`].
+pub const MAX_HANDLER_NAME: usize = 64;
+/// Longest error text kept in a [`DeadLetterDiscarded`].
+pub const MAX_DEAD_LETTER_ERROR: usize = 2_000;
+
 fn positive_money(e: &mut Errors, field: &str, m: &Money) {
     e.check(
         m.minor <= 0,
@@ -651,6 +678,7 @@ impl DomainEvent {
             E::ContentUpdated(p) => (Aggregate::Content, p.content_id.as_uuid()),
             E::ContentPublished(p) => (Aggregate::Content, p.content_id.as_uuid()),
             E::ContentArchived(p) => (Aggregate::Content, p.content_id.as_uuid()),
+            E::DeadLetterDiscarded(p) => (Aggregate::Device, p.device_id.as_uuid()),
         }
     }
 
@@ -749,6 +777,28 @@ impl DomainEvent {
                     "difference",
                     "inconsistent",
                     "must equal counted minus expected",
+                );
+            }
+            DomainEvent::DeadLetterDiscarded(p) => {
+                let name = p.handler.chars().count();
+                e.check(
+                    name == 0 || name > MAX_HANDLER_NAME,
+                    "handler",
+                    "length",
+                    "must be 1 to 64 characters",
+                );
+                e.check(p.seq == 0, "seq", "not_positive", "must be 1 or more");
+                e.check(
+                    p.event_type.is_empty(),
+                    "event_type",
+                    "required",
+                    "must name the event type",
+                );
+                e.check(
+                    p.error.chars().count() > MAX_DEAD_LETTER_ERROR,
+                    "error",
+                    "length",
+                    "must be at most 2000 characters",
                 );
             }
             _ => {}

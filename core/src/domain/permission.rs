@@ -286,4 +286,12 @@ operations! {
     Backup => (Maintenance, Operate),
     /// Export unsynced events as JSON lines.
     ExportUnsynced => (Maintenance, Operate),
+    /// List the events handlers gave up on, and why.
+    ListDeadLetters => (Maintenance, View),
+    /// Try a given-up event again.
+    RetryDeadLetter => (Maintenance, Operate),
+    /// Give up on an event for good (recorded as an event).
+    DiscardDeadLetter => (Maintenance, Operate),
+    /// Connect the device to a central server.
+    EnrolDevice => (Settings, Edit),
 }

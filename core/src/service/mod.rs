@@ -9,6 +9,7 @@ mod operators;
 mod orders;
 mod setup;
 
+pub use maintenance::DeadLetterDetail;
 pub use orders::{NewLine, NewOrder};
 pub use setup::ShopSetup;
 

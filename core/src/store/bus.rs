@@ -6,7 +6,7 @@ use super::outbox::events_of_seq;
 use super::{lock, Store, StoreError};
 use crate::domain::clock::Timestamp;
 use crate::domain::event::Envelope;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// An event a handler gave up on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,36 +61,56 @@ impl Store {
 
     /// Removes a dead letter (after a successful replay).
     pub fn delete_dead_letter(&self, handler: &str, seq: u64) -> Result<bool, StoreError> {
-        let conn = lock(&self.writer);
-        let n = conn
-            .prepare_cached("DELETE FROM dead_letters WHERE handler = ?1 AND seq = ?2")?
-            .execute(params![handler, seq])?;
-        Ok(n == 1)
+        delete_dead_letter_in(&lock(&self.writer), handler, seq)
     }
 
     /// Dead letters, of one handler or all, by handler then seq.
     pub fn dead_letters(&self, handler: Option<&str>) -> Result<Vec<DeadLetter>, StoreError> {
-        self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT handler, seq, error, attempts, recorded_at FROM dead_letters
-                 WHERE ?1 IS NULL OR handler = ?1 ORDER BY handler, seq",
-            )?;
-            let rows = st.query_map([handler], |r| {
-                Ok(DeadLetter {
-                    handler: r.get(0)?,
-                    seq: r.get(1)?,
-                    error: r.get(2)?,
-                    attempts: super::rows::u32_col(r, 3)?,
-                    recorded_at: super::rows::parse(r, 4, Timestamp::parse_rfc3339)?,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(StoreError::from)
-        })
+        self.read(|c| dead_letters_in(c, handler, None))
     }
 
     /// One event by its sequence number.
     pub fn event(&self, seq: u64) -> Result<Option<Envelope>, StoreError> {
         self.read(|c| events_of_seq(c, seq))
     }
+}
+
+const DEAD_LETTER_COLUMNS: &str = "handler, seq, error, attempts, recorded_at";
+
+fn dead_letter_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
+    Ok(DeadLetter {
+        handler: r.get(0)?,
+        seq: r.get(1)?,
+        error: r.get(2)?,
+        attempts: super::rows::u32_col(r, 3)?,
+        recorded_at: super::rows::parse(r, 4, Timestamp::parse_rfc3339)?,
+    })
+}
+
+/// Dead letters of one handler or all (and of one seq or all), by handler then seq.
+pub fn dead_letters_in(
+    c: &Connection,
+    handler: Option<&str>,
+    seq: Option<u64>,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters
+         WHERE (?1 IS NULL OR handler = ?1) AND (?2 IS NULL OR seq = ?2) ORDER BY handler, seq"
+    ))?;
+    let rows = st.query_map(params![handler, seq], dead_letter_row)?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::from)
+}
+
+/// Deletes one dead letter inside a caller's transaction; false when there was none.
+pub fn delete_dead_letter_in(c: &Connection, handler: &str, seq: u64) -> Result<bool, StoreError> {
+    let n = c
+        .prepare_cached("DELETE FROM dead_letters WHERE handler = ?1 AND seq = ?2")?
+        .execute(params![handler, seq])?;
+    Ok(n == 1)
+}
+
+/// One event by its sequence number, on a caller's connection.
+pub fn event_in(c: &Connection, seq: u64) -> Result<Option<Envelope>, StoreError> {
+    events_of_seq(c, seq)
 }

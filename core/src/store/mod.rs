@@ -19,7 +19,7 @@ mod people;
 mod rows;
 mod scan;
 
-pub use bus::DeadLetter;
+pub use bus::{dead_letters_in, delete_dead_letter_in, event_in, DeadLetter};
 pub use cash::*;
 pub use catalog::*;
 pub use content::*;

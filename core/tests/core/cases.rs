@@ -321,5 +321,32 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
             Box::new(move |a| ok(s.backup(a, &dir.join(format!("backup-{}.db", unique())))))
         }
         Operation::ExportUnsynced => Box::new(move |a| ok(s.export_unsynced(a, &mut Vec::new()))),
+        Operation::ListDeadLetters => {
+            dead_letter(t, 1);
+            Box::new(move |a| ok(s.dead_letters(a)))
+        }
+        Operation::RetryDeadLetter => {
+            dead_letter(t, 1);
+            Box::new(move |a| ok(s.dead_letter_to_retry(a, "sync", 1)))
+        }
+        Operation::DiscardDeadLetter => {
+            dead_letter(t, 1);
+            Box::new(move |a| ok(s.discard_dead_letter(a, "sync", 1)))
+        }
+        Operation::EnrolDevice => Box::new(move |a| ok(s.enrolment_identity(a))),
     }
+}
+
+/// Makes sure a `sync` dead letter exists for event `seq`.
+fn dead_letter(t: &TestShop, seq: u64) {
+    t.shop
+        .store()
+        .record_dead_letter(&rustok_core::store::DeadLetter {
+            handler: "sync".into(),
+            seq,
+            error: "rejected: unknown schema version".into(),
+            attempts: 1,
+            recorded_at: rustok_core::domain::clock::Timestamp::from_unix_millis(1_795_260_000_000),
+        })
+        .unwrap();
 }

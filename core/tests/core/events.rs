@@ -284,6 +284,16 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             content_id: ContentId::from_uuid(u(7)),
         }
         .into(),
+        EventType::DeadLetterDiscarded => DeadLetterDiscarded {
+            device_id: DeviceId::from_uuid(u(8)),
+            handler: "sync".into(),
+            seq: a.n as u64,
+            event_id: EventId::from_uuid(u(9)),
+            event_type: "OrderPaid".into(),
+            error: format!("rejected: {}", a.text),
+            attempts: (a.n % 10) as u32 + 1,
+        }
+        .into(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Operations tooling: doctor, backup, export of unsynced events.
+//! Operations tooling: doctor, backup, export of unsynced events, dead letters.
 
 use crate::helpers::*;
 use rustok_core::domain::event::Envelope;
@@ -70,4 +70,68 @@ fn doctor_reports_planted_damage() {
     assert_eq!(r.seq_gaps, vec![(3, 4)]);
     assert_eq!(r.last_seq_mismatch, Some((last, last - 1)));
     assert_eq!(r.stock_mismatches, vec!["DOC".to_owned()]);
+}
+
+#[test]
+fn discarding_a_dead_letter_removes_it_and_records_why_in_an_event() {
+    use rustok_core::domain::event::{DomainEvent, EventType};
+    use rustok_core::domain::upcast::Upcasters;
+    use rustok_core::service::ShopError;
+    use rustok_core::store::DeadLetter;
+    let t = spawn_shop();
+    let p = t.product("DLQ", 100, 9);
+    t.open_shift(0);
+    t.sell(&[(&p, 1)]);
+    let seq = t.event_count();
+    let bad = t.shop.store().event(seq).unwrap().unwrap();
+    t.shop
+        .store()
+        .record_dead_letter(&DeadLetter {
+            handler: "sync".into(),
+            seq,
+            error: "unknown_version: v99".into(),
+            attempts: 3,
+            recorded_at: rustok_core::domain::clock::Timestamp::from_unix_millis(1),
+        })
+        .unwrap();
+    let listed = t.shop.dead_letters(&t.manager).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].event_id, listed[0].event_type.as_str()),
+        (bad.id, bad.event_type.as_str())
+    );
+
+    // A letter that is not there: NotFound, nothing written.
+    let before = t.fingerprint();
+    assert!(matches!(
+        t.shop.discard_dead_letter(&t.manager, "sync", seq + 100),
+        Err(ShopError::NotFound { .. })
+    ));
+    assert!(matches!(
+        t.shop.discard_dead_letter(&t.manager, "index", seq),
+        Err(ShopError::NotFound { .. })
+    ));
+    assert_eq!(t.fingerprint(), before);
+
+    let gone = t.shop.discard_dead_letter(&t.manager, "sync", seq).unwrap();
+    assert_eq!(gone.letter.seq, seq);
+    assert!(t.shop.dead_letters(&t.manager).unwrap().is_empty());
+    let recorded = t.shop.store().event(seq + 1).unwrap().unwrap();
+    assert_eq!(recorded.event_type, EventType::DeadLetterDiscarded.as_str());
+    match recorded.decode(&Upcasters::standard()).unwrap() {
+        DomainEvent::DeadLetterDiscarded(d) => {
+            assert_eq!(
+                (d.handler.as_str(), d.seq, d.event_id),
+                ("sync", seq, bad.id)
+            );
+            assert_eq!((d.error.as_str(), d.attempts), ("unknown_version: v99", 3));
+            assert_eq!(d.event_type, bad.event_type);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Discarding twice finds nothing the second time.
+    assert!(matches!(
+        t.shop.discard_dead_letter(&t.manager, "sync", seq),
+        Err(ShopError::NotFound { .. })
+    ));
 }
