@@ -43,6 +43,17 @@ fn fail(path: &Path, reason: impl std::fmt::Display) -> SyncError {
 }
 
 impl Credentials {
+    /// What central's answer to an enrolment at `base` leaves on the device.
+    pub fn from_enrolment(base: String, reply: crate::protocol::EnrolResponse) -> Credentials {
+        Credentials {
+            central_url: base,
+            device_id: reply.device_id,
+            tenant_id: reply.tenant_id,
+            tenant_slug: reply.tenant_slug,
+            secret: reply.secret,
+        }
+    }
+
     /// The secret as bytes.
     pub fn secret_bytes(&self) -> Result<Vec<u8>, SyncError> {
         hex::decode(&self.secret)

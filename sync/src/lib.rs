@@ -7,7 +7,9 @@
 //! - [`breaker`]: the circuit breaker every push goes through.
 //! - [`retry`]: backoff between failed attempts.
 //! - [`credentials`]: what enrolment leaves on the device.
+//! - [`agent`]: the background task that runs the relay and keeps the sync status.
 
+pub mod agent;
 pub mod breaker;
 pub mod client;
 pub mod credentials;

@@ -4,7 +4,7 @@
 
 use crate::breaker::Breaker;
 use crate::client::Client;
-use crate::protocol::{PushResponse, PROTOCOL_VERSION};
+use crate::protocol::{HealthReport, PushResponse, PROTOCOL_VERSION};
 use crate::SyncError;
 use rustok_core::domain::clock::Clock;
 use rustok_core::store::{DeadLetter, Store};
@@ -145,15 +145,28 @@ impl Relay {
         })
     }
 
+    /// Reports the device's health, through the breaker like every call to central.
+    pub async fn report_health(&self, report: &HealthReport) -> Result<(), SyncError> {
+        self.guarded(self.client.report_health(report)).await
+    }
+
     /// One push request through the breaker.
     async fn send(&self, body: Vec<u8>) -> Result<PushResponse, SyncError> {
+        self.guarded(self.client.push_raw(body)).await
+    }
+
+    /// Runs `call` if the breaker lets it, and tells the breaker how it went.
+    async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, SyncError>>,
+    ) -> Result<T, SyncError> {
         let permit = self
             .breaker
             .try_acquire()
             .map_err(|r| SyncError::BreakerOpen {
                 retry_after: r.retry_after,
             })?;
-        match self.client.push_raw(body).await {
+        match call.await {
             Ok(r) => {
                 permit.success();
                 Ok(r)

@@ -54,8 +54,17 @@ pub async fn spawn_central(limits: Limits) -> CentralUnderTest {
 
 /// Serves `central` on 127.0.0.1, port 0 (keeping `dir`, its data, alive).
 pub async fn serve_central(central: Central, dir: Option<tempfile::TempDir>) -> CentralUnderTest {
+    serve_central_at(central, dir, "127.0.0.1:0").await
+}
+
+/// Serves `central` at `addr` (a loopback address; port 0 picks a free one).
+pub async fn serve_central_at(
+    central: Central,
+    dir: Option<tempfile::TempDir>,
+    addr: &str,
+) -> CentralUnderTest {
     let central = Arc::new(central);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let c = Arc::clone(&central);
     let task = tokio::spawn(async move {
@@ -230,13 +239,7 @@ impl Device {
         let (base, reply) = client::enrol(url, &req, Duration::from_secs(5))
             .await
             .unwrap();
-        Credentials {
-            central_url: base,
-            device_id: reply.device_id,
-            tenant_id: reply.tenant_id,
-            tenant_slug: reply.tenant_slug,
-            secret: reply.secret,
-        }
+        Credentials::from_enrolment(base, reply)
     }
 }
 

@@ -6,6 +6,7 @@
 // Helpers unwrap like tests do: a panic there is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agent;
 mod api;
 mod exactly_once;
 mod helpers;

@@ -1,0 +1,207 @@
+//! The sync agent on its own task against the real central: it syncs a sale made
+//! while central was down once central is back, without being asked; a commit or
+//! "Sync now" wakes it long before its interval; enrolment from the agent.
+
+use crate::helpers::{outbox, serve_central_at, spawn_central, Device, ADMIN_TOKEN};
+use rustok_central::{Central, Limits};
+use rustok_core::system::SystemClock;
+use rustok_sync::agent::{Agent, AgentConfig, SyncState, SyncStatus};
+use rustok_sync::credentials::Credentials;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a condition may take to hold; the checks poll and never sleep for timing.
+const PATIENCE: Duration = Duration::from_secs(20);
+const HOUR: Duration = Duration::from_secs(3600);
+
+struct Running {
+    agent: Arc<Agent>,
+    changes: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(device: &Device, creds_path: PathBuf, interval: Duration) -> Running {
+    let changes = Arc::new(AtomicU64::new(0));
+    let counter = changes.clone();
+    let agent = Agent::new(
+        device.store(),
+        Arc::new(SystemClock),
+        AgentConfig {
+            interval,
+            debounce: Duration::from_millis(20),
+            timeout: Duration::from_secs(2),
+            health_every: HOUR,
+            app_version: "test".into(),
+            ..AgentConfig::default()
+        },
+        creds_path,
+        Box::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }),
+    )
+    .unwrap();
+    let task = tokio::spawn(agent.clone().run());
+    Running {
+        agent,
+        changes,
+        task,
+    }
+}
+
+impl Running {
+    async fn until(&self, what: &str, ok: impl Fn(&SyncStatus) -> bool) -> SyncStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let s = self.agent.status().unwrap();
+            if ok(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "never {what}: {s:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.agent.stop();
+        self.task.await.unwrap();
+    }
+}
+
+async fn enrolled(device: &Device, url: &str, code: &str, dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("sync.json");
+    device.enrol(url, code).await.save(&path).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back() {
+    let first = spawn_central(Limits::default()).await;
+    let device = Device::new(21);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = enrolled(&device, &first.url, &first.code("corner"), &dir).await;
+    let (backend, addr) = (first.central.backend.clone(), first.addr);
+    drop(first);
+
+    let run = start(&device, creds, Duration::from_millis(200));
+    device.sell(0, 2);
+    run.agent.trigger();
+    let down = run
+        .until("offline with the sale pending", |s| {
+            matches!(s.state, SyncState::Offline | SyncState::BreakerOpen)
+                && s.pending > 0
+                && s.oldest_pending.is_some()
+                && s.last_error.is_some()
+        })
+        .await;
+    assert!(down.last_success.is_none(), "{down:?}");
+    assert!(
+        run.changes.load(Ordering::SeqCst) > 0,
+        "no status change was announced"
+    );
+
+    // Central comes back at the same address with the same data; nobody presses anything.
+    let back = serve_central_at(
+        Central::new(backend, ADMIN_TOKEN.into(), Limits::default()),
+        None,
+        &addr.to_string(),
+    )
+    .await;
+    let up = run
+        .until("online with nothing pending", |s| {
+            s.state == SyncState::Online && s.pending == 0
+        })
+        .await;
+    assert!(
+        up.last_success.is_some() && up.last_error.is_none(),
+        "{up:?}"
+    );
+    let device_id = Credentials::load(&dir.path().join("sync.json"))
+        .unwrap()
+        .unwrap()
+        .device_id;
+    assert_eq!(
+        back.central.backend.events_of(device_id).unwrap(),
+        outbox(&device.db_path())
+    );
+    run.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_or_sync_now_wakes_the_agent_long_before_its_interval() {
+    let central = spawn_central(Limits::default()).await;
+    let device = Device::new(22);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = enrolled(&device, &central.url, &central.code("corner"), &dir).await;
+    let run = start(&device, creds, HOUR);
+    // The first attempt at start: nothing pending, a health report as the probe.
+    run.until("online", |s| s.state == SyncState::Online && s.pending == 0)
+        .await;
+
+    device.sell(0, 1);
+    run.agent.trigger();
+    run.until("synced after a commit", |s| s.pending == 0).await;
+
+    device.sell(1, 1);
+    assert!(run.agent.status().unwrap().pending > 0);
+    run.agent.sync_now();
+    run.until("synced on demand", |s| s.pending == 0).await;
+    assert_eq!(
+        central
+            .central
+            .backend
+            .events_of(
+                Credentials::load(&dir.path().join("sync.json"))
+                    .unwrap()
+                    .unwrap()
+                    .device_id
+            )
+            .unwrap(),
+        outbox(&device.db_path())
+    );
+    run.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs() {
+    let central = spawn_central(Limits::default()).await;
+    let device = Device::new(23);
+    device.sell(0, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.json");
+    let run = start(&device, path.clone(), HOUR);
+    let s = run
+        .until("not enrolled", |s| s.state == SyncState::NotEnrolled)
+        .await;
+    assert!(s.central.is_none() && s.pending > 0, "{s:?}");
+
+    // A wrong code: a clear error, nothing stored.
+    let identity = device.shop.device().unwrap().unwrap();
+    let wrong = run.agent.enrol(&central.url, "NOPE-NOPE", &identity).await;
+    assert!(wrong.is_err(), "{wrong:?}");
+    assert!(!path.exists());
+
+    let creds = run
+        .agent
+        .enrol(&central.url, &central.code("corner"), &identity)
+        .await
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "credentials are owner-only");
+    }
+    let s = run
+        .until("synced after enrolling", |s| {
+            s.state == SyncState::Online && s.pending == 0
+        })
+        .await;
+    assert_eq!(s.central.map(|c| c.1), Some("corner".to_owned()));
+    assert_eq!(
+        central.central.backend.events_of(creds.device_id).unwrap(),
+        outbox(&device.db_path())
+    );
+    run.stop().await;
+}

@@ -1,0 +1,447 @@
+//! The sync agent: runs the relay on its own task — periodically, shortly after local
+//! commits (debounced), and on demand ("Sync now") — and keeps the status the till
+//! shows: online, offline, syncing or breaker open, the queue and the last error.
+//!
+//! Nothing here is ever awaited by a sale: a commit only calls [`Agent::trigger`],
+//! which wakes the task and returns at once.
+
+use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
+use crate::client::{self, Client};
+use crate::credentials::Credentials;
+use crate::protocol::{HealthReport, PROTOCOL_VERSION};
+use crate::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
+use crate::retry::{Backoff, RetryPolicy};
+use crate::SyncError;
+use rustok_core::domain::clock::{Clock, Timestamp};
+use rustok_core::store::{DeviceIdentity, Store, SCHEMA_VERSION};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Tuning of the agent.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// How often to sync when nothing else asks. Also the longest wait between
+    /// attempts after failures and how long an open breaker stays open, so a till
+    /// that comes back online is synced within about one interval.
+    pub interval: Duration,
+    /// After a commit, wait this long for more before pushing (a sale is several
+    /// commits; one push carries them all).
+    pub debounce: Duration,
+    /// Every request's timeout.
+    pub timeout: Duration,
+    /// How often to report health to central.
+    pub health_every: Duration,
+    /// This app's version, for enrolment and health.
+    pub app_version: String,
+    /// Batch bounds.
+    pub batch: BatchLimits,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(30),
+            debounce: Duration::from_millis(300),
+            timeout: client::DEFAULT_TIMEOUT,
+            health_every: Duration::from_secs(300),
+            app_version: String::new(),
+            batch: BatchLimits::default(),
+        }
+    }
+}
+
+impl AgentConfig {
+    fn breaker(&self) -> BreakerConfig {
+        BreakerConfig {
+            open_for: self.interval,
+            slow_call: self.timeout,
+            ..BreakerConfig::default()
+        }
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        let d = RetryPolicy::default();
+        RetryPolicy {
+            min_delay: d.min_delay.min(self.interval),
+            max_delay: self.interval.max(d.min_delay.min(self.interval)),
+            ..d
+        }
+    }
+}
+
+/// What the till shows about sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    /// No central server configured.
+    NotEnrolled,
+    /// Enrolled; no attempt has finished since the app started.
+    Starting,
+    /// Pushing now.
+    Syncing,
+    /// The last exchange with central succeeded.
+    Online,
+    /// Central could not be reached (timeouts, refused connections, 5xx, 429).
+    Offline,
+    /// Failures opened the circuit breaker: central is left alone for a while.
+    BreakerOpen,
+    /// Central answered but refused (e.g. the device was revoked): needs a person.
+    Refused,
+}
+
+impl SyncState {
+    /// Stable name (UI codes, logs).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SyncState::NotEnrolled => "not_enrolled",
+            SyncState::Starting => "starting",
+            SyncState::Syncing => "syncing",
+            SyncState::Online => "online",
+            SyncState::Offline => "offline",
+            SyncState::BreakerOpen => "breaker_open",
+            SyncState::Refused => "refused",
+        }
+    }
+}
+
+/// A snapshot of the agent and the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// The state.
+    pub state: SyncState,
+    /// Central's URL and this device's tenant there, once enrolled.
+    pub central: Option<(String, String)>,
+    /// Events not yet acknowledged by central.
+    pub pending: u64,
+    /// Wall time of the oldest of them.
+    pub oldest_pending: Option<Timestamp>,
+    /// When an attempt last finished.
+    pub last_attempt: Option<Timestamp>,
+    /// When central last answered a request successfully.
+    pub last_success: Option<Timestamp>,
+    /// The last failure, until the next success.
+    pub last_error: Option<String>,
+    /// The breaker's state.
+    pub breaker: BreakerState,
+    /// Events central rejected (dead letters of `sync`).
+    pub rejected: u64,
+}
+
+#[derive(Debug)]
+struct Progress {
+    state: SyncState,
+    last_attempt: Option<Timestamp>,
+    last_success: Option<Timestamp>,
+    last_error: Option<String>,
+    last_health: Option<Timestamp>,
+}
+
+/// The agent of one device.
+pub struct Agent {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    config: AgentConfig,
+    credentials_path: PathBuf,
+    relay: Mutex<Option<Arc<Relay>>>,
+    progress: Mutex<Progress>,
+    wake: Notify,
+    now_requested: AtomicBool,
+    stopped: AtomicBool,
+    on_change: Box<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("credentials_path", &self.credentials_path)
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Agent {
+    /// An agent for `store`, enrolled when `credentials_path` holds credentials.
+    /// `on_change` is called (from the agent's task) whenever the status changes.
+    pub fn new(
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        config: AgentConfig,
+        credentials_path: PathBuf,
+        on_change: Box<dyn Fn() + Send + Sync>,
+    ) -> Result<Arc<Agent>, SyncError> {
+        let agent = Agent {
+            store,
+            clock,
+            config,
+            credentials_path,
+            relay: Mutex::new(None),
+            progress: Mutex::new(Progress {
+                state: SyncState::NotEnrolled,
+                last_attempt: None,
+                last_success: None,
+                last_error: None,
+                last_health: None,
+            }),
+            wake: Notify::new(),
+            now_requested: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            on_change,
+        };
+        if let Some(creds) = Credentials::load(&agent.credentials_path)? {
+            agent.connect(creds)?;
+        }
+        Ok(Arc::new(agent))
+    }
+
+    fn connect(&self, creds: Credentials) -> Result<(), SyncError> {
+        let client = Client::new(creds, self.clock.clone(), self.config.timeout)?;
+        let breaker = Breaker::new(self.config.breaker(), Arc::new(SystemMonotonic::default()));
+        let relay = Relay::new(
+            self.store.clone(),
+            client,
+            breaker,
+            self.config.batch,
+            self.clock.clone(),
+        );
+        *lock(&self.relay) = Some(Arc::new(relay));
+        lock(&self.progress).state = SyncState::Starting;
+        Ok(())
+    }
+
+    fn relay(&self) -> Option<Arc<Relay>> {
+        lock(&self.relay).clone()
+    }
+
+    /// Something was committed: sync soon (debounced). Returns at once.
+    pub fn trigger(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Sync right away, without waiting out the debounce or a backoff (the breaker
+    /// still decides whether central is called).
+    pub fn sync_now(&self) {
+        self.now_requested.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Stops the task after its current attempt.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Redeems `code` at `url` for this device, stores the credentials (owner-only)
+    /// and starts syncing to that central.
+    pub async fn enrol(
+        &self,
+        url: &str,
+        code: &str,
+        identity: &DeviceIdentity,
+    ) -> Result<Credentials, SyncError> {
+        let creds = enrol_and_save(
+            url,
+            code,
+            identity,
+            &self.config.app_version,
+            self.config.timeout,
+            &self.credentials_path,
+        )
+        .await?;
+        self.connect(creds.clone())?;
+        tracing::info!(central = %creds.central_url, tenant = %creds.tenant_slug, "enrolled");
+        (self.on_change)();
+        self.sync_now();
+        Ok(creds)
+    }
+
+    /// The status now (the queue read fresh from the store).
+    pub fn status(&self) -> Result<SyncStatus, SyncError> {
+        let outbox = self.store.outbox_status()?;
+        let rejected = self.store.dead_letters(Some(DEAD_LETTER_HANDLER))?.len() as u64;
+        let relay = self.relay();
+        let p = lock(&self.progress);
+        Ok(SyncStatus {
+            state: p.state,
+            central: relay.as_ref().map(|r| {
+                let c = r.client().credentials();
+                (c.central_url.clone(), c.tenant_slug.clone())
+            }),
+            pending: outbox.pending,
+            oldest_pending: outbox.oldest_pending,
+            last_attempt: p.last_attempt,
+            last_success: p.last_success,
+            last_error: p.last_error.clone(),
+            breaker: relay.map_or(BreakerState::Closed, |r| r.breaker().state()),
+            rejected,
+        })
+    }
+
+    /// Sends a rejected event to central again (see [`Relay::retry_dead_letter`]).
+    pub async fn retry_dead_letter(&self, seq: u64) -> Result<bool, SyncError> {
+        let relay = self.relay().ok_or(SyncError::NotEnrolled)?;
+        let accepted = relay.retry_dead_letter(seq).await;
+        (self.on_change)();
+        accepted
+    }
+
+    fn set_state(&self, state: SyncState) {
+        let changed = {
+            let mut p = lock(&self.progress);
+            std::mem::replace(&mut p.state, state) != state
+        };
+        if changed {
+            (self.on_change)();
+        }
+    }
+
+    /// Runs until [`Agent::stop`]: attempts at start, then after each wait.
+    pub async fn run(self: Arc<Self>) {
+        let mut backoff = Backoff::new(self.config.retry(), None);
+        let mut delay = Duration::ZERO;
+        let mut failing = false;
+        loop {
+            if !delay.is_zero() && !self.wait(delay, failing).await {
+                return;
+            }
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            self.now_requested.store(false, Ordering::SeqCst);
+            match self.attempt().await {
+                Ok(()) => {
+                    backoff.reset();
+                    failing = false;
+                    delay = self.config.interval;
+                }
+                Err(e) => {
+                    failing = true;
+                    delay = backoff.next_delay(&e);
+                }
+            }
+        }
+    }
+
+    /// Waits `delay`, less when a commit (unless `failing`: then the backoff is
+    /// waited out) or "Sync now" comes first. False when stopped.
+    async fn wait(&self, delay: Duration, failing: bool) -> bool {
+        let deadline = tokio::time::Instant::now() + delay;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => return true,
+                () = self.wake.notified() => {
+                    if self.stopped.load(Ordering::SeqCst) {
+                        return false;
+                    }
+                    if self.now_requested.load(Ordering::SeqCst) {
+                        return true;
+                    }
+                    if !failing {
+                        // Let the rest of the burst commit; one push carries it all.
+                        tokio::time::sleep(self.config.debounce).await;
+                        return !self.stopped.load(Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One attempt: push everything pending; report health when due, or as a probe
+    /// when nothing is pending and the last exchange failed.
+    async fn attempt(&self) -> Result<(), SyncError> {
+        let Some(relay) = self.relay() else {
+            self.set_state(SyncState::NotEnrolled);
+            return Ok(());
+        };
+        let pending = self.store.outbox_status()?.pending;
+        let result = if pending > 0 {
+            self.set_state(SyncState::Syncing);
+            match relay.drain().await {
+                Ok(acked) => {
+                    tracing::debug!(acked, "synced");
+                    self.report_health_if_due(&relay, false).await
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            let probe = lock(&self.progress).state != SyncState::Online;
+            self.report_health_if_due(&relay, probe).await
+        };
+        self.finish(&result);
+        result
+    }
+
+    async fn report_health_if_due(&self, relay: &Relay, force: bool) -> Result<(), SyncError> {
+        let now = self.clock.now();
+        let due = lock(&self.progress).last_health.is_none_or(|t| {
+            now.unix_millis() - t.unix_millis() >= self.config.health_every.as_millis() as i64
+        });
+        if !force && !due {
+            return Ok(());
+        }
+        let outbox = self.store.outbox_status()?;
+        let report = HealthReport {
+            protocol: PROTOCOL_VERSION,
+            app_version: self.config.app_version.clone(),
+            schema_version: SCHEMA_VERSION,
+            queue_depth: outbox.pending,
+            oldest_pending_secs: outbox
+                .oldest_pending
+                .map(|t| (now.unix_millis() - t.unix_millis()).max(0) as u64 / 1000),
+            breaker: relay.breaker().state().as_str().to_owned(),
+            device_time_ms: now.unix_millis(),
+        };
+        relay.report_health(&report).await?;
+        lock(&self.progress).last_health = Some(now);
+        Ok(())
+    }
+
+    fn finish(&self, result: &Result<(), SyncError>) {
+        let now = self.clock.now();
+        {
+            let mut p = lock(&self.progress);
+            p.last_attempt = Some(now);
+            match result {
+                Ok(()) => {
+                    p.state = SyncState::Online;
+                    p.last_success = Some(now);
+                    p.last_error = None;
+                }
+                Err(e) => {
+                    p.state = match e {
+                        SyncError::BreakerOpen { .. } => SyncState::BreakerOpen,
+                        e if e.is_unavailability() => SyncState::Offline,
+                        _ => SyncState::Refused,
+                    };
+                    if p.last_error.as_deref() != Some(e.to_string().as_str()) {
+                        tracing::warn!(error = %e, state = p.state.as_str(), "sync failed");
+                    }
+                    p.last_error = Some(e.to_string());
+                }
+            }
+        }
+        (self.on_change)();
+    }
+}
+
+/// Redeems `code` at `url` for the device `identity` and stores the credentials at
+/// `path` (owner-only). Used by the agent and the headless `enrol` subcommand.
+pub async fn enrol_and_save(
+    url: &str,
+    code: &str,
+    identity: &DeviceIdentity,
+    app_version: &str,
+    timeout: Duration,
+    path: &std::path::Path,
+) -> Result<Credentials, SyncError> {
+    let request = client::enrol_request(code, identity, app_version);
+    let (base, reply) = client::enrol(url, &request, timeout).await?;
+    let creds = Credentials::from_enrolment(base, reply);
+    creds.save(path)?;
+    Ok(creds)
+}
