@@ -46,4 +46,9 @@ const COMMANDS: &[&str] = &[
     "change_operator_role",
     "deactivate_operator",
     "reset_operator_pin",
+    "sync_now",
+    "enrol_device",
+    "list_dead_letters",
+    "retry_dead_letter",
+    "discard_dead_letter",
 ];

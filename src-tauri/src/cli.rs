@@ -16,6 +16,9 @@ pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [COMMAND]
   doctor                  check the database and the outbox; exit 1 if anything is wrong
   backup FILE             write a consistent copy of the database to FILE
   export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
+  enrol --url URL --code CODE
+                          connect this device to a central server with a one-time code
+  sync                    push every pending event to the central server now
   demo                    create the demo shop in an empty data folder
   help                    show this text
 
@@ -49,12 +52,23 @@ pub enum Command {
     ExportUnsynced(Option<PathBuf>),
     /// Create the demo shop.
     Demo,
+    /// Redeem an enrolment code at a central server.
+    Enrol {
+        /// Central's base URL.
+        url: String,
+        /// The one-time code.
+        code: String,
+    },
+    /// Push pending events now.
+    Sync,
 }
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut data_dir = None;
     let mut demo = false;
+    let mut url = None;
+    let mut code = None;
     let mut words: Vec<String> = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -63,6 +77,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             data_dir = Some(PathBuf::from(it.next().ok_or("--data-dir needs a folder")?));
         } else if let Some(v) = text.strip_prefix("--data-dir=") {
             data_dir = Some(PathBuf::from(v));
+        } else if text == "--url" {
+            url = Some(value(it.next(), "--url needs an address")?);
+        } else if text == "--code" {
+            code = Some(value(it.next(), "--code needs the enrolment code")?);
         } else if text == "--demo" {
             demo = true;
         } else if text == "-h" || text == "--help" {
@@ -84,17 +102,31 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         ["status"] => Command::Status,
         ["doctor"] => Command::Doctor,
         ["demo"] => Command::Demo,
+        ["sync"] => Command::Sync,
+        ["enrol"] => match (url.take(), code.take()) {
+            (Some(url), Some(code)) => Command::Enrol { url, code },
+            _ => return Err("enrol needs --url URL and --code CODE".into()),
+        },
         ["backup", file] => Command::Backup(PathBuf::from(file)),
         ["export-unsynced", "-"] => Command::ExportUnsynced(None),
         ["export-unsynced", file] => Command::ExportUnsynced(Some(PathBuf::from(file))),
         ["backup"] | ["export-unsynced"] => return Err(format!("{} needs a FILE", words[0])),
         other => return Err(format!("unknown command: {}", other.join(" "))),
     };
+    if url.is_some() || code.is_some() {
+        return Err("--url and --code belong to enrol".into());
+    }
     Ok(Args {
         data_dir,
         demo,
         command,
     })
+}
+
+fn value(arg: Option<OsString>, missing: &str) -> Result<String, String> {
+    arg.map(|a| a.to_string_lossy().into_owned())
+        .filter(|v| !v.starts_with("--"))
+        .ok_or_else(|| missing.to_owned())
 }
 
 fn open(paths: &Paths) -> Result<Store, String> {
@@ -193,6 +225,46 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             println!("demo shop created in {}", paths.data_dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Enrol { url, code } => {
+            let store = open(paths)?;
+            let identity = store
+                .read(rustok_core::store::device_identity)
+                .map_err(|e| e.to_string())?
+                .ok_or("this device has no shop yet; create it first (e.g. `rustok-edge demo`)")?;
+            let creds = runtime()?
+                .block_on(rustok_sync::agent::enrol_and_save(
+                    &url,
+                    &code,
+                    &identity,
+                    crate::config::APP_VERSION,
+                    rustok_sync::client::DEFAULT_TIMEOUT,
+                    &paths.sync_credentials(),
+                ))
+                .map_err(|e| format!("enrolment failed: {e}"))?;
+            println!(
+                "enrolled with {} as {} (device {}); credentials in {}",
+                creds.central_url,
+                creds.tenant_slug,
+                creds.device_id,
+                paths.sync_credentials().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync => {
+            let store = std::sync::Arc::new(open(paths)?);
+            let pushed = runtime()?.block_on(rustok_sync::agent::sync_once(
+                store.clone(),
+                std::sync::Arc::new(rustok_core::system::SystemClock),
+                &crate::config::sync_config(),
+                &paths.sync_credentials(),
+            ));
+            let outbox = store.outbox_status().map_err(|e| e.to_string())?;
+            let acked = pushed.map_err(|e| {
+                format!("sync failed ({} events still pending): {e}", outbox.pending)
+            })?;
+            println!("{acked} events synced; {} pending", outbox.pending);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup(file) => {
             open(paths)?
                 .backup_to(&file)
@@ -218,4 +290,12 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A small runtime for the subcommands that talk to central.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))
 }

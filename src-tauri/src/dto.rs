@@ -19,6 +19,8 @@ use rustok_core::service::NewLine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod sync;
+
 /// The shop as the UI needs it to format and label things.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppInfoDto {
@@ -348,10 +350,8 @@ pub struct StatusBarDto {
     pub operator: Option<SessionDto>,
     /// The open shift.
     pub shift: Option<ShiftDto>,
-    /// Events waiting for the central server.
-    pub pending_events: Option<u64>,
-    /// Sync state; filled by the sync feature.
-    pub sync: &'static str,
+    /// Sync with the central server (roles that may see it).
+    pub sync: Option<sync::SyncStatusDto>,
 }
 
 /// A basket line as the UI sends it.

@@ -106,6 +106,24 @@ impl From<ShopError> for ApiError {
     }
 }
 
+impl From<rustok_sync::SyncError> for ApiError {
+    fn from(e: rustok_sync::SyncError) -> Self {
+        use rustok_sync::SyncError as E;
+        let code = match &e {
+            E::NotEnrolled => "not_enrolled",
+            // Central answered and said no (a used or wrong code, a revoked device).
+            E::Http { status, .. } if *status < 500 && *status != 429 => "refused",
+            E::Invalid(_) => "invalid",
+            E::Store(_) | E::Credentials { .. } => {
+                tracing::error!(error = %e, "sync storage error");
+                "storage"
+            }
+            _ => "unavailable",
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
         ApiError::validation(vec![e])

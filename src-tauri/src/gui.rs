@@ -1,6 +1,7 @@
-//! The window: builds the Tauri app around the shop, opens the search index, and
-//! runs the event bus whose handlers keep the index up to date and tell the UI to
-//! refresh (after the index has the change, so a refreshed list shows it).
+//! The window: builds the Tauri app around the shop, opens the search index, starts
+//! the sync agent, and runs the event bus whose handlers keep the index up to date,
+//! tell the UI to refresh (after the index has the change, so a refreshed list shows
+//! it) and wake the sync agent.
 
 use crate::config::Paths;
 use crate::state::AppState;
@@ -10,7 +11,9 @@ use rustok_core::index::{Index, IndexHandler};
 use rustok_core::service::Shop;
 use rustok_core::store::{CommitListener, Store};
 use rustok_core::system::{OsEntropy, SystemClock};
+use rustok_sync::agent::Agent;
 use serde::Serialize;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +21,9 @@ use tauri::{Emitter, Manager, Runtime};
 
 /// The event the UI listens to; its payload names the event types just committed.
 pub const DATA_CHANGED: &str = "data-changed";
+
+/// The event telling the UI that the sync status changed.
+pub const SYNC_CHANGED: &str = "sync-changed";
 
 #[derive(Clone, Serialize)]
 struct DataChanged {
@@ -63,8 +69,51 @@ impl<R: Runtime> EventHandler for UiNotifier<R> {
     }
 }
 
-/// Starts the bus: the index handler (when an index is attached), then the notifier.
-fn start_bus<R: Runtime>(app: &tauri::AppHandle<R>, shop: &Shop) -> Result<Bus, String> {
+/// The bus handler that wakes the sync agent after commits; the agent debounces, so
+/// a burst of events makes one push. It never waits for sync.
+struct SyncTrigger(Arc<Agent>);
+
+impl EventHandler for SyncTrigger {
+    fn name(&self) -> &'static str {
+        "sync-trigger"
+    }
+
+    fn handle(&self, _: &Envelope) -> Result<(), HandlerError> {
+        self.0.trigger();
+        Ok(())
+    }
+}
+
+/// Starts the sync agent on the async runtime; its status changes reach the UI.
+fn start_sync<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    shop: &Shop,
+    credentials: PathBuf,
+) -> Arc<Agent> {
+    let handle = app.clone();
+    let agent = Agent::new(
+        shop.store().clone(),
+        Arc::new(SystemClock),
+        crate::config::sync_config(),
+        credentials,
+        Box::new(move || {
+            // Emitting only queues a message for the webview.
+            if let Err(e) = handle.emit(SYNC_CHANGED, ()) {
+                tracing::warn!(error = %e, "cannot tell the window about sync");
+            }
+        }),
+    );
+    tauri::async_runtime::spawn(agent.clone().run());
+    agent
+}
+
+/// Starts the bus: the index handler (when an index is attached), the notifier, and
+/// the sync trigger (when syncing).
+fn start_bus<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    shop: &Shop,
+    sync: Option<Arc<Agent>>,
+) -> Result<Bus, String> {
     let store = shop.store().clone();
     let last = store.outbox_status().map_err(|e| e.to_string())?.last_seq;
     let committed = Arc::new(AtomicU64::new(last));
@@ -78,6 +127,9 @@ fn start_bus<R: Runtime>(app: &tauri::AppHandle<R>, shop: &Shop) -> Result<Bus, 
         committed,
         types: Mutex::new(Vec::new()),
     }));
+    if let Some(agent) = sync {
+        handlers.push(Arc::new(SyncTrigger(agent)));
+    }
     Bus::start(
         store,
         handlers,
@@ -94,12 +146,23 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
     builder
         .manage(state)
         .invoke_handler(crate::commands::handler())
-        .setup(|app| {
-            let state = app.state::<AppState>();
-            let bus = start_bus(app.handle(), &state.shop)?;
-            state.set_bus(bus);
-            Ok(())
-        })
+        .setup(|app| Ok(start_services(app.handle())?))
+}
+
+/// Starts the sync agent (when the state syncs) and the event bus. The window runs
+/// it as its setup hook; tests on the mock runtime, which runs no event loop and so
+/// no setup hook, call it themselves.
+pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
+    let state = app.state::<AppState>();
+    let sync = state
+        .sync_credentials()
+        .map(|path| start_sync(app, &state.shop, path.clone()));
+    if let Some(agent) = &sync {
+        state.set_sync(agent.clone());
+    }
+    let bus = start_bus(app, &state.shop, sync)?;
+    state.set_bus(bus);
+    Ok(())
 }
 
 /// Opens the search index beside the database and attaches it to `shop`, rebuilding
@@ -161,7 +224,8 @@ pub fn run(paths: &Paths, demo: bool) -> ExitCode {
         }
     }
     open_index(paths, &shop);
-    let app = configure(tauri::Builder::default(), AppState::new(shop)).build(context());
+    let state = AppState::new(shop).with_sync(paths.sync_credentials());
+    let app = configure(tauri::Builder::default(), state).build(context());
     match app {
         Ok(app) => {
             app.run(|handle, event| {

@@ -1,7 +1,9 @@
 //! What the commands share: the shop and who is logged in at this window.
 
-use rustok_core::bus::Bus;
+use rustok_core::bus::{Bus, BusError, ReplayReport};
 use rustok_core::service::{Actor, Shop};
+use rustok_sync::agent::Agent;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Managed Tauri state.
@@ -10,15 +12,53 @@ pub struct AppState {
     pub shop: Arc<Shop>,
     session: Mutex<Option<Actor>>,
     bus: Mutex<Option<Bus>>,
+    sync_credentials: Option<PathBuf>,
+    sync: Mutex<Option<Arc<Agent>>>,
 }
 
 impl AppState {
-    /// Nobody logged in yet.
+    /// Nobody logged in yet; no sync (see [`AppState::with_sync`]).
     pub fn new(shop: Arc<Shop>) -> Self {
         Self {
             shop,
             session: Mutex::new(None),
             bus: Mutex::new(None),
+            sync_credentials: None,
+            sync: Mutex::new(None),
+        }
+    }
+
+    /// Syncs with the central server enrolled in `credentials` (once enrolled).
+    pub fn with_sync(self, credentials: PathBuf) -> Self {
+        Self {
+            sync_credentials: Some(credentials),
+            ..self
+        }
+    }
+
+    /// Where the sync credentials live, when this app syncs.
+    pub fn sync_credentials(&self) -> Option<&PathBuf> {
+        self.sync_credentials.as_ref()
+    }
+
+    /// Keeps the running sync agent.
+    pub fn set_sync(&self, agent: Arc<Agent>) {
+        *self.sync.lock().unwrap_or_else(PoisonError::into_inner) = Some(agent);
+    }
+
+    /// The sync agent, when this app syncs.
+    pub fn sync(&self) -> Option<Arc<Agent>> {
+        self.sync
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replays the dead letters of a local bus handler.
+    pub fn replay(&self, handler: &str) -> Result<ReplayReport, BusError> {
+        match &*self.bus.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(bus) => bus.replay(handler),
+            None => Err(BusError::UnknownHandler(handler.to_owned())),
         }
     }
 
@@ -27,8 +67,11 @@ impl AppState {
         *self.bus.lock().unwrap_or_else(PoisonError::into_inner) = Some(bus);
     }
 
-    /// Stops the bus (saving its checkpoints) and closes the index cleanly.
+    /// Stops sync and the bus (saving its checkpoints) and closes the index cleanly.
     pub fn shut_down(&self) {
+        if let Some(agent) = self.sync() {
+            agent.stop();
+        }
         let bus = self
             .bus
             .lock()

@@ -168,13 +168,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Agent {
     /// An agent for `store`, enrolled when `credentials_path` holds credentials.
     /// `on_change` is called (from the agent's task) whenever the status changes.
+    /// Unreadable credentials leave it not enrolled, with the reason as its last
+    /// error (enrolling again replaces the file): the till keeps selling either way.
     pub fn new(
         store: Arc<Store>,
         clock: Arc<dyn Clock>,
         config: AgentConfig,
         credentials_path: PathBuf,
         on_change: Box<dyn Fn() + Send + Sync>,
-    ) -> Result<Arc<Agent>, SyncError> {
+    ) -> Arc<Agent> {
         let agent = Agent {
             store,
             clock,
@@ -193,22 +195,17 @@ impl Agent {
             stopped: AtomicBool::new(false),
             on_change,
         };
-        if let Some(creds) = Credentials::load(&agent.credentials_path)? {
-            agent.connect(creds)?;
+        let loaded = Credentials::load(&agent.credentials_path)
+            .and_then(|c| c.map_or(Ok(()), |c| agent.connect(c)));
+        if let Err(e) = loaded {
+            tracing::error!(error = %e, "sync credentials unusable; not syncing until enrolled again");
+            lock(&agent.progress).last_error = Some(e.to_string());
         }
-        Ok(Arc::new(agent))
+        Arc::new(agent)
     }
 
     fn connect(&self, creds: Credentials) -> Result<(), SyncError> {
-        let client = Client::new(creds, self.clock.clone(), self.config.timeout)?;
-        let breaker = Breaker::new(self.config.breaker(), Arc::new(SystemMonotonic::default()));
-        let relay = Relay::new(
-            self.store.clone(),
-            client,
-            breaker,
-            self.config.batch,
-            self.clock.clone(),
-        );
+        let relay = relay_for(self.store.clone(), self.clock.clone(), &self.config, creds)?;
         *lock(&self.relay) = Some(Arc::new(relay));
         lock(&self.progress).state = SyncState::Starting;
         Ok(())
@@ -444,4 +441,27 @@ pub async fn enrol_and_save(
     let creds = Credentials::from_enrolment(base, reply);
     creds.save(path)?;
     Ok(creds)
+}
+
+/// Pushes everything pending once, outside any agent (the headless `sync`
+/// subcommand). Returns the events acknowledged.
+pub async fn sync_once(
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    config: &AgentConfig,
+    credentials_path: &std::path::Path,
+) -> Result<u64, SyncError> {
+    let creds = Credentials::load(credentials_path)?.ok_or(SyncError::NotEnrolled)?;
+    relay_for(store, clock, config, creds)?.drain().await
+}
+
+fn relay_for(
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    config: &AgentConfig,
+    creds: Credentials,
+) -> Result<Relay, SyncError> {
+    let client = Client::new(creds, clock.clone(), config.timeout)?;
+    let breaker = Breaker::new(config.breaker(), Arc::new(SystemMonotonic::default()));
+    Ok(Relay::new(store, client, breaker, config.batch, clock))
 }

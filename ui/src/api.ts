@@ -34,6 +34,10 @@ export function onDataChanged(f: () => void): Promise<UnlistenFn> {
   return listen("data-changed", () => f());
 }
 
+export function onSyncChanged(f: () => void): Promise<UnlistenFn> {
+  return listen("sync-changed", () => f());
+}
+
 export interface AppInfo { set_up: boolean; shop_name?: string; device_code?: string; currency?: string; exponent: number; default_locale?: string }
 export interface LoginChoice { id: string; name: string; role: string }
 export interface Session { operator_id: string; name: string; role: string; can: string[] }
@@ -52,7 +56,13 @@ export interface Order {
 }
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface Operator { id: string; name: string; role: string; active: boolean }
-export interface StatusBar { operator?: Session; shift?: Shift; pending_events?: number; sync: string }
+export interface SyncStatus {
+  state: "not_enrolled" | "starting" | "syncing" | "online" | "offline" | "breaker_open" | "refused";
+  central_url?: string; tenant?: string; pending: number; oldest_pending_secs?: number;
+  last_success?: string; last_success_secs?: number; last_error?: string; breaker: string; rejected: number;
+}
+export interface DeadLetter { handler: string; seq: number; event_type: string; occurred_at: string; error: string; attempts: number; recorded_at: string }
+export interface StatusBar { operator?: Session; shift?: Shift; sync?: SyncStatus }
 
 let exponent = 2;
 let currency = "";

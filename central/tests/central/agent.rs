@@ -40,8 +40,7 @@ fn start(device: &Device, creds_path: PathBuf, interval: Duration) -> Running {
         Box::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         }),
-    )
-    .unwrap();
+    );
     let task = tokio::spawn(agent.clone().run());
     Running {
         agent,
@@ -202,6 +201,25 @@ async fn an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs(
     assert_eq!(
         central.central.backend.events_of(creds.device_id).unwrap(),
         outbox(&device.db_path())
+    );
+    run.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_credentials_leave_the_agent_not_enrolled_with_the_reason() {
+    let device = Device::new(24);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.json");
+    std::fs::write(&path, b"{ not json").unwrap();
+    let run = start(&device, path, HOUR);
+    let s = run
+        .until("not enrolled", |s| s.state == SyncState::NotEnrolled)
+        .await;
+    assert!(
+        s.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("sync.json")),
+        "{s:?}"
     );
     run.stop().await;
 }

@@ -6,6 +6,7 @@ mod checkout;
 mod operators;
 mod orders;
 mod session;
+mod sync;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -42,6 +43,11 @@ pub(crate) fn handler<R: tauri::Runtime>(
         operators::change_operator_role,
         operators::deactivate_operator,
         operators::reset_operator_pin,
+        sync::sync_now,
+        sync::enrol_device,
+        sync::list_dead_letters,
+        sync::retry_dead_letter,
+        sync::discard_dead_letter,
     ]
 }
 

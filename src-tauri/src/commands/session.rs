@@ -103,24 +103,21 @@ pub(crate) fn session(state: State<'_, AppState>) -> ApiResult<Option<SessionDto
     state.actor().map(|a| session_dto(&state, &a)).transpose()
 }
 
-/// Operator, shift and outbox for the status bar.
+/// Operator, shift and sync for the status bar.
 #[tauri::command(async)]
 pub(crate) fn status_bar(state: State<'_, AppState>) -> ApiResult<StatusBarDto> {
     let Some(a) = state.actor() else {
         return Ok(StatusBarDto {
             operator: None,
             shift: None,
-            pending_events: None,
-            sync: "not configured",
+            sync: None,
         });
     };
-    // A role without a view of shifts or the outbox (a kiosk) just sees less.
+    // A role without a view of shifts or sync (a kiosk) just sees less.
     let shift = state.shop.current_cash_session(&a).ok().flatten();
-    let pending = state.shop.outbox_status(&a).ok().map(|s| s.pending);
     Ok(StatusBarDto {
         operator: Some(session_dto(&state, &a)?),
         shift: shift.as_ref().map(ShiftDto::from),
-        pending_events: pending,
-        sync: "not configured",
+        sync: super::sync::status(&state, &a).ok(),
     })
 }

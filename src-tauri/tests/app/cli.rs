@@ -117,13 +117,96 @@ fn the_command_line_parses_into_commands_or_clear_errors() {
         C::ExportUnsynced(None)
     );
     assert_eq!(ok(&["--help"]).command, C::Help);
+    assert_eq!(
+        ok(&["enrol", "--url", "http://127.0.0.1:8787", "--code", "AB-CD"]).command,
+        C::Enrol {
+            url: "http://127.0.0.1:8787".into(),
+            code: "AB-CD".into()
+        }
+    );
+    assert_eq!(ok(&["sync"]).command, C::Sync);
     for bad in [
         &["--data-dir"][..],
         &["--frob"],
         &["backup"],
         &["status", "extra"],
         &["nope"],
+        &["enrol"],
+        &["enrol", "--url", "http://x"],
+        &["enrol", "--code", "AB"],
+        &["enrol", "--url", "--code", "AB"],
+        &["status", "--url", "http://x"],
     ] {
         assert!(p(bad).is_err(), "{bad:?} must be refused");
     }
+}
+
+#[test]
+fn enrol_and_sync_subcommands_work_against_a_real_central() {
+    let dir = tempfile::tempdir().unwrap();
+    let central_dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let central = rt.block_on(crate::central::start_central(
+        central_dir.path(),
+        "127.0.0.1:0",
+    ));
+    let creds = dir.path().join("sync.json");
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    let early = run(dir.path(), &["sync"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(text(&early).contains("not enrolled"), "{}", text(&early));
+
+    let wrong = run(
+        dir.path(),
+        &["enrol", "--url", &central.url, "--code", "WRONG-CODE"],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong).contains("enrolment failed"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(!creds.exists(), "a refused enrolment stores nothing");
+
+    let code = central.code();
+    let enrol = run(
+        dir.path(),
+        &["enrol", "--url", &central.url, "--code", &code],
+    );
+    assert!(enrol.status.success(), "{}", text(&enrol));
+    assert!(text(&enrol).contains("demo-shop"), "{}", text(&enrol));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&creds).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = run(
+        dir.path(),
+        &["enrol", "--url", &central.url, "--code", &code],
+    );
+    assert_eq!(again.status.code(), Some(1), "a code works once");
+
+    let sync = run(dir.path(), &["sync"]);
+    assert!(sync.status.success(), "{}", text(&sync));
+    assert!(text(&sync).contains("0 pending"), "{}", text(&sync));
+    let store = Store::open(&dir.path().join("shop.db")).unwrap();
+    let outbox = store.events_after(0, u32::MAX).unwrap();
+    let device = store
+        .read(rustok_core::store::device_identity)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        central.central.backend.events_of(device.device_id).unwrap(),
+        outbox
+    );
+    rt.block_on(central.stop());
 }

@@ -87,7 +87,15 @@ fn screenshots() -> PathBuf {
 
 impl Session {
     async fn start(name: &'static str) -> Session {
-        let data = tempfile::tempdir().unwrap();
+        Session::start_in(name, tempfile::tempdir().unwrap(), &[]).await
+    }
+
+    /// A window on the data folder `data`, with extra environment for the app.
+    async fn start_in(
+        name: &'static str,
+        data: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> Session {
         let (xvfb, display) = start_xvfb();
         let (port, native) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
@@ -100,6 +108,7 @@ impl Session {
             .env("DISPLAY", &display)
             .env("RUSTOK_DATA_DIR", data.path())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -196,6 +205,26 @@ impl Session {
         }
     }
 
+    /// Waits until the attribute `attr` of `css` is one of `want`, and returns it.
+    async fn attr_in(&self, css: &str, attr: &str, want: &[&str]) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.attr(attr).await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if want.contains(&value.as_str()) {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} has {attr}={value:?}, expected one of {want:?}",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn create_demo(&mut self) {
         self.click("[data-test=create-demo]").await;
         self.find("[data-test=login]").await;
@@ -250,6 +279,21 @@ impl Session {
         }
     }
 
+    /// Pays the basket in cash, tendered exactly (F2, Enter), and waits for the receipt.
+    async fn pay_cash_exact(&mut self) {
+        self.find("[data-test=scan]")
+            .await
+            .send_keys(F2)
+            .await
+            .unwrap();
+        self.find("[data-test=tendered]")
+            .await
+            .send_keys(ENTER)
+            .await
+            .unwrap();
+        self.find("[data-test=receipt]").await;
+    }
+
     /// Calls a command directly over IPC, as a hostile page script would.
     async fn invoke(&self, script: &str) -> Value {
         let js = format!(
@@ -258,6 +302,10 @@ impl Session {
              ({script}).then(r => done({{ ok: r }}), e => done({{ err: e }}));"
         );
         self.client.execute_async(&js, vec![]).await.unwrap()
+    }
+
+    fn data_path(&self) -> PathBuf {
+        self._data.path().to_owned()
     }
 
     async fn finish(mut self) {
@@ -439,17 +487,7 @@ async fn a_manager_refunds_a_delivered_order_with_restock_and_stock_returns() {
     s.login("Max Manager", "Manager", "2222").await;
     s.open_shift().await;
     s.scan(&demo::barcode(0)).await;
-    s.find("[data-test=scan]")
-        .await
-        .send_keys(F2)
-        .await
-        .unwrap();
-    s.find("[data-test=tendered]")
-        .await
-        .send_keys(ENTER)
-        .await
-        .unwrap();
-    s.find("[data-test=receipt]").await;
+    s.pay_cash_exact().await;
     s.click("[data-test=nav-catalog]").await;
     s.type_into("[data-test=catalog-search]", &format!("DEMO-001{ENTER}"))
         .await;
@@ -476,5 +514,102 @@ async fn a_manager_refunds_a_delivered_order_with_restock_and_stock_returns() {
         "50",
     )
     .await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itself_when_central_starts(
+) {
+    use crate::central::start_central;
+    let _one = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let central_data = tempfile::tempdir().unwrap();
+    let binary = env!("CARGO_BIN_EXE_rustok-edge");
+    let ran = |args: &[&str]| {
+        let out = Command::new(binary)
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // The demo shop, enrolled with central; then central goes down.
+    ran(&["demo"]);
+    let central = start_central(central_data.path(), "127.0.0.1:0").await;
+    ran(&["enrol", "--url", &central.url, "--code", &central.code()]);
+    let addr = central.addr.to_string();
+    central.stop().await;
+
+    let mut s = Session::start_in("6-sync", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")]).await;
+    s.login("Cara Cashier", "Cashier", "3333").await;
+    s.open_shift().await;
+    s.scan(&demo::barcode(0)).await;
+    s.pay_cash_exact().await;
+    s.attr_in(
+        "[data-test=status-sync]",
+        "data-state",
+        &["offline", "breaker_open"],
+    )
+    .await;
+    let waiting = s
+        .text_with("[data-test=status-sync]", "pending, oldest")
+        .await;
+    let pending: u64 = waiting
+        .split(" pending")
+        .next()
+        .and_then(|t| t.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pending count in {waiting:?}"));
+    assert!(pending >= 3, "the sale's events are pending: {waiting}");
+    s.shot("offline-pending").await;
+    s.click("[data-test=nav-sync]").await;
+    s.text_with("[data-test=sync-last-error]", "cannot reach central")
+        .await;
+    s.text_with("[data-test=sync-oldest]", "ago").await;
+    s.text_with("[data-test=sync-last-success]", "never").await;
+    s.shot("sync-panel-offline").await;
+
+    // Central starts again at the same address with the same data; nobody touches
+    // the till.
+    let central = start_central(central_data.path(), &addr).await;
+    s.attr_in("[data-test=status-sync]", "data-state", &["online"])
+        .await;
+    s.text_with("[data-test=status-sync]", "all synced").await;
+    s.text_with("[data-test=sync-pending]", "0").await;
+    s.text_with("[data-test=sync-last-error]", "—").await;
+    s.shot("online-synced").await;
+
+    // Central holds exactly the till's outbox: same ids, in seq order, once each.
+    let db = rusqlite::Connection::open_with_flags(
+        s.data_path().join("shop.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let (device, ids): (String, Vec<String>) = (
+        db.query_row("SELECT device_id FROM device", [], |r| r.get(0))
+            .unwrap(),
+        db.prepare("SELECT id FROM events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap(),
+    );
+    let held: Vec<String> = central
+        .central
+        .backend
+        .events_of(rustok_core::domain::ids::DeviceId::parse(&device).unwrap())
+        .unwrap()
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    assert_eq!(held, ids);
+    central.stop().await;
     s.finish().await;
 }

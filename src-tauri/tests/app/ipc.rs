@@ -81,23 +81,33 @@ fn every_core_error_kind_maps_to_its_code_and_details() {
 }
 
 struct MockApp {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    shop: Arc<Shop>,
     _app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
 
 fn mock_app() -> MockApp {
+    mock_app_with(|state, _| state)
+}
+
+fn mock_app_with(f: impl FnOnce(AppState, &std::path::Path) -> AppState) -> MockApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("shop.db")).unwrap());
     let shop = Arc::new(Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy)));
-    let app = rustok_app::gui::configure(mock_builder(), AppState::new(shop))
+    let state = f(AppState::new(shop.clone()), dir.path());
+    let app = rustok_app::gui::configure(mock_builder(), state)
         .build(rustok_app::gui::context())
         .unwrap();
+    // The mock runtime runs no event loop, so no setup hook: start the bus and sync
+    // as the window's setup would.
+    rustok_app::gui::start_services(app.handle()).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
     MockApp {
-        _dir: dir,
+        dir,
+        shop,
         _app: app,
         webview,
     }
@@ -131,6 +141,17 @@ fn login(app: &MockApp, name: &str, pin: &str) -> Result<Value, Value> {
         .unwrap()["id"]
         .clone();
     app.invoke("login", json!({ "operatorId": id, "pin": pin }))
+}
+
+/// The fields of a `validation` error, in order.
+fn invalid_fields(err: &Value) -> Vec<&str> {
+    assert_eq!(err["code"], "validation", "{err}");
+    err["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -213,14 +234,10 @@ fn commands_reach_the_core_and_errors_come_back_as_codes() {
     let invalid = app
         .invoke("create_product", json!({ "input": bad, "active": true }))
         .unwrap_err();
-    assert_eq!(invalid["code"], "validation");
-    let fields: Vec<&str> = invalid["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["sku", "barcode", "price", "tax_rate_bp"]);
+    assert_eq!(
+        invalid_fields(&invalid),
+        ["sku", "barcode", "price", "tax_rate_bp"]
+    );
 }
 
 #[test]
@@ -233,4 +250,91 @@ fn a_command_the_capability_does_not_grant_is_refused() {
         err.to_string().contains("not") || err.to_string().contains("denied"),
         "{err}"
     );
+}
+
+#[test]
+fn sync_commands_check_roles_validate_input_and_discard_dead_letters_as_events() {
+    let app = mock_app_with(|state, dir| state.with_sync(dir.join("sync.json")));
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    let status = app.invoke("status_bar", json!({})).unwrap()["sync"].clone();
+    assert_eq!(status["state"], "not_enrolled");
+    assert!(status["pending"].as_u64().unwrap() > 0, "{status}");
+    assert_eq!(
+        app.invoke("sync_now", json!({})).unwrap()["state"],
+        "not_enrolled"
+    );
+    for (cmd, args) in [
+        (
+            "enrol_device",
+            json!({ "url": "http://127.0.0.1:9", "code": "AB" }),
+        ),
+        ("list_dead_letters", json!({})),
+        (
+            "discard_dead_letter",
+            json!({ "handler": "sync", "seq": 1 }),
+        ),
+        ("retry_dead_letter", json!({ "handler": "sync", "seq": 1 })),
+    ] {
+        assert_eq!(
+            app.invoke(cmd, args).unwrap_err()["code"],
+            "forbidden",
+            "a cashier may not {cmd}"
+        );
+    }
+
+    app.invoke("logout", json!({})).unwrap();
+    login(&app, "Alice Admin", "1111").unwrap();
+    let invalid = app
+        .invoke("enrol_device", json!({ "url": "ftp://x", "code": " " }))
+        .unwrap_err();
+    assert_eq!(invalid_fields(&invalid), ["url", "code"], "{invalid}");
+    // Nothing listens on port 9 of loopback: a clear "unavailable", nothing stored.
+    let down = app
+        .invoke(
+            "enrol_device",
+            json!({ "url": "http://127.0.0.1:9", "code": "AB-CD" }),
+        )
+        .unwrap_err();
+    assert_eq!(down["code"], "unavailable", "{down}");
+    assert!(!app.dir.path().join("sync.json").exists());
+
+    let store = app.shop.store();
+    store
+        .record_dead_letter(&rustok_core::store::DeadLetter {
+            handler: "sync".into(),
+            seq: 2,
+            error: "unknown_version: OrderPaid v99".into(),
+            attempts: 1,
+            recorded_at: rustok_core::domain::clock::Timestamp::from_unix_millis(1),
+        })
+        .unwrap();
+    let letters = app.invoke("list_dead_letters", json!({})).unwrap();
+    assert_eq!(letters[0]["seq"], 2);
+    assert_eq!(letters[0]["error"], "unknown_version: OrderPaid v99");
+    assert_eq!(
+        app.invoke("retry_dead_letter", json!({ "handler": "sync", "seq": 2 }))
+            .unwrap_err()["code"],
+        "not_enrolled"
+    );
+    assert_eq!(
+        app.invoke(
+            "discard_dead_letter",
+            json!({ "handler": "sync", "seq": 99 })
+        )
+        .unwrap_err()["code"],
+        "not_found"
+    );
+    let last = store.outbox_status().unwrap().last_seq;
+    app.invoke(
+        "discard_dead_letter",
+        json!({ "handler": "sync", "seq": 2 }),
+    )
+    .unwrap();
+    assert_eq!(
+        app.invoke("list_dead_letters", json!({})).unwrap(),
+        json!([])
+    );
+    let recorded = store.event(last + 1).unwrap().unwrap();
+    assert_eq!(recorded.event_type, "DeadLetterDiscarded");
 }

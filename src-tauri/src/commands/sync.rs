@@ -1,0 +1,125 @@
+//! Sync with the central server: its status, "Sync now", enrolment, and the dead
+//! letters a manager can retry or discard.
+
+use super::actor;
+use crate::dto::sync::{dto, DeadLetterDto, SyncStatusDto};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use rustok_core::domain::FieldError;
+use rustok_core::service::Actor;
+use rustok_sync::agent::{SyncState, SyncStatus};
+use rustok_sync::relay::DEAD_LETTER_HANDLER;
+use tauri::State;
+
+/// The sync status for `a` (who must be allowed to see it).
+pub(crate) fn status(state: &AppState, a: &Actor) -> ApiResult<SyncStatusDto> {
+    let outbox = state.shop.outbox_status(a)?;
+    match state.sync() {
+        Some(agent) => Ok(dto(&agent.status()?)),
+        // An app without sync (tests on the mock runtime): just the queue.
+        None => Ok(dto(&SyncStatus {
+            state: SyncState::NotEnrolled,
+            central: None,
+            pending: outbox.pending,
+            oldest_pending: outbox.oldest_pending,
+            last_attempt: None,
+            last_success: None,
+            last_error: None,
+            breaker: rustok_sync::breaker::BreakerState::Closed,
+            rejected: 0,
+        })),
+    }
+}
+
+fn agent(state: &AppState) -> ApiResult<std::sync::Arc<rustok_sync::agent::Agent>> {
+    state
+        .sync()
+        .ok_or_else(|| ApiError::new("not_enrolled", "this app does not sync"))
+}
+
+/// Syncs right away (the breaker still decides whether central is called).
+#[tauri::command(async)]
+pub(crate) fn sync_now(state: State<'_, AppState>) -> ApiResult<SyncStatusDto> {
+    let a = actor(&state)?;
+    let s = status(&state, &a)?;
+    agent(&state)?.sync_now();
+    Ok(s)
+}
+
+/// Connects this device to a central server with a one-time code.
+#[tauri::command]
+pub(crate) async fn enrol_device(
+    state: State<'_, AppState>,
+    url: String,
+    code: String,
+) -> ApiResult<SyncStatusDto> {
+    let a = actor(&state)?;
+    let identity = state.shop.enrolment_identity(&a)?;
+    let mut errors = Vec::new();
+    let url = url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        errors.push(FieldError::new(
+            "url",
+            "invalid_url",
+            "must be an http:// or https:// address",
+        ));
+    }
+    if code.trim().is_empty() {
+        errors.push(FieldError::new(
+            "code",
+            "required",
+            "enter the code from central",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    agent(&state)?.enrol(url, &code, &identity).await?;
+    status(&state, &a)
+}
+
+/// Every dead letter, newest problems included.
+#[tauri::command(async)]
+pub(crate) fn list_dead_letters(state: State<'_, AppState>) -> ApiResult<Vec<DeadLetterDto>> {
+    let a = actor(&state)?;
+    Ok(state
+        .shop
+        .dead_letters(&a)?
+        .iter()
+        .map(DeadLetterDto::from)
+        .collect())
+}
+
+/// Tries a dead letter again: `sync` ones are sent to central again, others are
+/// replayed through their handler. True when it went through (the letter is gone).
+#[tauri::command]
+pub(crate) async fn retry_dead_letter(
+    state: State<'_, AppState>,
+    handler: String,
+    seq: u64,
+) -> ApiResult<bool> {
+    let a = actor(&state)?;
+    let d = state.shop.dead_letter_to_retry(&a, &handler, seq)?;
+    if d.letter.handler == DEAD_LETTER_HANDLER {
+        Ok(agent(&state)?.retry_dead_letter(seq).await?)
+    } else {
+        let report = state
+            .replay(&d.letter.handler)
+            .map_err(|e| ApiError::new("unavailable", e.to_string()))?;
+        tracing::info!(handler = %d.letter.handler, replayed = report.replayed, still_failing = report.still_failing, "dead letters replayed");
+        Ok(state.shop.dead_letter_to_retry(&a, &handler, seq).is_err())
+    }
+}
+
+/// Gives up on a dead letter for good (recorded as an event).
+#[tauri::command(async)]
+pub(crate) fn discard_dead_letter(
+    state: State<'_, AppState>,
+    handler: String,
+    seq: u64,
+) -> ApiResult<DeadLetterDto> {
+    let a = actor(&state)?;
+    Ok(DeadLetterDto::from(
+        &state.shop.discard_dead_letter(&a, &handler, seq)?,
+    ))
+}

@@ -1,0 +1,87 @@
+//! Sync shapes at the UI boundary: the status and the dead letters.
+
+use rustok_core::domain::clock::{Clock, Timestamp};
+use rustok_core::service::DeadLetterDetail;
+use rustok_core::system::SystemClock;
+use rustok_sync::agent::SyncStatus;
+use serde::Serialize;
+
+/// What the sync panel and the status-bar indicator show.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatusDto {
+    /// `not_enrolled`, `starting`, `syncing`, `online`, `offline`, `breaker_open`,
+    /// `refused`.
+    pub state: &'static str,
+    /// Central's URL, once enrolled.
+    pub central_url: Option<String>,
+    /// This shop's name at central.
+    pub tenant: Option<String>,
+    /// Events not yet at central.
+    pub pending: u64,
+    /// Age of the oldest of them, seconds.
+    pub oldest_pending_secs: Option<u64>,
+    /// When central last answered, RFC 3339.
+    pub last_success: Option<String>,
+    /// Seconds since then.
+    pub last_success_secs: Option<u64>,
+    /// The last failure, until the next success.
+    pub last_error: Option<String>,
+    /// `closed`, `open`, `half_open`.
+    pub breaker: &'static str,
+    /// Events central rejected (see the dead letters).
+    pub rejected: u64,
+}
+
+/// One dead letter.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadLetterDto {
+    /// Which part gave up: `sync` (central rejected it), `index`, …
+    pub handler: String,
+    /// Outbox seq of the event.
+    pub seq: u64,
+    /// Its type.
+    pub event_type: String,
+    /// When it happened, RFC 3339.
+    pub occurred_at: String,
+    /// Why it failed, last time.
+    pub error: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it was set aside, RFC 3339.
+    pub recorded_at: String,
+}
+
+impl From<&DeadLetterDetail> for DeadLetterDto {
+    fn from(d: &DeadLetterDetail) -> Self {
+        Self {
+            handler: d.letter.handler.clone(),
+            seq: d.letter.seq,
+            event_type: d.event_type.clone(),
+            occurred_at: d.occurred_at.to_rfc3339(),
+            error: d.letter.error.clone(),
+            attempts: d.letter.attempts,
+            recorded_at: d.letter.recorded_at.to_rfc3339(),
+        }
+    }
+}
+
+fn secs_since(now: Timestamp, t: Timestamp) -> u64 {
+    u64::try_from((now.unix_millis() - t.unix_millis()).max(0) / 1000).unwrap_or(0)
+}
+
+/// The status as the UI sees it, ages as of now.
+pub fn dto(s: &SyncStatus) -> SyncStatusDto {
+    let now = SystemClock.now();
+    SyncStatusDto {
+        state: s.state.as_str(),
+        central_url: s.central.as_ref().map(|c| c.0.clone()),
+        tenant: s.central.as_ref().map(|c| c.1.clone()),
+        pending: s.pending,
+        oldest_pending_secs: s.oldest_pending.map(|t| secs_since(now, t)),
+        last_success: s.last_success.map(|t| t.to_rfc3339()),
+        last_success_secs: s.last_success.map(|t| secs_since(now, t)),
+        last_error: s.last_error.clone(),
+        breaker: s.breaker.as_str(),
+        rejected: s.rejected,
+    }
+}
