@@ -46,7 +46,7 @@ impl Default for AgentConfig {
             interval: Duration::from_secs(30),
             debounce: Duration::from_millis(300),
             timeout: client::DEFAULT_TIMEOUT,
-            health_every: Duration::from_secs(300),
+            health_every: Duration::from_secs(60),
             app_version: String::new(),
             batch: BatchLimits::default(),
         }
@@ -361,7 +361,7 @@ impl Agent {
             match relay.drain().await {
                 Ok(acked) => {
                     tracing::debug!(acked, "synced");
-                    self.report_health_if_due(&relay, false).await
+                    self.report_health_if_due(&relay, false).await.map(|_| true)
                 }
                 Err(e) => Err(e),
             }
@@ -370,16 +370,18 @@ impl Agent {
             self.report_health_if_due(&relay, probe).await
         };
         self.finish(&result);
-        result
+        result.map(|_| ())
     }
 
-    async fn report_health_if_due(&self, relay: &Relay, force: bool) -> Result<(), SyncError> {
+    /// Reports health when due (or `force`d); true when it did, i.e. central was
+    /// contacted.
+    async fn report_health_if_due(&self, relay: &Relay, force: bool) -> Result<bool, SyncError> {
         let now = self.clock.now();
         let due = lock(&self.progress).last_health.is_none_or(|t| {
             now.unix_millis() - t.unix_millis() >= self.config.health_every.as_millis() as i64
         });
         if !force && !due {
-            return Ok(());
+            return Ok(false);
         }
         let outbox = self.store.outbox_status()?;
         let report = HealthReport {
@@ -395,16 +397,21 @@ impl Agent {
         };
         relay.report_health(&report).await?;
         lock(&self.progress).last_health = Some(now);
-        Ok(())
+        Ok(true)
     }
 
-    fn finish(&self, result: &Result<(), SyncError>) {
+    /// Records an attempt's outcome; `Ok(true)` when central answered, `Ok(false)`
+    /// when there was nothing to exchange (the state stays as it was: "online" and
+    /// the last contact mean a real answer from central).
+    fn finish(&self, result: &Result<bool, SyncError>) {
         let now = self.clock.now();
         {
             let mut p = lock(&self.progress);
             p.last_attempt = Some(now);
             match result {
-                Ok(()) => {
+                // Nothing exchanged, nothing changed that the till shows.
+                Ok(false) => return,
+                Ok(true) => {
                     p.state = SyncState::Online;
                     p.last_success = Some(now);
                     p.last_error = None;

@@ -223,3 +223,28 @@ async fn unreadable_credentials_leave_the_agent_not_enrolled_with_the_reason() {
     );
     run.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central() {
+    let central = spawn_central(Limits::default()).await;
+    let device = Device::new(25);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = enrolled(&device, &central.url, &central.code("corner"), &dir).await;
+    let run = start(&device, creds, Duration::from_millis(50));
+    let synced = run
+        .until("synced", |s| s.state == SyncState::Online && s.pending == 0)
+        .await;
+    let contact = synced.last_success;
+    // Central goes away; with nothing to send and no health report due, the idle
+    // ticks make no request, so the last contact stays what it was.
+    drop(central);
+    let first = run.until("ticking", |s| s.last_attempt.is_some()).await;
+    let later = run
+        .until("a few idle ticks later", |s| {
+            s.last_attempt.map(|t| t.unix_millis())
+                >= first.last_attempt.map(|t| t.unix_millis() + 200)
+        })
+        .await;
+    assert_eq!(later.last_success, contact, "{later:?}");
+    run.stop().await;
+}

@@ -57,7 +57,10 @@ pub(crate) async fn enrol_device(
     let identity = state.shop.enrolment_identity(&a)?;
     let mut errors = Vec::new();
     let url = url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+    let web = url
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && !rest.is_empty());
+    if !web {
         errors.push(FieldError::new(
             "url",
             "invalid_url",
