@@ -562,13 +562,14 @@ fn device_of(data: &std::path::Path) -> rustok_core::domain::ids::DeviceId {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_manager_sees_why_central_rejected_an_event_retries_and_discards_it() {
+async fn an_admin_connects_the_till_and_sees_why_central_rejected_an_event_retries_and_discards_it()
+{
     use crate::central::start_central;
     let _one = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let central_data = tempfile::tempdir().unwrap();
     let central = start_central(central_data.path(), "127.0.0.1:0").await;
-    enrolled_demo(data.path(), &central);
+    subcommand(data.path(), &["demo"]);
     // An event as a newer app version would have written it: central cannot read it.
     let db = rusqlite::Connection::open(data.path().join("shop.db")).unwrap();
     let seq: u64 = db
@@ -586,11 +587,25 @@ async fn a_manager_sees_why_central_rejected_an_event_retries_and_discards_it() 
 
     let mut s =
         Session::start_in("7-dead-letter", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")]).await;
-    s.login("Max Manager", "Manager", "2222").await;
+    s.login("Alice Admin", "Admin", "1111").await;
+    s.attr_in("[data-test=status-sync]", "data-state", &["not_enrolled"])
+        .await;
+    s.click("[data-test=nav-sync]").await;
+    // Enrolment in the Sync screen: a bad address is refused on the field, then the
+    // real address and code connect the till.
+    s.type_into("[data-test=enrol-url]", "central.local").await;
+    s.type_into("[data-test=enrol-code]", "AB-CD").await;
+    s.click("[data-test=enrol-submit]").await;
+    s.text_with("[data-test=err-url]", "http").await;
+    s.type_into("[data-test=enrol-url]", &central.url).await;
+    s.type_into("[data-test=enrol-code]", &central.code()).await;
+    s.shot("enrol").await;
+    s.click("[data-test=enrol-submit]").await;
+    s.text_with("[data-test=sync-message]", "Connected").await;
+    s.text_with("[data-test=sync-central]", &central.url).await;
     s.attr_in("[data-test=status-sync]", "data-state", &["online"])
         .await;
     s.text_with("[data-test=status-sync]", "all synced").await;
-    s.click("[data-test=nav-sync]").await;
     let row = format!("[data-test=dead-letter][data-seq=\"{seq}\"]");
     s.text_with(&row, "unknown_version").await;
     s.text_with(&row, "OrderPaid").await;
