@@ -1,6 +1,8 @@
-//! Deterministic clock and entropy for tests, benches and simulations.
+//! Deterministic clock and entropy for tests, benches and simulations, and a
+//! made-up older event version for upcasting tests.
 
 use crate::domain::clock::{Clock, Entropy, Timestamp};
+use crate::domain::upcast::UpcastError;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// A clock that only moves when told to.
@@ -59,4 +61,17 @@ impl Entropy for SeededEntropy {
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
     }
+}
+
+/// The upcaster of a pretend `OrderShipped` v0 that called `tracking` by the name
+/// `tracking_number` (tests register it to play a newer app or central that knows v0).
+pub fn order_shipped_v0_to_v1(mut v: serde_json::Value) -> Result<serde_json::Value, UpcastError> {
+    let o = v
+        .as_object_mut()
+        .ok_or(UpcastError::Unexpected("not an object"))?;
+    let t = o
+        .remove("tracking_number")
+        .ok_or(UpcastError::Unexpected("no tracking_number"))?;
+    o.insert("tracking".into(), t);
+    Ok(v)
 }

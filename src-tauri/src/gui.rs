@@ -1,7 +1,7 @@
 //! The window: builds the Tauri app around the shop, opens the search index, starts
-//! the sync agent, and runs the event bus whose handlers keep the index up to date,
-//! tell the UI to refresh (after the index has the change, so a refreshed list shows
-//! it) and wake the sync agent.
+//! the sync agent (woken by the store's commits), and runs the event bus whose
+//! handlers keep the index up to date and tell the UI to refresh (after the index
+//! has the change, so a refreshed list shows it).
 
 use crate::config::Paths;
 use crate::state::AppState;
@@ -42,8 +42,7 @@ impl CommitListener for Committed {
 }
 
 /// The bus handler that tells the window to refresh: once per burst of events, when
-/// it has reached the newest committed one (it runs after the index handler). The
-/// sync trigger of the sync issue attaches the same way.
+/// it has reached the newest committed one (it runs after the index handler).
 struct UiNotifier<R: Runtime> {
     app: tauri::AppHandle<R>,
     committed: Arc<AtomicU64>,
@@ -69,22 +68,8 @@ impl<R: Runtime> EventHandler for UiNotifier<R> {
     }
 }
 
-/// The bus handler that wakes the sync agent after commits; the agent debounces, so
-/// a burst of events makes one push. It never waits for sync.
-struct SyncTrigger(Arc<Agent>);
-
-impl EventHandler for SyncTrigger {
-    fn name(&self) -> &'static str {
-        "sync-trigger"
-    }
-
-    fn handle(&self, _: &Envelope) -> Result<(), HandlerError> {
-        self.0.trigger();
-        Ok(())
-    }
-}
-
-/// Starts the sync agent on the async runtime; its status changes reach the UI.
+/// Starts the sync agent on the async runtime; it wakes on the store's commits, and
+/// its status changes reach the UI.
 fn start_sync<R: Runtime>(
     app: &tauri::AppHandle<R>,
     shop: &Shop,
@@ -107,13 +92,8 @@ fn start_sync<R: Runtime>(
     agent
 }
 
-/// Starts the bus: the index handler (when an index is attached), the notifier, and
-/// the sync trigger (when syncing).
-fn start_bus<R: Runtime>(
-    app: &tauri::AppHandle<R>,
-    shop: &Shop,
-    sync: Option<Arc<Agent>>,
-) -> Result<Bus, String> {
+/// Starts the bus: the index handler (when an index is attached), then the notifier.
+fn start_bus<R: Runtime>(app: &tauri::AppHandle<R>, shop: &Shop) -> Result<Bus, String> {
     let store = shop.store().clone();
     let last = store.outbox_status().map_err(|e| e.to_string())?.last_seq;
     let committed = Arc::new(AtomicU64::new(last));
@@ -127,9 +107,6 @@ fn start_bus<R: Runtime>(
         committed,
         types: Mutex::new(Vec::new()),
     }));
-    if let Some(agent) = sync {
-        handlers.push(Arc::new(SyncTrigger(agent)));
-    }
     Bus::start(
         store,
         handlers,
@@ -154,13 +131,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
 /// no setup hook, call it themselves.
 pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
     let state = app.state::<AppState>();
-    let sync = state
-        .sync_credentials()
-        .map(|path| start_sync(app, &state.shop, path.clone()));
-    if let Some(agent) = &sync {
-        state.set_sync(agent.clone());
+    if let Some(path) = state.sync_credentials() {
+        state.set_sync(start_sync(app, &state.shop, path.clone()));
     }
-    let bus = start_bus(app, &state.shop, sync)?;
+    let bus = start_bus(app, &state.shop)?;
     state.set_bus(bus);
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! commits (debounced), and on demand ("Sync now") — and keeps the status the till
 //! shows: online, offline, syncing or breaker open, the queue and the last error.
 //!
-//! Nothing here is ever awaited by a sale: a commit only calls [`Agent::trigger`],
-//! which wakes the task and returns at once.
+//! Nothing here is ever awaited by a sale: the agent listens to the store's commits,
+//! and a commit only wakes its task ([`Agent::trigger`]) and returns at once.
 
 use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
 use crate::client::{self, Client};
@@ -13,10 +13,11 @@ use crate::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
 use crate::retry::{Backoff, RetryPolicy};
 use crate::SyncError;
 use rustok_core::domain::clock::{Clock, Timestamp};
-use rustok_core::store::{DeviceIdentity, Store, SCHEMA_VERSION};
+use rustok_core::domain::event::Envelope;
+use rustok_core::store::{CommitListener, DeviceIdentity, OutboxStatus, Store, SCHEMA_VERSION};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -166,7 +167,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Agent {
-    /// An agent for `store`, enrolled when `credentials_path` holds credentials.
+    /// An agent for `store`, enrolled when `credentials_path` holds credentials;
+    /// every commit to `store` wakes it (debounced).
     /// `on_change` is called (from the agent's task) whenever the status changes.
     /// Unreadable credentials leave it not enrolled, with the reason as its last
     /// error (enrolling again replaces the file): the till keeps selling either way.
@@ -201,7 +203,12 @@ impl Agent {
             tracing::error!(error = %e, "sync credentials unusable; not syncing until enrolled again");
             lock(&agent.progress).last_error = Some(e.to_string());
         }
-        Arc::new(agent)
+        let agent = Arc::new(agent);
+        // Weak: the store outlives no agent through its listener list.
+        agent
+            .store
+            .subscribe(Arc::new(WakeOnCommit(Arc::downgrade(&agent))));
+        agent
     }
 
     fn connect(&self, creds: Credentials) -> Result<(), SyncError> {
@@ -215,7 +222,8 @@ impl Agent {
         lock(&self.relay).clone()
     }
 
-    /// Something was committed: sync soon (debounced). Returns at once.
+    /// Something was committed: sync soon (debounced). Returns at once. The store's
+    /// commits call it; others may too.
     pub fn trigger(&self) {
         self.wake.notify_one();
     }
@@ -259,7 +267,12 @@ impl Agent {
 
     /// The status now (the queue read fresh from the store).
     pub fn status(&self) -> Result<SyncStatus, SyncError> {
-        let outbox = self.store.outbox_status()?;
+        self.status_with(self.store.outbox_status()?)
+    }
+
+    /// The status with `outbox` as just read by the caller (e.g. through a
+    /// permission-checked service call), so it is not read twice.
+    pub fn status_with(&self, outbox: OutboxStatus) -> Result<SyncStatus, SyncError> {
         let rejected = self.store.dead_letters(Some(DEAD_LETTER_HANDLER))?.len() as u64;
         let relay = self.relay();
         let p = lock(&self.progress);
@@ -430,6 +443,17 @@ impl Agent {
             }
         }
         (self.on_change)();
+    }
+}
+
+/// Wakes the agent after each commit; never blocks the committing writer.
+struct WakeOnCommit(Weak<Agent>);
+
+impl CommitListener for WakeOnCommit {
+    fn committed(&self, _: &[Envelope]) {
+        if let Some(agent) = self.0.upgrade() {
+            agent.trigger();
+        }
     }
 }
 

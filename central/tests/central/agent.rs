@@ -85,7 +85,6 @@ async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back(
 
     let run = start(&device, creds, Duration::from_millis(200));
     device.sell(0, 2);
-    run.agent.trigger();
     let down = run
         .until("offline with the sale pending", |s| {
             matches!(s.state, SyncState::Offline | SyncState::BreakerOpen)
@@ -137,26 +136,35 @@ async fn a_commit_or_sync_now_wakes_the_agent_long_before_its_interval() {
     // The first attempt at start: nothing pending, a health report as the probe.
     run.until("online", |s| s.state == SyncState::Online && s.pending == 0)
         .await;
+    let device_id = Credentials::load(&dir.path().join("sync.json"))
+        .unwrap()
+        .unwrap()
+        .device_id;
+    let health = central.central.backend.health(device_id).unwrap().unwrap();
+    let report = health.report.expect("the agent reported its health");
+    assert_eq!(
+        (
+            report.app_version.as_str(),
+            report.queue_depth,
+            report.breaker.as_str()
+        ),
+        ("test", 0, "closed")
+    );
 
+    // The commit itself wakes the agent (it listens to the store).
     device.sell(0, 1);
-    run.agent.trigger();
     run.until("synced after a commit", |s| s.pending == 0).await;
 
-    device.sell(1, 1);
-    assert!(run.agent.status().unwrap().pending > 0);
+    // "Sync now" without a commit: events written behind the store's back.
+    let c = rusqlite::Connection::open(device.db_path()).unwrap();
+    c.execute("UPDATE device SET acked_seq = acked_seq - 2", [])
+        .unwrap();
+    drop(c);
+    assert_eq!(run.agent.status().unwrap().pending, 2);
     run.agent.sync_now();
     run.until("synced on demand", |s| s.pending == 0).await;
     assert_eq!(
-        central
-            .central
-            .backend
-            .events_of(
-                Credentials::load(&dir.path().join("sync.json"))
-                    .unwrap()
-                    .unwrap()
-                    .device_id
-            )
-            .unwrap(),
+        central.central.backend.events_of(device_id).unwrap(),
         outbox(&device.db_path())
     );
     run.stop().await;

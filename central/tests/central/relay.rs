@@ -101,7 +101,6 @@ async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked
 async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_central_understands_it(
 ) {
     use rustok_core::domain::event::EventType;
-    use rustok_core::domain::upcast::UpcastError;
     let old = spawn_central(Limits::default()).await;
     let device = Device::new(14);
     let creds = device.enrol(&old.url, &old.code("corner")).await;
@@ -136,18 +135,11 @@ async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_cen
         ADMIN_TOKEN.into(),
         Limits::default(),
     );
-    upgraded
-        .upcasters
-        .register(EventType::OrderShipped, 0, |mut v| {
-            let o = v
-                .as_object_mut()
-                .ok_or(UpcastError::Unexpected("not an object"))?;
-            let t = o
-                .remove("tracking_number")
-                .ok_or(UpcastError::Unexpected("no tracking_number"))?;
-            o.insert("tracking".into(), t);
-            Ok(v)
-        });
+    upgraded.upcasters.register(
+        EventType::OrderShipped,
+        0,
+        rustok_core::testing::order_shipped_v0_to_v1,
+    );
     let new = serve_central(upgraded, None).await;
     let to_new = relay(&device, creds.clone(), &new.url, T, BatchLimits::default());
     assert!(to_new.retry_dead_letter(v0).await.unwrap());

@@ -415,16 +415,11 @@ fn older_payloads_are_upcast_and_unknown_ones_are_refused() {
         ),
         "{missing:?}"
     );
-    upcasters.register(EventType::OrderShipped, 0, |mut v| {
-        let o = v
-            .as_object_mut()
-            .ok_or(UpcastError::Unexpected("not an object"))?;
-        let t = o
-            .remove("tracking_number")
-            .ok_or(UpcastError::Unexpected("no tracking_number"))?;
-        o.insert("tracking".into(), t);
-        Ok(v)
-    });
+    upcasters.register(
+        EventType::OrderShipped,
+        0,
+        rustok_core::testing::order_shipped_v0_to_v1,
+    );
     match DomainEvent::decode("OrderShipped", 0, &v0, &upcasters).unwrap() {
         DomainEvent::OrderShipped(p) => assert_eq!(p.tracking.unwrap().as_str(), "JJD1"),
         other => panic!("{other:?}"),

@@ -7,28 +7,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::FieldError;
 use rustok_core::service::Actor;
-use rustok_sync::agent::{SyncState, SyncStatus};
 use rustok_sync::relay::DEAD_LETTER_HANDLER;
 use tauri::State;
 
 /// The sync status for `a` (who must be allowed to see it).
 pub(crate) fn status(state: &AppState, a: &Actor) -> ApiResult<SyncStatusDto> {
     let outbox = state.shop.outbox_status(a)?;
-    match state.sync() {
-        Some(agent) => Ok(dto(&agent.status()?)),
-        // An app without sync (tests on the mock runtime): just the queue.
-        None => Ok(dto(&SyncStatus {
-            state: SyncState::NotEnrolled,
-            central: None,
-            pending: outbox.pending,
-            oldest_pending: outbox.oldest_pending,
-            last_attempt: None,
-            last_success: None,
-            last_error: None,
-            breaker: rustok_sync::breaker::BreakerState::Closed,
-            rejected: 0,
-        })),
-    }
+    Ok(dto(&agent(state)?.status_with(outbox)?))
 }
 
 fn agent(state: &AppState) -> ApiResult<std::sync::Arc<rustok_sync::agent::Agent>> {
