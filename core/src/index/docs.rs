@@ -1,7 +1,8 @@
 //! What the index stores per entity, and the keys each document puts in the tree.
 //!
-//! One sled tree holds everything, under short key prefixes, so that a document,
-//! its lookup keys and the checkpoint go in one atomic batch. Product word and title
+//! One sorted map holds everything, under short key prefixes (the key up to its first
+//! `/` is its family), so that a document, its lookup keys and the checkpoint go in
+//! one atomic batch; [`super::pages`] lays it out in sled. Product word and title
 //! search runs on an in-memory mirror built from the product documents
 //! ([`super::mirror`]).
 
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the key layout and document encoding; a change triggers a rebuild.
-pub const INDEX_FORMAT: u32 = 2;
+pub const INDEX_FORMAT: u32 = 3;
 
 pub(crate) const FORMAT_KEY: &[u8] = b"!format";
 pub(crate) const SEQ_KEY: &[u8] = b"!seq";
@@ -27,8 +28,8 @@ pub(crate) const O_DOC: &[u8] = b"o/";
 pub(crate) const O_NUMBER: &[u8] = b"on/";
 pub(crate) const O_SERIAL: &[u8] = b"om/";
 pub(crate) const O_STATUS: &[u8] = b"os/";
+/// Orders by day and time; scanned whole, also the list of all orders by time.
 pub(crate) const O_DAY: &[u8] = b"od/";
-pub(crate) const O_ALL: &[u8] = b"oa/";
 pub(crate) const C_DOC: &[u8] = b"c/";
 pub(crate) const C_SLUG: &[u8] = b"cs/";
 
@@ -145,8 +146,8 @@ pub(crate) fn order_serial(number: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// An order as the index keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An order as the index keeps it (stored as status byte, creation time, number).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OrderDoc {
     pub(crate) number: String,
     pub(crate) status: OrderStatus,
@@ -164,11 +165,35 @@ impl From<OrderKeys> for OrderDoc {
 }
 
 impl OrderDoc {
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(9 + self.number.len());
+        v.push(order_status_byte(self.status));
+        v.extend_from_slice(&self.created_at.unix_millis().to_be_bytes());
+        v.extend_from_slice(self.number.as_bytes());
+        v
+    }
+
+    pub(crate) fn decode(v: &[u8]) -> Result<Self, String> {
+        let (&status, rest) = v.split_first().ok_or("empty order document")?;
+        let status = OrderStatus::ALL
+            .into_iter()
+            .find(|s| order_status_byte(*s) == status)
+            .ok_or("unknown order status")?;
+        let (time, number) = rest
+            .split_first_chunk::<8>()
+            .ok_or("order document too short")?;
+        Ok(Self {
+            number: String::from_utf8(number.to_vec()).map_err(|_| "order number not UTF-8")?,
+            status,
+            created_at: Timestamp::from_unix_millis(i64::from_be_bytes(*time)),
+        })
+    }
+
     pub(crate) fn entries(&self, id: &[u8; 16]) -> Result<Vec<Entry>, serde_json::Error> {
         let t = time_key(self.created_at);
         let status = [order_status_byte(self.status)];
         let mut out = vec![
-            (key(&[O_DOC, id]), serde_json::to_vec(self)?),
+            (key(&[O_DOC, id]), self.encode()),
             (key(&[O_NUMBER, self.number.as_bytes()]), id.to_vec()),
             (
                 key(&[O_STATUS, self.status.as_str().as_bytes(), &[SEP], &t, id]),
@@ -178,7 +203,6 @@ impl OrderDoc {
                 key(&[O_DAY, self.created_at.day().as_bytes(), &[SEP], &t, id]),
                 status.to_vec(),
             ),
-            (key(&[O_ALL, &t, id]), status.to_vec()),
         ];
         if let Some(n) = order_serial(&self.number) {
             out.push((key(&[O_SERIAL, &n.to_be_bytes(), id]), Vec::new()));

@@ -58,6 +58,69 @@ fn with_prefix<'m>(
     .take_while(move |(k, _)| k.starts_with(prefix))
 }
 
+/// Builds a mirror from many products at once (a rebuild, or reading the index at
+/// open): postings gather in hash maps and are sorted once at the end, instead of
+/// one ordered insert per word.
+#[derive(Default)]
+pub(crate) struct MirrorBuilder {
+    slots: Vec<Slot>,
+    by_id: HashMap<[u8; 16], u32>,
+    terms: HashMap<String, Vec<u32>>,
+    titles: HashMap<String, Vec<u32>>,
+    /// Products given twice: applied in order after the first pass.
+    again: Vec<([u8; 16], ProductDoc)>,
+}
+
+fn push(map: &mut HashMap<String, Vec<u32>>, key: &str, ord: u32) {
+    match map.get_mut(key) {
+        Some(list) => list.push(ord),
+        None => {
+            map.insert(key.to_owned(), vec![ord]);
+        }
+    }
+}
+
+impl MirrorBuilder {
+    /// Adds a product.
+    pub(crate) fn put(&mut self, id: [u8; 16], doc: &ProductDoc) {
+        if self.by_id.contains_key(&id) {
+            self.again.push((id, doc.clone()));
+            return;
+        }
+        let ord = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        let terms: Vec<String> = doc.search_tokens().into_iter().collect();
+        let titles: Vec<String> = doc.folded_titles().into_iter().collect();
+        // Ordinals only grow, and a product's words are distinct: lists stay sorted.
+        for t in &terms {
+            push(&mut self.terms, t, ord);
+        }
+        for t in &titles {
+            push(&mut self.titles, t, ord);
+        }
+        self.slots.push(Slot {
+            id,
+            flags: doc.flags(),
+            terms,
+            titles,
+        });
+        self.by_id.insert(id, ord);
+    }
+
+    /// The mirror of every product added.
+    pub(crate) fn finish(self) -> Mirror {
+        let mut m = Mirror {
+            slots: self.slots,
+            by_id: self.by_id,
+            terms: self.terms.into_iter().collect(),
+            titles: self.titles.into_iter().collect(),
+        };
+        for (id, doc) in &self.again {
+            m.put(*id, doc);
+        }
+        m
+    }
+}
+
 impl Mirror {
     /// Adds or replaces a product.
     pub(crate) fn put(&mut self, id: [u8; 16], doc: &ProductDoc) {

@@ -12,11 +12,12 @@
 
 mod docs;
 mod mirror;
+mod pages;
 mod search;
 pub mod text;
 
 pub use docs::{Entry, INDEX_FORMAT};
-use mirror::Mirror;
+use mirror::{Mirror, MirrorBuilder};
 pub use search::{ProductSearch, MAX_RESULTS};
 
 use crate::bus::{EventHandler, HandlerError};
@@ -35,8 +36,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-/// Documents written per sled batch during a rebuild.
-const REBUILD_BATCH: usize = 50_000;
+/// Documents read between two progress reports of a rebuild.
+const PROGRESS_EVERY: u64 = 50_000;
+/// Products handed to the thread that builds the search mirror at a time.
+const MIRROR_BATCH: usize = 1_024;
 
 /// What the index can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -209,22 +212,22 @@ fn open_sled(path: &Path) -> Result<sled::Db, IndexError> {
 }
 
 /// The documents of one event, before and after.
-struct Change {
-    batch: sled::Batch,
+struct Change<'d> {
+    edit: pages::Edit<'d>,
     /// XOR of the hashes of entries removed and added.
     sum: u64,
 }
 
-impl Change {
-    fn new() -> Self {
+impl<'d> Change<'d> {
+    fn new(db: &'d sled::Db) -> Self {
         Self {
-            batch: sled::Batch::default(),
+            edit: pages::Edit::new(db),
             sum: 0,
         }
     }
 
     /// Removes what `old` had and `new` has not; writes what `new` has.
-    fn replace(&mut self, old: Vec<Entry>, new: Vec<Entry>) {
+    fn replace(&mut self, old: Vec<Entry>, new: Vec<Entry>) -> Result<(), IndexError> {
         let mut new: BTreeMap<Vec<u8>, Vec<u8>> = new.into_iter().collect();
         for (k, v) in old {
             if new.get(&k) == Some(&v) {
@@ -233,12 +236,13 @@ impl Change {
                 continue;
             }
             self.sum ^= entry_hash(&k, &v);
-            self.batch.remove(k);
+            self.edit.remove(&k)?;
         }
         for (k, v) in new {
             self.sum ^= entry_hash(&k, &v);
-            self.batch.insert(k, v);
+            self.edit.insert(k, v)?;
         }
+        Ok(())
     }
 }
 
@@ -360,10 +364,10 @@ impl Index {
         guarded(|| {
             let count = |p: &[u8]| -> Result<u64, IndexError> {
                 let mut n = 0;
-                for k in self.db.scan_prefix(p).keys() {
-                    k?;
+                pages::scan(&self.db, p, false, &mut |_, _| {
                     n += 1;
-                }
+                    Ok(true)
+                })?;
                 Ok(n)
             };
             Ok(IndexStats {
@@ -378,15 +382,7 @@ impl Index {
     /// Every entry in key order (for tests and tooling: two indexes are equal when
     /// their entries are).
     pub fn entries(&self) -> Result<Vec<Entry>, IndexError> {
-        guarded(|| {
-            self.db
-                .iter()
-                .map(|kv| {
-                    kv.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                        .map_err(IndexError::from)
-                })
-                .collect()
-        })
+        guarded(|| pages::all(&self.db))
     }
 
     /// Writes everything to disk.
@@ -404,74 +400,102 @@ impl Index {
         store: &Store,
         progress: &mut dyn FnMut(RebuildProgress),
     ) -> Result<u64, IndexError> {
-        let mut sum = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut sum_guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         guarded(|| {
             // Without the format key a crash mid-rebuild is seen as "missing" next time.
             self.db.remove(FORMAT_KEY)?;
             if !self.db.is_empty() {
                 self.db.clear()?;
             }
-            *sum = 0;
+            *sum_guard = 0;
             store.read(|c| -> Result<u64, IndexError> {
                 let snapshot = c.unchecked_transaction().map_err(StoreError::from)?;
                 let counts: TableCounts = store::table_counts(&snapshot)?;
                 let total = counts.products + counts.orders + counts.content;
-                let mut w = BulkWriter {
-                    db: &self.db,
-                    batch: Vec::new(),
-                    sum: 0,
-                    in_batch: 0,
-                    done: 0,
-                    total,
-                    progress,
-                };
-                (w.progress)(RebuildProgress { done: 0, total });
+                progress(RebuildProgress { done: 0, total });
+                // Every document's entries are read into memory first, grouped by key
+                // family, then sorted and written as large pages.
+                let mut runs = pages::Runs::default();
+                let (mut done, mut sum) = (0u64, 0u64);
                 let mut failed: Option<IndexError> = None;
-                let mut add = |entries: Result<Vec<Entry>, serde_json::Error>,
-                               w: &mut BulkWriter<'_, '_>|
-                 -> Result<(), StoreError> {
-                    let res = entries.map_err(IndexError::from).and_then(|e| w.add(e));
-                    res.map_err(|e| {
-                        let msg = e.to_string();
-                        failed = Some(e);
-                        StoreError::Io(std::io::Error::other(msg))
-                    })
-                };
-                let mut mirror = Mirror::default();
-                let r = store::scan_products(&snapshot, &mut |p| {
-                    let id = id_bytes(p.id.as_uuid());
-                    let doc = ProductDoc::from(p);
-                    mirror.put(id, &doc);
-                    add(doc.entries(&id), &mut w)
-                })
-                .and_then(|()| {
-                    store::scan_orders(&snapshot, &mut |o| {
-                        let id = id_bytes(o.id.as_uuid());
-                        add(OrderDoc::from(o).entries(&id), &mut w)
-                    })
-                })
-                .and_then(|()| {
-                    store::scan_content(&snapshot, &mut |n| {
-                        let id = id_bytes(n.id.as_uuid());
-                        add(ContentDoc::from(n).entries(&id), &mut w)
-                    })
+                // The search mirror is built on the other core while this one reads
+                // SQLite and writes pages.
+                let (to_mirror, products) =
+                    std::sync::mpsc::sync_channel::<Vec<([u8; 16], ProductDoc)>>(8);
+                let (mirror, r) = std::thread::scope(|s| {
+                    let mirror = s.spawn(move || {
+                        let mut mirror = MirrorBuilder::default();
+                        for batch in products {
+                            for (id, doc) in &batch {
+                                mirror.put(*id, doc);
+                            }
+                        }
+                        mirror.finish()
+                    });
+                    let mut add =
+                        |entries: Result<Vec<Entry>, serde_json::Error>| -> Result<(), StoreError> {
+                            let res = entries.map_err(IndexError::from).and_then(|entries| {
+                                for (k, v) in entries {
+                                    sum ^= entry_hash(&k, &v);
+                                    runs.push(&k, &v)?;
+                                }
+                                Ok(())
+                            });
+                            done += 1;
+                            if done % PROGRESS_EVERY == 0 && done < total {
+                                progress(RebuildProgress { done, total });
+                            }
+                            res.map_err(|e| {
+                                let msg = e.to_string();
+                                failed = Some(e);
+                                StoreError::Io(std::io::Error::other(msg))
+                            })
+                        };
+                    let mut batch = Vec::with_capacity(MIRROR_BATCH);
+                    let r = store::scan_products(&snapshot, &mut |p| {
+                        let id = id_bytes(p.id.as_uuid());
+                        let doc = ProductDoc::from(p);
+                        let r = add(doc.entries(&id));
+                        batch.push((id, doc));
+                        if batch.len() == MIRROR_BATCH {
+                            // A closed channel means the mirror thread died: join says why.
+                            let _ = to_mirror.send(std::mem::take(&mut batch));
+                        }
+                        r
+                    });
+                    let _ = to_mirror.send(batch);
+                    drop(to_mirror);
+                    let r = r
+                        .and_then(|()| {
+                            store::scan_orders(&snapshot, &mut |o| {
+                                let id = id_bytes(o.id.as_uuid());
+                                add(OrderDoc::from(o).entries(&id))
+                            })
+                        })
+                        .and_then(|()| {
+                            store::scan_content(&snapshot, &mut |n| {
+                                let id = id_bytes(n.id.as_uuid());
+                                add(ContentDoc::from(n).entries(&id))
+                            })
+                        })
+                        .map_err(IndexError::from);
+                    // An entry that failed is the real reason the scan stopped.
+                    let r = match failed.take() {
+                        Some(e) => Err(e),
+                        None => r.and_then(|()| runs.write(&self.db).map(drop)),
+                    };
+                    (mirror.join(), r)
                 });
-                if let Some(e) = failed {
-                    return Err(e);
-                }
                 r?;
-                w.flush_batch()?;
+                let mirror = mirror.map_err(|p| IndexError::Panicked(panic_text(&*p)))?;
                 self.db.insert(SEQ_KEY, &counts.last_seq.to_be_bytes())?;
                 self.db
                     .insert(FORMAT_KEY, &u64::from(INDEX_FORMAT).to_be_bytes())?;
-                (w.progress)(RebuildProgress {
-                    done: w.done,
-                    total,
-                });
                 self.db.flush()?;
-                *sum = w.sum;
+                progress(RebuildProgress { done, total });
+                *sum_guard = sum;
                 *self.mirror.write().unwrap_or_else(PoisonError::into_inner) = mirror;
-                Ok(w.done)
+                Ok(done)
             })
         })
     }
@@ -515,10 +539,12 @@ impl Index {
             let event = e
                 .decode(&self.upcasters)
                 .map_err(|source| IndexError::Decode { seq: e.seq, source })?;
-            let mut change = Change::new();
+            let mut change = Change::new(&self.db);
             let product = self.change_for(e, &event, &mut change)?;
-            change.batch.insert(SEQ_KEY, &e.seq.to_be_bytes());
-            self.db.apply_batch(change.batch)?;
+            let mut batch = sled::Batch::default();
+            change.edit.write_to(&mut batch);
+            batch.insert(SEQ_KEY, &e.seq.to_be_bytes());
+            self.db.apply_batch(batch)?;
             *sum ^= change.sum;
             if let Some((id, doc)) = product {
                 self.mirror
@@ -531,8 +557,7 @@ impl Index {
     }
 
     fn doc<T: serde::de::DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, IndexError> {
-        self.db
-            .get(k)?
+        pages::get(&self.db, k)?
             .map(|v| serde_json::from_slice(&v).map_err(IndexError::from))
             .transpose()
     }
@@ -541,7 +566,7 @@ impl Index {
         &self,
         e: &Envelope,
         event: &DomainEvent,
-        change: &mut Change,
+        change: &mut Change<'_>,
     ) -> Result<Option<([u8; 16], ProductDoc)>, IndexError> {
         use DomainEvent as E;
         let missing = |entity| IndexError::MissingDocument { seq: e.seq, entity };
@@ -577,7 +602,7 @@ impl Index {
                     _ => return Err(missing("product")),
                 };
                 let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
-                change.replace(old, new.entries(&id)?);
+                change.replace(old, new.entries(&id)?)?;
                 return Ok(Some((id, new)));
             }
             E::OrderCreated(_)
@@ -587,7 +612,9 @@ impl Index {
             | E::OrderDelivered(_)
             | E::OrderCancelled(_)
             | E::OrderRefunded(_) => {
-                let old: Option<OrderDoc> = self.doc(&key(&[O_DOC, &id]))?;
+                let old = pages::get(&self.db, &key(&[O_DOC, &id]))?
+                    .map(|v| OrderDoc::decode(&v).map_err(IndexError::Corrupt))
+                    .transpose()?;
                 let status = match event {
                     E::OrderConfirmed(_) => OrderStatus::Confirmed,
                     E::OrderPaid(_) => OrderStatus::Paid,
@@ -607,7 +634,7 @@ impl Index {
                     _ => return Err(missing("order")),
                 };
                 let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
-                change.replace(old, new.entries(&id)?);
+                change.replace(old, new.entries(&id)?)?;
             }
             E::ContentCreated(_) | E::ContentUpdated(_) => {
                 let fields = match event {
@@ -624,7 +651,7 @@ impl Index {
                     locales: fields.translations.iter().map(|(l, _)| l.clone()).collect(),
                 };
                 let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
-                change.replace(old, new.entries(&id)?);
+                change.replace(old, new.entries(&id)?)?;
             }
             // Status changes of content, and everything about tenants, devices,
             // operators and cash, do not change what the index holds.
@@ -666,8 +693,7 @@ impl Index {
 
     fn lookup(&self, prefix: &[u8], k: &[u8]) -> Result<Option<uuid::Uuid>, IndexError> {
         guarded(|| {
-            self.db
-                .get(key(&[prefix, k]))?
+            pages::get(&self.db, &key(&[prefix, k]))?
                 .map(|v| uuid_of(&v))
                 .transpose()
         })
@@ -718,49 +744,6 @@ fn titles(
 
 pub(crate) fn uuid_of(v: &[u8]) -> Result<uuid::Uuid, IndexError> {
     uuid::Uuid::from_slice(v).map_err(|_| IndexError::Corrupt("id of the wrong length".into()))
-}
-
-/// Writes rebuild documents in large batches.
-struct BulkWriter<'a, 'p> {
-    db: &'a sled::Db,
-    batch: Vec<Entry>,
-    sum: u64,
-    in_batch: usize,
-    done: u64,
-    total: u64,
-    progress: &'p mut dyn FnMut(RebuildProgress),
-}
-
-impl BulkWriter<'_, '_> {
-    fn add(&mut self, entries: Vec<Entry>) -> Result<(), IndexError> {
-        for (k, v) in entries {
-            self.sum ^= entry_hash(&k, &v);
-            self.batch.push((k, v));
-        }
-        self.in_batch += 1;
-        self.done += 1;
-        if self.in_batch >= REBUILD_BATCH {
-            self.flush_batch()?;
-            (self.progress)(RebuildProgress {
-                done: self.done,
-                total: self.total,
-            });
-        }
-        Ok(())
-    }
-
-    /// Writes the collected entries in key order (sled 0.34 inserts sorted keys about
-    /// twice as fast as random ones, and large atomic batches slower still; the
-    /// rebuild needs no atomicity, as the format key is written last).
-    fn flush_batch(&mut self) -> Result<(), IndexError> {
-        let mut batch = std::mem::take(&mut self.batch);
-        batch.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (k, v) in batch {
-            self.db.insert(k, v)?;
-        }
-        self.in_batch = 0;
-        Ok(())
-    }
 }
 
 /// Applies committed events to the index (the bus handler named `index`).
@@ -852,20 +835,20 @@ fn check(
 /// the checksum of the entries and the search mirror of the product documents.
 fn verify(db: &sled::Db) -> Result<(u64, Mirror), IndexError> {
     let mut sum = 0;
-    let mut mirror = Mirror::default();
-    for kv in db.iter() {
-        let (k, v) = kv?;
-        sum ^= entry_hash(&k, &v);
+    let mut mirror = MirrorBuilder::default();
+    pages::each(db, &mut |k, v| {
+        sum ^= entry_hash(k, v);
         if let Some(id) = k.strip_prefix(P_DOC) {
-            let doc: ProductDoc = serde_json::from_slice(&v)?;
+            let doc: ProductDoc = serde_json::from_slice(v)?;
             mirror.put(*uuid_of(id)?.as_bytes(), &doc);
         } else if k.starts_with(O_DOC) {
-            serde_json::from_slice::<OrderDoc>(&v)?;
+            OrderDoc::decode(v).map_err(IndexError::Corrupt)?;
         } else if k.starts_with(C_DOC) {
-            serde_json::from_slice::<ContentDoc>(&v)?;
+            serde_json::from_slice::<ContentDoc>(v)?;
         }
-    }
-    Ok((sum, mirror))
+        Ok(())
+    })?;
+    Ok((sum, mirror.finish()))
 }
 
 /// The hash of one entry; the checksum of a tree is the XOR over its entries (the

@@ -1,10 +1,11 @@
 //! Queries over the tree: product search with ranking, order lists.
 
 use super::docs::{
-    key, order_serial, product_status_byte, O_ALL, O_DAY, O_DOC, O_SERIAL, O_STATUS, P_BARCODE,
-    P_SKU, SEP,
+    key, order_serial, product_status_byte, OrderDoc, O_DAY, O_DOC, O_NUMBER, O_SERIAL, O_STATUS,
+    P_BARCODE, P_SKU, SEP,
 };
 use super::mirror::Mirror;
+use super::pages;
 use super::text::tokens;
 use super::{uuid_of, IndexError};
 use crate::domain::ids::{OrderId, ProductId};
@@ -101,7 +102,7 @@ pub(super) fn products(
             key(&[P_BARCODE, raw.as_bytes()]),
             key(&[P_SKU, raw.to_ascii_uppercase().as_bytes()]),
         ] {
-            if let Some(id) = db.get(k)? {
+            if let Some(id) = pages::get(db, &k)? {
                 let id = *uuid_of(&id)?.as_bytes();
                 if let Some(flags) = mirror.flags(&id) {
                     hits.offer(&id, &flags);
@@ -131,28 +132,34 @@ pub(super) fn orders(db: &sled::Db, q: &OrderQuery) -> Result<Vec<OrderId>, Inde
     if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         let upper = n.to_ascii_uppercase();
         let mut ids: Vec<uuid::Uuid> = Vec::new();
-        if let Some(v) = db.get(key(&[super::docs::O_NUMBER, upper.as_bytes()]))? {
+        if let Some(v) = pages::get(db, &key(&[O_NUMBER, upper.as_bytes()]))? {
             ids.push(uuid_of(&v)?);
         }
         if let Some(serial) = order_serial(&upper).filter(|_| !upper.contains('-')) {
-            for k in db
-                .scan_prefix(key(&[O_SERIAL, &serial.to_be_bytes()]))
-                .keys()
-            {
-                ids.push(trailing_id(&k?)?);
-            }
+            pages::scan(
+                db,
+                &key(&[O_SERIAL, &serial.to_be_bytes()]),
+                false,
+                &mut |k, _| {
+                    ids.push(trailing_id(k)?);
+                    Ok(true)
+                },
+            )?;
         }
-        for kv in db.scan_prefix(key(&[super::docs::O_NUMBER, upper.as_bytes()])) {
-            ids.push(uuid_of(&kv?.1)?);
-            if ids.len() > 10_000 {
-                break;
-            }
-        }
+        pages::scan(
+            db,
+            &key(&[O_NUMBER, upper.as_bytes()]),
+            false,
+            &mut |_, v| {
+                ids.push(uuid_of(v)?);
+                Ok(ids.len() <= 10_000)
+            },
+        )?;
         let mut docs = Vec::new();
         let mut seen = HashSet::new();
         for id in ids.into_iter().filter(|id| seen.insert(*id)) {
-            if let Some(v) = db.get(key(&[O_DOC, id.as_bytes()]))? {
-                let d: super::docs::OrderDoc = serde_json::from_slice(&v)?;
+            if let Some(v) = pages::get(db, &key(&[O_DOC, id.as_bytes()]))? {
+                let d = OrderDoc::decode(&v).map_err(IndexError::Corrupt)?;
                 let day_ok = q.day.as_deref().is_none_or(|day| d.created_at.day() == day);
                 let status_ok = q.status.is_none_or(|s| s == d.status);
                 if day_ok && status_ok {
@@ -169,27 +176,25 @@ pub(super) fn orders(db: &sled::Db, q: &OrderQuery) -> Result<Vec<OrderId>, Inde
             .collect());
     }
     let status_byte = q.status.map(super::docs::order_status_byte);
+    // Day entries sort by day, then time: scanned whole they list every order by time.
     let prefix = match (&q.day, status) {
         (Some(day), _) => key(&[O_DAY, day.as_bytes(), &[SEP]]),
         (None, Some(s)) => key(&[O_STATUS, s.as_bytes(), &[SEP]]),
-        (None, None) => O_ALL.to_vec(),
+        (None, None) => O_DAY.to_vec(),
     };
     let mut out = Vec::with_capacity(limit);
     let mut skipped = 0;
-    for kv in db.scan_prefix(&prefix).rev() {
-        let (k, v) = kv?;
-        // Day and "all" entries carry the status; status entries are filtered by key.
+    pages::scan(db, &prefix, true, &mut |k, v| {
+        // Day entries carry the status; status entries are filtered by key.
         if q.day.is_some() && status_byte.is_some_and(|s| v.first() != Some(&s)) {
-            continue;
+            return Ok(true);
         }
         if skipped < offset {
             skipped += 1;
-            continue;
+            return Ok(true);
         }
-        out.push(OrderId::from_uuid(trailing_id(&k)?));
-        if out.len() >= limit {
-            break;
-        }
-    }
+        out.push(OrderId::from_uuid(trailing_id(k)?));
+        Ok(out.len() < limit)
+    })?;
     Ok(out)
 }

@@ -490,8 +490,10 @@ fn damage(path: &Path, how: &Damage) {
             std::fs::write(&f, bytes).unwrap();
         }
         Damage::DropEntry => {
+            // Entries live in pages (`#` and the page's first key): drop the page
+            // that holds the first SKU entry.
             let db = sled::open(path).unwrap();
-            let (k, _) = db.scan_prefix(b"ps/").next().unwrap().unwrap();
+            let (k, _) = db.scan_prefix(b"#ps/").next().unwrap().unwrap();
             db.remove(k).unwrap();
             db.flush().unwrap();
         }
