@@ -199,13 +199,10 @@ pub(crate) fn scan(
 /// Every entry, in key order.
 pub(crate) fn all(db: &sled::Db) -> Result<Vec<Entry>, IndexError> {
     let mut out = Vec::new();
-    for page in db.scan_prefix([PAGE]) {
-        let (_, page) = page?;
-        for kv in entries_of(&page) {
-            let (k, v) = kv?;
-            out.push((k.to_vec(), v.to_vec()));
-        }
-    }
+    each(db, &mut |k, v| {
+        out.push((k.to_vec(), v.to_vec()));
+        Ok(())
+    })?;
     Ok(out)
 }
 
