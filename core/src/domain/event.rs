@@ -695,6 +695,18 @@ impl DomainEvent {
         }
     }
 
+    /// The order whose history lists this event: an order's own events and the
+    /// stock it moved.
+    pub fn history_order(&self) -> Option<OrderId> {
+        match self {
+            DomainEvent::StockMoved(StockMoved { order_id, .. }) => *order_id,
+            _ => match self.aggregate() {
+                (Aggregate::Order, id) => Some(OrderId::from_uuid(id)),
+                _ => None,
+            },
+        }
+    }
+
     /// Everything the event refers to that must exist when it is appended: its
     /// aggregate first, then any other entity it names.
     pub fn references(&self) -> Vec<(Aggregate, Uuid)> {

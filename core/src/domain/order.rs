@@ -50,6 +50,11 @@ impl OrderNumber {
         Self(format!("{device}-{n:06}"))
     }
 
+    /// The serial after the device code (`42` for `POS1-000042`), if it fits a `u64`.
+    pub fn serial(&self) -> Option<u64> {
+        self.0.rsplit_once('-')?.1.parse().ok()
+    }
+
     /// Parses `CODE-000123`.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let bad = || {

@@ -21,7 +21,7 @@ impl Shop {
                 return Err(ShopError::CashSessionOpen);
             }
             let currency = tenant_of(tx, caller)?.settings.currency;
-            let id = CashSessionId::generate(tx.now(), tx.entropy());
+            let id = CashSessionId::from_uuid(tx.new_id());
             let s = CashSession::open(
                 id,
                 caller.tenant,

@@ -88,14 +88,14 @@ pub(crate) fn move_stock(
 }
 
 pub(crate) fn movement(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     caller: Caller,
     product_id: ProductId,
     kind: MovementKind,
     delta: i64,
 ) -> StockMovement {
     StockMovement {
-        id: MovementId::generate(tx.now(), tx.entropy()),
+        id: MovementId::from_uuid(tx.new_id()),
         product_id,
         kind,
         delta,
@@ -125,7 +125,7 @@ impl Shop {
             }
             check_fields(tx, caller, &fields, None)?;
             let p = Product {
-                id: ProductId::generate(tx.now(), tx.entropy()),
+                id: ProductId::from_uuid(tx.new_id()),
                 tenant_id: caller.tenant,
                 fields,
                 status,

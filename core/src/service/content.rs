@@ -40,7 +40,7 @@ impl Shop {
         self.command(actor, Operation::CreateContent, |tx, caller| {
             check_slug(tx, caller, &fields, None)?;
             let data = ContentData {
-                id: ContentId::generate(tx.now(), tx.entropy()),
+                id: ContentId::from_uuid(tx.new_id()),
                 tenant_id: caller.tenant,
                 fields,
                 published_at: None,

@@ -99,7 +99,7 @@ fn build_order(
     let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
     let number = tx.next_order_number()?;
     Ok(Order::new(OrderData {
-        id: OrderId::generate(tx.now(), tx.entropy()),
+        id: OrderId::from_uuid(tx.new_id()),
         tenant_id: caller.tenant,
         number,
         currency: tenant.settings.currency,
@@ -437,7 +437,7 @@ impl Shop {
     pub fn order_history(&self, actor: &Actor, id: OrderId) -> Result<Vec<Envelope>, ShopError> {
         self.query(actor, Operation::ViewOrders, |c, caller| {
             store::order(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "order" })?;
-            Ok(store::events_of(c, id.as_uuid())?)
+            Ok(store::order_events(c, id)?)
         })
     }
 }

@@ -61,25 +61,35 @@ pub fn insert_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreE
     Ok(())
 }
 
-/// Writes a session's totals and closing back.
+/// Writes a session's totals back, and its closing once it has one. An open
+/// session's update names only the totals: naming `closed_at` would rewrite the
+/// `cash_sessions_one_open` index page on every sale.
 pub fn update_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreError> {
-    let cl = s.closing.as_ref();
+    let id = s.id.to_string();
+    let t = &s.totals;
+    let Some(cl) = s.closing.as_ref() else {
+        c.prepare_cached(
+            "UPDATE cash_sessions SET sales = ?2, refunds = ?3, cash_in = ?4, cash_out = ?5 WHERE id = ?1",
+        )?
+        .execute(params![id, t.sales, t.refunds, t.cash_in, t.cash_out])?;
+        return Ok(());
+    };
     c.prepare_cached(
         "UPDATE cash_sessions SET sales = ?2, refunds = ?3, cash_in = ?4, cash_out = ?5, closed_by = ?6, closed_at = ?7,
          counted = ?8, expected = ?9, difference = ?10, unsynced_events = ?11 WHERE id = ?1",
     )?
     .execute(params![
-        s.id.to_string(),
-        s.totals.sales,
-        s.totals.refunds,
-        s.totals.cash_in,
-        s.totals.cash_out,
-        cl.map(|c| c.closed_by.to_string()),
-        cl.map(|c| c.closed_at.to_rfc3339()),
-        cl.map(|c| c.counted),
-        cl.map(|c| c.expected),
-        cl.map(|c| c.difference),
-        cl.map(|c| c.unsynced_events),
+        id,
+        t.sales,
+        t.refunds,
+        t.cash_in,
+        t.cash_out,
+        cl.closed_by.to_string(),
+        cl.closed_at.to_rfc3339(),
+        cl.counted,
+        cl.expected,
+        cl.difference,
+        cl.unsynced_events,
     ])?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use rusqlite::backup::Backup;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 /// Every migration, in order: `(version, file name, SQL)`.
@@ -16,6 +16,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         2,
         "0002_bus.sql",
         include_str!("../../../migrations/edge/0002_bus.sql"),
+    ),
+    (
+        3,
+        "0003_sale_pages.sql",
+        include_str!("../../../migrations/edge/0003_sale_pages.sql"),
     ),
 ];
 
@@ -52,11 +57,31 @@ fn migrate_with(
         let mut dst = Connection::open(&copy)?;
         Backup::new(conn, &mut dst)?.run_to_completion(256, std::time::Duration::ZERO, None)?;
     }
-    // All pending steps in one transaction: a failing step leaves the old schema.
+    // A step may rebuild a table (create the new one, copy, drop the old, rename),
+    // which SQLite only allows with foreign keys off; they are checked before the
+    // commit instead, and turned back on whatever happens.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = run_steps(conn, found, migrations);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
+}
+
+/// All pending steps in one transaction: a failing step leaves the old schema.
+fn run_steps(
+    conn: &mut Connection,
+    found: u32,
+    migrations: &[(u32, &str, &str)],
+) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for (version, _, sql) in migrations.iter().filter(|(v, _, _)| *v > found) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
+    }
+    let broken: Option<String> = tx
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(StoreError::MigrationBrokeReferences { table });
     }
     tx.commit()?;
     Ok(())
@@ -105,6 +130,124 @@ mod tests {
         assert_eq!(tables(&copy), ["a"]);
         let x: i64 = copy.query_row("SELECT x FROM a", [], |r| r.get(0)).unwrap();
         assert_eq!(x, 42);
+    }
+
+    fn fk_on(c: &Connection, _: bool) -> Result<(), StoreError> {
+        c.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_migration_that_breaks_a_reference_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let mut c = Connection::open(&path).unwrap();
+        let parent: (u32, &str, &str) = (
+            1,
+            "0001_p.sql",
+            "CREATE TABLE p (id TEXT PRIMARY KEY);
+             CREATE TABLE k (p TEXT REFERENCES p(id));
+             INSERT INTO p VALUES ('x'); INSERT INTO k VALUES ('x');",
+        );
+        let orphan: (u32, &str, &str) = (2, "0002_o.sql", "DELETE FROM p;");
+        migrate_with(&mut c, &path, fk_on, &[parent]).unwrap();
+        let err = migrate_with(&mut c, &path, fk_on, &[parent, orphan]).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::MigrationBrokeReferences { table } if table == "k"),
+            "{err:?}"
+        );
+        let left: i64 = c
+            .query_row("SELECT count(*) FROM p", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 1);
+        let fk: i64 = c
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after a failed migration");
+    }
+
+    /// A schema-2 database with two orders, their events and a stock movement.
+    const SCHEMA_2_SHOP: &str = "
+        INSERT INTO tenants VALUES ('t1', 'shop', 'Shop', 'EUR', 'en', 'inclusive', 1, 1, 0, 0, '2026-01-01T00:00:00.000Z');
+        INSERT INTO products (id, tenant_id, sku, titles, descriptions, price, currency, tax_rate_bp, status, version, updated_at)
+            VALUES ('p1', 't1', 'TEA', '{}', '{}', 100, 'EUR', 0, 'active', 1, '2026-01-01T00:00:00.000Z');
+        INSERT INTO orders (id, tenant_id, number, status, currency, tax_mode, net, tax, gross, lines, created_at, day, updated_at)
+            VALUES ('01900000-0000-7000-8000-000000000001', 't1', 'POS1-000001', 'delivered', 'EUR', 'inclusive', 100, 0, 100, '[]',
+                    '2026-01-01T00:00:00.000Z', '2026-01-01', '2026-01-01T00:00:00.000Z'),
+                   ('01900000-0000-7000-8000-000000000002', 't1', 'POS1-1234567', 'pending', 'EUR', 'inclusive', 100, 0, 100, '[]',
+                    '2026-01-01T00:00:00.000Z', '2026-01-01', '2026-01-01T00:00:00.000Z');
+        INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, order_id, occurred_at)
+            VALUES ('m1', 't1', 'p1', 'sold', -1, '01900000-0000-7000-8000-000000000001', '2026-01-01T00:00:00.000Z');
+        INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at, correlation_id, origin, aggregate_id, data)
+            VALUES (1, 'e1', 'OrderCreated', 1, 't1', 'd1', 'h', 'x', 'c', 'device', '01900000-0000-7000-8000-000000000001', '{}'),
+                   (2, 'e2', 'ProductCreated', 1, 't1', 'd1', 'h', 'x', 'c', 'device', 'p1', '{}'),
+                   (3, 'e3', 'OrderCreated', 1, 't1', 'd1', 'h', 'x', 'c', 'device', '01900000-0000-7000-8000-000000000002', '{}'),
+                   (4, 'e4', 'StockMoved', 1, 't1', 'd1', 'h', 'x', 'c', 'device', '01900000-0000-7000-8000-000000000001', '{}'),
+                   (5, 'e5', 'OrderDelivered', 1, 't1', 'd1', 'h', 'x', 'c', 'device', '01900000-0000-7000-8000-000000000001', '{}');";
+
+    #[test]
+    fn schema_3_keys_orders_by_serial_and_lists_each_orders_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let mut c = Connection::open(&path).unwrap();
+        migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..2]).unwrap();
+        c.execute_batch(SCHEMA_2_SHOP).unwrap();
+        migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
+
+        let mut st = c
+            .prepare("SELECT n, number, history FROM orders ORDER BY n")
+            .unwrap();
+        let rows: Vec<(i64, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, "POS1-000001".to_owned(), "1,4,5".to_owned()),
+                (1_234_567, "POS1-1234567".to_owned(), "3".to_owned()),
+            ]
+        );
+        let first =
+            crate::domain::ids::OrderId::parse("01900000-0000-7000-8000-000000000001").unwrap();
+        // The same lookup as `order_events`, on placeholder envelopes.
+        let listed: Vec<i64> = c
+            .prepare(
+                "SELECT seq FROM events WHERE seq IN (SELECT value FROM json_each('[' ||
+                 (SELECT history FROM orders WHERE id = ?1) || ']')) ORDER BY seq",
+            )
+            .unwrap()
+            .query_map([first.to_string()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(listed, [1, 4, 5]);
+        let index: Option<String> = c
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE name = 'events_aggregate'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(index, None);
+        // The movement still refers to the rebuilt orders table.
+        let dangling = c.execute(
+            "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, order_id, occurred_at)
+             VALUES ('m2', 't1', 'p1', 'sold', -1, 'no-such-order', 'x')",
+            [],
+        );
+        assert!(
+            dangling.is_err(),
+            "a movement of a missing order is refused"
+        );
+        let ok = c.execute(
+            "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, order_id, occurred_at)
+             VALUES ('m3', 't1', 'p1', 'sold', -1, '01900000-0000-7000-8000-000000000002', 'x')",
+            [],
+        );
+        assert_eq!(ok.unwrap(), 1);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use content::*;
 pub use doctor::DoctorReport;
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
-pub use outbox::{events_of, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
+pub use outbox::{order_events, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
 pub use people::*;
 pub use scan::*;
 
@@ -58,6 +58,12 @@ pub enum StoreError {
         found: u32,
         /// Newest version this app knows.
         supported: u32,
+    },
+    /// A migration left rows that refer to missing rows; nothing was changed.
+    #[error("migrating the database would break references from {table}; nothing was changed")]
+    MigrationBrokeReferences {
+        /// A table with a dangling reference.
+        table: String,
     },
     /// The device has no shop yet.
     #[error("the device is not set up; create the shop first")]
@@ -114,6 +120,8 @@ type FaultHook = Arc<dyn Fn(&[Envelope]) -> bool + Send + Sync>;
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// The last id made by a write transaction; see [`WriteTx::new_id`].
+    last_id: Mutex<Option<uuid::Uuid>>,
     readers: Vec<Mutex<Connection>>,
     listeners: RwLock<Vec<Arc<dyn CommitListener>>>,
     fault: RwLock<Option<FaultHook>>,
@@ -169,6 +177,7 @@ impl Store {
         Ok(Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
+            last_id: Mutex::new(None),
             readers,
             listeners: RwLock::new(Vec::new()),
             fault: RwLock::new(None),
@@ -203,11 +212,12 @@ impl Store {
         f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = lock(&self.writer);
+        let mut last_id = lock(&self.last_id);
         let before = conn.total_changes();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let mut w = WriteTx::new(tx, meta);
+        let mut w = WriteTx::new(tx, meta, &mut last_id);
         let out = f(&mut w)?;
         let (tx, events) = w.finish()?;
         if events.is_empty() && tx.total_changes() != before {

@@ -11,6 +11,7 @@ use crate::domain::order::{
 };
 use crate::domain::tenant::TaxMode;
 use crate::domain::text::{Note, Reason};
+use crate::domain::FieldError;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Inserts a new order with its lines (and payments, for a counter sale).
@@ -21,10 +22,15 @@ pub fn insert_order(
     cash_session: Option<CashSessionId>,
 ) -> Result<(), StoreError> {
     let d = o.data();
+    // The serial is the row's key, so two orders can never share a number.
+    let serial = d.number.serial().ok_or_else(|| StoreError::Corrupt {
+        column: "orders.number",
+        source: FieldError::new("number", "invalid_order_number", "serial out of range"),
+    })?;
     c.prepare_cached(
         "INSERT INTO orders (id, tenant_id, number, status, currency, tax_mode, net, tax, gross, customer, notes,
-         created_by, created_at, day, updated_at, cash_session_id, tracking, lines, payments)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15, ?16, ?17, ?18)",
+         created_by, created_at, day, updated_at, cash_session_id, tracking, lines, payments, n)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         d.id.to_string(),
@@ -45,6 +51,7 @@ pub fn insert_order(
         d.tracking.as_ref().map(TrackingNumber::as_str),
         serde_json::to_string(&d.lines)?,
         serde_json::to_string(&d.payments)?,
+        serial,
     ])?;
     Ok(())
 }

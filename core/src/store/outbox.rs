@@ -6,7 +6,9 @@ use crate::domain::clock::{Entropy, Timestamp};
 use crate::domain::device::DeviceCode;
 use crate::domain::event::{Aggregate, DomainEvent, Envelope, Origin};
 use crate::domain::hlc::Hlc;
-use crate::domain::ids::{CorrelationId, DeviceId, EventId, OperatorId, TenantId};
+use crate::domain::ids::{
+    uuid_v7_after, CorrelationId, DeviceId, EventId, OperatorId, OrderId, TenantId,
+};
 use crate::domain::order::OrderNumber;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::value::RawValue;
@@ -54,6 +56,10 @@ pub struct WriteTx<'c> {
     /// References already checked in this transaction (they cannot disappear in it:
     /// nothing deletes rows).
     known: HashSet<(Aggregate, uuid::Uuid)>,
+    /// The store's last made id, so ids increase from one transaction to the next.
+    last_id: &'c mut Option<uuid::Uuid>,
+    /// Seqs of appended events about an order, written to its `history` at the end.
+    histories: Vec<(OrderId, u64)>,
 }
 
 impl Deref for WriteTx<'_> {
@@ -95,7 +101,11 @@ fn table_of(a: Aggregate) -> &'static str {
 }
 
 impl<'c> WriteTx<'c> {
-    pub(super) fn new(tx: Transaction<'c>, meta: &'c EventMeta<'c>) -> Self {
+    pub(super) fn new(
+        tx: Transaction<'c>,
+        meta: &'c EventMeta<'c>,
+        last_id: &'c mut Option<uuid::Uuid>,
+    ) -> Self {
         Self {
             tx,
             meta,
@@ -104,7 +114,19 @@ impl<'c> WriteTx<'c> {
             appended: Vec::new(),
             known: HashSet::new(),
             now_text: meta.now.to_rfc3339(),
+            last_id,
+            histories: Vec::new(),
         }
+    }
+
+    /// A new UUIDv7 for an entity or event made in this transaction. Ids from one
+    /// store increase strictly, even within a millisecond, so a new order lands at
+    /// the right edge of the indexes on ids instead of splitting a full page in the
+    /// middle (which rewrites it and its siblings).
+    pub fn new_id(&mut self) -> uuid::Uuid {
+        let id = uuid_v7_after(self.meta.now, self.meta.entropy, *self.last_id);
+        *self.last_id = Some(id);
+        id
     }
 
     /// The command's wall time as stored text (RFC 3339).
@@ -115,11 +137,6 @@ impl<'c> WriteTx<'c> {
     /// The command's wall time.
     pub fn now(&self) -> Timestamp {
         self.meta.now
-    }
-
-    /// The command's entropy source (for new ids).
-    pub fn entropy(&self) -> &dyn Entropy {
-        self.meta.entropy
     }
 
     fn device(&mut self) -> Result<&mut DeviceState, StoreError> {
@@ -184,11 +201,12 @@ impl<'c> WriteTx<'c> {
         }
         let data = event.payload_raw()?;
         let meta = self.meta;
+        let id = EventId::from_uuid(self.new_id());
         let d = self.device()?;
         d.last_seq += 1;
         d.last_hlc = d.last_hlc.tick(meta.now);
         let env = Envelope {
-            id: EventId::generate(meta.now, meta.entropy),
+            id,
             event_type: event_type.to_owned(),
             schema_version: event.event_type().current_version(),
             tenant_id: d.tenant_id,
@@ -225,13 +243,46 @@ impl<'c> WriteTx<'c> {
                 event.history_key().to_string(),
                 env.data.get(),
             ])?;
+        if let Some(order) = event.history_order() {
+            self.histories.push((order, env.seq));
+        }
         self.appended.push(env);
         // Just pushed.
         self.appended.last().ok_or(StoreError::NotSetUp)
     }
 
-    /// Writes the device counters back and hands over the transaction and its events.
+    /// Writes the device counters and the orders' histories back and hands over the
+    /// transaction and its events.
     pub(super) fn finish(self) -> Result<(Transaction<'c>, Vec<Envelope>), StoreError> {
+        let mut rest = self.histories.as_slice();
+        while let Some(&(order, _)) = rest.first() {
+            // One order's seqs, in order: a transaction is almost always about one.
+            let n = rest.iter().take_while(|(o, _)| *o == order).count();
+            let (batch, tail) = rest.split_at(n);
+            rest = tail;
+            let mut seqs = String::with_capacity(8 * n);
+            for (i, (_, seq)) in batch.iter().enumerate() {
+                if i > 0 {
+                    seqs.push(',');
+                }
+                seqs.push_str(&seq.to_string());
+            }
+            let updated = self
+                .tx
+                .prepare_cached(
+                    "UPDATE orders SET history = CASE history WHEN '' THEN ?2 ELSE history || ',' || ?2 END
+                     WHERE id = ?1",
+                )?
+                .execute(params![order.to_string(), seqs])?;
+            if updated != 1 {
+                // Unreachable: appending the event checked that the order exists.
+                return Err(StoreError::MissingReference {
+                    event_type: "order history",
+                    aggregate: Aggregate::Order,
+                    id: order.as_uuid(),
+                });
+            }
+        }
         if self.dirty_device {
             if let Some(d) = &self.device {
                 self.tx
@@ -294,9 +345,9 @@ impl Store {
         })
     }
 
-    /// Events of one aggregate (an order's history, say), in order.
-    pub fn events_of(&self, aggregate_id: uuid::Uuid) -> Result<Vec<Envelope>, StoreError> {
-        self.read(|c| events_of(c, aggregate_id))
+    /// The events about one order, in order.
+    pub fn order_events(&self, order: OrderId) -> Result<Vec<Envelope>, StoreError> {
+        self.read(|c| order_events(c, order))
     }
 
     /// Counts of the outbox.
@@ -348,12 +399,15 @@ pub(crate) fn events_of_seq(c: &Connection, seq: u64) -> Result<Option<Envelope>
     .map_err(StoreError::from)
 }
 
-/// Events of one aggregate, in order.
-pub fn events_of(c: &Connection, aggregate_id: uuid::Uuid) -> Result<Vec<Envelope>, StoreError> {
+/// The events about one order (its own and the stock it moved), in order: the seqs
+/// its row lists, each read by key.
+pub fn order_events(c: &Connection, order: OrderId) -> Result<Vec<Envelope>, StoreError> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {ENVELOPE_COLUMNS} FROM events WHERE aggregate_id = ?1 ORDER BY seq"
+        "SELECT {ENVELOPE_COLUMNS} FROM events
+         WHERE seq IN (SELECT value FROM json_each('[' || (SELECT history FROM orders WHERE id = ?1) || ']'))
+         AND aggregate_id = ?1 ORDER BY seq"
     ))?;
-    let rows = st.query_map([aggregate_id.to_string()], envelope)?;
+    let rows = st.query_map([order.to_string()], envelope)?;
     rows.collect::<Result<Vec<_>, _>>()
         .map_err(StoreError::from)
 }
