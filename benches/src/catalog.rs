@@ -254,8 +254,8 @@ pub fn fill(db: &Path, products: usize, orders: usize, seed: u64) -> Vec<(String
         let mut ins = tx
             .prepare(
                 "INSERT INTO orders (id, tenant_id, number, status, currency, tax_mode, net, tax, gross,
-                 lines, payments, created_at, day, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'EUR', 'inclusive', 100, 20, 120, '[]', '[]', ?5, ?6, ?5)",
+                 lines, payments, created_at, day, updated_at, n)
+                 VALUES (?1, ?2, ?3, ?4, 'EUR', 'inclusive', 100, 20, 120, '[]', '[]', ?5, ?6, ?5, ?7)",
             )
             .expect("prepare");
         let statuses = [
@@ -282,6 +282,7 @@ pub fn fill(db: &Path, products: usize, orders: usize, seed: u64) -> Vec<(String
                 rng.pick(&statuses),
                 at,
                 format!("2026-10-{day:02}"),
+                i + 1,
             ])
             .expect("insert order");
         }
