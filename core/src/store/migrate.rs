@@ -73,15 +73,29 @@ fn run_steps(
     migrations: &[(u32, &str, &str)],
 ) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Only references the steps break stop the migration: a database that already
+    // had a dangling one (`doctor` reports it) must still open.
+    let dangling = |c: &Connection| -> Result<i64, StoreError> {
+        Ok(
+            c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?,
+        )
+    };
+    let before = dangling(&tx)?;
     for (version, _, sql) in migrations.iter().filter(|(v, _, _)| *v > found) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
     }
-    let broken: Option<String> = tx
-        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
-        .optional()?;
-    if let Some(table) = broken {
-        return Err(StoreError::MigrationBrokeReferences { table });
+    if dangling(&tx)? > before {
+        let table: Option<String> = tx
+            .query_row("SELECT \"table\" FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        return Err(StoreError::MigrationBrokeReferences {
+            table: table.unwrap_or_default(),
+        });
     }
     tx.commit()?;
     Ok(())
@@ -164,6 +178,24 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1, "foreign keys are back on after a failed migration");
+    }
+
+    #[test]
+    fn a_database_that_already_had_a_dangling_reference_still_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let mut c = Connection::open(&path).unwrap();
+        let orphaned: (u32, &str, &str) = (
+            1,
+            "0001_p.sql",
+            "CREATE TABLE p (id TEXT PRIMARY KEY);
+             CREATE TABLE k (p TEXT REFERENCES p(id));",
+        );
+        migrate_with(&mut c, &path, fk_on, &[orphaned]).unwrap();
+        c.execute_batch("PRAGMA foreign_keys = OFF; INSERT INTO k VALUES ('gone');")
+            .unwrap();
+        migrate_with(&mut c, &path, fk_on, &[orphaned, V2]).unwrap();
+        assert_eq!(tables(&c), ["b", "k", "p"]);
     }
 
     /// A schema-2 database with two orders, their events and a stock movement.
