@@ -682,17 +682,12 @@ impl DomainEvent {
         }
     }
 
-    /// The id under which the event is filed in the device's history index: its
+    /// The id stored with the event in the device log (`events.aggregate_id`): its
     /// aggregate, except that stock leaving or returning through an order is filed
-    /// with the order (its history shows the goods moving, and the index grows at
-    /// its end instead of at one place per product).
+    /// with the order, whose history shows the goods moving.
     pub fn history_key(&self) -> Uuid {
-        match self {
-            DomainEvent::StockMoved(StockMoved {
-                order_id: Some(o), ..
-            }) => o.as_uuid(),
-            _ => self.aggregate().1,
-        }
+        self.history_order()
+            .map_or(self.aggregate().1, |o| o.as_uuid())
     }
 
     /// The order whose history lists this event: an order's own events and the

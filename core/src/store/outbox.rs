@@ -260,13 +260,11 @@ impl<'c> WriteTx<'c> {
             let n = rest.iter().take_while(|(o, _)| *o == order).count();
             let (batch, tail) = rest.split_at(n);
             rest = tail;
-            let mut seqs = String::with_capacity(8 * n);
-            for (i, (_, seq)) in batch.iter().enumerate() {
-                if i > 0 {
-                    seqs.push(',');
-                }
-                seqs.push_str(&seq.to_string());
-            }
+            let seqs = batch
+                .iter()
+                .map(|(_, seq)| seq.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             let updated = self
                 .tx
                 .prepare_cached(
