@@ -3,6 +3,7 @@
 //! Every step saves a screenshot under `target/e2e/`.
 
 use fantoccini::elements::Element;
+use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rustok_app::demo;
 use serde_json::{json, Value};
@@ -85,20 +86,32 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-impl Session {
-    async fn start(name: &'static str) -> Session {
-        Session::start_in(name, tempfile::tempdir().unwrap(), &[]).await
-    }
+/// How many times a window's WebDriver stack is started before the test fails.
+const STACK_STARTS: u32 = 3;
+/// How long one stack has to create a session (the app starts in about a second).
+const STACK_WAIT: Duration = Duration::from_secs(30);
 
-    /// A window on the data folder `data`, with extra environment for the app.
-    async fn start_in(
-        name: &'static str,
-        data: tempfile::TempDir,
+/// One started WebDriver stack with its session.
+struct Stack {
+    client: Client,
+    xvfb: Child,
+    driver: Child,
+}
+
+impl Stack {
+    /// Xvfb, then tauri-driver (which starts WebKitWebDriver) with its output in
+    /// `log`, then a session: the driver takes a moment to listen, so creating the
+    /// session is retried while the driver does not answer. A driver that answers
+    /// with an error (the app did not start) panics: that is the product's failure.
+    async fn start(
+        data: &std::path::Path,
         env: &[(&str, &str)],
-    ) -> Session {
-        let (xvfb, display) = start_xvfb();
-        let (port, native) = (free_port(), free_port());
-        let driver = Command::new("tauri-driver")
+        log: &std::path::Path,
+    ) -> Result<Stack, String> {
+        let (mut xvfb, display) = start_xvfb();
+        let (port, native) = free_ports();
+        let out = std::fs::File::create(log).unwrap();
+        let mut driver = Command::new("tauri-driver")
             .args([
                 "--port",
                 &port.to_string(),
@@ -106,11 +119,13 @@ impl Session {
                 &native.to_string(),
             ])
             .env("DISPLAY", &display)
-            .env("RUSTOK_DATA_DIR", data.path())
+            .env("RUSTOK_DATA_DIR", data)
             .env("RUST_LOG", "warn")
+            // The driver logs every failed request with a backtrace; panics keep theirs.
+            .env("RUST_LIB_BACKTRACE", "0")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
             .spawn()
             .expect("tauri-driver must be installed (make test installs it)");
         let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
@@ -118,30 +133,124 @@ impl Session {
             "tauri:options": { "application": env!("CARGO_BIN_EXE_rustok-edge") },
         }))
         .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            // The driver takes a moment to listen; retry until it answers.
-            match ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => break c,
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + STACK_WAIT;
+        loop {
+            // A driver that takes the request and never answers is as dead as one
+            // that refuses it.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut builder = ClientBuilder::rustls().unwrap();
+            builder.capabilities(caps.clone());
+            let attempt = builder.connect(&url);
+            let err = match tokio::time::timeout(left, attempt).await {
+                Err(_) => format!("no answer within {}s", STACK_WAIT.as_secs()),
+                Ok(Ok(client)) => {
+                    return Ok(Stack {
+                        client,
+                        xvfb,
+                        driver,
+                    })
                 }
-                Err(e) => panic!("could not start a WebDriver session: {e}"),
+                Ok(Err(e @ NewSessionError::SessionNotCreated(_))) => {
+                    terminate(&mut driver);
+                    terminate(&mut xvfb);
+                    panic!(
+                        "the driver could not start the app: {e}\ndriver log:\n{}",
+                        log_tail(log)
+                    );
+                }
+                Ok(Err(e)) => e.to_string(),
+            };
+            if Instant::now() >= deadline {
+                let state = format!(
+                    "{err} (tauri-driver on {port}: {}; WebKitWebDriver on {native}: {})",
+                    running(&mut driver),
+                    listening(native),
+                );
+                terminate(&mut driver);
+                terminate(&mut xvfb);
+                return Err(state);
             }
-        };
-        Session {
-            client,
-            name,
-            step: 0,
-            xvfb,
-            driver,
-            _data: data,
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+}
+
+/// Two distinct free ports: the driver's and the native driver's.
+fn free_ports() -> (u16, u16) {
+    let port = free_port();
+    loop {
+        let native = free_port();
+        if native != port {
+            return (port, native);
+        }
+    }
+}
+
+fn running(child: &mut Child) -> String {
+    match child.try_wait() {
+        Ok(None) => "running".into(),
+        Ok(Some(status)) => format!("exited with {status}"),
+        Err(e) => format!("unknown ({e})"),
+    }
+}
+
+fn listening(port: u16) -> &'static str {
+    match std::net::TcpStream::connect(("127.0.0.1", port)) {
+        Ok(_) => "listening",
+        Err(_) => "not listening",
+    }
+}
+
+/// The last lines of a driver log, for a failure message.
+fn log_tail(log: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+impl Session {
+    async fn start(name: &'static str) -> Session {
+        Session::start_in(name, tempfile::tempdir().unwrap(), &[]).await
+    }
+
+    /// A window on the data folder `data`, with extra environment for the app.
+    ///
+    /// The WebDriver stack (Xvfb, tauri-driver, WebKitWebDriver) is test machinery,
+    /// not the product: when it never answers (a native driver that died or could not
+    /// listen), it is started afresh, at most `STACK_STARTS` times, and each failure is
+    /// printed with the driver's log. A driver that answers but cannot start the app
+    /// fails the test at once.
+    async fn start_in(
+        name: &'static str,
+        data: tempfile::TempDir,
+        env: &[(&str, &str)],
+    ) -> Session {
+        let log = screenshots().join(format!("{name}-driver.log"));
+        let mut failures = Vec::new();
+        for attempt in 1..=STACK_STARTS {
+            match Stack::start(data.path(), env, &log).await {
+                Ok(stack) => {
+                    return Session {
+                        client: stack.client,
+                        name,
+                        step: 0,
+                        xvfb: stack.xvfb,
+                        driver: stack.driver,
+                        _data: data,
+                    }
+                }
+                Err(why) => {
+                    let tail = log_tail(&log);
+                    eprintln!(
+                        "{name}: WebDriver stack start {attempt}/{STACK_STARTS} failed: {why}\n\
+                         driver log:\n{tail}"
+                    );
+                    failures.push(why);
+                }
+            }
+        }
+        panic!("{name}: could not start a WebDriver session: {failures:?}");
     }
 
     async fn shot(&mut self, what: &str) {
