@@ -65,8 +65,8 @@ fn device_template(dir: &Path, n: u64) -> PathBuf {
     let mut c = Connection::open(&db).expect("device database");
     let tx = c.transaction().expect("transaction");
     let last: u64 = tx
-        .query_row("SELECT last_seq FROM device", [], |r| r.get(0))
-        .expect("device row");
+        .query_row("SELECT max(seq) FROM events", [], |r| r.get(0))
+        .expect("newest event");
     {
         let mut st = tx
             .prepare(
@@ -81,14 +81,13 @@ fn device_template(dir: &Path, n: u64) -> PathBuf {
                 seq >> 48,
                 seq & 0xffff_ffff_ffff
             );
-            let hlc = format!("1795260000000-{:04}", seq % 10_000);
+            // Increasing with seq, as the device's clock makes them.
+            let hlc = format!("{}-{:04}", 1_795_260_000_000 + seq / 10_000, seq % 10_000);
             let template = 2 + seq % (last - 1);
             st.execute(params![seq, id, hlc, template])
                 .expect("event copy");
         }
     }
-    tx.execute("UPDATE device SET last_seq = max(last_seq, ?1)", [n])
-        .expect("device seq");
     tx.commit().expect("commit");
     drop(c);
     db

@@ -196,8 +196,16 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 report
                     .last_seq_mismatch
                     .map_or("ok".to_owned(), |(d, l)| format!(
-                        "device says {d}, log ends at {l}"
+                        "{d} given out, log ends at {l}"
                     ))
+            );
+            println!(
+                "order histories:  {}",
+                if report.history_missing.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    format!("events missing for {}", report.history_missing.join(", "))
+                }
             );
             println!("stock mismatches: {:?}", report.stock_mismatches);
             println!(

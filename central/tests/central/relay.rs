@@ -15,12 +15,12 @@ use std::time::Duration;
 const T: Duration = Duration::from_secs(5);
 
 /// Appends a raw event row after the device's last one, as a newer app (or an old
-/// one) would have written it, and moves the device's seq on.
+/// one) would have written it (the device's next seq follows the newest event).
 fn append_raw(device: &Device, event_type: &str, version: u32, data: &str, id: &str) -> u64 {
     let c = rusqlite::Connection::open(device.db_path()).unwrap();
     let (seq, tenant, dev): (u64, String, String) = c
         .query_row(
-            "SELECT last_seq + 1, tenant_id, device_id FROM device",
+            "SELECT (SELECT COALESCE(max(seq), 0) + 1 FROM events), tenant_id, device_id FROM device",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -31,7 +31,6 @@ fn append_raw(device: &Device, event_type: &str, version: u32, data: &str, id: &
         params![seq, id, event_type, version, tenant, dev, format!("1795260000{seq:03}-0000"), data],
     )
     .unwrap();
-    c.execute("UPDATE device SET last_seq = ?1", [seq]).unwrap();
     seq
 }
 

@@ -191,11 +191,7 @@ pub fn insert_movement(
     m: &StockMovement,
     occurred_at: &str,
 ) -> Result<i64, StoreError> {
-    c.prepare_cached(
-        "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
+    c.prepare_cached(INSERT_MOVEMENT)?.execute(params![
         m.id.to_string(),
         tenant.to_string(),
         m.product_id.to_string(),
@@ -206,11 +202,22 @@ pub fn insert_movement(
         m.operator_id.map(|o| o.to_string()),
         occurred_at,
     ])?;
-    Ok(c.prepare_cached(
-        "UPDATE products SET on_hand = on_hand + ?2 WHERE id = ?1 RETURNING on_hand",
-    )?
-    .query_row(params![m.product_id.to_string(), m.delta], |r| r.get(0))?)
+    // Not `RETURNING`: SQLite runs it as a trigger with a temporary table and a
+    // statement journal, which costs a sale's five lines more than a second lookup.
+    let product = m.product_id.to_string();
+    c.prepare_cached(ADD_ON_HAND)?
+        .execute(params![product, m.delta])?;
+    Ok(
+        c.prepare_cached("SELECT on_hand FROM products WHERE id = ?1")?
+            .query_row([product], |r| r.get(0))?,
+    )
 }
+
+pub(super) const INSERT_MOVEMENT: &str =
+    "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+pub(super) const ADD_ON_HAND: &str = "UPDATE products SET on_hand = on_hand + ?2 WHERE id = ?1";
 
 /// A product's movements, newest first.
 pub fn movements(

@@ -12,8 +12,11 @@ pub struct DoctorReport {
     pub foreign_key_violations: u64,
     /// Missing `seq` ranges in the outbox, inclusive.
     pub seq_gaps: Vec<(u64, u64)>,
-    /// `(device.last_seq, highest seq in the log)` when they differ.
+    /// `(seq the device has given out, highest seq in the log)` when the log ends
+    /// below what the device row records as given out (acknowledged by central).
     pub last_seq_mismatch: Option<(u64, u64)>,
+    /// Orders (by number) whose history lists an event the log does not hold.
+    pub history_missing: Vec<String>,
     /// Products whose stock on hand is not the sum of their movements.
     pub stock_mismatches: Vec<String>,
     /// Events in the log.
@@ -29,6 +32,7 @@ impl DoctorReport {
             && self.foreign_key_violations == 0
             && self.seq_gaps.is_empty()
             && self.last_seq_mismatch.is_none()
+            && self.history_missing.is_empty()
             && self.stock_mismatches.is_empty()
     }
 }
@@ -65,6 +69,14 @@ fn check(c: &Connection) -> Result<DoctorReport, StoreError> {
         r.last_seq_mismatch = Some((status.last_seq, max_seq));
     }
     let mut st = c.prepare(
+        "SELECT o.number FROM orders AS o, json_each('[' || o.history || ']') AS h
+         WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = h.value)
+         GROUP BY o.n ORDER BY o.n",
+    )?;
+    r.history_missing = st
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut st = c.prepare(
         "SELECT p.sku FROM products p LEFT JOIN (SELECT product_id, sum(delta) AS s FROM stock_movements GROUP BY product_id) m
          ON m.product_id = p.id WHERE p.on_hand <> COALESCE(m.s, 0) ORDER BY p.sku",
     )?;
@@ -75,8 +87,9 @@ fn check(c: &Connection) -> Result<DoctorReport, StoreError> {
 }
 
 impl Store {
-    /// Checks the database: integrity, foreign keys, the outbox `seq` (gapless from 1
-    /// and matching the device counter) and stock on hand against its movements.
+    /// Checks the database: integrity, foreign keys, the outbox `seq` (gapless from 1,
+    /// reaching what the device has given out), every event an order lists, and stock
+    /// on hand against its movements.
     pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
         self.read(check)
     }

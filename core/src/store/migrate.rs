@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_sale_pages.sql",
         include_str!("../../../migrations/edge/0003_sale_pages.sql"),
     ),
+    (
+        4,
+        "0004_sale_checks.sql",
+        include_str!("../../../migrations/edge/0004_sale_checks.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).
@@ -280,6 +285,87 @@ mod tests {
             [],
         );
         assert_eq!(ok.unwrap(), 1);
+    }
+
+    #[test]
+    fn schema_4_keeps_every_allowed_kind_and_status_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let mut c = Connection::open(&path).unwrap();
+        migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..2]).unwrap();
+        c.execute_batch(SCHEMA_2_SHOP).unwrap();
+        let movements = |c: &Connection| -> Vec<String> {
+            c.prepare(
+                "SELECT rowid || ':' || id || ':' || kind || ':' || order_id FROM stock_movements",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        let before = movements(&c);
+        migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
+        assert_eq!(movements(&c), before, "movements keep their rows and order");
+
+        let order = "01900000-0000-7000-8000-000000000001";
+        for kind in ["received", "adjusted", "sold", "returned", "stolen", "SOLD"] {
+            let ok = c
+                .execute(
+                    "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, order_id, occurred_at)
+                     VALUES ('m', 't1', 'p1', ?1, -1, ?2, 'x')",
+                    [kind, order],
+                )
+                .is_ok();
+            let allowed = ["received", "adjusted", "sold", "returned"].contains(&kind);
+            assert_eq!(ok, allowed, "movement kind {kind}");
+        }
+        let statuses = [
+            "pending",
+            "confirmed",
+            "paid",
+            "shipped",
+            "delivered",
+            "cancelled",
+            "refunded",
+        ];
+        for status in statuses.iter().chain(&["lost", ""]) {
+            let ok = c
+                .execute(
+                    "UPDATE orders SET status = ?1 WHERE id = ?2",
+                    [status, &order],
+                )
+                .is_ok();
+            assert_eq!(ok, statuses.contains(status), "order status {status}");
+        }
+    }
+
+    #[test]
+    fn the_rows_a_sale_writes_are_checked_without_temporary_b_trees() {
+        use super::super::{catalog, orders, outbox};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let mut c = Connection::open(&path).unwrap();
+        migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
+        for sql in [
+            catalog::INSERT_MOVEMENT,
+            catalog::ADD_ON_HAND,
+            orders::INSERT_ORDER,
+            outbox::INSERT_EVENT,
+        ] {
+            let mut st = c.prepare(&format!("EXPLAIN {sql}")).unwrap();
+            // EXPLAIN runs nothing, so the parameters need no values.
+            let mut rows = st.raw_query();
+            let mut ops: Vec<String> = Vec::new();
+            while let Some(r) = rows.next().unwrap() {
+                ops.push(r.get(1).unwrap());
+            }
+            assert!(!ops.is_empty());
+            assert!(
+                !ops.iter().any(|op| op == "OpenEphemeral"),
+                "{sql} builds a temporary B-tree: {ops:?}"
+            );
+        }
     }
 
     #[test]

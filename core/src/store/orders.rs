@@ -27,12 +27,7 @@ pub fn insert_order(
         column: "orders.number",
         source: FieldError::new("number", "invalid_order_number", "serial out of range"),
     })?;
-    c.prepare_cached(
-        "INSERT INTO orders (id, tenant_id, number, status, currency, tax_mode, net, tax, gross, customer, notes,
-         created_by, created_at, day, updated_at, cash_session_id, tracking, lines, payments, n)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15, ?16, ?17, ?18, ?19)",
-    )?
-    .execute(params![
+    c.prepare_cached(INSERT_ORDER)?.execute(params![
         d.id.to_string(),
         d.tenant_id.to_string(),
         d.number.as_str(),
@@ -55,6 +50,11 @@ pub fn insert_order(
     ])?;
     Ok(())
 }
+
+pub(super) const INSERT_ORDER: &str =
+    "INSERT INTO orders (id, tenant_id, number, status, currency, tax_mode, net, tax, gross, customer, notes,
+     created_by, created_at, day, updated_at, cash_session_id, tracking, lines, payments, n)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15, ?16, ?17, ?18, ?19)";
 
 /// Writes an order's state back: status, payments, tracking, cancellation, refund,
 /// and the cash session it was paid through.

@@ -32,7 +32,15 @@ pub struct EventMeta<'a> {
     pub entropy: &'a dyn Entropy,
 }
 
-/// The device row, loaded at the first append and written back once before commit.
+/// The device's identity and counters, loaded at the first append of a transaction.
+///
+/// The counters are not written back: the newest event holds the last `seq` and HLC
+/// and the newest order the last serial, and those rows are written by the commit
+/// anyway (a counter row of its own was one more WAL page per sale). The device row
+/// keeps floors under them (`last_seq`, `last_hlc`, `last_order_no`), set at setup;
+/// acknowledgement raises `last_seq` with `acked_seq`, and anything that ever deletes
+/// events must first raise the floors to the newest one it deletes, so a number once
+/// given out is never given out again.
 #[derive(Debug, Clone)]
 pub(crate) struct DeviceState {
     pub(crate) device_id: DeviceId,
@@ -49,7 +57,6 @@ pub struct WriteTx<'c> {
     tx: Transaction<'c>,
     meta: &'c EventMeta<'c>,
     device: Option<DeviceState>,
-    dirty_device: bool,
     appended: Vec<Envelope>,
     /// `meta.now` as stored text, formatted once per transaction.
     now_text: String,
@@ -69,18 +76,25 @@ impl Deref for WriteTx<'_> {
     }
 }
 
+/// The device row with its counters: the highest of each floor and the newest event
+/// (by `seq`, the right edge of its B-tree) or order (by serial, ditto).
 pub(crate) fn load_device(conn: &Connection) -> Result<Option<DeviceState>, StoreError> {
     conn.prepare_cached(
-        "SELECT device_id, tenant_id, device_code, last_seq, last_hlc, last_order_no, acked_seq FROM device WHERE singleton = 1",
+        "SELECT d.device_id, d.tenant_id, d.device_code, d.last_seq, d.last_hlc, d.last_order_no, d.acked_seq,
+                e.seq, e.hlc, (SELECT max(n) FROM orders)
+         FROM device AS d LEFT JOIN (SELECT seq, hlc FROM events ORDER BY seq DESC LIMIT 1) AS e
+         WHERE d.singleton = 1",
     )?
     .query_row([], |r| {
+        let floor_hlc = super::rows::parse(r, 4, Hlc::parse)?;
+        let newest_hlc = super::rows::parse_opt(r, 8, Hlc::parse)?;
         Ok(DeviceState {
             device_id: super::rows::parse(r, 0, DeviceId::parse)?,
             tenant_id: super::rows::parse(r, 1, TenantId::parse)?,
             device_code: super::rows::parse(r, 2, DeviceCode::parse)?,
-            last_seq: r.get(3)?,
-            last_hlc: super::rows::parse(r, 4, Hlc::parse)?,
-            last_order_no: r.get(5)?,
+            last_seq: r.get::<_, u64>(3)?.max(r.get::<_, Option<u64>>(7)?.unwrap_or(0)),
+            last_hlc: newest_hlc.map_or(floor_hlc, |h| h.max(floor_hlc)),
+            last_order_no: r.get::<_, u64>(5)?.max(r.get::<_, Option<u64>>(9)?.unwrap_or(0)),
             acked_seq: r.get(6)?,
         })
     })
@@ -110,7 +124,6 @@ impl<'c> WriteTx<'c> {
             tx,
             meta,
             device: None,
-            dirty_device: false,
             appended: Vec::new(),
             known: HashSet::new(),
             now_text: meta.now.to_rfc3339(),
@@ -167,9 +180,7 @@ impl<'c> WriteTx<'c> {
     pub fn next_order_number(&mut self) -> Result<OrderNumber, StoreError> {
         let d = self.device()?;
         d.last_order_no += 1;
-        let n = OrderNumber::new(&d.device_code, d.last_order_no);
-        self.dirty_device = true;
-        Ok(n)
+        Ok(OrderNumber::new(&d.device_code, d.last_order_no))
     }
 
     /// Validates `event`, checks that what it refers to exists, and appends it with
@@ -220,29 +231,22 @@ impl<'c> WriteTx<'c> {
             origin: meta.origin,
             data,
         };
-        self.dirty_device = true;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
-                 actor_id, correlation_id, causation_id, origin, aggregate_id, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                env.seq,
-                env.id.to_string(),
-                env.event_type,
-                env.schema_version,
-                env.tenant_id.to_string(),
-                env.device_id.to_string(),
-                env.hlc.to_string(),
-                self.now_text,
-                env.actor_id.map(|a| a.to_string()),
-                env.correlation_id.to_string(),
-                env.causation_id.map(|c| c.to_string()),
-                env.origin.as_str(),
-                event.history_key().to_string(),
-                env.data.get(),
-            ])?;
+        self.tx.prepare_cached(INSERT_EVENT)?.execute(params![
+            env.seq,
+            env.id.to_string(),
+            env.event_type,
+            env.schema_version,
+            env.tenant_id.to_string(),
+            env.device_id.to_string(),
+            env.hlc.to_string(),
+            self.now_text,
+            env.actor_id.map(|a| a.to_string()),
+            env.correlation_id.to_string(),
+            env.causation_id.map(|c| c.to_string()),
+            env.origin.as_str(),
+            event.history_key().to_string(),
+            env.data.get(),
+        ])?;
         if let Some(order) = event.history_order() {
             self.histories.push((order, env.seq));
         }
@@ -251,8 +255,7 @@ impl<'c> WriteTx<'c> {
         self.appended.last().ok_or(StoreError::NotSetUp)
     }
 
-    /// Writes the device counters and the orders' histories back and hands over the
-    /// transaction and its events.
+    /// Writes the orders' histories and hands over the transaction and its events.
     pub(super) fn finish(self) -> Result<(Transaction<'c>, Vec<Envelope>), StoreError> {
         let mut rest = self.histories.as_slice();
         while let Some(&(order, _)) = rest.first() {
@@ -281,16 +284,14 @@ impl<'c> WriteTx<'c> {
                 });
             }
         }
-        if self.dirty_device {
-            if let Some(d) = &self.device {
-                self.tx
-                    .prepare_cached("UPDATE device SET last_seq = ?1, last_hlc = ?2, last_order_no = ?3 WHERE singleton = 1")?
-                    .execute(params![d.last_seq, d.last_hlc.to_string(), d.last_order_no])?;
-            }
-        }
         Ok((self.tx, self.appended))
     }
 }
+
+pub(super) const INSERT_EVENT: &str =
+    "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
+     actor_id, correlation_id, causation_id, origin, aggregate_id, data)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 const ENVELOPE_COLUMNS: &str =
     "id, type, schema_version, tenant_id, device_id, seq, hlc, occurred_at,
@@ -358,13 +359,17 @@ impl Store {
     /// were newly acknowledged.
     pub fn ack_through(&self, seq: u64) -> Result<u64, StoreError> {
         let conn = super::lock(&self.writer);
-        let before = load_device(&conn)?.ok_or(StoreError::NotSetUp)?.acked_seq;
-        let after: u64 = conn
-            .prepare_cached(
-                "UPDATE device SET acked_seq = max(acked_seq, min(?1, last_seq)) WHERE singleton = 1 RETURNING acked_seq",
-            )?
-            .query_row([seq], |r| r.get(0))?;
-        Ok(after - before)
+        let d = load_device(&conn)?.ok_or(StoreError::NotSetUp)?;
+        let through = seq.min(d.last_seq);
+        if through <= d.acked_seq {
+            return Ok(0);
+        }
+        // The seq floor rises with it (`acked_seq <= last_seq` holds in the row).
+        conn.prepare_cached(
+            "UPDATE device SET acked_seq = ?1, last_seq = max(last_seq, ?1) WHERE singleton = 1",
+        )?
+        .execute([through])?;
+        Ok(through - d.acked_seq)
     }
 
     /// Writes every unacknowledged event as one JSON envelope per line, in `seq`

@@ -56,6 +56,8 @@ fn doctor_reports_planted_damage() {
     t.sell(&[(&p, 1)]);
     assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
     let last = t.event_count();
+    // Central holds everything: the device row now records `last` as given out.
+    assert_eq!(t.shop.store().ack_through(last).unwrap(), last);
     {
         let c = rusqlite::Connection::open(t.db_path()).unwrap();
         c.execute("DELETE FROM events WHERE seq IN (3, 4)", [])
@@ -69,6 +71,8 @@ fn doctor_reports_planted_damage() {
     assert!(!r.is_clean());
     assert_eq!(r.seq_gaps, vec![(3, 4)]);
     assert_eq!(r.last_seq_mismatch, Some((last, last - 1)));
+    // The sale's last event (its hand-over) is gone from its order's history.
+    assert_eq!(r.history_missing, vec!["POS1-000001".to_owned()]);
     assert_eq!(r.stock_mismatches, vec!["DOC".to_owned()]);
 }
 

@@ -682,16 +682,16 @@ async fn an_admin_connects_the_till_and_sees_why_central_rejected_an_event_retri
     // An event as a newer app version would have written it: central cannot read it.
     let db = rusqlite::Connection::open(data.path().join("shop.db")).unwrap();
     let seq: u64 = db
-        .query_row("SELECT last_seq + 1 FROM device", [], |r| r.get(0))
+        .query_row("SELECT max(seq) + 1 FROM events", [], |r| r.get(0))
         .unwrap();
     db.execute(
         "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at, actor_id, correlation_id, causation_id, origin, aggregate_id, data)
-         SELECT ?1, '0192f0e4-9999-7000-8000-000000000001', 'OrderPaid', 99, tenant_id, device_id, last_hlc, '2026-11-21T11:00:00.000Z', NULL, '0192f0e4-9999-7000-8000-000000000001', NULL, 'device', device_id, '{}' FROM device",
+         SELECT ?1, '0192f0e4-9999-7000-8000-000000000001', 'OrderPaid', 99, tenant_id, device_id,
+                (SELECT hlc FROM events ORDER BY seq DESC LIMIT 1), '2026-11-21T11:00:00.000Z', NULL,
+                '0192f0e4-9999-7000-8000-000000000001', NULL, 'device', device_id, '{}' FROM device",
         [seq],
     )
     .unwrap();
-    db.execute("UPDATE device SET last_seq = ?1", [seq])
-        .unwrap();
     drop(db);
 
     let mut s =
