@@ -60,6 +60,8 @@ pub struct WriteTx<'c> {
     appended: Vec<Envelope>,
     /// `meta.now` as stored text, formatted once per transaction.
     now_text: String,
+    /// The envelope columns every event of this transaction shares, as stored text.
+    shared: Option<SharedColumns>,
     /// References already checked in this transaction (they cannot disappear in it:
     /// nothing deletes rows).
     known: HashSet<(Aggregate, uuid::Uuid)>,
@@ -127,6 +129,7 @@ impl<'c> WriteTx<'c> {
             appended: Vec::new(),
             known: HashSet::new(),
             now_text: meta.now.to_rfc3339(),
+            shared: None,
             last_id,
             histories: Vec::new(),
         }
@@ -231,18 +234,19 @@ impl<'c> WriteTx<'c> {
             origin: meta.origin,
             data,
         };
+        let shared = self.shared.get_or_insert_with(|| SharedColumns::of(&env));
         self.tx.prepare_cached(INSERT_EVENT)?.execute(params![
             env.seq,
             env.id.to_string(),
             env.event_type,
             env.schema_version,
-            env.tenant_id.to_string(),
-            env.device_id.to_string(),
+            shared.tenant_id,
+            shared.device_id,
             env.hlc.to_string(),
             self.now_text,
-            env.actor_id.map(|a| a.to_string()),
-            env.correlation_id.to_string(),
-            env.causation_id.map(|c| c.to_string()),
+            shared.actor_id,
+            shared.correlation_id,
+            shared.causation_id,
             env.origin.as_str(),
             event.history_key().to_string(),
             env.data.get(),
@@ -285,6 +289,28 @@ impl<'c> WriteTx<'c> {
             }
         }
         Ok((self.tx, self.appended))
+    }
+}
+
+/// Envelope columns that are the same for every event of a transaction (one device,
+/// one command), formatted once.
+struct SharedColumns {
+    tenant_id: String,
+    device_id: String,
+    actor_id: Option<String>,
+    correlation_id: String,
+    causation_id: Option<String>,
+}
+
+impl SharedColumns {
+    fn of(env: &Envelope) -> Self {
+        Self {
+            tenant_id: env.tenant_id.to_string(),
+            device_id: env.device_id.to_string(),
+            actor_id: env.actor_id.map(|a| a.to_string()),
+            correlation_id: env.correlation_id.to_string(),
+            causation_id: env.causation_id.map(|c| c.to_string()),
+        }
     }
 }
 
