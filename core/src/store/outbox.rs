@@ -10,7 +10,7 @@ use crate::domain::ids::{
     uuid_v7_after, CorrelationId, DeviceId, EventId, OperatorId, OrderId, TenantId,
 };
 use crate::domain::order::OrderNumber;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::io::Write;
@@ -384,17 +384,21 @@ impl Store {
     /// (capped at the last event written; never moves back). Returns how many events
     /// were newly acknowledged.
     pub fn ack_through(&self, seq: u64) -> Result<u64, StoreError> {
-        let conn = super::lock(&self.writer);
-        let d = load_device(&conn)?.ok_or(StoreError::NotSetUp)?;
+        let mut conn = super::lock(&self.writer);
+        // Read and write in one transaction: a headless subcommand may write the same
+        // file from another process.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let d = load_device(&tx)?.ok_or(StoreError::NotSetUp)?;
         let through = seq.min(d.last_seq);
         if through <= d.acked_seq {
             return Ok(0);
         }
         // The seq floor rises with it (`acked_seq <= last_seq` holds in the row).
-        conn.prepare_cached(
+        tx.prepare_cached(
             "UPDATE device SET acked_seq = ?1, last_seq = max(last_seq, ?1) WHERE singleton = 1",
         )?
         .execute([through])?;
+        tx.commit()?;
         Ok(through - d.acked_seq)
     }
 
