@@ -15,7 +15,8 @@ pub struct DoctorReport {
     /// `(seq the device has given out, highest seq in the log)` when the log ends
     /// below what the device row records as given out (acknowledged by central).
     pub last_seq_mismatch: Option<(u64, u64)>,
-    /// Orders (by number) whose history lists an event the log does not hold.
+    /// Orders (by number) whose history lists an event the log does not hold, or
+    /// cannot be read.
     pub history_missing: Vec<String>,
     /// Products whose stock on hand is not the sum of their movements.
     pub stock_mismatches: Vec<String>,
@@ -69,9 +70,10 @@ fn check(c: &Connection) -> Result<DoctorReport, StoreError> {
         r.last_seq_mismatch = Some((status.last_seq, max_seq));
     }
     let mut st = c.prepare(
-        "SELECT o.number FROM orders AS o, json_each('[' || o.history || ']') AS h
-         WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = h.value)
-         GROUP BY o.n ORDER BY o.n",
+        "SELECT number FROM orders WHERE CASE WHEN json_valid('[' || history || ']') THEN
+           EXISTS (SELECT 1 FROM json_each('[' || history || ']') AS h
+                   WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = h.value))
+         ELSE 1 END ORDER BY n",
     )?;
     r.history_missing = st
         .query_map([], |row| row.get(0))?

@@ -54,6 +54,7 @@ fn doctor_reports_planted_damage() {
     let p = t.product("DOC", 100, 9);
     t.open_shift(0);
     t.sell(&[(&p, 1)]);
+    t.sell(&[(&p, 1)]);
     assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
     let last = t.event_count();
     // Central holds everything: the device row now records `last` as given out.
@@ -66,13 +67,22 @@ fn doctor_reports_planted_damage() {
             .unwrap();
         c.execute("UPDATE products SET on_hand = on_hand + 1", [])
             .unwrap();
+        c.execute(
+            "UPDATE orders SET history = history || ',x' WHERE n = 1",
+            [],
+        )
+        .unwrap();
     }
     let r = t.shop.doctor(&t.admin).unwrap();
     assert!(!r.is_clean());
     assert_eq!(r.seq_gaps, vec![(3, 4)]);
     assert_eq!(r.last_seq_mismatch, Some((last, last - 1)));
-    // The sale's last event (its hand-over) is gone from its order's history.
-    assert_eq!(r.history_missing, vec!["POS1-000001".to_owned()]);
+    // The second sale's last event (its hand-over) is gone; the first sale's history
+    // cannot be read.
+    assert_eq!(
+        r.history_missing,
+        vec!["POS1-000001".to_owned(), "POS1-000002".to_owned()]
+    );
     assert_eq!(r.stock_mismatches, vec!["DOC".to_owned()]);
 }
 
