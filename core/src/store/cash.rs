@@ -61,6 +61,9 @@ pub fn insert_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreE
     Ok(())
 }
 
+pub(super) const UPDATE_OPEN_SESSION: &str =
+    "UPDATE cash_sessions SET sales = ?2, refunds = ?3, cash_in = ?4, cash_out = ?5 WHERE id = ?1";
+
 /// Writes a session's totals back, and its closing once it has one. An open
 /// session's update names only the totals: naming `closed_at` would rewrite the
 /// `cash_sessions_one_open` index page on every sale.
@@ -68,10 +71,8 @@ pub fn update_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreE
     let id = s.id.to_string();
     let t = &s.totals;
     let Some(cl) = s.closing.as_ref() else {
-        c.prepare_cached(
-            "UPDATE cash_sessions SET sales = ?2, refunds = ?3, cash_in = ?4, cash_out = ?5 WHERE id = ?1",
-        )?
-        .execute(params![id, t.sales, t.refunds, t.cash_in, t.cash_out])?;
+        c.prepare_cached(UPDATE_OPEN_SESSION)?
+            .execute(params![id, t.sales, t.refunds, t.cash_in, t.cash_out])?;
         return Ok(());
     };
     c.prepare_cached(

@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn the_rows_a_sale_writes_are_checked_without_temporary_b_trees() {
-        use super::super::{catalog, orders, outbox};
+        use super::super::{cash, catalog, orders, outbox};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.db");
         let mut c = Connection::open(&path).unwrap();
@@ -352,6 +352,8 @@ mod tests {
             catalog::ADD_ON_HAND,
             orders::INSERT_ORDER,
             outbox::INSERT_EVENT,
+            outbox::APPEND_HISTORY,
+            cash::UPDATE_OPEN_SESSION,
         ] {
             let mut st = c.prepare(&format!("EXPLAIN {sql}")).unwrap();
             // EXPLAIN runs nothing, so the parameters need no values.

@@ -274,10 +274,7 @@ impl<'c> WriteTx<'c> {
                 .join(",");
             let updated = self
                 .tx
-                .prepare_cached(
-                    "UPDATE orders SET history = CASE history WHEN '' THEN ?2 ELSE history || ',' || ?2 END
-                     WHERE id = ?1",
-                )?
+                .prepare_cached(APPEND_HISTORY)?
                 .execute(params![order.to_string(), seqs])?;
             if updated != 1 {
                 // Unreachable: appending the event checked that the order exists.
@@ -313,6 +310,10 @@ impl SharedColumns {
         }
     }
 }
+
+pub(super) const APPEND_HISTORY: &str =
+    "UPDATE orders SET history = CASE history WHEN '' THEN ?2 ELSE history || ',' || ?2 END
+     WHERE id = ?1";
 
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
