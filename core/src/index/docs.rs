@@ -6,17 +6,18 @@
 //! search runs on an in-memory mirror built from the product documents
 //! ([`super::mirror`]).
 
-use super::text::tokens;
+use super::text::each_token;
 use crate::domain::clock::Timestamp;
 use crate::domain::locale::Locale;
 use crate::domain::order::OrderStatus;
 use crate::domain::product::ProductStatus;
 use crate::store::{ContentKeys, OrderKeys, ProductKeys};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-/// Version of the key layout and document encoding; a change triggers a rebuild.
-pub const INDEX_FORMAT: u32 = 3;
+/// Version of the key layout, document encoding and entry checksum; a change
+/// triggers a rebuild. 4: entries hashed with foldhash instead of SipHash.
+pub const INDEX_FORMAT: u32 = 4;
 
 pub(crate) const FORMAT_KEY: &[u8] = b"!format";
 pub(crate) const SEQ_KEY: &[u8] = b"!seq";
@@ -106,23 +107,35 @@ impl ProductDoc {
         [product_status_byte(self.status), u8::from(self.is_low())]
     }
 
-    /// Every searchable token: titles in every locale, the SKU, the barcode.
-    pub(crate) fn search_tokens(&self) -> BTreeSet<String> {
-        let mut set: BTreeSet<String> = self.titles.values().flat_map(|t| tokens(t)).collect();
-        set.extend(tokens(&self.sku));
-        if let Some(b) = &self.barcode {
-            set.extend(tokens(b));
+    /// What product search keeps of this product, each list sorted and without
+    /// repeats: every searchable word (of the titles in every locale, the SKU and
+    /// the barcode) and every title folded (its words joined by one space). Each
+    /// text is folded once.
+    pub(crate) fn search_keys(&self) -> (Vec<String>, Vec<String>) {
+        let mut terms = Vec::new();
+        let mut titles = Vec::with_capacity(self.titles.len());
+        for t in self.titles.values() {
+            let mut title = String::new();
+            each_token(t, &mut |w| {
+                if !title.is_empty() {
+                    title.push(' ');
+                }
+                title.push_str(w);
+                terms.push(w.to_owned());
+            });
+            if !title.is_empty() {
+                titles.push(title);
+            }
         }
-        set
-    }
-
-    /// The titles, folded, as the title-prefix search compares them.
-    pub(crate) fn folded_titles(&self) -> BTreeSet<String> {
-        self.titles
-            .values()
-            .map(|t| tokens(t).join(" "))
-            .filter(|t| !t.is_empty())
-            .collect()
+        each_token(&self.sku, &mut |w| terms.push(w.to_owned()));
+        if let Some(b) = &self.barcode {
+            each_token(b, &mut |w| terms.push(w.to_owned()));
+        }
+        for list in [&mut terms, &mut titles] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        (terms, titles)
     }
 
     pub(crate) fn entries(&self, id: &[u8; 16]) -> Result<Vec<Entry>, serde_json::Error> {

@@ -65,13 +65,17 @@ fn with_prefix<'m>(
 pub(crate) struct MirrorBuilder {
     slots: Vec<Slot>,
     by_id: HashMap<[u8; 16], u32>,
-    terms: HashMap<String, Vec<u32>>,
-    titles: HashMap<String, Vec<u32>>,
+    terms: Postings,
+    titles: Postings,
     /// Products given twice: applied in order after the first pass.
     again: Vec<([u8; 16], ProductDoc)>,
 }
 
-fn push(map: &mut HashMap<String, Vec<u32>>, key: &str, ord: u32) {
+/// Word → products while building; hashed with foldhash, several times faster than
+/// the default hasher on short words. Its seed is random per process.
+type Postings = HashMap<String, Vec<u32>, foldhash::fast::RandomState>;
+
+fn push(map: &mut Postings, key: &str, ord: u32) {
     match map.get_mut(key) {
         Some(list) => list.push(ord),
         None => {
@@ -88,8 +92,7 @@ impl MirrorBuilder {
             return;
         }
         let ord = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-        let terms: Vec<String> = doc.search_tokens().into_iter().collect();
-        let titles: Vec<String> = doc.folded_titles().into_iter().collect();
+        let (terms, titles) = doc.search_keys();
         // Ordinals only grow, and a product's words are distinct: lists stay sorted.
         for t in &terms {
             push(&mut self.terms, t, ord);
@@ -124,8 +127,7 @@ impl MirrorBuilder {
 impl Mirror {
     /// Adds or replaces a product.
     pub(crate) fn put(&mut self, id: [u8; 16], doc: &ProductDoc) {
-        let terms: Vec<String> = doc.search_tokens().into_iter().collect();
-        let titles: Vec<String> = doc.folded_titles().into_iter().collect();
+        let (terms, titles) = doc.search_keys();
         let ord = match self.by_id.get(&id) {
             Some(&ord) => {
                 let slot = &mut self.slots[ord as usize];

@@ -420,8 +420,10 @@ impl Index {
                 let mut failed: Option<IndexError> = None;
                 // The search mirror is built on the other core while this one reads
                 // SQLite and writes pages.
+                // Up to 64 batches (~65k products, some 20 MB) may wait for it, so a
+                // slower mirror does not hold up reading.
                 let (to_mirror, products) =
-                    std::sync::mpsc::sync_channel::<Vec<([u8; 16], ProductDoc)>>(8);
+                    std::sync::mpsc::sync_channel::<Vec<([u8; 16], ProductDoc)>>(64);
                 let (mirror, r) = std::thread::scope(|s| {
                     let mirror = s.spawn(move || {
                         let mut mirror = MirrorBuilder::default();
@@ -853,12 +855,19 @@ fn verify(db: &sled::Db) -> Result<(u64, Mirror), IndexError> {
 
 /// The hash of one entry; the checksum of a tree is the XOR over its entries (the
 /// `!` meta keys excluded), so it can be kept up to date batch by batch.
+/// Seed of [`entry_hash`] (any fixed number; changing it means a rebuild).
+const ENTRY_HASH_SEED: u64 = 0x5275_5374_6f4b_4564;
+
 fn entry_hash(k: &[u8], v: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
+    use std::hash::{BuildHasher, Hash, Hasher};
     if k.first() == Some(&b'!') {
         return 0;
     }
-    let mut h = std::hash::DefaultHasher::new();
+    // A fixed seed: the sum is kept in the manifest and compared at the next open.
+    // A build whose hash differs (another foldhash version) sees a mismatch and
+    // rebuilds, which is safe. foldhash is several times faster than SipHash here,
+    // and a rebuild hashes every entry.
+    let mut h = foldhash::fast::FixedState::with_seed(ENTRY_HASH_SEED).build_hasher();
     k.hash(&mut h);
     v.hash(&mut h);
     h.finish()
