@@ -127,7 +127,8 @@ fn rows_per_sale(t: &Till) -> usize {
     let before = count();
     sale(t);
     let inserted = usize::try_from(count() - before).unwrap_or(0);
-    // Updates: 5 products' stock, the cash session, and the device counters.
+    // Updates: 5 products' stock, the open cash session's totals, and the new
+    // order's event history (the device row is no longer written by a sale).
     inserted + t.products.len() + 2
 }
 
