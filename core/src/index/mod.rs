@@ -420,10 +420,11 @@ impl Index {
                 let mut failed: Option<IndexError> = None;
                 // The search mirror is built on the other core while this one reads
                 // SQLite and writes pages.
-                // Up to 64 batches (~65k products, some 20 MB) may wait for it, so a
-                // slower mirror does not hold up reading.
+                // Unbounded, so the mirror (slower per product) never holds up reading:
+                // it catches up while the orders are read. At worst the queue holds
+                // every product document, a fraction of the entries held anyway.
                 let (to_mirror, products) =
-                    std::sync::mpsc::sync_channel::<Vec<([u8; 16], ProductDoc)>>(64);
+                    std::sync::mpsc::channel::<Vec<([u8; 16], ProductDoc)>>();
                 let (mirror, r) = std::thread::scope(|s| {
                     let mirror = s.spawn(move || {
                         let mut mirror = MirrorBuilder::default();
