@@ -46,8 +46,6 @@ impl Shop {
         pin: &Pin,
     ) -> Result<Operator, ShopError> {
         let pin_hash = self.hash_pin(pin)?;
-        let now = self.clock.now();
-        let id = OperatorId::generate(now, &*self.entropy);
         self.command(actor, Operation::CreateOperator, |tx, caller| {
             guard_admin(caller, Operation::CreateOperator, role == Role::Admin)?;
             if store::operator_name_taken(tx, caller.tenant, &name)? {
@@ -56,7 +54,7 @@ impl Shop {
                 );
             }
             let op = Operator {
-                id,
+                id: OperatorId::from_uuid(tx.new_id()),
                 tenant_id: caller.tenant,
                 name,
                 role,

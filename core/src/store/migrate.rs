@@ -122,6 +122,14 @@ mod tests {
         Ok(())
     }
 
+    /// An empty database file in a new folder (kept while the `TempDir` lives).
+    fn fresh() -> (tempfile::TempDir, std::path::PathBuf, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let c = Connection::open(&path).unwrap();
+        (dir, path, c)
+    }
+
     fn tables(c: &Connection) -> Vec<String> {
         let mut st = c
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -134,9 +142,7 @@ mod tests {
 
     #[test]
     fn an_older_database_is_copied_aside_before_it_is_migrated() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, no_pragmas, &[V1]).unwrap();
         c.execute("INSERT INTO a VALUES (42)", []).unwrap();
         migrate_with(&mut c, &path, no_pragmas, &[V1, V2]).unwrap();
@@ -158,9 +164,7 @@ mod tests {
 
     #[test]
     fn a_migration_that_breaks_a_reference_is_refused_and_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         let parent: (u32, &str, &str) = (
             1,
             "0001_p.sql",
@@ -187,9 +191,7 @@ mod tests {
 
     #[test]
     fn a_database_that_already_had_a_dangling_reference_still_migrates() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         let orphaned: (u32, &str, &str) = (
             1,
             "0001_p.sql",
@@ -224,9 +226,7 @@ mod tests {
 
     #[test]
     fn schema_3_keys_orders_by_serial_and_lists_each_orders_events() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..2]).unwrap();
         c.execute_batch(SCHEMA_2_SHOP).unwrap();
         migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
@@ -289,9 +289,7 @@ mod tests {
 
     #[test]
     fn schema_4_keeps_every_allowed_kind_and_status_and_refuses_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..2]).unwrap();
         c.execute_batch(SCHEMA_2_SHOP).unwrap();
         let movements = |c: &Connection| -> Vec<String> {
@@ -343,9 +341,7 @@ mod tests {
     #[test]
     fn the_rows_a_sale_writes_are_checked_without_temporary_b_trees() {
         use super::super::{cash, catalog, orders, outbox};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
         for sql in [
             catalog::INSERT_MOVEMENT,
@@ -372,9 +368,7 @@ mod tests {
 
     #[test]
     fn a_failing_migration_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shop.db");
-        let mut c = Connection::open(&path).unwrap();
+        let (_dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, no_pragmas, &[V1]).unwrap();
         assert!(migrate_with(&mut c, &path, no_pragmas, &[V1, BROKEN]).is_err());
         assert_eq!(tables(&c), ["a"]);
