@@ -347,7 +347,7 @@ mod tests {
             catalog::INSERT_MOVEMENT,
             catalog::ADD_ON_HAND,
             orders::INSERT_ORDER,
-            outbox::INSERT_EVENT,
+            &outbox::insert_events_sql(9),
             outbox::APPEND_HISTORY,
             cash::UPDATE_OPEN_SESSION,
         ] {

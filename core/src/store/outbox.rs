@@ -69,6 +69,8 @@ pub struct WriteTx<'c> {
     last_id: &'c mut Option<uuid::Uuid>,
     /// Seqs of appended events about an order, written to its `history` at the end.
     histories: Vec<(OrderId, u64)>,
+    /// The `aggregate_id` column of each appended event, in order.
+    keys: Vec<String>,
 }
 
 impl Deref for WriteTx<'_> {
@@ -132,6 +134,7 @@ impl<'c> WriteTx<'c> {
             shared: None,
             last_id,
             histories: Vec::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -234,23 +237,9 @@ impl<'c> WriteTx<'c> {
             origin: meta.origin,
             data,
         };
-        let shared = self.shared.get_or_insert_with(|| SharedColumns::of(&env));
-        self.tx.prepare_cached(INSERT_EVENT)?.execute(params![
-            env.seq,
-            env.id.to_string(),
-            env.event_type,
-            env.schema_version,
-            shared.tenant_id,
-            shared.device_id,
-            env.hlc.to_string(),
-            self.now_text,
-            shared.actor_id,
-            shared.correlation_id,
-            shared.causation_id,
-            env.origin.as_str(),
-            event.history_key().to_string(),
-            env.data.get(),
-        ])?;
+        self.shared.get_or_insert_with(|| SharedColumns::of(&env));
+        // The row is written with the others at the end (one statement for many).
+        self.keys.push(event.history_key().to_string());
         if let Some(order) = event.history_order() {
             self.histories.push((order, env.seq));
         }
@@ -259,8 +248,54 @@ impl<'c> WriteTx<'c> {
         self.appended.last().ok_or(StoreError::NotSetUp)
     }
 
-    /// Writes the orders' histories and hands over the transaction and its events.
+    /// Inserts the appended events, up to [`EVENTS_PER_INSERT`] rows a statement (a
+    /// sale's nine in one instead of nine).
+    fn insert_events(&self) -> Result<(), StoreError> {
+        let Some(shared) = self.shared.as_ref() else {
+            return Ok(());
+        };
+        for (run, keys) in self
+            .appended
+            .chunks(EVENTS_PER_INSERT)
+            .zip(self.keys.chunks(EVENTS_PER_INSERT))
+        {
+            let texts: Vec<(String, String, &str, &str)> = run
+                .iter()
+                .map(|e| {
+                    let (id, hlc) = (e.id.to_string(), e.hlc.to_string());
+                    (id, hlc, e.origin.as_str(), e.data.get())
+                })
+                .collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(run.len() * 14);
+            for ((e, (id, hlc, origin, data)), key) in run.iter().zip(&texts).zip(keys) {
+                values.extend_from_slice(&[
+                    &e.seq,
+                    id,
+                    &e.event_type,
+                    &e.schema_version,
+                    &shared.tenant_id,
+                    &shared.device_id,
+                    hlc,
+                    &self.now_text,
+                    &shared.actor_id,
+                    &shared.correlation_id,
+                    &shared.causation_id,
+                    origin,
+                    key,
+                    data,
+                ]);
+            }
+            self.tx
+                .prepare_cached(&insert_events_sql(run.len()))?
+                .execute(rusqlite::params_from_iter(values))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the events and the orders' histories, and hands over the transaction
+    /// and its events.
     pub(super) fn finish(self) -> Result<(Transaction<'c>, Vec<Envelope>), StoreError> {
+        self.insert_events()?;
         let mut rest = self.histories.as_slice();
         while let Some(&(order, _)) = rest.first() {
             // One order's seqs, in order: a transaction is almost always about one.
@@ -315,10 +350,25 @@ pub(super) const APPEND_HISTORY: &str =
     "UPDATE orders SET history = CASE history WHEN '' THEN ?2 ELSE history || ',' || ?2 END
      WHERE id = ?1";
 
-pub(super) const INSERT_EVENT: &str =
-    "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
-     actor_id, correlation_id, causation_id, origin, aggregate_id, data)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+/// Event rows written by one statement (14 values each, far under SQLite's limit of
+/// 32,766 values).
+const EVENTS_PER_INSERT: usize = 64;
+
+/// `INSERT INTO events` with `rows` rows of values.
+pub(super) fn insert_events_sql(rows: usize) -> String {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let mut sql = String::from(
+        "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
+         actor_id, correlation_id, causation_id, origin, aggregate_id, data) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(ROW);
+    }
+    sql
+}
 
 const ENVELOPE_COLUMNS: &str =
     "id, type, schema_version, tenant_id, device_id, seq, hlc, occurred_at,

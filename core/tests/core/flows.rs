@@ -568,3 +568,51 @@ fn offered_order_actions_follow_the_state_and_the_role() {
         Err(ShopError::Forbidden { .. })
     ));
 }
+
+#[test]
+fn a_sale_with_more_events_than_one_insert_holds_keeps_them_all_in_order() {
+    // 130 lines: created, confirmed, paid, 130 stock moves, delivered = 134 events,
+    // written by three statements (64 + 64 + 6 rows).
+    let t = spawn_shop();
+    let products: Vec<_> = (0..5)
+        .map(|i| t.product(&format!("BULK-{i}"), 100 + i, 1_000))
+        .collect();
+    t.open_shift(0);
+    let before = t.shop.store().outbox_status().unwrap().last_seq;
+    let lines: Vec<_> = (0..130).map(|i| (&products[i % 5], 1)).collect();
+    let order = t.sell(&lines);
+    let events = t.shop.store().events_after(before, 1_000).unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let mut expected = vec!["OrderCreated", "OrderConfirmed", "OrderPaid"];
+    expected.extend(std::iter::repeat_n("StockMoved", 130));
+    expected.push("OrderDelivered");
+    assert_eq!(types, expected);
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    let gapless: Vec<u64> = (before + 1..=before + 134).collect();
+    assert_eq!(seqs, gapless);
+    // Each stock move is its own, in line order, with the stock it left.
+    let mut on_hand = [1_000_i64; 5];
+    for (i, e) in events[3..133].iter().enumerate() {
+        let moved: serde_json::Value = serde_json::from_str(e.data.get()).unwrap();
+        on_hand[i % 5] -= 1;
+        assert_eq!(
+            moved["product_id"],
+            products[i % 5].id.to_string(),
+            "line {i}"
+        );
+        assert_eq!(moved["on_hand_after"], on_hand[i % 5], "line {i}");
+    }
+    let history = t.shop.store().order_events(order.data().id).unwrap();
+    assert_eq!(history.len(), 134);
+    // All filed with the order (its history shows the goods moving).
+    let c = rusqlite::Connection::open(t.db_path()).unwrap();
+    let filed: i64 = c
+        .query_row(
+            "SELECT count(*) FROM events WHERE seq > ?1 AND aggregate_id = ?2",
+            rusqlite::params![before, order.data().id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(filed, 134);
+    assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
+}
