@@ -32,6 +32,7 @@ pub use scan::*;
 
 use crate::domain::event::{Aggregate, Envelope};
 use crate::domain::{DomainError, FieldError};
+use outbox::Carry;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -120,8 +121,8 @@ type FaultHook = Arc<dyn Fn(&[Envelope]) -> bool + Send + Sync>;
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
-    /// The last id made by a write transaction; see [`WriteTx::new_id`].
-    last_id: Mutex<Option<uuid::Uuid>>,
+    /// What one write transaction leaves for the next.
+    carry: Mutex<Carry>,
     readers: Vec<Mutex<Connection>>,
     listeners: RwLock<Vec<Arc<dyn CommitListener>>>,
     fault: RwLock<Option<FaultHook>>,
@@ -177,7 +178,7 @@ impl Store {
         Ok(Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
-            last_id: Mutex::new(None),
+            carry: Mutex::new(Carry::default()),
             readers,
             listeners: RwLock::new(Vec::new()),
             fault: RwLock::new(None),
@@ -212,14 +213,14 @@ impl Store {
         f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = lock(&self.writer);
-        let mut last_id = lock(&self.last_id);
+        let mut carry = lock(&self.carry);
         let before = conn.total_changes();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let mut w = WriteTx::new(tx, meta, &mut last_id);
+        let mut w = WriteTx::new(tx, meta, &mut carry);
         let out = f(&mut w)?;
-        let (tx, events) = w.finish()?;
+        let (tx, events, device) = w.finish()?;
         if events.is_empty() && tx.total_changes() != before {
             return Err(StoreError::StateWithoutEvent.into());
         }
@@ -232,6 +233,7 @@ impl Store {
             return Err(StoreError::InjectedFault.into());
         }
         tx.commit().map_err(StoreError::from)?;
+        carry.device = device;
         if !events.is_empty() {
             for l in self
                 .listeners

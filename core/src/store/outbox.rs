@@ -52,11 +52,23 @@ pub(crate) struct DeviceState {
     pub(crate) last_order_no: u64,
 }
 
+/// What one write transaction on the writer connection leaves for the next.
+#[derive(Debug, Default)]
+pub(crate) struct Carry {
+    /// The last id made; see [`WriteTx::new_id`].
+    last_id: Option<uuid::Uuid>,
+    /// The device state as the last commit left it, and the `PRAGMA data_version`
+    /// read in that transaction. The value changes only when another connection
+    /// (another process on the same file) commits, so while it reads the same the
+    /// state is what [`load_device`] would return, without its query.
+    pub(crate) device: Option<(i64, DeviceState)>,
+}
+
 /// An open write transaction. Dereferences to the connection for state writes.
 pub struct WriteTx<'c> {
     tx: Transaction<'c>,
     meta: &'c EventMeta<'c>,
-    device: Option<DeviceState>,
+    device: Option<(i64, DeviceState)>,
     appended: Vec<Envelope>,
     /// `meta.now` as stored text, formatted once per transaction.
     now_text: String,
@@ -65,8 +77,9 @@ pub struct WriteTx<'c> {
     /// References already checked in this transaction (they cannot disappear in it:
     /// nothing deletes rows).
     known: HashSet<(Aggregate, uuid::Uuid)>,
-    /// The store's last made id, so ids increase from one transaction to the next.
-    last_id: &'c mut Option<uuid::Uuid>,
+    /// The store's last made id (so ids increase from one transaction to the next)
+    /// and the device state the last commit left.
+    carry: &'c mut Carry,
     /// Seqs of appended events about an order, written to its `history` at the end.
     histories: Vec<(OrderId, u64)>,
     /// The `aggregate_id` column of each appended event, in order.
@@ -119,11 +132,7 @@ fn table_of(a: Aggregate) -> &'static str {
 }
 
 impl<'c> WriteTx<'c> {
-    pub(super) fn new(
-        tx: Transaction<'c>,
-        meta: &'c EventMeta<'c>,
-        last_id: &'c mut Option<uuid::Uuid>,
-    ) -> Self {
+    pub(super) fn new(tx: Transaction<'c>, meta: &'c EventMeta<'c>, carry: &'c mut Carry) -> Self {
         Self {
             tx,
             meta,
@@ -132,7 +141,7 @@ impl<'c> WriteTx<'c> {
             known: HashSet::new(),
             now_text: meta.now.to_rfc3339(),
             shared: None,
-            last_id,
+            carry,
             histories: Vec::new(),
             keys: Vec::new(),
         }
@@ -143,8 +152,8 @@ impl<'c> WriteTx<'c> {
     /// the right edge of the indexes on ids instead of splitting a full page in the
     /// middle (which rewrites it and its siblings).
     pub fn new_id(&mut self) -> uuid::Uuid {
-        let id = uuid_v7_after(self.meta.now, self.meta.entropy, *self.last_id);
-        *self.last_id = Some(id);
+        let id = uuid_v7_after(self.meta.now, self.meta.entropy, self.carry.last_id);
+        self.carry.last_id = Some(id);
         id
     }
 
@@ -158,12 +167,26 @@ impl<'c> WriteTx<'c> {
         self.meta.now
     }
 
+    /// The device state, read once per transaction: carried over from the last
+    /// commit when no other connection has committed since, loaded otherwise.
     fn device(&mut self) -> Result<&mut DeviceState, StoreError> {
         if self.device.is_none() {
-            self.device = Some(load_device(&self.tx)?.ok_or(StoreError::NotSetUp)?);
+            let version: i64 = self
+                .tx
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            // Taken, not copied: if this transaction fails, the next one loads.
+            let state = match self.carry.device.take() {
+                Some((v, state)) if v == version => state,
+                _ => load_device(&self.tx)?.ok_or(StoreError::NotSetUp)?,
+            };
+            self.device = Some((version, state));
         }
         // Just set above when it was missing.
-        self.device.as_mut().ok_or(StoreError::NotSetUp)
+        self.device
+            .as_mut()
+            .map(|(_, d)| d)
+            .ok_or(StoreError::NotSetUp)
     }
 
     /// Records that this transaction has just inserted or read the row `id` of
@@ -292,9 +315,9 @@ impl<'c> WriteTx<'c> {
         Ok(())
     }
 
-    /// Writes the events and the orders' histories, and hands over the transaction
-    /// and its events.
-    pub(super) fn finish(self) -> Result<(Transaction<'c>, Vec<Envelope>), StoreError> {
+    /// Writes the events and the orders' histories, and hands over the transaction,
+    /// its events and the device state to carry once it has committed.
+    pub(super) fn finish(self) -> Result<Finished<'c>, StoreError> {
         self.insert_events()?;
         let mut rest = self.histories.as_slice();
         while let Some(&(order, _)) = rest.first() {
@@ -320,9 +343,12 @@ impl<'c> WriteTx<'c> {
                 });
             }
         }
-        Ok((self.tx, self.appended))
+        Ok((self.tx, self.appended, self.device))
     }
 }
+
+/// A finished write transaction, its events, and the device state it leaves.
+pub(super) type Finished<'c> = (Transaction<'c>, Vec<Envelope>, Option<(i64, DeviceState)>);
 
 /// Envelope columns that are the same for every event of a transaction (one device,
 /// one command), formatted once.
@@ -436,6 +462,9 @@ impl Store {
     /// were newly acknowledged.
     pub fn ack_through(&self, seq: u64) -> Result<u64, StoreError> {
         let mut conn = super::lock(&self.writer);
+        // This writes the device row on the writer connection, which does not change
+        // its `data_version`: the next write transaction must load the row again.
+        super::lock(&self.carry).device = None;
         // Read and write in one transaction: a headless subcommand may write the same
         // file from another process.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

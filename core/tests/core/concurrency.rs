@@ -91,3 +91,35 @@ fn two_connections_to_one_file_never_surface_sqlite_busy() {
     let report = t.shop.doctor(&t.admin).unwrap();
     assert!(report.is_clean(), "{report:?}");
 }
+
+#[test]
+fn two_connections_taking_turns_never_reuse_a_seq_or_an_order_number() {
+    // Each store carries its device counters from one commit to the next; a commit
+    // through the other store (another process on the file) must make it read them
+    // again.
+    let t = spawn_shop_with(TaxMode::Inclusive, false);
+    let p = t.product("TURN", 100, 10_000);
+    t.open_shift(0);
+    let second = open_shop(&t.db_path(), t.clock.clone(), 99);
+    let sell = |shop: &rustok_core::service::Shop| {
+        shop.counter_sale(
+            &t.cashier,
+            new_order(&[(&p, 1)]),
+            &[Tender::Card {
+                amount: 100,
+                reference: None,
+            }],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let mut numbers = Vec::new();
+    for shop in [&*t.shop, &second, &second, &*t.shop, &second, &*t.shop] {
+        numbers.push(sell(shop).data().number.to_string());
+    }
+    let mut unique = numbers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), numbers.len(), "{numbers:?}");
+    let report = t.shop.doctor(&t.admin).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
