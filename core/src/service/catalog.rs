@@ -69,22 +69,51 @@ fn check_version(p: &Product, expected: u32) -> Result<(), ShopError> {
 }
 
 /// Records a stock movement and its event; returns stock on hand afterwards.
+/// Records stock movements and their `StockMoved` events; returns the stock on hand
+/// each left, in order. Stock the transaction has already read or moved is not read
+/// again (a counter sale reads its products to price the lines).
 pub(crate) fn move_stock(
     tx: &mut WriteTx<'_>,
     caller: Caller,
-    m: StockMovement,
-) -> Result<i64, ShopError> {
-    let on_hand_after = store::insert_movement(tx, caller.tenant, &m, tx.now_text())?;
-    tx.append(StockMoved {
-        movement_id: m.id,
-        product_id: m.product_id,
-        kind: m.kind,
-        delta: m.delta,
-        on_hand_after,
-        reason: m.reason,
-        order_id: m.order_id,
-    })?;
-    Ok(on_hand_after)
+    ms: Vec<StockMovement>,
+) -> Result<Vec<i64>, ShopError> {
+    for m in &ms {
+        if tx.known_stock(m.product_id).is_none() {
+            let on_hand = store::on_hand(tx, m.product_id)?
+                .ok_or(ShopError::NotFound { entity: "product" })?;
+            tx.know_stock(m.product_id, on_hand);
+        }
+    }
+    store::insert_movements(tx, caller.tenant, &ms, tx.now_text())?;
+    let mut afters = Vec::with_capacity(ms.len());
+    for m in ms {
+        let before = tx
+            .known_stock(m.product_id)
+            .ok_or(ShopError::NotFound { entity: "product" })?;
+        let on_hand_after = before.checked_add(m.delta).ok_or_else(|| {
+            FieldError::new("quantity", "too_large", "stock on hand would overflow")
+        })?;
+        tx.know_stock(m.product_id, on_hand_after);
+        tx.append(StockMoved {
+            movement_id: m.id,
+            product_id: m.product_id,
+            kind: m.kind,
+            delta: m.delta,
+            on_hand_after,
+            reason: m.reason,
+            order_id: m.order_id,
+        })?;
+        afters.push(on_hand_after);
+    }
+    Ok(afters)
+}
+
+/// The stock left by the only movement recorded.
+fn one(afters: Vec<i64>) -> Result<i64, ShopError> {
+    afters
+        .first()
+        .copied()
+        .ok_or(ShopError::NotFound { entity: "product" })
 }
 
 pub(crate) fn movement(
@@ -305,10 +334,11 @@ impl Shop {
         note: Option<Reason>,
     ) -> Result<i64, ShopError> {
         self.command(actor, Operation::ReceiveStock, |tx, caller| {
-            load_product(tx, caller, id)?;
+            let p = load_product(tx, caller, id)?;
+            tx.know_stock(id, p.on_hand);
             let mut m = movement(tx, caller, id, MovementKind::Received, qty.get());
             m.reason = note;
-            move_stock(tx, caller, m)
+            one(move_stock(tx, caller, vec![m])?)
         })
     }
 
@@ -321,10 +351,11 @@ impl Shop {
         reason: Reason,
     ) -> Result<i64, ShopError> {
         self.command(actor, Operation::AdjustStock, |tx, caller| {
-            load_product(tx, caller, id)?;
+            let p = load_product(tx, caller, id)?;
+            tx.know_stock(id, p.on_hand);
             let mut m = movement(tx, caller, id, MovementKind::Adjusted, delta.get());
             m.reason = Some(reason);
-            let after = move_stock(tx, caller, m)?;
+            let after = one(move_stock(tx, caller, vec![m])?)?;
             if after < 0 && delta.get() < 0 {
                 return Err(FieldError::new(
                     "delta",

@@ -17,7 +17,7 @@ use crate::domain::order::{
 use crate::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use crate::domain::permission::Operation;
 use crate::domain::product::ProductStatus;
-use crate::domain::stock::{MovementKind, Quantity};
+use crate::domain::stock::{MovementKind, Quantity, StockMovement};
 use crate::domain::tenant::Tenant;
 use crate::domain::text::{Note, Reason};
 use crate::domain::FieldError;
@@ -49,14 +49,14 @@ fn line_specs(
     caller: Caller,
     tenant: &Tenant,
     lines: &[NewLine],
-    mut seen: impl FnMut(ProductId),
+    mut seen: impl FnMut(ProductId, i64),
 ) -> Result<Vec<LineSpec>, ShopError> {
     let mut specs = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         let field = format!("lines[{i}].product_id");
         let p = store::product(c, caller.tenant, l.product_id)?
             .ok_or_else(|| FieldError::new(&field, "not_found", "no such product"))?;
-        seen(p.id);
+        seen(p.id, p.on_hand);
         if p.status != ProductStatus::Active {
             return Err(FieldError::new(
                 field,
@@ -92,9 +92,12 @@ fn build_order(
     new: NewOrder,
 ) -> Result<Order<Pending>, ShopError> {
     let mut seen = Vec::with_capacity(new.lines.len());
-    let specs = line_specs(tx, caller, tenant, &new.lines, |id| seen.push(id))?;
-    for id in seen {
+    let specs = line_specs(tx, caller, tenant, &new.lines, |id, on_hand| {
+        seen.push((id, on_hand));
+    })?;
+    for (id, on_hand) in seen {
         tx.vouch(Aggregate::Product, id.as_uuid());
+        tx.know_stock(id, on_hand);
     }
     let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
     let number = tx.next_order_number()?;
@@ -159,16 +162,9 @@ fn take_payment(
         payments: d.payments.clone(),
         cash_session_id: session.id,
     })?;
-    for (i, line) in d.lines.iter().enumerate() {
-        let mut m = movement(
-            tx,
-            caller,
-            line.product_id,
-            MovementKind::Sold,
-            -line.quantity.get(),
-        );
-        m.order_id = Some(d.id);
-        let after = move_stock(tx, caller, m)?;
+    let sold = line_movements(tx, caller, d, MovementKind::Sold);
+    let afters = move_stock(tx, caller, sold)?;
+    for (i, (line, &after)) in d.lines.iter().zip(&afters).enumerate() {
         if after < 0 && !tenant.settings.allow_oversell {
             return Err(FieldError::new(
                 format!("lines[{i}].quantity"),
@@ -183,6 +179,31 @@ fn take_payment(
         }
     }
     Ok(session.id)
+}
+
+/// One movement per line of `d`: goods leaving the shelf for `Sold`, coming back
+/// for `Returned`.
+fn line_movements(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    d: &OrderData,
+    kind: MovementKind,
+) -> Vec<StockMovement> {
+    let sign = if kind == MovementKind::Sold { -1 } else { 1 };
+    d.lines
+        .iter()
+        .map(|line| {
+            let mut m = movement(
+                tx,
+                caller,
+                line.product_id,
+                kind,
+                sign * line.quantity.get(),
+            );
+            m.order_id = Some(d.id);
+            m
+        })
+        .collect()
 }
 
 /// Gives money back (through the drawer for cash) and puts goods back on the shelf
@@ -204,17 +225,8 @@ fn give_refund(tx: &mut WriteTx<'_>, caller: Caller, d: &OrderData) -> Result<()
         cash_session_id: session_id,
     })?;
     if refund.restock {
-        for line in &d.lines {
-            let mut m = movement(
-                tx,
-                caller,
-                line.product_id,
-                MovementKind::Returned,
-                line.quantity.get(),
-            );
-            m.order_id = Some(d.id);
-            move_stock(tx, caller, m)?;
-        }
+        let returned = line_movements(tx, caller, d, MovementKind::Returned);
+        move_stock(tx, caller, returned)?;
     }
     Ok(())
 }
@@ -384,7 +396,7 @@ impl Shop {
             if lines.is_empty() {
                 return Ok((Vec::new(), Amounts::default()));
             }
-            let specs = line_specs(c, caller, &tenant, lines, |_| {})?;
+            let specs = line_specs(c, caller, &tenant, lines, |_, _| {})?;
             Ok(price_lines(specs, tenant.settings.tax_mode)?)
         })
     }

@@ -183,39 +183,86 @@ pub fn products(
         .map_err(StoreError::from)
 }
 
-/// Records a movement (at `occurred_at`, its stored text) and updates stock on hand;
-/// returns the new on-hand figure.
-pub fn insert_movement(
+/// Records movements (at `occurred_at`, its stored text), up to
+/// [`MOVEMENTS_PER_INSERT`] rows a statement, and adds each to its product's stock
+/// on hand.
+pub fn insert_movements(
     c: &Connection,
     tenant: TenantId,
-    m: &StockMovement,
+    ms: &[StockMovement],
     occurred_at: &str,
-) -> Result<i64, StoreError> {
-    c.prepare_cached(INSERT_MOVEMENT)?.execute(params![
-        m.id.to_string(),
-        tenant.to_string(),
-        m.product_id.to_string(),
-        m.kind.as_str(),
-        m.delta,
-        m.reason.as_ref().map(Reason::as_str),
-        m.order_id.map(|o| o.to_string()),
-        m.operator_id.map(|o| o.to_string()),
-        occurred_at,
-    ])?;
-    // Not `RETURNING`: SQLite runs it as a trigger with a temporary table and a
-    // statement journal, which costs a sale's five lines more than a second lookup.
-    let product = m.product_id.to_string();
-    c.prepare_cached(ADD_ON_HAND)?
-        .execute(params![product, m.delta])?;
-    Ok(
-        c.prepare_cached("SELECT on_hand FROM products WHERE id = ?1")?
-            .query_row([product], |r| r.get(0))?,
-    )
+) -> Result<(), StoreError> {
+    let tenant = tenant.to_string();
+    for run in ms.chunks(MOVEMENTS_PER_INSERT) {
+        let texts: Vec<MovementText<'_>> = run.iter().map(MovementText::of).collect();
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(run.len() * 9);
+        for (m, t) in run.iter().zip(&texts) {
+            values.extend_from_slice(&[
+                &t.id,
+                &tenant,
+                &t.product,
+                &t.kind,
+                &m.delta,
+                &t.reason,
+                &t.order,
+                &t.operator,
+                &occurred_at,
+            ]);
+        }
+        c.prepare_cached(&insert_movements_sql(run.len()))?
+            .execute(rusqlite::params_from_iter(values))?;
+        // Not `RETURNING`: SQLite runs it as a trigger with a temporary table and a
+        // statement journal.
+        let mut add = c.prepare_cached(ADD_ON_HAND)?;
+        for (m, t) in run.iter().zip(&texts) {
+            add.execute(params![t.product, m.delta])?;
+        }
+    }
+    Ok(())
 }
 
-pub(super) const INSERT_MOVEMENT: &str =
-    "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+/// A movement's columns as stored text.
+struct MovementText<'m> {
+    id: String,
+    product: String,
+    kind: &'static str,
+    reason: Option<&'m str>,
+    order: Option<String>,
+    operator: Option<String>,
+}
+
+impl<'m> MovementText<'m> {
+    fn of(m: &'m StockMovement) -> Self {
+        Self {
+            id: m.id.to_string(),
+            product: m.product_id.to_string(),
+            kind: m.kind.as_str(),
+            reason: m.reason.as_ref().map(Reason::as_str),
+            order: m.order_id.map(|o| o.to_string()),
+            operator: m.operator_id.map(|o| o.to_string()),
+        }
+    }
+}
+
+/// A product's stock on hand.
+pub fn on_hand(c: &Connection, id: ProductId) -> Result<Option<i64>, StoreError> {
+    c.prepare_cached("SELECT on_hand FROM products WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()
+        .map_err(StoreError::from)
+}
+
+/// Movement rows written by one statement (9 values each).
+const MOVEMENTS_PER_INSERT: usize = 64;
+
+/// `INSERT INTO stock_movements` with `rows` rows of values.
+pub(super) fn insert_movements_sql(rows: usize) -> String {
+    super::rows::values_rows(
+        "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at) VALUES ",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+}
 
 pub(super) const ADD_ON_HAND: &str = "UPDATE products SET on_hand = on_hand + ?2 WHERE id = ?1";
 

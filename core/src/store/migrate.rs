@@ -344,7 +344,7 @@ mod tests {
         let (_dir, path, mut c) = fresh();
         migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
         for sql in [
-            catalog::INSERT_MOVEMENT,
+            &catalog::insert_movements_sql(5),
             catalog::ADD_ON_HAND,
             orders::INSERT_ORDER,
             &outbox::insert_events_sql(9),

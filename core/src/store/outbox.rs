@@ -7,12 +7,12 @@ use crate::domain::device::DeviceCode;
 use crate::domain::event::{Aggregate, DomainEvent, Envelope, Origin};
 use crate::domain::hlc::Hlc;
 use crate::domain::ids::{
-    uuid_v7_after, CorrelationId, DeviceId, EventId, OperatorId, OrderId, TenantId,
+    uuid_v7_after, CorrelationId, DeviceId, EventId, OperatorId, OrderId, ProductId, TenantId,
 };
 use crate::domain::order::OrderNumber;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::value::RawValue;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Deref;
 
@@ -84,6 +84,8 @@ pub struct WriteTx<'c> {
     histories: Vec<(OrderId, u64)>,
     /// The `aggregate_id` column of each appended event, in order.
     keys: Vec<String>,
+    /// Stock on hand of products as this transaction last read or moved it.
+    stock: HashMap<ProductId, i64>,
 }
 
 impl Deref for WriteTx<'_> {
@@ -144,6 +146,7 @@ impl<'c> WriteTx<'c> {
             carry,
             histories: Vec::new(),
             keys: Vec::new(),
+            stock: HashMap::new(),
         }
     }
 
@@ -187,6 +190,18 @@ impl<'c> WriteTx<'c> {
             .as_mut()
             .map(|(_, d)| d)
             .ok_or(StoreError::NotSetUp)
+    }
+
+    /// Records a product's stock on hand as this transaction has just read or moved
+    /// it. Stock changes only through movements, so the figure holds until the next
+    /// movement of that product, which records its own.
+    pub fn know_stock(&mut self, product: ProductId, on_hand: i64) {
+        self.stock.insert(product, on_hand);
+    }
+
+    /// A product's stock on hand as this transaction last read or moved it.
+    pub fn known_stock(&self, product: ProductId) -> Option<i64> {
+        self.stock.get(&product).copied()
     }
 
     /// Records that this transaction has just inserted or read the row `id` of
@@ -382,18 +397,12 @@ const EVENTS_PER_INSERT: usize = 64;
 
 /// `INSERT INTO events` with `rows` rows of values.
 pub(super) fn insert_events_sql(rows: usize) -> String {
-    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    let mut sql = String::from(
+    super::rows::values_rows(
         "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
          actor_id, correlation_id, causation_id, origin, aggregate_id, data) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(ROW);
-    }
-    sql
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 }
 
 const ENVELOPE_COLUMNS: &str =

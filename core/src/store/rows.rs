@@ -57,3 +57,17 @@ pub(crate) fn u32_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<u32> {
     u32::try_from(v)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Integer, Box::new(e)))
 }
+
+/// `head` followed by `rows` copies of the placeholder tuple `row`, comma-separated:
+/// one `INSERT` for many rows.
+pub(crate) fn values_rows(head: &str, row: &str, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 2));
+    sql.push_str(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(row);
+    }
+    sql
+}

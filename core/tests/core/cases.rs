@@ -11,7 +11,7 @@ use rustok_core::domain::content::{
 use rustok_core::domain::ids::OrderId;
 use rustok_core::domain::locale::Localized;
 use rustok_core::domain::operator::OperatorName;
-use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::payment::Tender;
 use rustok_core::domain::permission::{Operation, Role};
 use rustok_core::domain::product::ProductStatus;
 use rustok_core::domain::stock::{Quantity, StockDelta};
@@ -239,18 +239,7 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
         }
         Operation::RefundOrder => {
             let id = sold_order(t);
-            Box::new(move |a| {
-                ok(s.refund_order(
-                    a,
-                    id,
-                    RefundRequest {
-                        amount: None,
-                        method: PaymentMethod::Card,
-                        restock: true,
-                        reason: None,
-                    },
-                ))
-            })
+            Box::new(move |a| ok(s.refund_order(a, id, card_refund(true))))
         }
         Operation::CounterSale => {
             let p = t.product(&format!("K{}", unique()), 100, 5);

@@ -616,3 +616,78 @@ fn a_sale_with_more_events_than_one_insert_holds_keeps_them_all_in_order() {
     assert_eq!(filed, 134);
     assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
 }
+
+#[test]
+fn every_stock_event_reports_the_stock_its_movement_left() {
+    // Paying a delivery order and refunding it read stock the transaction has not
+    // seen yet; a product on two lines moves twice in one transaction.
+    let t = spawn_shop_with(TaxMode::Inclusive, false);
+    let tea = t.product("TEA", 250, 10);
+    let mug = t.product("MUG", 900, 4);
+    t.open_shift(0);
+    let lines = [(&tea, 2), (&mug, 1), (&tea, 3)];
+    let id = t
+        .shop
+        .create_order(&t.kiosk, new_order(&lines))
+        .unwrap()
+        .data()
+        .id;
+    t.shop.confirm_order(&t.cashier, id).unwrap();
+    let total = 5 * 250 + 900;
+    let moved = |from: u64| -> Vec<(String, i64, i64)> {
+        t.shop
+            .store()
+            .events_after(from, 100)
+            .unwrap()
+            .iter()
+            .filter(|e| e.event_type == "StockMoved")
+            .map(|e| {
+                let v: serde_json::Value = serde_json::from_str(e.data.get()).unwrap();
+                let sku = if v["product_id"] == tea.id.to_string() {
+                    "TEA"
+                } else {
+                    "MUG"
+                };
+                (
+                    sku.to_owned(),
+                    v["delta"].as_i64().unwrap(),
+                    v["on_hand_after"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let last = || t.shop.store().outbox_status().unwrap().last_seq;
+    let at = last();
+    t.shop
+        .pay_order(
+            &t.cashier,
+            id,
+            vec![Tender::Card {
+                amount: total,
+                reference: None,
+            }],
+        )
+        .unwrap();
+    let row = |sku: &str, delta, after| (sku.to_owned(), delta, after);
+    assert_eq!(
+        moved(at),
+        [row("TEA", -2, 8), row("MUG", -1, 3), row("TEA", -3, 5)]
+    );
+    let at = last();
+    t.shop
+        .refund_order(&t.manager, id, card_refund(true))
+        .unwrap();
+    assert_eq!(
+        moved(at),
+        [row("TEA", 2, 7), row("MUG", 1, 4), row("TEA", 3, 10)]
+    );
+    let at = last();
+    let received = t
+        .shop
+        .receive_stock(&t.manager, mug.id, Quantity::new(6).unwrap(), None)
+        .unwrap();
+    assert_eq!(received, 10);
+    assert_eq!(moved(at), [row("MUG", 6, 10)]);
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 10);
+    assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
+}

@@ -6,7 +6,7 @@ use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{OperatorName, Pin};
 use rustok_core::domain::order::AnyOrder;
-use rustok_core::domain::payment::Tender;
+use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{
     gs1_check_digit, Barcode, Product, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
@@ -250,4 +250,14 @@ pub fn fingerprint(db: &Path) -> Vec<String> {
         out.extend(rows);
     }
     out
+}
+
+/// A full refund to the card, with the goods put back on the shelf or not.
+pub fn card_refund(restock: bool) -> RefundRequest {
+    RefundRequest {
+        amount: None,
+        method: PaymentMethod::Card,
+        restock,
+        reason: None,
+    }
 }

@@ -7,7 +7,7 @@ use rustok_core::domain::content::{
 };
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::order::OrderStatus;
-use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::payment::Tender;
 use rustok_core::domain::product::{Barcode, Product, ProductStatus, ProductTitle, Sku};
 use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::text::Reason;
@@ -130,17 +130,8 @@ fn workload(t: &TestShop, round: u32) {
     t.clock.advance_ms(1_000);
     let c = s.create_order(&t.kiosk, new_order(&[(&p, 1)])).unwrap();
     s.cancel_order(&t.cashier, c.data().id, None).unwrap();
-    s.refund_order(
-        m,
-        sold.data().id,
-        RefundRequest {
-            amount: None,
-            method: PaymentMethod::Card,
-            restock: true,
-            reason: None,
-        },
-    )
-    .unwrap();
+    s.refund_order(m, sold.data().id, card_refund(true))
+        .unwrap();
     // Content: a slug and a locale change, publish, archive.
     let n = s
         .create_content(m, page(&format!("page-{round}"), &[en(), ru()]))

@@ -1,7 +1,7 @@
 //! Many mixed commands with random failures in between: the outbox stays gapless.
 
 use crate::helpers::*;
-use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::payment::Tender;
 use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::text::Reason;
 use rustok_core::service::ShopError;
@@ -62,16 +62,7 @@ fn ten_thousand_mixed_commands_with_random_failures_keep_the_outbox_gapless() {
             _ => match sold.pop() {
                 Some(id) => t
                     .shop
-                    .refund_order(
-                        &t.manager,
-                        id,
-                        RefundRequest {
-                            amount: None,
-                            method: PaymentMethod::Card,
-                            restock: i % 2 == 0,
-                            reason: None,
-                        },
-                    )
+                    .refund_order(&t.manager, id, card_refund(i % 2 == 0))
                     .map(drop),
                 None => Ok(()),
             },
