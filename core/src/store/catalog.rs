@@ -9,6 +9,7 @@ use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku
 use crate::domain::stock::{MovementKind, StockMovement};
 use crate::domain::text::Reason;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::sync::OnceLock;
 
 const PRODUCT_COLUMNS: &str =
     "id, tenant_id, sku, barcode, titles, descriptions, price, currency, tax_rate_bp,
@@ -89,20 +90,45 @@ pub fn update_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(),
     Ok(())
 }
 
-/// The one product of `tenant` whose `column` equals `value` (`id`, `sku` and
-/// `barcode` are each unique per shop).
+/// A column a product is looked up by (each unique per shop).
+#[derive(Clone, Copy)]
+enum ProductKey {
+    Id,
+    Barcode,
+    Sku,
+}
+
+impl ProductKey {
+    const ALL: [ProductKey; 3] = [ProductKey::Id, ProductKey::Barcode, ProductKey::Sku];
+
+    const fn column(self) -> &'static str {
+        match self {
+            ProductKey::Id => "id",
+            ProductKey::Barcode => "barcode",
+            ProductKey::Sku => "sku",
+        }
+    }
+}
+
+/// The one product of `tenant` whose `key` column equals `value`.
 fn product_where(
     c: &Connection,
     tenant: TenantId,
-    column: &'static str,
+    key: ProductKey,
     value: &str,
 ) -> Result<Option<Product>, StoreError> {
-    c.prepare_cached(&format!(
-        "SELECT {PRODUCT_COLUMNS} FROM products WHERE tenant_id = ?1 AND {column} = ?2"
-    ))?
-    .query_row(params![tenant.to_string(), value], product_row)
-    .optional()
-    .map_err(StoreError::from)
+    // Formatted once, not on every lookup (the checkout scan's miss path).
+    static SQL: OnceLock<[String; 3]> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        ProductKey::ALL.map(|key| {
+            let column = key.column();
+            format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE tenant_id = ?1 AND {column} = ?2")
+        })
+    });
+    c.prepare_cached(&sql[key as usize])?
+        .query_row(params![tenant.to_string(), value], product_row)
+        .optional()
+        .map_err(StoreError::from)
 }
 
 /// Loads a product of `tenant`.
@@ -111,7 +137,7 @@ pub fn product(
     tenant: TenantId,
     id: ProductId,
 ) -> Result<Option<Product>, StoreError> {
-    product_where(c, tenant, "id", &id.to_string())
+    product_where(c, tenant, ProductKey::Id, &id.to_string())
 }
 
 /// Loads a product by barcode.
@@ -120,7 +146,7 @@ pub fn product_by_barcode(
     tenant: TenantId,
     barcode: &Barcode,
 ) -> Result<Option<Product>, StoreError> {
-    product_where(c, tenant, "barcode", barcode.as_str())
+    product_where(c, tenant, ProductKey::Barcode, barcode.as_str())
 }
 
 /// Loads a product by SKU.
@@ -129,7 +155,7 @@ pub fn product_by_sku(
     tenant: TenantId,
     sku: &Sku,
 ) -> Result<Option<Product>, StoreError> {
-    product_where(c, tenant, "sku", sku.as_str())
+    product_where(c, tenant, ProductKey::Sku, sku.as_str())
 }
 
 /// A page of the product list.
