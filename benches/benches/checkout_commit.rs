@@ -177,7 +177,30 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// `RUSTOK_SALES=<n>`: set up a till in `RUSTOK_BENCH_DIR` (or `target/`) and make
+/// `n` sales, without criterion, printing the time per sale. Run under
+/// `valgrind --tool=callgrind` with two values of `n`, the difference in instructions
+/// divided by the difference in sales is what one sale costs the CPU, a figure that
+/// does not vary with the disk or the machine's load.
+fn plain_sales(n: u32) {
+    let dir = parse(tempfile::tempdir_in(rustok_benches::scratch_dir()));
+    let t = till(dir.path());
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        sale(&t);
+    }
+    let per_sale = start.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
+    rustok_benches::report_line(&format!("SALES {n}: {per_sale:.1} µs per sale"));
+}
+
 fn main() {
+    if let Some(n) = std::env::var("RUSTOK_SALES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        plain_sales(n);
+        return;
+    }
     let started = std::time::SystemTime::now();
     benches();
     Criterion::default().configure_from_args().final_summary();
