@@ -68,7 +68,6 @@ fn check_version(p: &Product, expected: u32) -> Result<(), ShopError> {
     }
 }
 
-/// Records a stock movement and its event; returns stock on hand afterwards.
 /// Records stock movements and their `StockMoved` events; returns the stock on hand
 /// each left, in order. Stock the transaction has already read or moved is not read
 /// again (a counter sale reads its products to price the lines).

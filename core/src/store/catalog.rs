@@ -9,11 +9,15 @@ use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku
 use crate::domain::stock::{MovementKind, StockMovement};
 use crate::domain::text::Reason;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::sync::OnceLock;
+/// The columns [`product_row`] reads, as a literal for `concat!`.
+macro_rules! product_columns {
+    () => {
+        "id, tenant_id, sku, barcode, titles, descriptions, price, currency, tax_rate_bp,
+         status, on_hand, low_stock_threshold, version"
+    };
+}
 
-const PRODUCT_COLUMNS: &str =
-    "id, tenant_id, sku, barcode, titles, descriptions, price, currency, tax_rate_bp,
-     status, on_hand, low_stock_threshold, version";
+const PRODUCT_COLUMNS: &str = product_columns!();
 
 fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     let currency = parse(r, 7, Currency::parse)?;
@@ -99,13 +103,24 @@ enum ProductKey {
 }
 
 impl ProductKey {
-    const ALL: [ProductKey; 3] = [ProductKey::Id, ProductKey::Barcode, ProductKey::Sku];
-
-    const fn column(self) -> &'static str {
+    /// The lookup, written out at compile time (not formatted per lookup: this is
+    /// the checkout scan's miss path).
+    const fn sql(self) -> &'static str {
+        macro_rules! by {
+            ($column:literal) => {
+                concat!(
+                    "SELECT ",
+                    product_columns!(),
+                    " FROM products WHERE tenant_id = ?1 AND ",
+                    $column,
+                    " = ?2"
+                )
+            };
+        }
         match self {
-            ProductKey::Id => "id",
-            ProductKey::Barcode => "barcode",
-            ProductKey::Sku => "sku",
+            ProductKey::Id => by!("id"),
+            ProductKey::Barcode => by!("barcode"),
+            ProductKey::Sku => by!("sku"),
         }
     }
 }
@@ -117,15 +132,7 @@ fn product_where(
     key: ProductKey,
     value: &str,
 ) -> Result<Option<Product>, StoreError> {
-    // Formatted once, not on every lookup (the checkout scan's miss path).
-    static SQL: OnceLock<[String; 3]> = OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        ProductKey::ALL.map(|key| {
-            let column = key.column();
-            format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE tenant_id = ?1 AND {column} = ?2")
-        })
-    });
-    c.prepare_cached(&sql[key as usize])?
+    c.prepare_cached(key.sql())?
         .query_row(params![tenant.to_string(), value], product_row)
         .optional()
         .map_err(StoreError::from)

@@ -19,6 +19,7 @@ fn required<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
     })
 }
 
+/// A stored value in column `idx` that does not read as what it should be.
 fn conversion(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
 }
