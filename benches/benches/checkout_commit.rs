@@ -132,15 +132,51 @@ fn rows_per_sale(t: &Till) -> usize {
     inserted + t.products.len() + 2
 }
 
-fn floor_db(dir: &std::path::Path) -> Connection {
-    let c = parse(Connection::open(dir.join("floor.db")));
-    parse(c.pragma_update(None, "journal_mode", "WAL"));
-    parse(c.pragma_update(None, "synchronous", "FULL"));
-    parse(c.pragma_update(None, "foreign_keys", "ON"));
-    parse(c.execute_batch(
-        "CREATE TABLE rows (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL)",
-    ));
-    c
+/// The floor: one table, and a transaction that inserts `rows` rows into it.
+struct Floor {
+    conn: Connection,
+    rows: usize,
+    value: String,
+    n: i64,
+}
+
+impl Floor {
+    fn new(dir: &std::path::Path, rows: usize) -> Floor {
+        let conn = parse(Connection::open(dir.join("floor.db")));
+        parse(conn.pragma_update(None, "journal_mode", "WAL"));
+        parse(conn.pragma_update(None, "synchronous", "FULL"));
+        parse(conn.pragma_update(None, "foreign_keys", "ON"));
+        parse(conn.execute_batch(
+            "CREATE TABLE rows (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL)",
+        ));
+        // An id and ~200 bytes of JSON a row: smaller than most of a sale's rows (its
+        // events average ~540 bytes, its order ~1.6 KB), so if anything a low floor.
+        let value = format!(
+            "{{\"order_id\":\"0192f0e4-0000-7000-8000-000000000001\",\"x\":\"{}\"}}",
+            "v".repeat(140)
+        );
+        Floor {
+            conn,
+            rows,
+            value,
+            n: 0,
+        }
+    }
+
+    fn commit(&mut self) {
+        let tx = parse(
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate),
+        );
+        {
+            let mut st = parse(tx.prepare_cached("INSERT INTO rows (k, v) VALUES (?1, ?2)"));
+            for _ in 0..self.rows {
+                self.n += 1;
+                parse(st.execute(params![self.n.to_string(), self.value]));
+            }
+        }
+        parse(tx.commit());
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -148,30 +184,12 @@ fn bench(c: &mut Criterion) {
     let t = till(dir.path());
     let rows = rows_per_sale(&t);
     eprintln!("{GROUP}: one sale writes {rows} rows; the floor inserts as many");
-    let mut floor = floor_db(dir.path());
-    // Payload comparable to an event row: an id and ~200 bytes of JSON.
-    let value = format!(
-        "{{\"order_id\":\"0192f0e4-0000-7000-8000-000000000001\",\"x\":\"{}\"}}",
-        "v".repeat(140)
-    );
-    let mut n: i64 = 0;
+    let mut floor = Floor::new(dir.path(), rows);
 
     let mut g = c.benchmark_group(GROUP);
     g.sample_size(200);
     g.bench_function("counter_sale_5_lines", |b| b.iter(|| sale(&t)));
-    g.bench_function("bare_sqlite_same_rows", |b| {
-        b.iter(|| {
-            let tx = parse(floor.transaction_with_behavior(TransactionBehavior::Immediate));
-            {
-                let mut st = parse(tx.prepare_cached("INSERT INTO rows (k, v) VALUES (?1, ?2)"));
-                for _ in 0..rows {
-                    n += 1;
-                    parse(st.execute(params![n.to_string(), value]));
-                }
-            }
-            parse(tx.commit());
-        })
-    });
+    g.bench_function("bare_sqlite_same_rows", |b| b.iter(|| floor.commit()));
     g.finish();
 }
 
@@ -193,12 +211,29 @@ fn plain_sales(n: u32) {
     rustok_benches::report_line(&format!("SALES {n}: {per_sale:.1} µs per sale"));
 }
 
+/// `RUSTOK_FLOOR=<n>`: the same for `n` of the floor's transactions, with as many
+/// rows as a sale writes, so the two can be counted and traced alike.
+fn plain_floor(n: u32) {
+    let dir = parse(tempfile::tempdir_in(rustok_benches::scratch_dir()));
+    let t = till(dir.path());
+    let mut floor = Floor::new(dir.path(), rows_per_sale(&t));
+    drop(t);
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        floor.commit();
+    }
+    let per_tx = start.elapsed().as_secs_f64() * 1e6 / f64::from(n.max(1));
+    rustok_benches::report_line(&format!("FLOOR {n}: {per_tx:.1} µs per transaction"));
+}
+
 fn main() {
-    if let Some(n) = std::env::var("RUSTOK_SALES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    let plain = |var: &str| std::env::var(var).ok().and_then(|v| v.parse().ok());
+    if let Some(n) = plain("RUSTOK_SALES") {
         plain_sales(n);
+        return;
+    }
+    if let Some(n) = plain("RUSTOK_FLOOR") {
+        plain_floor(n);
         return;
     }
     let started = std::time::SystemTime::now();
