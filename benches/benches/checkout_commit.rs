@@ -150,7 +150,7 @@ impl Floor {
             "CREATE TABLE rows (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL)",
         ));
         // An id and ~200 bytes of JSON a row: smaller than most of a sale's rows (its
-        // events average ~540 bytes, its order ~1.6 KB), so if anything a low floor.
+        // events average ~540 bytes, its order ~1.2 KB), so if anything a low floor.
         let value = format!(
             "{{\"order_id\":\"0192f0e4-0000-7000-8000-000000000001\",\"x\":\"{}\"}}",
             "v".repeat(140)
