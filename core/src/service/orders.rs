@@ -53,31 +53,31 @@ fn line_specs(
 ) -> Result<Vec<LineSpec>, ShopError> {
     let mut specs = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        let field = format!("lines[{i}].product_id");
-        let p = store::product(c, caller.tenant, l.product_id)?
-            .ok_or_else(|| FieldError::new(&field, "not_found", "no such product"))?;
-        seen(p.id, p.on_hand);
+        // Named only when something is wrong with the line.
+        let field = || format!("lines[{i}].product_id");
+        let p = store::line_product(c, caller.tenant, l.product_id)?
+            .ok_or_else(|| FieldError::new(field(), "not_found", "no such product"))?;
+        seen(l.product_id, p.on_hand);
         if p.status != ProductStatus::Active {
             return Err(FieldError::new(
-                field,
+                field(),
                 "not_sellable",
-                format!("{} is {}", p.fields.sku, p.status.as_str()),
+                format!("{} is {}", p.sku, p.status.as_str()),
             )
             .into());
         }
         let locale = &tenant.settings.default_locale;
         let title = p
-            .fields
             .titles
             .resolve(locale, locale)
             .cloned()
-            .ok_or_else(|| FieldError::new(&field, "untitled", "product has no title"))?;
+            .ok_or_else(|| FieldError::new(field(), "untitled", "product has no title"))?;
         specs.push(LineSpec {
-            product_id: p.id,
-            sku: p.fields.sku,
+            product_id: l.product_id,
+            sku: p.sku,
             title,
-            unit_price: p.fields.price.minor,
-            tax_rate: p.fields.tax_rate,
+            unit_price: p.price,
+            tax_rate: p.tax_rate,
             quantity: l.quantity,
         });
     }

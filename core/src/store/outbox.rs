@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Deref;
+use std::sync::LazyLock;
 
 /// What every event of one command shares.
 pub struct EventMeta<'a> {
@@ -76,7 +77,7 @@ pub struct WriteTx<'c> {
     shared: Option<SharedColumns>,
     /// References already checked in this transaction (they cannot disappear in it:
     /// nothing deletes rows).
-    known: HashSet<(Aggregate, uuid::Uuid)>,
+    known: HashSet<(Aggregate, uuid::Uuid), foldhash::fast::RandomState>,
     /// The store's last made id (so ids increase from one transaction to the next)
     /// and the device state the last commit left.
     carry: &'c mut Carry,
@@ -85,7 +86,7 @@ pub struct WriteTx<'c> {
     /// The `aggregate_id` column of each appended event, in order.
     keys: Vec<String>,
     /// Stock on hand of products as this transaction last read or moved it.
-    stock: HashMap<ProductId, i64>,
+    stock: HashMap<ProductId, i64, foldhash::fast::RandomState>,
 }
 
 impl Deref for WriteTx<'_> {
@@ -140,13 +141,13 @@ impl<'c> WriteTx<'c> {
             meta,
             device: None,
             appended: Vec::new(),
-            known: HashSet::new(),
+            known: HashSet::default(),
             now_text: meta.now.to_rfc3339(),
             shared: None,
             carry,
             histories: Vec::new(),
             keys: Vec::new(),
-            stock: HashMap::new(),
+            stock: HashMap::default(),
         }
     }
 
@@ -304,27 +305,31 @@ impl<'c> WriteTx<'c> {
                     (id, hlc, e.origin.as_str(), e.data.get())
                 })
                 .collect();
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(run.len() * 14);
+            // The shared columns once (?1 to ?6), then each row's own eight.
+            let mut values: Vec<&dyn rusqlite::ToSql> =
+                Vec::with_capacity(SHARED_EVENT_VALUES + run.len() * OWN_EVENT_VALUES);
+            values.extend_from_slice(&[
+                &shared.tenant_id,
+                &shared.device_id,
+                &self.now_text,
+                &shared.actor_id,
+                &shared.correlation_id,
+                &shared.causation_id,
+            ]);
             for ((e, (id, hlc, origin, data)), key) in run.iter().zip(&texts).zip(keys) {
                 values.extend_from_slice(&[
                     &e.seq,
                     id,
                     &e.event_type,
                     &e.schema_version,
-                    &shared.tenant_id,
-                    &shared.device_id,
                     hlc,
-                    &self.now_text,
-                    &shared.actor_id,
-                    &shared.correlation_id,
-                    &shared.causation_id,
                     origin,
                     key,
                     data,
                 ]);
             }
             self.tx
-                .prepare_cached(&insert_events_sql(run.len()))?
+                .prepare_cached(insert_events_sql(run.len()))?
                 .execute(rusqlite::params_from_iter(values))?;
         }
         Ok(())
@@ -391,18 +396,54 @@ pub(super) const APPEND_HISTORY: &str =
     "UPDATE orders SET history = CASE history WHEN '' THEN ?2 ELSE history || ',' || ?2 END
      WHERE id = ?1";
 
-/// Event rows written by one statement (14 values each, far under SQLite's limit of
-/// 32,766 values).
+/// Event rows written by one statement (8 values each and 6 shared, far under
+/// SQLite's limit of 32,766 values).
 const EVENTS_PER_INSERT: usize = 64;
 
-/// `INSERT INTO events` with `rows` rows of values.
-pub(super) fn insert_events_sql(rows: usize) -> String {
-    super::rows::values_rows(
+/// Values every event of a transaction shares, bound once per statement as `?1` to
+/// `?6`: tenant, device, time, actor, correlation, causation.
+const SHARED_EVENT_VALUES: usize = 6;
+
+/// Values of each event's own: seq, id, type, schema version, HLC, origin, aggregate,
+/// data.
+const OWN_EVENT_VALUES: usize = 8;
+
+/// `INSERT INTO events` with `rows` rows of values (1 to [`EVENTS_PER_INSERT`]): the
+/// shared ones are numbered `?1` to `?6` in every row, each row's own follow in order
+/// (`?7` to `?14` for the first). Written once per row count, then looked up.
+pub(super) fn insert_events_sql(rows: usize) -> &'static str {
+    static SQL: LazyLock<Vec<String>> =
+        LazyLock::new(|| (0..=EVENTS_PER_INSERT).map(events_sql).collect());
+    SQL.get(rows).map_or("", String::as_str)
+}
+
+fn events_sql(rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(200 + rows * 80);
+    sql.push_str(
         "INSERT INTO events (seq, id, type, schema_version, tenant_id, device_id, hlc, occurred_at,
          actor_id, correlation_id, causation_id, origin, aggregate_id, data) VALUES ",
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    );
+    for r in 0..rows {
+        let b = SHARED_EVENT_VALUES + r * OWN_EVENT_VALUES;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(
+            sql,
+            "(?{}, ?{}, ?{}, ?{}, ?1, ?2, ?{}, ?3, ?4, ?5, ?6, ?{}, ?{}, ?{})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8
+        );
+    }
+    sql
 }
 
 const ENVELOPE_COLUMNS: &str =
