@@ -347,7 +347,7 @@ mod tests {
             &catalog::insert_movements_sql(5),
             catalog::ADD_ON_HAND,
             orders::INSERT_ORDER,
-            outbox::insert_events_sql(9),
+            &outbox::insert_events_sql(9),
             outbox::APPEND_HISTORY,
             cash::UPDATE_OPEN_SESSION,
         ] {

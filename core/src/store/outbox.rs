@@ -12,6 +12,7 @@ use crate::domain::ids::{
 use crate::domain::order::OrderNumber;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Deref;
@@ -329,7 +330,7 @@ impl<'c> WriteTx<'c> {
                 ]);
             }
             self.tx
-                .prepare_cached(insert_events_sql(run.len()))?
+                .prepare_cached(&insert_events_sql(run.len()))?
                 .execute(rusqlite::params_from_iter(values))?;
         }
         Ok(())
@@ -408,13 +409,16 @@ const SHARED_EVENT_VALUES: usize = 6;
 /// data.
 const OWN_EVENT_VALUES: usize = 8;
 
-/// `INSERT INTO events` with `rows` rows of values (1 to [`EVENTS_PER_INSERT`]): the
-/// shared ones are numbered `?1` to `?6` in every row, each row's own follow in order
-/// (`?7` to `?14` for the first). Written once per row count, then looked up.
-pub(super) fn insert_events_sql(rows: usize) -> &'static str {
+/// `INSERT INTO events` with `rows` rows of values: the shared ones are numbered `?1`
+/// to `?6` in every row, each row's own follow in order (`?7` to `?14` for the
+/// first). Written once per row count up to [`EVENTS_PER_INSERT`], then looked up.
+pub(super) fn insert_events_sql(rows: usize) -> Cow<'static, str> {
     static SQL: LazyLock<Vec<String>> =
         LazyLock::new(|| (0..=EVENTS_PER_INSERT).map(events_sql).collect());
-    SQL.get(rows).map_or("", String::as_str)
+    SQL.get(rows).map_or_else(
+        || Cow::Owned(events_sql(rows)),
+        |s| Cow::Borrowed(s.as_str()),
+    )
 }
 
 fn events_sql(rows: usize) -> String {
@@ -600,4 +604,25 @@ pub fn outbox_status_in(c: &Connection) -> Result<OutboxStatus, StoreError> {
         pending: d.last_seq - d.acked_seq,
         oldest_pending,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows number their own values on from the shared six, one statement's worth
+    /// from the table and more than that written on demand, all alike.
+    #[test]
+    fn event_insert_numbers_each_rows_values_after_the_shared_ones() {
+        let one = insert_events_sql(1);
+        assert!(one.ends_with("(?7, ?8, ?9, ?10, ?1, ?2, ?11, ?3, ?4, ?5, ?6, ?12, ?13, ?14)"));
+        let full = insert_events_sql(EVENTS_PER_INSERT);
+        let last = SHARED_EVENT_VALUES + EVENTS_PER_INSERT * OWN_EVENT_VALUES;
+        assert!(full.ends_with(&format!("?{})", last)), "{full}");
+        assert_eq!(full.matches("?1,").count(), EVENTS_PER_INSERT);
+        let beyond = insert_events_sql(EVENTS_PER_INSERT + 1);
+        assert!(matches!(beyond, Cow::Owned(_)));
+        assert_eq!(beyond, events_sql(EVENTS_PER_INSERT + 1));
+        assert!(matches!(full, Cow::Borrowed(_)));
+    }
 }
