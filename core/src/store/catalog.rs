@@ -1,6 +1,6 @@
 //! Rows of products and stock movements.
 
-use super::rows::{json, parse, parse_opt, u32_col};
+use super::rows::{json, parse, parse_opt, u32_col, RowCountSql};
 use super::StoreError;
 use crate::domain::clock::Timestamp;
 use crate::domain::ids::{MovementId, OperatorId, OrderId, ProductId, TenantId};
@@ -12,6 +12,8 @@ use crate::domain::product::{
 use crate::domain::stock::{MovementKind, StockMovement};
 use crate::domain::text::Reason;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::borrow::Cow;
+
 /// The columns [`product_row`] reads, as a literal for `concat!`.
 macro_rules! product_columns {
     () => {
@@ -334,7 +336,12 @@ pub fn on_hand(c: &Connection, id: ProductId) -> Result<Option<i64>, StoreError>
 const MOVEMENTS_PER_INSERT: usize = 64;
 
 /// `INSERT INTO stock_movements` with `rows` rows of values.
-pub(super) fn insert_movements_sql(rows: usize) -> String {
+pub(super) fn insert_movements_sql(rows: usize) -> Cow<'static, str> {
+    static SQL: RowCountSql = RowCountSql::new(MOVEMENTS_PER_INSERT, movements_sql);
+    SQL.get(rows)
+}
+
+fn movements_sql(rows: usize) -> String {
     super::rows::values_rows(
         "INSERT INTO stock_movements (id, tenant_id, product_id, kind, delta, reason, order_id, operator_id, occurred_at) VALUES ",
         "(?, ?, ?, ?, ?, ?, ?, ?, ?)",

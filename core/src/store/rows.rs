@@ -1,8 +1,11 @@
-//! Helpers to turn stored text back into domain types.
+//! Helpers to turn stored text back into domain types, and to write multi-row
+//! statements.
 
 use crate::domain::FieldError;
 use rusqlite::types::Type;
 use rusqlite::Row;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Column `idx` as text borrowed from the row (not copied), `None` for NULL.
 fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<Option<&'r str>> {
@@ -82,6 +85,36 @@ pub(crate) fn values_rows(head: &str, row: &str, rows: usize) -> String {
         sql.push_str(row);
     }
     sql
+}
+
+/// The text of a multi-row statement for each row count up to `max`, written once per
+/// process the first time one is asked for (not formatted on every commit); a count
+/// beyond `max` is written on demand.
+pub(crate) struct RowCountSql {
+    max: usize,
+    write: fn(usize) -> String,
+    made: OnceLock<Vec<String>>,
+}
+
+impl RowCountSql {
+    pub(crate) const fn new(max: usize, write: fn(usize) -> String) -> Self {
+        Self {
+            max,
+            write,
+            made: OnceLock::new(),
+        }
+    }
+
+    /// The statement for `rows` rows.
+    pub(crate) fn get(&'static self, rows: usize) -> Cow<'static, str> {
+        let made = self
+            .made
+            .get_or_init(|| (0..=self.max).map(self.write).collect());
+        made.get(rows).map_or_else(
+            || Cow::Owned((self.write)(rows)),
+            |s| Cow::Borrowed(s.as_str()),
+        )
+    }
 }
 
 #[cfg(test)]
