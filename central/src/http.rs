@@ -17,7 +17,7 @@ use rustok_sync::protocol::{
     paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, HealthReport,
     PushRequest, PROTOCOL_VERSION,
 };
-use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -198,15 +198,43 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
     ]
 }
 
-/// The router over every route.
+/// The router over every route. A panic in a handler is logged and answered 500 in
+/// the error format; the connection and the server go on.
 pub fn router(central: Shared) -> Router {
+    let on_panic = {
+        let c = Arc::clone(&central);
+        move |panic: Box<dyn std::any::Any + Send + 'static>| {
+            Metrics::inc(&c.metrics.panics);
+            tracing::error!(panic = %panic_text(&*panic), "a request handler panicked");
+            internal()
+        }
+    };
     routes()
         .into_iter()
         .fold(Router::new(), |router, (route, handler)| {
             router.route(route.path, handler)
         })
         .fallback(|| async { Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .with_state(central)
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// The answer to a failure inside central that the caller cannot act on; the log
+/// has the details.
+fn internal() -> Response {
+    Fail::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "central failed to handle this request; it was logged",
+    )
+    .into_response()
 }
 
 /// An error answer: status, `{code, message}`, maybe `Retry-After`.
@@ -235,6 +263,7 @@ impl From<CentralError> for Fail {
             CentralError::BadCode(_) => (StatusCode::UNAUTHORIZED, "bad_code"),
             CentralError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             CentralError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            CentralError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             CentralError::Storage(_)
             | CentralError::Io(_)
             | CentralError::SchemaTooNew { .. }
@@ -258,7 +287,9 @@ impl IntoResponse for Fail {
         )
             .into_response();
         if let Some(after) = self.retry_after {
-            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            let secs = after
+                .as_secs()
+                .saturating_add(u64::from(after.subsec_nanos() > 0));
             if let Ok(v) = secs.max(1).to_string().parse() {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -272,10 +303,18 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&Central) -> Result<T, CentralError> + Send + 'static,
 ) -> Result<T, Fail> {
     let c = Arc::clone(c);
-    tokio::task::spawn_blocking(move || f(&c))
-        .await
-        .map_err(|e| Fail::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(Fail::from)
+    let done = tokio::task::spawn_blocking(move || f(&c)).await;
+    match done {
+        Ok(r) => r.map_err(Fail::from),
+        Err(e) => {
+            tracing::error!(error = %e, "a blocking task of a request failed");
+            Err(Fail::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "central failed to handle this request; it was logged",
+            ))
+        }
+    }
 }
 
 /// Reads the body, refusing one over the limit before reading it.
@@ -298,10 +337,22 @@ async fn read_body(c: &Central, req: Request) -> Result<(axum::http::request::Pa
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(Body::new(body), limit)
-        .await
-        .map_err(|_| too_large())?;
-    Ok((parts, bytes))
+    let read = tokio::time::timeout(
+        c.limits.body_timeout,
+        axum::body::to_bytes(Body::new(body), limit),
+    )
+    .await
+    .map_err(|_| {
+        Fail::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                c.limits.body_timeout.as_secs_f64()
+            ),
+        )
+    })?;
+    Ok((parts, read.map_err(|_| too_large())?))
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
@@ -355,15 +406,17 @@ async fn authenticate(
         .parse()
         .map_err(|_| unauthorized(c, "bad_timestamp", "the timestamp is not a number"))?;
     let now = c.clock.now().unix_millis() / 1000;
-    if (now - ts).abs() > signing::MAX_SKEW_SECS {
-        return Err(unauthorized(
-            c,
-            "clock_skew",
-            &format!(
-                "the request is {} s away from central's clock; set the device clock",
-                now - ts
-            ),
-        ));
+    // Checked: the timestamp is whatever the client sent, i64::MIN included.
+    let skew = now.checked_sub(ts);
+    if skew.is_none_or(|s| s.unsigned_abs() > signing::MAX_SKEW_SECS.unsigned_abs()) {
+        let message = match skew {
+            Some(s) => {
+                format!("the request is {s} s away from central's clock; set the device clock")
+            }
+            None => "the request's timestamp is far from central's clock; set the device clock"
+                .to_owned(),
+        };
+        return Err(unauthorized(c, "clock_skew", &message));
     }
     let record = blocking(c, move |c| c.backend.device(device))
         .await?
@@ -379,13 +432,22 @@ async fn authenticate(
         .uri
         .path_and_query()
         .map_or(parts.uri.path(), |p| p.as_str());
-    if !signing::verify(&record.secret, parts.method.as_str(), path, ts, body, sig) {
+    let nonce = header_str(h, HEADER_NONCE);
+    let Some(signature) = signing::verify(
+        &record.secret,
+        parts.method.as_str(),
+        path,
+        ts,
+        nonce,
+        body,
+        sig,
+    ) else {
         return Err(unauthorized(
             c,
             "bad_signature",
             "the signature does not match",
         ));
-    }
+    };
     if let Err(after) = c.rate.take(record.device_id) {
         Metrics::inc(&c.metrics.rate_limited);
         let mut f = Fail::new(
@@ -395,6 +457,17 @@ async fn authenticate(
         );
         f.retry_after = Some(after);
         return Err(f);
+    }
+    // After the rate limit, so what is remembered is bounded by what devices may send.
+    let void_after = ts.saturating_add(signing::MAX_SKEW_SECS);
+    if !c.seen.first_time(signature, void_after, now) {
+        Metrics::inc(&c.metrics.replays);
+        tracing::warn!(device = %record.device_id, "a signed request was sent again");
+        return Err(unauthorized(
+            c,
+            "replayed",
+            "this signed request was received before; every request must be signed afresh",
+        ));
     }
     Ok(record)
 }
@@ -440,13 +513,18 @@ async fn reader(
 }
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
+const CODE_ALPHABET_LEN: usize = 32;
+const _: () = assert!(CODE_ALPHABET.len() == CODE_ALPHABET_LEN);
+
+/// The longest an enrolment code may stay valid: 30 days.
+pub const MAX_CODE_VALIDITY_SECS: u64 = 30 * 24 * 3600;
 
 fn new_code(c: &Central) -> String {
     let mut raw = [0u8; 16];
     c.entropy.fill(&mut raw);
     let chars: Vec<char> = raw
         .iter()
-        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET_LEN]))
         .collect();
     chars
         .chunks(4)
@@ -480,7 +558,12 @@ pub fn issue_code(
     }
     let code = new_code(c);
     let now = c.clock.now().unix_millis();
-    let expires_at = now / 1000 + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
+    let expires_at = i64::try_from(valid_for.as_secs())
+        .ok()
+        .and_then(|secs| (now / 1000).checked_add(secs))
+        .ok_or(CentralError::Invalid(
+            "the code would expire past the end of time",
+        ))?;
     c.backend
         .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now)?;
     Ok(Enrolment {
@@ -501,9 +584,17 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
             "tenant_slug must match [a-z0-9][a-z0-9-]{0,62} and not be reserved",
         ));
     }
-    let valid_for = ask
-        .valid_for_secs
-        .map_or(c.limits.code_valid_for, Duration::from_secs);
+    let valid_for = match ask.valid_for_secs {
+        None => c.limits.code_valid_for,
+        Some(secs) if (1..=MAX_CODE_VALIDITY_SECS).contains(&secs) => Duration::from_secs(secs),
+        Some(_) => {
+            return Err(Fail::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_validity",
+                format!("valid_for_secs must be 1 to {MAX_CODE_VALIDITY_SECS} (30 days)"),
+            ))
+        }
+    };
     let e = blocking(&c, move |c| issue_code(c, &ask.tenant_slug, valid_for)).await?;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
@@ -599,7 +690,7 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let quarantined = reply.rejected.iter().filter(|r| r.seq > before).count() as u64;
     c.metrics
         .events_stored
-        .fetch_add(new - quarantined.min(new), Ordering::Relaxed);
+        .fetch_add(new.saturating_sub(quarantined), Ordering::Relaxed);
     c.metrics
         .events_quarantined
         .fetch_add(quarantined, Ordering::Relaxed);
@@ -615,7 +706,13 @@ async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response
     let report: HealthReport = parse_json(&body)?;
     check_protocol(report.protocol)?;
     let now = c.clock.now().unix_millis();
-    let skew = report.device_time_ms - now;
+    let skew = report.device_time_ms.checked_sub(now).ok_or_else(|| {
+        Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_report",
+            "device_time_ms is not a time central can compare with its own",
+        )
+    })?;
     blocking(&c, move |c| {
         c.backend
             .record_health(device.device_id, &report, skew, now)
@@ -670,22 +767,21 @@ async fn daily_sales(
             "day must be YYYY-MM-DD",
         ));
     }
+    // Another tenant's slug and an unknown one get the same answer, so a device
+    // cannot find out which tenants exist.
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
     let named = match q.tenant {
         Some(slug) => Some(
             blocking(&c, move |c| c.backend.tenant_by_slug(&slug))
                 .await?
-                .ok_or_else(|| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant"))?,
+                .ok_or_else(unknown)?,
         ),
         None => None,
     };
     let tenant = match (limited_to, named) {
         (Some(own), Some(t)) if own != t => {
             Metrics::inc(&c.metrics.forbidden);
-            return Err(Fail::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "another tenant's report",
-            ));
+            return Err(unknown());
         }
         (Some(own), _) => own,
         (None, Some(t)) => t,
@@ -709,11 +805,12 @@ async fn healthz(State(c): State<Shared>) -> Response {
     }
 }
 
+/// O(1): counters in memory and the backend's kept counts; never waits for storage.
 async fn metrics(State(c): State<Shared>) -> Result<Response, Fail> {
-    let counts = blocking(&c, |c| c.backend.counts()).await?;
+    let counts = c.backend.counts()?;
     let m = &c.metrics;
     let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-    let rows: [(&str, &str, &str, u64); 12] = [
+    let rows: [(&str, &str, &str, u64); 15] = [
         (
             "push_requests_total",
             "counter",
@@ -767,6 +864,24 @@ async fn metrics(State(c): State<Shared>) -> Result<Response, Fail> {
             "counter",
             "Devices enrolled.",
             load(&m.enrolments),
+        ),
+        (
+            "connections_refused_total",
+            "counter",
+            "Connections refused at the connection limit.",
+            load(&m.connections_refused),
+        ),
+        (
+            "replays_total",
+            "counter",
+            "Signed requests refused as replays.",
+            load(&m.replays),
+        ),
+        (
+            "panics_total",
+            "counter",
+            "Request handlers that panicked (answered 500).",
+            load(&m.panics),
         ),
         ("devices", "gauge", "Enrolled devices.", counts.devices),
         ("events", "gauge", "Events held.", counts.events),

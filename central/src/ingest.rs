@@ -2,7 +2,7 @@
 //! store applies a batch. Decoding goes through the core's upcaster registry, so an
 //! old event version is accepted exactly when the core can read it.
 
-use rustok_core::domain::event::{DomainEvent, Envelope, EventDecodeError};
+use rustok_core::domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
 use rustok_core::domain::upcast::Upcasters;
 use rustok_sync::protocol::RejectCode;
 
@@ -52,10 +52,33 @@ pub struct Checked {
     pub verdict: Verdict,
 }
 
-/// Decides what to do with one event.
+/// Decides what to do with one event. Never panics: an event central cannot process
+/// for any reason, a bug of its own included, is quarantined, so the events behind
+/// it keep flowing.
 pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
-    let verdict = match envelope.decode(upcasters) {
-        Ok(event) => Verdict::Accept(derive(&event)),
+    let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        verdict(&envelope, upcasters)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(seq = envelope.seq, event_type = %envelope.event_type, "checking an event panicked; quarantined");
+        Verdict::Reject(
+            RejectCode::Invalid,
+            "central could not process this event; it was quarantined and logged".to_owned(),
+        )
+    });
+    Checked { envelope, verdict }
+}
+
+fn verdict(envelope: &Envelope, upcasters: &Upcasters) -> Verdict {
+    if envelope.origin != Origin::Device {
+        return Verdict::Reject(
+            RejectCode::Invalid,
+            "a device may only push events that happened on a device (origin \"device\")"
+                .to_owned(),
+        );
+    }
+    match envelope.decode(upcasters) {
+        Ok(event) => derive(&event),
         Err(e) => {
             let code = match &e {
                 EventDecodeError::UnknownType(_) => RejectCode::UnknownType,
@@ -67,24 +90,32 @@ pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
             };
             Verdict::Reject(code, e.to_string())
         }
-    };
-    Checked { envelope, verdict }
+    }
 }
 
-fn derive(event: &DomainEvent) -> Derived {
-    match event {
+fn derive(event: &DomainEvent) -> Verdict {
+    Verdict::Accept(match event {
         DomainEvent::OrderCreated(p) => Derived::OrderCurrency {
             order_id: p.order_id.to_string(),
             currency: p.currency.as_str().to_owned(),
         },
-        DomainEvent::OrderPaid(p) => Derived::Paid {
-            order_id: p.order_id.to_string(),
-            amount: p.payments.iter().map(|x| x.amount).sum(),
-        },
+        DomainEvent::OrderPaid(p) => {
+            // Validation bounds each payment and their sum; checked all the same.
+            let Some(amount) = payments_total(&p.payments) else {
+                return Verdict::Reject(
+                    RejectCode::Invalid,
+                    "the payments add up to more than any amount a shop can hold".to_owned(),
+                );
+            };
+            Derived::Paid {
+                order_id: p.order_id.to_string(),
+                amount,
+            }
+        }
         DomainEvent::OrderRefunded(p) => Derived::Refunded {
             order_id: p.order_id.to_string(),
             amount: p.refund.amount,
         },
         _ => Derived::Nothing,
-    }
+    })
 }

@@ -4,15 +4,23 @@
 //! - [`ingest`]: what central makes of each received event (pure).
 //! - [`http`]: the axum routes, request signing checks, limits and error mapping.
 //! - [`rate`]: per-device token buckets.
+//! - [`replay`]: signatures already accepted, so none is accepted twice.
+//! - [`serve`]: the accept loop (connection limit, header and idle timeouts).
 //! - [`openapi`]: the OpenAPI document, generated from the same route table.
 //!
 //! Ingest is idempotent on `(device_id, seq)`: a batch resent after a lost reply
 //! changes nothing, and the reply is the highest contiguous seq held.
 
+// Every number central handles came from a request, a file or an event: arithmetic
+// is checked (an overflow is a validation error), never a panic or a wrap.
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod http;
 pub mod ingest;
 pub mod openapi;
 pub mod rate;
+pub mod replay;
+pub mod serve;
 pub mod store;
 
 use rustok_core::domain::clock::{Clock, Entropy};
@@ -52,6 +60,9 @@ pub enum CentralError {
     /// Not authenticated.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A request asked for something central cannot do.
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 /// Request limits.
@@ -67,6 +78,13 @@ pub struct Limits {
     pub device_burst: f64,
     /// How long a new enrolment code stays valid.
     pub code_valid_for: Duration,
+    /// How long a client may take to send a request's headers, and how long an idle
+    /// kept-alive connection stays open.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
+    /// Most connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +95,9 @@ impl Default for Limits {
             device_rate_per_sec: 20.0,
             device_burst: 100.0,
             code_valid_for: Duration::from_secs(24 * 3600),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1_024,
         }
     }
 }
@@ -102,6 +123,12 @@ pub struct Metrics {
     pub too_large: AtomicU64,
     /// Devices enrolled.
     pub enrolments: AtomicU64,
+    /// Connections refused at the connection limit.
+    pub connections_refused: AtomicU64,
+    /// Signed requests refused as replays.
+    pub replays: AtomicU64,
+    /// Handler panics answered 500.
+    pub panics: AtomicU64,
 }
 
 impl Metrics {
@@ -129,6 +156,8 @@ pub struct Central {
     pub metrics: Metrics,
     /// Per-device rate limits.
     pub rate: rate::RateLimiter,
+    /// Signatures already accepted.
+    pub seen: replay::Seen,
 }
 
 impl Central {
@@ -161,17 +190,9 @@ impl Central {
             upcasters: Upcasters::standard(),
             metrics: Metrics::default(),
             rate,
+            seen: replay::Seen::default(),
         }
     }
 }
 
-/// Serves `central` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    central: Arc<Central>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, http::router(central))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use serve::serve;

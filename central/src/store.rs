@@ -10,15 +10,24 @@ use rustok_core::domain::ids::{DeviceId, TenantId};
 use rustok_sync::protocol::{
     DailySales, DeviceHealth, HealthReport, PushResponse, RejectCode, Rejection, StoreSales,
 };
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Add-only migrations, embedded at compile time: (version, name, SQL).
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../migrations/central/0001_init.sql"),
-)];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../migrations/central/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_tenant_scope",
+        include_str!("../../migrations/central/0002_tenant_scope.sql"),
+    ),
+];
 
 /// A device as central knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +113,8 @@ pub trait Backend: Send + Sync + 'static {
     fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantId>, CentralError>;
     /// Every stored event of a device, in seq order.
     fn events_of(&self, device: DeviceId) -> Result<Vec<Envelope>, CentralError>;
-    /// Counts for metrics.
+    /// Counts for metrics. Must be O(1) and never wait for a write: `/metrics` is
+    /// public and may be called in a flood.
     fn counts(&self) -> Result<Counts, CentralError>;
     /// A trivial query, for `/healthz`.
     fn ping(&self) -> Result<(), CentralError>;
@@ -113,6 +123,23 @@ pub trait Backend: Send + Sync + 'static {
 /// The embedded SQLite backend: one connection, writes serialised.
 pub struct Sqlite {
     conn: Mutex<Connection>,
+    /// Rows counted once at open, then kept up to date by each commit.
+    counts: KeptCounts,
+}
+
+#[derive(Default)]
+struct KeptCounts {
+    devices: AtomicU64,
+    events: AtomicU64,
+    quarantined: AtomicU64,
+}
+
+/// What one committed ingest changed in the counts.
+#[derive(Default)]
+struct CountDelta {
+    events: u64,
+    quarantined: u64,
+    released: u64,
 }
 
 impl Sqlite {
@@ -134,8 +161,18 @@ impl Sqlite {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
+        let counts = KeptCounts::default();
+        let Counts {
+            devices,
+            events,
+            quarantined,
+        } = count_rows(&conn)?;
+        counts.devices.store(devices, Ordering::Relaxed);
+        counts.events.store(events, Ordering::Relaxed);
+        counts.quarantined.store(quarantined, Ordering::Relaxed);
         Ok(Sqlite {
             conn: Mutex::new(conn),
+            counts,
         })
     }
 
@@ -146,6 +183,20 @@ impl Sqlite {
         let mut c = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut c)
     }
+}
+
+fn count_rows(c: &Connection) -> Result<Counts, CentralError> {
+    Ok(c.query_row(
+        "SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)",
+        [],
+        |r| {
+            Ok(Counts {
+                devices: r.get(0)?,
+                events: r.get(1)?,
+                quarantined: r.get(2)?,
+            })
+        },
+    )?)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), CentralError> {
@@ -234,9 +285,9 @@ fn apply_derived(
         Derived::Nothing => return Ok(()),
         Derived::OrderCurrency { order_id, currency } => {
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO order_currency (order_id, currency) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO order_currency (tenant_id, order_id, currency) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![order_id, currency])?;
+            .execute(params![e.tenant_id.to_string(), order_id, currency])?;
             return Ok(());
         }
         Derived::Paid { order_id, amount } => ("paid", order_id, amount),
@@ -332,6 +383,7 @@ impl Backend for Sqlite {
                 }
             }
             let id = r.device_id.to_string();
+            let mut new_device = false;
             if let Some(existing) = load_device(&tx, r.device_id)? {
                 if existing.tenant_id != r.tenant_id {
                     return Err(CentralError::Forbidden("device enrolled for another tenant"));
@@ -351,6 +403,7 @@ impl Backend for Sqlite {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![id, tenant, slug, r.device_code, hex::encode(&r.secret), now_ms],
                 )?;
+                new_device = true;
             }
             tx.execute(
                 "UPDATE enrolment_codes SET redeemed_by = ?2, redeemed_at_ms = ?3 WHERE code_sha256 = ?1",
@@ -359,6 +412,9 @@ impl Backend for Sqlite {
             let device = load_device(&tx, r.device_id)?
                 .ok_or(CentralError::Corrupt("device vanished in its own transaction".into()))?;
             tx.commit()?;
+            if new_device {
+                self.counts.devices.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(device)
         })
     }
@@ -393,6 +449,7 @@ impl Backend for Sqlite {
             let start = acked;
             let mut rejected = Vec::new();
             let mut expected = None;
+            let mut delta = CountDelta::default();
             for item in batch {
                 let e = &item.envelope;
                 if e.seq <= acked {
@@ -412,6 +469,8 @@ impl Backend for Sqlite {
                                         "DELETE FROM quarantine WHERE device_id = ?1 AND seq = ?2",
                                     )?
                                     .execute(params![id, e.seq])?;
+                                    delta.events = delta.events.saturating_add(1);
+                                    delta.released = delta.released.saturating_add(1);
                                     apply_derived(&tx, &id, e, derived)?;
                                 } else {
                                     rejected.push(r);
@@ -438,8 +497,9 @@ impl Backend for Sqlite {
                     }
                     continue;
                 }
-                if e.seq != acked + 1 {
-                    expected = Some(acked + 1);
+                let next = acked.checked_add(1);
+                if Some(e.seq) != next {
+                    expected = next;
                     break;
                 }
                 let envelope = serde_json::to_string(e)
@@ -447,14 +507,18 @@ impl Backend for Sqlite {
                 match &item.verdict {
                     Verdict::Accept(derived) => {
                         if !insert_event(&tx, &id, e, &envelope, now_ms)? {
-                            // The id exists at another (device, seq): never store twice.
+                            // The id exists at another (device, seq) of this tenant:
+                            // never store twice.
                             quarantine(&tx, &id, e, RejectCode::SeqConflict, "event id already held at another seq", &envelope, now_ms, &mut rejected)?;
+                            delta.quarantined = delta.quarantined.saturating_add(1);
                         } else {
+                            delta.events = delta.events.saturating_add(1);
                             apply_derived(&tx, &id, e, derived)?;
                         }
                     }
                     Verdict::Reject(code, message) => {
                         quarantine(&tx, &id, e, *code, message, &envelope, now_ms, &mut rejected)?;
+                        delta.quarantined = delta.quarantined.saturating_add(1);
                     }
                 }
                 acked = e.seq;
@@ -466,6 +530,10 @@ impl Backend for Sqlite {
                 )?;
             }
             tx.commit()?;
+            let k = &self.counts;
+            k.events.fetch_add(delta.events, Ordering::Relaxed);
+            k.quarantined.fetch_add(delta.quarantined, Ordering::Relaxed);
+            k.quarantined.fetch_sub(delta.released, Ordering::Relaxed);
             Ok(PushResponse {
                 acked_through: acked,
                 expected,
@@ -529,34 +597,29 @@ impl Backend for Sqlite {
 
     fn daily_sales(&self, tenant: TenantId, day: &str) -> Result<DailySales, CentralError> {
         self.with(|c| {
+            // Summed here in i128, not by SQLite's sum(), which fails the whole report
+            // on overflow: one device's absurd figures must not hide every store's.
             let mut st = c.prepare_cached(
-                "SELECT s.device_id, d.device_code, coalesce(oc.currency, ''),
-                        sum(s.kind = 'paid'), coalesce(sum(CASE WHEN s.kind = 'paid' THEN s.amount END), 0),
-                        sum(s.kind = 'refunded'), coalesce(sum(CASE WHEN s.kind = 'refunded' THEN s.amount END), 0)
+                "SELECT s.device_id, d.device_code, coalesce(oc.currency, ''), s.kind, s.amount
                  FROM sales s
                  JOIN devices d ON d.device_id = s.device_id
-                 LEFT JOIN order_currency oc ON oc.order_id = s.order_id
-                 WHERE s.tenant_id = ?1 AND s.day = ?2
-                 GROUP BY s.device_id, oc.currency
-                 ORDER BY d.device_code, oc.currency",
+                 LEFT JOIN order_currency oc ON oc.tenant_id = s.tenant_id AND oc.order_id = s.order_id
+                 WHERE s.tenant_id = ?1 AND s.day = ?2",
             )?;
-            let stores = st
-                .query_map(params![tenant.to_string(), day], |r| {
-                    Ok(StoreSales {
-                        device_id: parse_id(r, 0, DeviceId::parse)?,
-                        device_code: r.get(1)?,
-                        currency: r.get(2)?,
-                        orders: r.get(3)?,
-                        paid: r.get(4)?,
-                        refunds: r.get(5)?,
-                        refunded: r.get(6)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = st.query_map(params![tenant.to_string(), day], |r| {
+                Ok(SaleRow {
+                    device_id: parse_id(r, 0, DeviceId::parse)?,
+                    device_code: r.get(1)?,
+                    currency: r.get(2)?,
+                    refund: r.get::<_, String>(3)? == "refunded",
+                    amount: r.get(4)?,
+                })
+            })?;
+            let rows = rows.collect::<Result<Vec<_>, _>>()?;
             Ok(DailySales {
                 tenant_id: tenant,
                 day: day.to_owned(),
-                stores,
+                stores: sum_sales(rows),
             })
         })
     }
@@ -591,18 +654,11 @@ impl Backend for Sqlite {
     }
 
     fn counts(&self) -> Result<Counts, CentralError> {
-        self.with(|c| {
-            Ok(c.query_row(
-                "SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)",
-                [],
-                |r| {
-                    Ok(Counts {
-                        devices: r.get(0)?,
-                        events: r.get(1)?,
-                        quarantined: r.get(2)?,
-                    })
-                },
-            )?)
+        let k = &self.counts;
+        Ok(Counts {
+            devices: k.devices.load(Ordering::Relaxed),
+            events: k.events.load(Ordering::Relaxed),
+            quarantined: k.quarantined.load(Ordering::Relaxed),
         })
     }
 
@@ -669,4 +725,84 @@ fn quarantine(
         message: message.to_owned(),
     });
     Ok(())
+}
+
+/// One row of the `sales` table with its store and currency.
+struct SaleRow {
+    device_id: DeviceId,
+    device_code: String,
+    currency: String,
+    refund: bool,
+    amount: i64,
+}
+
+/// Per store and currency, ordered by device code then currency: counts and sums
+/// taken in i128, each amount clamped to `i64` with `out_of_range` set when it
+/// does not fit.
+fn sum_sales(rows: Vec<SaleRow>) -> Vec<StoreSales> {
+    #[derive(Default)]
+    struct Sums {
+        counts: [u64; 2],
+        amounts: [i128; 2],
+    }
+    let mut by_store: BTreeMap<(String, String, DeviceId), Sums> = BTreeMap::new();
+    for r in rows {
+        let k = usize::from(r.refund);
+        let sums = by_store
+            .entry((r.device_code, r.currency, r.device_id))
+            .or_default();
+        sums.counts[k] = sums.counts[k].saturating_add(1);
+        sums.amounts[k] = sums.amounts[k].saturating_add(i128::from(r.amount));
+    }
+    let clamp = |v: i128| i64::try_from(v).map_err(|_| if v < 0 { i64::MIN } else { i64::MAX });
+    by_store
+        .into_iter()
+        .map(|((device_code, currency, device_id), s)| {
+            let (paid, refunded) = (clamp(s.amounts[0]), clamp(s.amounts[1]));
+            StoreSales {
+                device_id,
+                device_code,
+                currency,
+                orders: s.counts[0],
+                paid: paid.unwrap_or_else(|c| c),
+                refunds: s.counts[1],
+                refunded: refunded.unwrap_or_else(|c| c),
+                out_of_range: paid.is_err() || refunded.is_err(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_that_do_not_fit_an_i64_are_clamped_and_flagged() {
+        let device = DeviceId::parse("0192f0e4-3000-7000-8000-000000000001").unwrap();
+        let row = |amount, refund| SaleRow {
+            device_id: device,
+            device_code: "POS1".into(),
+            currency: "EUR".into(),
+            refund,
+            amount,
+        };
+        let mut rows: Vec<SaleRow> = (0..10_000)
+            .map(|_| row(rustok_core::domain::money::MAX_MINOR, false))
+            .collect();
+        rows.push(row(5, true));
+        let stores = sum_sales(rows);
+        assert_eq!(stores.len(), 1);
+        let s = &stores[0];
+        assert_eq!(
+            (s.orders, s.paid, s.refunds, s.refunded),
+            (10_000, i64::MAX, 1, 5)
+        );
+        assert!(s.out_of_range);
+        let stores = sum_sales(vec![row(7, false), row(5, true)]);
+        assert_eq!(
+            (stores[0].paid, stores[0].refunded, stores[0].out_of_range),
+            (7, 5, false)
+        );
+    }
 }

@@ -274,9 +274,15 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup(file) => {
-            open(paths)?
+            let report = open(paths)?
                 .backup_to(&file)
                 .map_err(|e| format!("backup to {} failed: {e}", file.display()))?;
+            if let Some(bytes) = report.removed_leftover {
+                println!(
+                    "removed {} ({bytes} bytes), an unfinished backup left by an earlier run",
+                    rustok_core::store::partial_path(&file).display()
+                );
+            }
             println!("backed up to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }

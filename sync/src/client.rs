@@ -1,11 +1,14 @@
 //! The HTTP client of the protocol: signs every request, bounds every request by a
 //! timeout, and sorts failures into [`SyncError`]s.
 
+// Numbers here come from central or the wire: arithmetic is checked.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::credentials::Credentials;
 use crate::protocol::{
     paths, ApiError, EnrolRequest, EnrolResponse, HealthReport, PushResponse, PROTOCOL_VERSION,
 };
-use crate::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use crate::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use crate::SyncError;
 use rustok_core::domain::clock::Clock;
 use serde::de::DeserializeOwned;
@@ -141,12 +144,19 @@ impl Client {
         body: Vec<u8>,
     ) -> Result<Option<T>, SyncError> {
         let ts = self.clock.now().unix_millis() / 1000;
-        let sig = signing::sign(&self.secret, method.as_str(), path, ts, &body);
+        // A new nonce for every send: a retry of the same body in the same second
+        // is not taken for a replay. Only its uniqueness matters, so OS randomness
+        // is read here rather than injected.
+        let mut raw = [0u8; 16];
+        rustok_core::domain::clock::Entropy::fill(&rustok_core::system::OsEntropy, &mut raw);
+        let nonce = hex::encode(raw);
+        let sig = signing::sign(&self.secret, method.as_str(), path, ts, Some(&nonce), &body);
         let res = self
             .http
             .request(method, format!("{}{path}", self.base))
             .header(HEADER_DEVICE, self.creds.device_id.to_string())
             .header(HEADER_TIMESTAMP, ts.to_string())
+            .header(HEADER_NONCE, nonce)
             .header(HEADER_SIGNATURE, sig)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)

@@ -5,6 +5,9 @@
 //! once shipped (add optional fields only). Events travel as the persisted
 //! [`Envelope`], whose own format is frozen by the core.
 
+// Numbers here come from central or the wire: arithmetic is checked.
+#![deny(clippy::arithmetic_side_effects)]
+
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
 use serde::{Deserialize, Serialize};
@@ -223,6 +226,11 @@ pub struct StoreSales {
     pub refunds: u64,
     /// Sum refunded, minor units.
     pub refunded: i64,
+    /// Set when a sum did not fit the amount fields; they then hold the largest
+    /// amount they can. Each event's amounts are bounded, so this takes thousands
+    /// of absurd sales in one day; the report says so instead of failing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_range: bool,
 }
 
 /// The daily sales report of one tenant.

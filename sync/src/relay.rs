@@ -2,6 +2,9 @@
 //! and bytes, pushes them through the breaker, and records what central answered —
 //! the acknowledged seq, and rejected events as dead letters of the `sync` handler.
 
+// Numbers here come from central or the wire: arithmetic is checked.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::breaker::Breaker;
 use crate::client::Client;
 use crate::protocol::{HealthReport, PushResponse, PROTOCOL_VERSION};
@@ -103,17 +106,19 @@ impl Relay {
         body.extend_from_slice(
             format!("{{\"protocol\":{PROTOCOL_VERSION},\"events\":[").as_bytes(),
         );
-        let mut taken = 0;
+        let mut taken: usize = 0;
         for e in &events {
             let json = serde_json::to_vec(e).map_err(|err| SyncError::Protocol(err.to_string()))?;
-            if taken > 0 && body.len() + json.len() + 2 > self.limits.max_bytes {
+            if taken > 0
+                && body.len().saturating_add(json.len()).saturating_add(2) > self.limits.max_bytes
+            {
                 break;
             }
             if taken > 0 {
                 body.push(b',');
             }
             body.extend_from_slice(&json);
-            taken += 1;
+            taken = taken.saturating_add(1);
         }
         body.extend_from_slice(b"]}");
         Ok(Some((body, taken)))
@@ -122,7 +127,7 @@ impl Relay {
     /// Pushes one batch. With nothing pending it makes no request.
     pub async fn push_once(&self) -> Result<PushOutcome, SyncError> {
         let status = self.store.outbox_status()?;
-        let acked = status.last_seq - status.pending;
+        let acked = status.last_seq.saturating_sub(status.pending);
         let Some((body, sent)) = self.next_batch(acked)? else {
             return Ok(PushOutcome {
                 sent: 0,
@@ -258,10 +263,10 @@ impl Relay {
 
     /// Pushes until nothing is pending or a push fails. Returns the events acked.
     pub async fn drain(&self) -> Result<u64, SyncError> {
-        let mut total = 0;
+        let mut total: u64 = 0;
         loop {
             let o = self.push_once().await?;
-            total += o.acked;
+            total = total.saturating_add(o.acked);
             if o.pending == 0 || o.sent == 0 {
                 return Ok(total);
             }

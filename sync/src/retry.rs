@@ -1,6 +1,9 @@
 //! When to try again after a failed sync: capped exponential backoff with jitter
 //! (backon's), never sooner than central's `Retry-After` or the breaker's reopening.
 
+// Numbers here come from central or the wire: arithmetic is checked.
+#![deny(clippy::arithmetic_side_effects)]
+
 use crate::SyncError;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use std::time::Duration;

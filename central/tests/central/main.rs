@@ -10,6 +10,7 @@ mod agent;
 mod api;
 mod exactly_once;
 mod helpers;
+mod hostile;
 mod proxy;
 mod relay;
 mod security;

@@ -3,7 +3,7 @@
 
 use crate::domain::clock::Timestamp;
 use crate::domain::ids::{CashSessionId, OperatorId, TenantId};
-use crate::domain::money::Currency;
+use crate::domain::money::{self, Currency};
 use crate::domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -52,9 +52,14 @@ pub struct CashTotals {
 }
 
 impl CashTotals {
-    /// What the drawer should hold.
+    /// What the drawer should hold. Every total is kept within
+    /// [`money::MAX_MINOR`], so the sum is exact (saturating only in name).
     pub fn expected(&self) -> i64 {
-        self.float + self.sales - self.refunds + self.cash_in - self.cash_out
+        self.float
+            .saturating_add(self.sales)
+            .saturating_sub(self.refunds)
+            .saturating_add(self.cash_in)
+            .saturating_sub(self.cash_out)
     }
 }
 
@@ -94,9 +99,16 @@ pub struct CashSession {
     pub closing: Option<CashClosing>,
 }
 
+/// Zero or more, and an amount a shop can hold.
 fn non_negative(field: &str, v: i64) -> Result<(), FieldError> {
     if v < 0 {
         Err(FieldError::new(field, "negative", "must not be negative"))
+    } else if !money::in_range(v) {
+        Err(FieldError::new(
+            field,
+            "out_of_range",
+            "is larger than any amount a drawer can hold",
+        ))
     } else {
         Ok(())
     }
@@ -142,7 +154,7 @@ impl CashSession {
     pub fn record_sale(&mut self, cash: i64) -> Result<(), DomainError> {
         self.ensure_open("take cash")?;
         non_negative("amount", cash)?;
-        self.totals.sales += cash;
+        self.totals.sales = grown("amount", self.totals.sales, cash)?;
         Ok(())
     }
 
@@ -158,7 +170,7 @@ impl CashSession {
             )
             .into());
         }
-        self.totals.refunds += cash;
+        self.totals.refunds = grown("amount", self.totals.refunds, cash)?;
         Ok(())
     }
 
@@ -169,7 +181,7 @@ impl CashSession {
             return Err(FieldError::new("amount", "not_positive", "must be more than zero").into());
         }
         match kind {
-            CashMoveKind::In => self.totals.cash_in += amount,
+            CashMoveKind::In => self.totals.cash_in = grown("amount", self.totals.cash_in, amount)?,
             CashMoveKind::Out => {
                 if amount > self.totals.expected() {
                     return Err(FieldError::new(
@@ -179,7 +191,7 @@ impl CashSession {
                     )
                     .into());
                 }
-                self.totals.cash_out += amount;
+                self.totals.cash_out = grown("amount", self.totals.cash_out, amount)?;
             }
         }
         Ok(())
@@ -201,8 +213,23 @@ impl CashSession {
             closed_at: now,
             counted,
             expected,
-            difference: counted - expected,
+            // Both within MAX_MINOR: exact.
+            difference: counted.saturating_sub(expected),
             unsynced_events,
         }))
     }
+}
+
+/// `total + amount`, refused when it leaves the amounts a shop can hold.
+fn grown(field: &str, total: i64, amount: i64) -> Result<i64, FieldError> {
+    total
+        .checked_add(amount)
+        .filter(|t| money::in_range(*t))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "out_of_range",
+                "would take the drawer's total past any amount a shop can hold",
+            )
+        })
 }

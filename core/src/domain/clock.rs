@@ -28,7 +28,8 @@ impl Timestamp {
     }
 
     fn datetime(self) -> OffsetDateTime {
-        let nanos = i128::from(self.0) * 1_000_000;
+        // i64 milliseconds in nanoseconds always fit an i128.
+        let nanos = i128::from(self.0).saturating_mul(1_000_000);
         OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 

@@ -14,13 +14,13 @@ use crate::domain::ids::{
     CashSessionId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId, OrderId,
     ProductId, TenantId,
 };
-use crate::domain::money::{Currency, Money};
+use crate::domain::money::{self, Currency, Money};
 use crate::domain::operator::OperatorName;
 use crate::domain::order::{Amounts, Customer, OrderLine, OrderNumber, TrackingNumber};
 use crate::domain::payment::{Payment, Refund};
 use crate::domain::permission::Role;
 use crate::domain::product::{ProductFields, ProductStatus};
-use crate::domain::stock::MovementKind;
+use crate::domain::stock::{MovementKind, Quantity};
 use crate::domain::tenant::{TaxMode, TenantSettings, TenantSlug};
 use crate::domain::text::{Note, Reason};
 use crate::domain::upcast::{UpcastError, Upcasters};
@@ -640,10 +640,30 @@ fn positive_money(e: &mut Errors, field: &str, m: &Money) {
         "not_positive",
         "must be more than zero",
     );
+    amount(e, field, m.minor);
 }
 
 fn non_negative_money(e: &mut Errors, field: &str, m: &Money) {
     e.check(m.minor < 0, field, "negative", "must not be negative");
+    amount(e, field, m.minor);
+}
+
+/// Refuses an amount no shop can hold (see [`money::MAX_MINOR`]).
+fn amount(e: &mut Errors, field: &str, minor: i64) {
+    e.check(
+        !money::in_range(minor),
+        field,
+        "out_of_range",
+        "is larger than any amount a shop can hold",
+    );
+}
+
+/// The sum of the payments, if it is an amount a shop can hold.
+pub fn payments_total(payments: &[Payment]) -> Option<i64> {
+    payments
+        .iter()
+        .try_fold(0i64, |sum, p| sum.checked_add(p.amount))
+        .filter(|s| money::in_range(*s))
 }
 
 impl DomainEvent {
@@ -749,6 +769,13 @@ impl DomainEvent {
                     "wrong_sign",
                     "sign does not fit the movement kind",
                 );
+                e.check(
+                    p.delta.unsigned_abs() > Quantity::MAX.unsigned_abs(),
+                    "delta",
+                    "out_of_range",
+                    "moves more stock than one movement can",
+                );
+                amount(&mut e, "on_hand_after", p.on_hand_after);
             }
             DomainEvent::OrderCreated(p) => validate_order_created(&mut e, p),
             DomainEvent::OrderPaid(p) => {
@@ -759,13 +786,25 @@ impl DomainEvent {
                         "not_positive",
                         "must be more than zero",
                     );
+                    amount(&mut e, &format!("payments[{i}].amount"), pay.amount);
                     e.check(
                         pay.change.is_some_and(|c| c < 0),
                         &format!("payments[{i}].change"),
                         "negative",
                         "must not be negative",
                     );
+                    for (name, v) in [("tendered", pay.tendered), ("change", pay.change)] {
+                        if let Some(v) = v {
+                            amount(&mut e, &format!("payments[{i}].{name}"), v);
+                        }
+                    }
                 }
+                e.check(
+                    payments_total(&p.payments).is_none(),
+                    "payments",
+                    "out_of_range",
+                    "the payments add up to more than any amount a shop can hold",
+                );
             }
             DomainEvent::OrderRefunded(p) => {
                 e.check(
@@ -774,11 +813,14 @@ impl DomainEvent {
                     "not_positive",
                     "must be more than zero",
                 );
+                amount(&mut e, "refund.amount", p.refund.amount);
             }
             DomainEvent::CashSessionOpened(p) => non_negative_money(&mut e, "float", &p.float),
             DomainEvent::CashMoved(p) => positive_money(&mut e, "amount", &p.amount),
             DomainEvent::CashSessionClosed(p) => {
                 non_negative_money(&mut e, "counted", &p.counted);
+                amount(&mut e, "expected", p.expected.minor);
+                amount(&mut e, "difference", p.difference.minor);
                 e.check(
                     p.counted.checked_sub(p.expected).ok() != Some(p.difference),
                     "difference",
@@ -858,7 +900,8 @@ fn validate_order_created(e: &mut Errors, p: &OrderCreated) {
         "required",
         "an order needs at least one line",
     );
-    let mut sum = Amounts::default();
+    // Sums are taken in i128: amounts come from outside and any i64 may arrive.
+    let (mut net, mut tax, mut gross) = (0i128, 0i128, 0i128);
     for (i, l) in p.lines.iter().enumerate() {
         let a = l.amounts;
         e.check(
@@ -868,20 +911,35 @@ fn validate_order_created(e: &mut Errors, p: &OrderCreated) {
             "amounts must not be negative",
         );
         e.check(
-            a.net + a.tax != a.gross,
+            [l.unit_price, a.net, a.tax, a.gross]
+                .iter()
+                .any(|v| !money::in_range(*v)),
+            &format!("lines[{i}]"),
+            "out_of_range",
+            "an amount is larger than any a shop can hold",
+        );
+        e.check(
+            a.net.checked_add(a.tax) != Some(a.gross),
             &format!("lines[{i}]"),
             "inconsistent",
             "net + tax must equal gross",
         );
-        sum.net = sum.net.saturating_add(a.net);
-        sum.tax = sum.tax.saturating_add(a.tax);
-        sum.gross = sum.gross.saturating_add(a.gross);
+        net = net.saturating_add(i128::from(a.net));
+        tax = tax.saturating_add(i128::from(a.tax));
+        gross = gross.saturating_add(i128::from(a.gross));
     }
+    let t = p.totals;
     e.check(
-        sum != p.totals,
+        (net, tax, gross) != (i128::from(t.net), i128::from(t.tax), i128::from(t.gross)),
         "totals",
         "inconsistent",
         "must be the sum of the lines",
+    );
+    e.check(
+        !money::in_range(t.gross),
+        "totals",
+        "out_of_range",
+        "the total is larger than any amount a shop can hold",
     );
 }
 

@@ -39,13 +39,13 @@ impl Hlc {
     fn bump(millis: i64, counter: u16) -> Hlc {
         if counter >= MAX_COUNTER {
             Hlc {
-                millis: millis + 1,
+                millis: millis.saturating_add(1),
                 counter: 0,
             }
         } else {
             Hlc {
                 millis,
-                counter: counter + 1,
+                counter: counter.saturating_add(1),
             }
         }
     }

@@ -36,12 +36,13 @@ pub fn uuid_v7_after(now: Timestamp, entropy: &dyn Entropy, prev: Option<Uuid>) 
 fn successor(p: Uuid) -> Uuid {
     let v = p.as_u128();
     let next = if v & RAND_B != RAND_B {
-        v + 1
+        // The low bits are not all set: adding one cannot overflow.
+        v.saturating_add(1)
     } else if v & RAND_A != RAND_A {
-        (v & !RAND_B) + (1 << 64)
+        (v & !RAND_B).saturating_add(1 << 64)
     } else {
         // Every random bit of this millisecond is used up: the next millisecond.
-        let millis = ((v >> 80) + 1) & ((1 << 48) - 1);
+        let millis = (v >> 80).saturating_add(1) & ((1 << 48) - 1);
         let millis = u64::try_from(millis).unwrap_or(0);
         return uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid();
     };

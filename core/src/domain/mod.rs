@@ -3,6 +3,10 @@
 //! Nothing here performs I/O or reads the clock; time and randomness come in as
 //! arguments ([`clock::Clock`], [`clock::Entropy`]).
 
+// Numbers here come from people, files and other devices: arithmetic on them is
+// checked (an overflow is a validation error), never a panic or a wrap.
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod cash;
 pub mod clock;
 pub mod content;

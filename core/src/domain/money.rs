@@ -102,6 +102,17 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// The largest amount, in minor units, that an event may carry either way: 10^15
+/// (ten trillion euros in cents). Far above any real sale or drawer, and small enough
+/// that the sum of nine thousand such amounts still fits an `i64`, so what validation
+/// let through cannot overflow a day's report.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+/// Whether `minor` is an amount a shop can hold: at most [`MAX_MINOR`] either way.
+pub const fn in_range(minor: i64) -> bool {
+    minor >= -MAX_MINOR && minor <= MAX_MINOR
+}
+
 fn overflow() -> FieldError {
     FieldError::new("amount", "overflow", "amount is too large")
 }
@@ -184,14 +195,19 @@ impl Money {
         for b in whole
             .bytes()
             .chain(frac.bytes())
-            .chain(std::iter::repeat_n(b'0', exp - frac.len()))
+            .chain(std::iter::repeat_n(b'0', exp.saturating_sub(frac.len())))
         {
             minor = minor
                 .checked_mul(10)
-                .and_then(|m| m.checked_add(i64::from(b - b'0')))
+                .and_then(|m| m.checked_add(i64::from(b.saturating_sub(b'0'))))
                 .ok_or_else(overflow)?;
         }
-        Ok(Money::new(if negative { -minor } else { minor }, currency))
+        let minor = if negative {
+            minor.checked_neg().ok_or_else(overflow)?
+        } else {
+            minor
+        };
+        Ok(Money::new(minor, currency))
     }
 
     /// The amount as a decimal string with the currency's number of decimals.
@@ -199,10 +215,13 @@ impl Money {
         let exp = self.currency.exponent();
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
-        if exp == 0 {
+        let Some(unit) = 10u64
+            .checked_pow(exp)
+            .and_then(std::num::NonZeroU64::new)
+            .filter(|_| exp > 0)
+        else {
             return format!("{sign}{abs}");
-        }
-        let unit = 10u64.pow(exp);
+        };
         format!(
             "{sign}{}.{:0width$}",
             abs / unit,
@@ -218,14 +237,17 @@ impl fmt::Display for Money {
     }
 }
 
-/// `num / den` rounded half away from zero. `den` must be positive.
-pub fn div_round_half_away(num: i128, den: i128) -> i128 {
-    debug_assert!(den > 0, "denominator must be positive");
-    let q = num / den;
-    let r = num % den;
-    if 2 * r.abs() >= den {
-        q + num.signum()
+/// `num / den` rounded half away from zero; `None` when `den` is not positive or
+/// the result does not fit.
+pub fn div_round_half_away(num: i128, den: i128) -> Option<i128> {
+    if den <= 0 {
+        return None;
+    }
+    let q = num.checked_div(den)?;
+    let r = num.checked_rem(den)?;
+    if r.unsigned_abs().checked_mul(2)? >= den.unsigned_abs() {
+        q.checked_add(num.signum())
     } else {
-        q
+        Some(q)
     }
 }

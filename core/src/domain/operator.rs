@@ -103,9 +103,9 @@ impl PinAttempts {
     pub fn check(&self, now: Timestamp) -> Result<(), u64> {
         match self.locked_until {
             Some(until) if until > now => {
-                let ms = until.unix_millis() - now.unix_millis();
+                let ms = until.unix_millis().saturating_sub(now.unix_millis());
                 // Round up: "1 second left" until the very end.
-                Err(u64::try_from((ms + 999) / 1000).unwrap_or(1))
+                Err(u64::try_from(ms.saturating_add(999) / 1000).unwrap_or(1))
             }
             _ => Ok(()),
         }
@@ -113,7 +113,7 @@ impl PinAttempts {
 
     /// The state after a wrong PIN at `now`; the fifth in a row locks.
     pub fn after_wrong_pin(self, now: Timestamp) -> Self {
-        let wrong = self.wrong + 1;
+        let wrong = self.wrong.saturating_add(1);
         if wrong >= MAX_WRONG_PINS {
             Self {
                 wrong: 0,

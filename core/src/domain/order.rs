@@ -120,16 +120,21 @@ pub fn price_line(
     rate: TaxRate,
     mode: TaxMode,
 ) -> Result<Amounts, FieldError> {
-    let base = i128::from(unit_price) * i128::from(qty.get());
+    let of = || overflow("price");
+    let base = i128::from(unit_price)
+        .checked_mul(i128::from(qty.get()))
+        .ok_or_else(of)?;
     let bp = i128::from(rate.basis_points());
+    let taxed = base.checked_mul(bp).ok_or_else(of)?;
     let (net, tax, gross) = match mode {
         TaxMode::Inclusive => {
-            let tax = div_round_half_away(base * bp, 10_000 + bp);
-            (base - tax, tax, base)
+            let den = bp.checked_add(10_000).ok_or_else(of)?;
+            let tax = div_round_half_away(taxed, den).ok_or_else(of)?;
+            (base.checked_sub(tax).ok_or_else(of)?, tax, base)
         }
         TaxMode::Exclusive => {
-            let tax = div_round_half_away(base * bp, 10_000);
-            (base, tax, base + tax)
+            let tax = div_round_half_away(taxed, 10_000).ok_or_else(of)?;
+            (base, tax, base.checked_add(tax).ok_or_else(of)?)
         }
     };
     let fit = |v: i128| i64::try_from(v).map_err(|_| overflow("price"));

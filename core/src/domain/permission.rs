@@ -150,6 +150,8 @@ const KIOSK: &[Permission] = &[
     Permission(Content, View),
 ];
 
+// Evaluated at compile time over the constant tables; a length mismatch fails the build.
+#[allow(clippy::arithmetic_side_effects)]
 const fn concat<const N: usize>(parts: [&[Permission]; 3]) -> [Permission; N] {
     let mut out = [Permission(Settings, View); N];
     let mut i = 0;

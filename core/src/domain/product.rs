@@ -46,10 +46,12 @@ pub fn gs1_check_digit(body: &[u8]) -> u8 {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .map(|(i, d)| {
+            u32::from(d.saturating_sub(b'0')).saturating_mul(if i % 2 == 0 { 3 } else { 1 })
+        })
         .sum();
     // `sum % 10` is below 10, so the result is a single digit.
-    b'0' + u8::try_from((10 - sum % 10) % 10).unwrap_or(0)
+    b'0'.saturating_add(u8::try_from(10u32.saturating_sub(sum % 10) % 10).unwrap_or(0))
 }
 
 impl Barcode {
@@ -64,7 +66,7 @@ impl Barcode {
                 "must be 8, 12 or 13 digits (EAN-8, UPC-A, EAN-13)",
             ));
         }
-        let (body, check) = b.split_at(b.len() - 1);
+        let (body, check) = b.split_at(b.len().saturating_sub(1));
         if gs1_check_digit(body) != check[0] {
             return Err(FieldError::new(
                 "barcode",
@@ -212,6 +214,12 @@ impl ProductFields {
             "price",
             "negative",
             "must not be negative",
+        );
+        e.check(
+            !crate::domain::money::in_range(self.price.minor),
+            "price",
+            "out_of_range",
+            "is larger than any price a shop can hold",
         );
         e.check(
             !(0..=1_000_000_000).contains(&self.low_stock_threshold),

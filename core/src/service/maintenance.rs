@@ -6,7 +6,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::event::{DeadLetterDiscarded, MAX_DEAD_LETTER_ERROR};
 use crate::domain::ids::EventId;
 use crate::domain::permission::Operation;
-use crate::store::{self, DeadLetter, DeviceIdentity, DoctorReport, OutboxStatus};
+use crate::store::{self, BackupReport, DeadLetter, DeviceIdentity, DoctorReport, OutboxStatus};
 use rusqlite::Connection;
 use std::io::Write;
 use std::path::Path;
@@ -25,8 +25,8 @@ impl Shop {
         })
     }
 
-    /// Writes a consistent copy of the database to `dest`.
-    pub fn backup(&self, actor: &Actor, dest: &Path) -> Result<(), ShopError> {
+    /// Writes a consistent copy of the database to `dest` (see [`crate::store::Store::backup_to`]).
+    pub fn backup(&self, actor: &Actor, dest: &Path) -> Result<BackupReport, ShopError> {
         self.query(actor, Operation::Backup, |_, _| Ok(()))?;
         tracing::info!(dest = %dest.display(), "backup");
         Ok(self.store.backup_to(dest)?)

@@ -2,6 +2,28 @@
 
 use super::{Store, StoreError};
 use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// What a backup found besides the copy it wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackupReport {
+    /// Bytes of an unfinished copy a killed backup had left (`<dest>.partial`),
+    /// removed before this one started.
+    pub removed_leftover: Option<u64>,
+}
+
+/// Where a backup to `dest` is written before it is renamed into place.
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_owned();
+    name.push(".partial");
+    dest.with_file_name(name)
+}
+
+fn journal_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push("-journal");
+    PathBuf::from(name)
+}
 
 /// What `doctor` found. Clean when every list is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,26 +119,64 @@ impl Store {
     }
 
     /// Writes a consistent copy of the live database to `dest` with SQLite's online
-    /// backup, through a temporary file renamed into place, so a failed backup never
-    /// leaves a half-written file under the requested name.
-    pub fn backup_to(&self, dest: &std::path::Path) -> Result<(), StoreError> {
-        let tmp = dest.with_extension("partial");
+    /// backup, through `<dest>.partial` renamed into place, so a failed or killed
+    /// backup never leaves a half-written file under the requested name.
+    ///
+    /// The copy is taken in one step over one read snapshot: a till that commits
+    /// while it runs (from its own connection) never makes it start over, so it
+    /// finishes in time proportional to the file, however busy the till. A
+    /// `<dest>.partial` left by a backup that was killed is removed and reported;
+    /// one that another backup is still writing makes this one refuse.
+    pub fn backup_to(&self, dest: &Path) -> Result<BackupReport, StoreError> {
+        let tmp = partial_path(dest);
+        let mut report = BackupReport::default();
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&tmp)?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::BackupBusy(dest.to_owned()));
+        }
+        let left = lock.metadata()?.len();
+        if left > 0 {
+            report.removed_leftover = Some(left);
+            lock.set_len(0)?;
+        }
+        // SQLite's own journal of the copy, left by a killed backup that had one.
+        let journal = journal_path(&tmp);
+        if journal.exists() {
+            std::fs::remove_file(&journal)?;
+            report.removed_leftover.get_or_insert(0);
+        }
+        if let Some(bytes) = report.removed_leftover {
+            tracing::warn!(file = %tmp.display(), bytes, "removed an unfinished backup left by an earlier run");
+        }
         let result = self.read(|c| {
             let mut dst = Connection::open(&tmp)?;
-            rusqlite::backup::Backup::new(c, &mut dst)?.run_to_completion(
-                1024,
-                std::time::Duration::ZERO,
-                None,
-            )?;
+            // No journal beside the copy: it is renamed into place only once whole,
+            // and until then it is only ever a partial file.
+            dst.pragma_update(None, "journal_mode", "OFF")?;
+            dst.pragma_update(None, "synchronous", "OFF")?;
+            {
+                let backup = rusqlite::backup::Backup::new(c, &mut dst)?;
+                // All pages in one step: one read snapshot, never restarted.
+                while backup.step(-1)? != rusqlite::backup::StepResult::Done {}
+            }
             dst.close().map_err(|(_, e)| e)?;
-            std::fs::File::open(&tmp)?.sync_all()?;
+            lock.sync_all()?;
             std::fs::rename(&tmp, dest)?;
+            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // The rename itself must survive a power cut.
+                std::fs::File::open(dir)?.sync_all()?;
+            }
             Ok::<(), StoreError>(())
         });
         if result.is_err() {
             // Best effort: the error that matters is the one returned.
             let _ = std::fs::remove_file(&tmp);
         }
-        result
+        drop(lock);
+        result.map(|()| report)
     }
 }

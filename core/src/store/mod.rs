@@ -23,7 +23,7 @@ pub use bus::{dead_letters_in, delete_dead_letter_in, event_in, DeadLetter};
 pub use cash::*;
 pub use catalog::*;
 pub use content::*;
-pub use doctor::DoctorReport;
+pub use doctor::{partial_path, BackupReport, DoctorReport};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
 pub use outbox::{order_events, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
@@ -69,6 +69,9 @@ pub enum StoreError {
     /// The device has no shop yet.
     #[error("the device is not set up; create the shop first")]
     NotSetUp,
+    /// Another backup to the same file is still running.
+    #[error("another backup to {} is still running; wait for it to finish", .0.display())]
+    BackupBusy(PathBuf),
     /// An event broke its own rules; the transaction was rolled back.
     #[error("invalid {event_type} event: {source}")]
     InvalidEvent {

@@ -19,6 +19,93 @@ fn backup_is_a_complete_consistent_copy() {
     assert!(!t.dir.path().join("no/such/dir").exists());
 }
 
+/// Grows the file to `mb` MB with a side table only this test writes, so a backup
+/// has many pages to copy.
+fn ballast(t: &TestShop, mb: usize) {
+    let c = rusqlite::Connection::open(t.db_path()).unwrap();
+    c.execute_batch("CREATE TABLE ballast (b BLOB)").unwrap();
+    for _ in 0..mb {
+        c.execute("INSERT INTO ballast VALUES (zeroblob(1048576))", [])
+            .unwrap();
+    }
+}
+
+#[test]
+fn backup_finishes_while_the_till_sells_flat_out() {
+    // Regression: the online backup copied 1,024 pages a step and started over
+    // whenever the till committed between two steps, so it never finished while
+    // the till sold. Now it must finish before the till has made its sales.
+    let t = spawn_shop();
+    let p = t.product("BUSY", 100, 1_000_000);
+    t.open_shift(0);
+    ballast(&t, 24);
+    let dest = t.dir.path().join("busy-copy.db");
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let sold_before_finish = std::thread::scope(|s| {
+        let seller = s.spawn(|| {
+            let mut sold = 0;
+            while !finished.load(std::sync::atomic::Ordering::SeqCst) && sold < 5_000 {
+                t.sell(&[(&p, 1)]);
+                sold += 1;
+            }
+            sold
+        });
+        // Let the till get going before the backup starts.
+        while t.event_count() < 100 {
+            std::thread::yield_now();
+        }
+        t.shop.backup(&t.manager, &dest).unwrap();
+        finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        seller.join().unwrap()
+    });
+    assert!(
+        sold_before_finish < 5_000,
+        "the backup finished only after the till stopped selling"
+    );
+    let copy = rustok_core::store::Store::open(&dest).unwrap();
+    let report = copy.doctor().unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert!(report.events > 100);
+    assert!(!rustok_core::store::partial_path(&dest).exists());
+}
+
+#[test]
+fn a_killed_backup_leaves_no_file_under_its_name_and_the_next_one_removes_and_reports_its_leftover()
+{
+    let t = spawn_shop();
+    let p = t.product("KILL", 100, 9);
+    t.open_shift(0);
+    t.sell(&[(&p, 1)]);
+    let dest = t.dir.path().join("nightly.db");
+    let partial = rustok_core::store::partial_path(&dest);
+    assert_eq!(partial, t.dir.path().join("nightly.db.partial"));
+    // What a backup killed midway leaves: a partial copy (and, before this fix,
+    // SQLite's journal of it); nothing under the requested name.
+    std::fs::write(&partial, vec![7u8; 300_000]).unwrap();
+    std::fs::write(t.dir.path().join("nightly.db.partial-journal"), b"junk").unwrap();
+    let report = t.shop.backup(&t.manager, &dest).unwrap();
+    assert_eq!(report.removed_leftover, Some(300_000));
+    assert_eq!(fingerprint(&dest), t.fingerprint());
+    assert!(!partial.exists());
+    assert!(!t.dir.path().join("nightly.db.partial-journal").exists());
+    let again = t.shop.backup(&t.manager, &dest).unwrap();
+    assert_eq!(again.removed_leftover, None);
+
+    // A backup to the same file that is still running: refused, its file untouched.
+    let running = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&partial)
+        .unwrap();
+    running.lock().unwrap();
+    std::fs::write(&partial, b"in progress").unwrap();
+    let busy = t.shop.backup(&t.manager, &dest).unwrap_err();
+    assert!(busy.to_string().contains("still running"), "{busy}");
+    assert_eq!(std::fs::read(&partial).unwrap(), b"in progress");
+    assert_eq!(fingerprint(&dest), t.fingerprint());
+}
+
 #[test]
 fn export_writes_exactly_the_unacknowledged_events_in_order() {
     let t = spawn_shop();

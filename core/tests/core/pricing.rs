@@ -26,7 +26,7 @@ fn spec(price: i64, qty: i64, bp: u32) -> LineSpec {
 
 #[test]
 fn rounding_is_half_away_from_zero() {
-    let check = |n, d, want| assert_eq!(div_round_half_away(n, d), want, "{n}/{d}");
+    let check = |n, d, want| assert_eq!(div_round_half_away(n, d), Some(want), "{n}/{d}");
     check(5, 10, 1);
     check(4, 10, 0);
     check(-5, 10, -1);
@@ -35,6 +35,11 @@ fn rounding_is_half_away_from_zero() {
     check(-15, 10, -2);
     check(25, 10, 3);
     check(0, 7, 0);
+    // Numbers from outside: no panic, no wrap.
+    assert_eq!(div_round_half_away(1, 0), None);
+    assert_eq!(div_round_half_away(1, -3), None);
+    assert_eq!(div_round_half_away(i128::MIN, 1), Some(i128::MIN));
+    assert_eq!(div_round_half_away(i128::MAX, 2), Some(i128::MAX / 2 + 1));
 }
 
 #[test]
@@ -67,9 +72,9 @@ fn tax_per_line_matches_worked_examples() {
 proptest! {
     #[test]
     fn rounding_is_within_half_and_symmetric(n in -1_000_000_000i128..1_000_000_000, d in 1i128..100_000) {
-        let q = div_round_half_away(n, d);
+        let q = div_round_half_away(n, d).unwrap();
         prop_assert!((q * d - n).abs() * 2 <= d);
-        prop_assert_eq!(div_round_half_away(-n, d), -q);
+        prop_assert_eq!(div_round_half_away(-n, d), Some(-q));
     }
 
     #[test]

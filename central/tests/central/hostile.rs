@@ -1,0 +1,636 @@
+//! Hostile and careless input, one regression test per finding of the outside
+//! review: central answers each with a clear error (or quarantines the event and
+//! keeps the queue flowing), never panics, and one tenant never touches another.
+
+use crate::helpers::{spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
+use rustok_central::Limits;
+use rustok_core::domain::event::Envelope;
+use rustok_core::domain::ids::{DeviceId, TenantId};
+use rustok_sync::credentials::Credentials;
+use rustok_sync::protocol::{
+    paths, DailySales, HealthReport, PushRequest, PushResponse, RejectCode, PROTOCOL_VERSION,
+};
+use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use serde_json::Value;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The headers of a request signed by `creds`, with a fresh nonce.
+fn signature(creds: &Credentials, method: &str, path: &str, body: &[u8]) -> [(String, String); 4] {
+    let ts = now();
+    let nonce = format!("{:032x}", rand_u128());
+    let sig = signing::sign(
+        &creds.secret_bytes().unwrap(),
+        method,
+        path,
+        ts,
+        Some(&nonce),
+        body,
+    );
+    [
+        (HEADER_DEVICE.into(), creds.device_id.to_string()),
+        (HEADER_TIMESTAMP.into(), ts.to_string()),
+        (HEADER_NONCE.into(), nonce),
+        (HEADER_SIGNATURE.into(), sig),
+    ]
+}
+
+fn rand_u128() -> u128 {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    u128::from_le_bytes(b)
+}
+
+fn request(
+    url: &str,
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let mut r = reqwest::Client::new()
+        .request(method, format!("{url}{path}"))
+        .body(body);
+    for (k, v) in headers {
+        r = r.header(k, v);
+    }
+    r
+}
+
+/// A POST with exactly these headers (a captured request, sent again).
+async fn post(
+    c: &CentralUnderTest,
+    path: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> reqwest::Response {
+    request(&c.url, reqwest::Method::POST, path, headers, body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn signed(
+    c: &CentralUnderTest,
+    creds: &Credentials,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let headers = signature(creds, method.as_str(), path, &body);
+    request(&c.url, method, path, &headers, body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn push(c: &CentralUnderTest, creds: &Credentials, events: &[Envelope]) -> reqwest::Response {
+    let body = serde_json::to_vec(&PushRequest {
+        protocol: PROTOCOL_VERSION,
+        events: events.to_vec(),
+    })
+    .unwrap();
+    signed(c, creds, reqwest::Method::POST, paths::EVENTS, body).await
+}
+
+/// The body of an error answer, checked to be in the error format.
+async fn error_code(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.expect("an error answer in the error format");
+    assert!(body["message"].is_string(), "{body}");
+    (status, body["code"].as_str().unwrap().to_owned())
+}
+
+/// `e` with its JSON changed by `f` (the envelope as a whole, payload under `data`).
+fn tamper(e: &Envelope, f: impl FnOnce(&mut Value)) -> Envelope {
+    let mut v = serde_json::to_value(e).unwrap();
+    f(&mut v);
+    serde_json::from_value(v).unwrap()
+}
+
+fn first_of(events: &[Envelope], event_type: &str) -> usize {
+    events
+        .iter()
+        .position(|e| e.event_type == event_type)
+        .unwrap_or_else(|| panic!("no {event_type}"))
+}
+
+async fn enrolled(seed: u64, sales: usize) -> (CentralUnderTest, Device, Credentials) {
+    enrolled_with(Limits::default(), seed, sales).await
+}
+
+async fn enrolled_with(
+    limits: Limits,
+    seed: u64,
+    sales: usize,
+) -> (CentralUnderTest, Device, Credentials) {
+    let c = spawn_central(limits).await;
+    let d = Device::new(seed);
+    for i in 0..sales {
+        d.sell(i, 1);
+    }
+    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    (c, d, creds)
+}
+
+/// A device of another tenant (`other-shop`) at the same central. Its events are
+/// copies of `like`'s with its own tenant and device ids.
+async fn stranger(c: &CentralUnderTest, like: &Device) -> Credentials {
+    let code = c.code("other-shop");
+    let ident = like.shop.device().unwrap().unwrap();
+    let req = rustok_sync::protocol::EnrolRequest {
+        tenant_id: TenantId::parse("0192f0e4-2000-7000-8000-0000000000aa").unwrap(),
+        device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000aa").unwrap(),
+        ..rustok_sync::client::enrol_request(&code, &ident, "test")
+    };
+    let (_, reply) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    Credentials {
+        central_url: c.url.clone(),
+        device_id: reply.device_id,
+        tenant_id: reply.tenant_id,
+        tenant_slug: reply.tenant_slug,
+        secret: reply.secret,
+    }
+}
+
+fn as_device(events: &[Envelope], creds: &Credentials) -> Vec<Envelope> {
+    events
+        .iter()
+        .map(|e| Envelope {
+            tenant_id: creds.tenant_id,
+            device_id: creds.device_id,
+            ..e.clone()
+        })
+        .collect()
+}
+
+async fn daily_sales_as_admin(c: &CentralUnderTest, day: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!(
+            "{}{}?day={day}&tenant=corner",
+            c.url,
+            paths::DAILY_SALES
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timestamp_of_i64_min_is_refused_without_a_panic() {
+    let (c, _d, creds) = enrolled(41, 0).await;
+    for ts in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+        for device in [
+            creds.device_id.to_string(),
+            DeviceId::parse("0192f0e4-3000-7000-8000-000000000001")
+                .unwrap()
+                .to_string(),
+        ] {
+            let headers = [
+                (HEADER_DEVICE.to_owned(), device),
+                (HEADER_TIMESTAMP.to_owned(), ts.to_string()),
+                (HEADER_SIGNATURE.to_owned(), "00".repeat(32)),
+            ];
+            let r = request(
+                &c.url,
+                reqwest::Method::POST,
+                paths::EVENTS,
+                &headers,
+                b"{}".to_vec(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("timestamp {ts}: no answer: {e}"));
+            assert_eq!(
+                error_code(r).await,
+                (401, "clock_skew".into()),
+                "timestamp {ts}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_health_report_with_device_time_i64_min_is_refused() {
+    let (c, _d, creds) = enrolled(42, 0).await;
+    for t in [i64::MIN, i64::MIN + 1] {
+        let report = HealthReport {
+            protocol: PROTOCOL_VERSION,
+            app_version: "test".into(),
+            schema_version: 1,
+            queue_depth: 0,
+            oldest_pending_secs: None,
+            breaker: "closed".into(),
+            device_time_ms: t,
+        };
+        let r = signed(
+            &c,
+            &creds,
+            reqwest::Method::POST,
+            paths::HEALTH,
+            serde_json::to_vec(&report).unwrap(),
+        )
+        .await;
+        assert_eq!(error_code(r).await, (422, "invalid_report".into()), "{t}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_valid_for_i64_max_seconds_is_refused() {
+    let c = spawn_central(Limits::default()).await;
+    for secs in [i64::MAX as u64, u64::MAX, 0] {
+        let r = reqwest::Client::new()
+            .post(format!("{}{}", c.url, paths::ADMIN_ENROLMENTS))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&serde_json::json!({ "tenant_slug": "corner", "valid_for_secs": secs }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_code(r).await, (422, "bad_validity".into()), "{secs}");
+    }
+}
+
+/// Pushes `events` with the one at `poisoned` replaced by `poison`; the batch is
+/// answered, the poison quarantined and every event behind it stored.
+async fn poison_is_quarantined_and_the_queue_flows(seed: u64, event_type: &str, f: fn(&mut Value)) {
+    let (c, d, creds) = enrolled(seed, 3).await;
+    let mut events = d.store().events_after(0, 1_000).unwrap();
+    let at = first_of(&events, event_type);
+    events[at] = tamper(&events[at], f);
+    for attempt in 0..2 {
+        let r = push(&c, &creds, &events).await;
+        assert_eq!(r.status(), 200, "attempt {attempt}");
+        let reply: PushResponse = r.json().await.unwrap();
+        assert_eq!(
+            reply.acked_through,
+            events.last().unwrap().seq,
+            "attempt {attempt}"
+        );
+        assert_eq!(reply.rejected.len(), 1, "{reply:?}");
+        assert_eq!(reply.rejected[0].seq, events[at].seq);
+        assert_eq!(reply.rejected[0].code, RejectCode::Invalid);
+    }
+    let held = c.central.backend.events_of(creds.device_id).unwrap();
+    assert_eq!(
+        held.len(),
+        events.len() - 1,
+        "everything but the poison is stored"
+    );
+    let r = daily_sales_as_admin(&c, "2026-11-21").await;
+    assert_eq!(r.status(), 200, "the report still answers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_whose_net_plus_tax_overflows_is_quarantined_and_the_queue_flows() {
+    poison_is_quarantined_and_the_queue_flows(43, "OrderCreated", |v| {
+        // Amounts are flattened into the line.
+        let line = &mut v["data"]["lines"][0];
+        line["net"] = i64::MAX.into();
+        line["tax"] = 1.into();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_summing_past_i64_max_are_quarantined_and_the_queue_flows() {
+    poison_is_quarantined_and_the_queue_flows(44, "OrderPaid", |v| {
+        v["data"]["payments"] = serde_json::json!([
+            { "method": "card", "amount": i64::MAX },
+            { "method": "card", "amount": 1 }
+        ]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_payments_do_not_break_the_tenants_daily_report() {
+    let (c, d, creds) = enrolled(45, 2).await;
+    let mut events = d.store().events_after(0, 1_000).unwrap();
+    for e in events.iter_mut().filter(|e| e.event_type == "OrderPaid") {
+        *e = tamper(e, |v| {
+            v["data"]["payments"] = serde_json::json!([{ "method": "card", "amount": 1i64 << 62 }]);
+        });
+    }
+    let r = push(&c, &creds, &events).await;
+    assert_eq!(r.status(), 200);
+    let reply: PushResponse = r.json().await.unwrap();
+    assert_eq!(
+        reply.rejected.len(),
+        2,
+        "absurd amounts are refused: {reply:?}"
+    );
+    let r = daily_sales_as_admin(&c, "2026-11-21").await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_may_not_push_events_of_central_origin() {
+    poison_is_quarantined_and_the_queue_flows(46, "OrderConfirmed", |v| {
+        v["origin"] = "central".into();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_signed_request_is_refused() {
+    let (c, d, creds) = enrolled(47, 1).await;
+    let report = |ms: i64| HealthReport {
+        protocol: PROTOCOL_VERSION,
+        app_version: "test".into(),
+        schema_version: 1,
+        queue_depth: ms as u64,
+        oldest_pending_secs: None,
+        breaker: "closed".into(),
+        device_time_ms: now() * 1000,
+    };
+    let old = serde_json::to_vec(&report(1)).unwrap();
+    let captured = signature(&creds, "POST", paths::HEALTH, &old);
+    let first = post(&c, paths::HEALTH, &captured, old.clone()).await;
+    assert_eq!(first.status(), 204);
+    let newer = signed(
+        &c,
+        &creds,
+        reqwest::Method::POST,
+        paths::HEALTH,
+        serde_json::to_vec(&report(2)).unwrap(),
+    )
+    .await;
+    assert_eq!(newer.status(), 204);
+    let replay = post(&c, paths::HEALTH, &captured, old).await;
+    assert_eq!(error_code(replay).await, (401, "replayed".into()));
+    let health = c.central.backend.health(creds.device_id).unwrap().unwrap();
+    assert_eq!(
+        health.report.unwrap().queue_depth,
+        2,
+        "the newer report stays"
+    );
+
+    // A push replayed: refused too, and nothing changes.
+    let events = d.store().events_after(0, 1_000).unwrap();
+    let body = serde_json::to_vec(&PushRequest {
+        protocol: PROTOCOL_VERSION,
+        events,
+    })
+    .unwrap();
+    let h = signature(&creds, "POST", paths::EVENTS, &body);
+    let r = post(&c, paths::EVENTS, &h, body.clone()).await;
+    assert_eq!(r.status(), 200);
+    let r = post(&c, paths::EVENTS, &h, body).await;
+    assert_eq!(error_code(r).await, (401, "replayed".into()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_id_of_another_tenant_does_not_change_its_report_currency() {
+    let (c, d, creds) = enrolled(48, 1).await;
+    let events = d.store().events_after(0, 1_000).unwrap();
+    let other = stranger(&c, &d).await;
+    // The stranger pushes its copy of the shop's history first, the order claiming
+    // another currency, then the shop pushes its own.
+    let mut forged = as_device(&events, &other);
+    let at = first_of(&forged, "OrderCreated");
+    forged[at] = tamper(&forged[at], |v| v["data"]["currency"] = "USD".into());
+    assert_eq!(push(&c, &other, &forged).await.status(), 200);
+    let r = push(&c, &creds, &events).await;
+    assert_eq!(r.status(), 200);
+    let reply: PushResponse = r.json().await.unwrap();
+    assert!(
+        reply.rejected.is_empty(),
+        "the shop's own events: {reply:?}"
+    );
+    let report: DailySales = daily_sales_as_admin(&c, "2026-11-21")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report.stores.len(), 1, "{report:?}");
+    assert_eq!(report.stores[0].currency, "EUR");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_id_held_by_another_tenant_does_not_quarantine_this_tenants_event() {
+    let (c, d, creds) = enrolled(49, 1).await;
+    let events = d.store().events_after(0, 1_000).unwrap();
+    let other = stranger(&c, &d).await;
+    // Same event ids, another tenant, pushed first.
+    assert_eq!(
+        push(&c, &other, &as_device(&events, &other)).await.status(),
+        200
+    );
+    let r = push(&c, &creds, &events).await;
+    let reply: PushResponse = r.json().await.unwrap();
+    assert!(reply.rejected.is_empty(), "{reply:?}");
+    assert_eq!(
+        c.central.backend.events_of(creds.device_id).unwrap(),
+        events
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_and_an_unknown_tenant_get_the_same_answer() {
+    let (c, d, _creds) = enrolled(50, 0).await;
+    let other = stranger(&c, &d).await;
+    let mut answers = Vec::new();
+    for slug in ["corner", "no-such-shop"] {
+        let path = format!("{}?day=2026-11-21&tenant={slug}", paths::DAILY_SALES);
+        let r = signed(&c, &other, reqwest::Method::GET, &path, vec![]).await;
+        let status = r.status();
+        answers.push((status, r.text().await.unwrap()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off_and_answered_in_the_error_format() {
+    let limits = Limits {
+        header_timeout: Duration::from_millis(500),
+        body_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let c = spawn_central(limits).await;
+    // Slow loris: headers that never end.
+    let mut s = tokio::net::TcpStream::connect(c.addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+    assert!(
+        read.is_ok(),
+        "a connection that never finishes its headers is closed"
+    );
+
+    // A body shorter than its Content-Length: 408 in the error format.
+    let mut s = tokio::net::TcpStream::connect(c.addr).await.unwrap();
+    s.write_all(
+        b"POST /v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"protocol\":1",
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("answered within the body timeout")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"body_timeout\""), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_are_answered_503_in_the_error_format() {
+    let limits = Limits {
+        max_connections: 3,
+        ..Limits::default()
+    };
+    let c = spawn_central(limits).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = tokio::net::TcpStream::connect(c.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
+        held.push(s);
+    }
+    let mut s = tokio::net::TcpStream::connect(c.addr).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\"code\":\"too_many_connections\""), "{text}");
+    drop(held);
+    // Once the others left, connections are served again.
+    let mut served = false;
+    for _ in 0..50 {
+        let r = reqwest::get(format!("{}/healthz", c.url)).await.unwrap();
+        if r.status() == 200 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(served);
+}
+
+/// A clock that panics, so a handler panics outside any blocking task.
+struct PanickingClock;
+
+impl rustok_core::domain::clock::Clock for PanickingClock {
+    fn now(&self) -> rustok_core::domain::clock::Timestamp {
+        panic!("planted panic in the clock")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_panic_is_a_500_in_the_error_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = rustok_central::store::Sqlite::open(dir.path()).unwrap();
+    let central = rustok_central::Central::with_parts(
+        std::sync::Arc::new(backend),
+        ADMIN_TOKEN.into(),
+        Limits::default(),
+        std::sync::Arc::new(PanickingClock),
+        std::sync::Arc::new(rustok_core::testing::SeededEntropy::new(1)),
+    );
+    let c = crate::helpers::serve_central(central, Some(dir)).await;
+    let headers = [
+        (
+            HEADER_DEVICE.to_owned(),
+            DeviceId::parse("0192f0e4-3000-7000-8000-000000000001")
+                .unwrap()
+                .to_string(),
+        ),
+        (HEADER_TIMESTAMP.to_owned(), "1".to_owned()),
+        (HEADER_SIGNATURE.to_owned(), "00".repeat(32)),
+    ];
+    let r = request(
+        &c.url,
+        reqwest::Method::POST,
+        paths::EVENTS,
+        &headers,
+        b"{}".to_vec(),
+    )
+    .send()
+    .await
+    .expect("an answer, not a dropped connection");
+    assert_eq!(error_code(r).await, (500, "internal".into()));
+    // The server goes on serving.
+    let r = reqwest::get(format!("{}/healthz", c.url)).await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scoped_by_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = include_str!("../../../core/tests/fixtures/events/OrderCreated.v1.json");
+    let e: Envelope = serde_json::from_str(fixture).unwrap();
+    {
+        let c = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
+        c.execute_batch(include_str!("../../../migrations/central/0001_init.sql"))
+            .unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA user_version = 1;
+             INSERT INTO tenants VALUES ('corner', '{t}', 0);
+             INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms, acked_through)
+                 VALUES ('{d}', '{t}', 'corner', 'POS1', '00', 0, {seq});
+             INSERT INTO order_currency VALUES ('0192f0e4-0000-7000-8000-000000000006', 'EUR');",
+            t = e.tenant_id,
+            d = e.device_id,
+            seq = e.seq,
+        ))
+        .unwrap();
+        c.execute(
+            "INSERT INTO events VALUES (?1, ?2, ?3, ?4, 'OrderCreated', 1, ?5, ?6, 0)",
+            rusqlite::params![
+                e.device_id.to_string(),
+                e.seq,
+                e.id.to_string(),
+                e.tenant_id.to_string(),
+                e.occurred_at.to_rfc3339(),
+                serde_json::to_string(&e).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    let backend = rustok_central::store::Sqlite::open(dir.path()).unwrap();
+    use rustok_central::store::Backend;
+    assert_eq!(backend.events_of(e.device_id).unwrap(), vec![e.clone()]);
+    assert_eq!(backend.counts().unwrap().events, 1);
+    drop(backend);
+    let c = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
+    let rows: Vec<(String, String, String)> = c
+        .prepare("SELECT tenant_id, order_id, currency FROM order_currency")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(
+            e.tenant_id.to_string(),
+            "0192f0e4-0000-7000-8000-000000000006".to_owned(),
+            "EUR".to_owned()
+        )]
+    );
+    let version: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
