@@ -7,7 +7,7 @@ use crate::config::Paths;
 use crate::state::AppState;
 use rustok_core::bus::{Bus, BusConfig, EventHandler, HandlerError, ThreadSleeper};
 use rustok_core::domain::event::Envelope;
-use rustok_core::index::{Index, IndexHandler};
+use rustok_core::index::remote::{IndexConfig, RemoteIndex, RemoteIndexHandler, WorkerCommand};
 use rustok_core::service::Shop;
 use rustok_core::store::{CommitListener, Store};
 use rustok_core::system::{OsEntropy, SystemClock};
@@ -92,15 +92,19 @@ fn start_sync<R: Runtime>(
     agent
 }
 
-/// Starts the bus: the index handler (when an index is attached), then the notifier.
-fn start_bus<R: Runtime>(app: &tauri::AppHandle<R>, shop: &Shop) -> Result<Bus, String> {
+/// Starts the bus: the index handler (when the index runs), then the notifier.
+fn start_bus<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    shop: &Shop,
+    index: Option<Arc<RemoteIndex>>,
+) -> Result<Bus, String> {
     let store = shop.store().clone();
     let last = store.outbox_status().map_err(|e| e.to_string())?.last_seq;
     let committed = Arc::new(AtomicU64::new(last));
     store.subscribe(Arc::new(Committed(committed.clone())));
     let mut handlers: Vec<Arc<dyn EventHandler>> = Vec::new();
-    if let Some(index) = shop.index() {
-        handlers.push(Arc::new(IndexHandler::new(index, store.clone())));
+    if let Some(index) = index {
+        handlers.push(Arc::new(RemoteIndexHandler::new(index)));
     }
     handlers.push(Arc::new(UiNotifier {
         app: app.clone(),
@@ -134,32 +138,40 @@ pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), Strin
     if let Some(path) = state.sync_credentials() {
         state.set_sync(start_sync(app, &state.shop, path.clone()));
     }
-    let bus = start_bus(app, &state.shop)?;
+    let bus = start_bus(app, &state.shop, state.index())?;
     state.set_bus(bus);
     Ok(())
 }
 
-/// Opens the search index beside the database and attaches it to `shop`, rebuilding
-/// it when needed (progress in the log). Without it the shop answers from SQLite.
-pub fn open_index(paths: &Paths, shop: &Shop) {
-    let mut last_logged = 0;
-    let opened = Index::open(&paths.index(), shop.store(), &mut |p| {
-        if p.done == p.total || p.done >= last_logged + 50_000 {
-            last_logged = p.done;
-            tracing::info!(
-                done = p.done,
-                total = p.total,
-                "rebuilding the search index"
-            );
+/// Starts the search index in its worker process (this binary, `index-worker`)
+/// and attaches it to `shop`. It opens in the background, rebuilding when needed;
+/// until it is ready, and whenever it is restarted, the shop answers from SQLite.
+/// The window never waits for it.
+pub fn open_index(paths: &Paths, shop: &Shop) -> Option<Arc<RemoteIndex>> {
+    let program = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "no search index: cannot find this program");
+            return None;
         }
-    });
-    match opened {
-        Ok((index, report)) => {
-            tracing::info!(rebuilt = ?report.rebuilt, caught_up = report.caught_up, "search index open");
-            shop.attach_index(Arc::new(index));
+    };
+    let command = WorkerCommand {
+        program,
+        args: vec![rustok_core::index::worker::SUBCOMMAND.into()],
+    };
+    match RemoteIndex::start(
+        command,
+        &paths.database(),
+        &paths.index(),
+        IndexConfig::default(),
+    ) {
+        Ok(index) => {
+            shop.attach_index(index.clone());
+            Some(index)
         }
         Err(e) => {
             tracing::error!(error = %e, "no search index; searching the database directly");
+            None
         }
     }
 }
@@ -197,8 +209,10 @@ pub fn run(paths: &Paths, demo: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    open_index(paths, &shop);
-    let state = AppState::new(shop).with_sync(paths.sync_credentials());
+    let index = open_index(paths, &shop);
+    let state = AppState::new(shop)
+        .with_sync(paths.sync_credentials())
+        .with_index(index);
     let app = configure(tauri::Builder::default(), state).build(context());
     match app {
         Ok(app) => {

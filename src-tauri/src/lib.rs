@@ -18,7 +18,17 @@ use std::process::ExitCode;
 /// subcommand. Printing is this binary's interface for the usage text.
 #[allow(clippy::print_stdout)]
 pub fn main_entry() -> ExitCode {
-    let args = match cli::parse(std::env::args_os().skip(1)) {
+    let mut raw = std::env::args_os().skip(1).peekable();
+    // The till's own index worker (see `rustok_core::index::worker`): started by the
+    // app, not by people; it logs to stderr, which the app writes to its log.
+    if raw
+        .peek()
+        .is_some_and(|a| a == rustok_core::index::worker::SUBCOMMAND)
+    {
+        logging::init_stderr();
+        return rustok_core::index::worker::main(raw.skip(1));
+    }
+    let args = match cli::parse(raw) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}\n\n{}", cli::USAGE);

@@ -47,6 +47,21 @@ pub fn init(log_dir: &Path) -> LogGuard {
     LogGuard(guard)
 }
 
+/// Starts logging to stderr only, without colours (the index worker: the app reads
+/// its stderr into its own log).
+pub fn init_stderr() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            fmt::layer()
+                .with_ansi(false)
+                .without_time()
+                .with_writer(std::io::stderr),
+        )
+        .try_init();
+}
+
 impl Drop for LogGuard {
     fn drop(&mut self) {
         self.0.take();

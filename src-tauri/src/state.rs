@@ -1,6 +1,7 @@
 //! What the commands share: the shop and who is logged in at this window.
 
 use rustok_core::bus::{Bus, BusError, ReplayReport};
+use rustok_core::index::remote::RemoteIndex;
 use rustok_core::service::{Actor, Shop};
 use rustok_sync::agent::Agent;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ pub struct AppState {
     bus: Mutex<Option<Bus>>,
     sync_credentials: Option<PathBuf>,
     sync: Mutex<Option<Arc<Agent>>>,
+    index: Option<Arc<RemoteIndex>>,
 }
 
 impl AppState {
@@ -25,7 +27,18 @@ impl AppState {
             bus: Mutex::new(None),
             sync_credentials: None,
             sync: Mutex::new(None),
+            index: None,
         }
+    }
+
+    /// Keeps the search index's worker (see `gui::open_index`).
+    pub fn with_index(self, index: Option<Arc<RemoteIndex>>) -> Self {
+        Self { index, ..self }
+    }
+
+    /// The search index's worker, when it runs.
+    pub fn index(&self) -> Option<Arc<RemoteIndex>> {
+        self.index.clone()
     }
 
     /// Syncs with the central server enrolled in `credentials` (once enrolled).
@@ -67,7 +80,8 @@ impl AppState {
         *self.bus.lock().unwrap_or_else(PoisonError::into_inner) = Some(bus);
     }
 
-    /// Stops sync and the bus (saving its checkpoints) and closes the index cleanly.
+    /// Stops sync and the bus (saving its checkpoints) and closes the index cleanly
+    /// (or kills its worker if it does not close in time): never waits for ever.
     pub fn shut_down(&self) {
         if let Some(agent) = self.sync() {
             agent.stop();
@@ -81,6 +95,9 @@ impl AppState {
             bus.shutdown();
         }
         drop(self.shop.detach_index());
+        if let Some(index) = &self.index {
+            index.shut_down();
+        }
     }
 
     /// The logged-in operator.

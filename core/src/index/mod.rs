@@ -7,14 +7,21 @@
 //!   and the checkpoint (the last applied `seq`) go in one sled batch, so the tree is
 //!   always the state after some prefix of the event log.
 //! - [`Index::open`] repairs itself: a missing, unreadable, panicking, differently
-//!   formatted or inconsistent index is rebuilt (with progress reported); one that is
-//!   merely behind catches up from SQLite. No panic from sled escapes.
+//!   formatted or inconsistent index is rebuilt (with progress reported), and so is
+//!   one that was not closed cleanly (what sled recovers after a crash is not
+//!   trusted); one that is merely behind catches up from SQLite. No panic from sled
+//!   escapes.
+//! - The till runs it in a process of its own ([`worker`], [`remote`]) behind a
+//!   deadline per question, because sled can hang and nothing in it can be cancelled.
 
 mod docs;
 mod mirror;
 mod pages;
+pub mod remote;
 mod search;
 pub mod text;
+pub mod wire;
+pub mod worker;
 
 pub use docs::{Entry, INDEX_FORMAT};
 use mirror::{Mirror, MirrorBuilder};
@@ -34,6 +41,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// Documents read between two progress reports of a rebuild.
@@ -79,6 +87,33 @@ pub enum IndexError {
     /// A file operation failed.
     #[error("index file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The index worker is not answering now (opening, rebuilding or restarting);
+    /// the question is answered from SQLite instead.
+    #[error("the index is not available: {0}")]
+    Unavailable(String),
+    /// The index worker did not answer within its deadline; it is being restarted.
+    #[error("the index did not answer a {what} within {deadline_ms} ms")]
+    Stalled {
+        /// The question.
+        what: &'static str,
+        /// The deadline.
+        deadline_ms: u64,
+    },
+    /// The index worker answered with an error.
+    #[error("the index worker failed: {0}")]
+    Worker(String),
+}
+
+/// What the shop asks of a search index: the index in this process ([`Index`]) or
+/// in its worker process ([`remote::RemoteIndex`]).
+pub trait SearchIndex: Send + Sync {
+    /// Products matching a search, best first.
+    fn search_products(&self, q: &ProductSearch) -> Result<Vec<ProductId>, IndexError>;
+    /// Orders matching `q`, newest first.
+    fn orders(&self, q: &OrderQuery) -> Result<Vec<OrderId>, IndexError>;
+    /// The content node with this slug that has a translation in `locale`.
+    fn content_by_slug(&self, slug: &str, locale: &Locale)
+        -> Result<Option<ContentId>, IndexError>;
 }
 
 impl From<serde_json::Error> for IndexError {
@@ -88,7 +123,7 @@ impl From<serde_json::Error> for IndexError {
 }
 
 /// How far a rebuild got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RebuildProgress {
     /// Documents written.
     pub done: u64,
@@ -97,10 +132,13 @@ pub struct RebuildProgress {
 }
 
 /// Why [`Index::open`] rebuilt the index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RebuildReason {
     /// There was no index (first start, or the folder was deleted).
     Missing,
+    /// The index was not closed cleanly (a crash, a power cut, a killed worker):
+    /// what sled recovers is not trusted.
+    UncleanClose,
     /// sled could not open the folder.
     OpenFailed(String),
     /// sled panicked while opening or reading.
@@ -133,7 +171,7 @@ pub enum RebuildReason {
 }
 
 /// What [`Index::open`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OpenReport {
     /// Set when the index was rebuilt, with why.
     pub rebuilt: Option<RebuildReason>,
@@ -142,7 +180,7 @@ pub struct OpenReport {
 }
 
 /// Document counts and the checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexStats {
     /// Product documents.
     pub products: u64,
@@ -165,6 +203,8 @@ pub struct Index {
     writer: Mutex<u64>,
     /// Product word and title search, in memory (see [`mirror`]).
     mirror: RwLock<Mirror>,
+    /// Cleared when the index must not be trusted at the next open.
+    trusted: AtomicBool,
     _lock: File,
 }
 
@@ -207,6 +247,10 @@ fn open_sled(path: &Path) -> Result<sled::Db, IndexError> {
             .path(path)
             .mode(sled::Mode::HighThroughput)
             .cache_capacity(64 * 1024 * 1024)
+            // No background flusher: its periodic flushes and the segment cleaning
+            // they start feed the truncation deadlock of sled 0.34. The index is
+            // flushed at a clean close; after any other end it is rebuilt.
+            .flush_every_ms(None)
             .open()?)
     })
 }
@@ -267,9 +311,15 @@ impl Index {
             return Err(IndexError::Locked(dir.to_owned()));
         }
         let manifest = Manifest::take(dir);
-        let (mut db, mut reason) = match open_sled(dir) {
-            Ok(db) => (db, None),
-            Err(e) => (Self::wipe_and_open(dir)?, Some(reason_of(e))),
+        let (mut db, mut reason) = if manifest.is_none() && dir.exists() {
+            // Not closed cleanly: sled's recovery of a crashed log is where it can
+            // hang, and what it recovers has been seen stale. Start afresh instead.
+            (Self::wipe_and_open(dir)?, Some(RebuildReason::UncleanClose))
+        } else {
+            match open_sled(dir) {
+                Ok(db) => (db, None),
+                Err(e) => (Self::wipe_and_open(dir)?, Some(reason_of(e))),
+            }
         };
         let (mut sum, mut mirror) = (0, Mirror::default());
         if reason.is_none() {
@@ -292,6 +342,7 @@ impl Index {
             upcasters: Upcasters::standard(),
             writer: Mutex::new(sum),
             mirror: RwLock::new(mirror),
+            trusted: AtomicBool::new(true),
             _lock: lock,
         };
         let mut report = OpenReport::default();
@@ -506,22 +557,49 @@ impl Index {
     /// Applies events from SQLite after the checkpoint, up to `until`; returns how
     /// many were applied.
     pub fn catch_up(&self, store: &Store, until: u64) -> Result<u64, IndexError> {
-        let mut applied = 0;
+        self.catch_up_at_most(store, until, u64::MAX)
+    }
+
+    /// As [`Index::catch_up`], applying at most `max` events.
+    pub fn catch_up_at_most(&self, store: &Store, until: u64, max: u64) -> Result<u64, IndexError> {
+        let mut applied: u64 = 0;
         loop {
             let from = self.checkpoint()?;
-            if from >= until {
+            if from >= until || applied >= max {
                 return Ok(applied);
             }
-            let batch = store.events_after(from, 500)?;
+            let want = u32::try_from(max.saturating_sub(applied))
+                .unwrap_or(u32::MAX)
+                .min(500);
+            let batch = store.events_after(from, want)?;
             if batch.is_empty() {
                 return Ok(applied);
             }
             for e in batch.iter().take_while(|e| e.seq <= until) {
                 if self.apply(e)? {
-                    applied += 1;
+                    applied = applied.saturating_add(1);
                 }
             }
         }
+    }
+
+    /// The checkpoint, the checksum of every entry and a hash of the search keys.
+    pub fn digest(&self) -> Result<wire::Digest, IndexError> {
+        use std::hash::BuildHasher;
+        let entries = *self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let search =
+            foldhash::fast::FixedState::with_seed(ENTRY_HASH_SEED).hash_one(self.search_keys());
+        Ok(wire::Digest {
+            checkpoint: self.checkpoint()?,
+            entries,
+            search,
+        })
+    }
+
+    /// Closes without leaving the manifest, so the next open rebuilds (after a
+    /// failure that left the index behind SQLite for good).
+    pub fn discard(self) {
+        self.trusted.store(false, Ordering::SeqCst);
     }
 
     /// Applies one committed event. Events at or before the checkpoint are skipped
@@ -715,9 +793,30 @@ impl Index {
     }
 }
 
+impl SearchIndex for Index {
+    fn search_products(&self, q: &ProductSearch) -> Result<Vec<ProductId>, IndexError> {
+        Index::search_products(self, q)
+    }
+
+    fn orders(&self, q: &OrderQuery) -> Result<Vec<OrderId>, IndexError> {
+        Index::orders(self, q)
+    }
+
+    fn content_by_slug(
+        &self,
+        slug: &str,
+        locale: &Locale,
+    ) -> Result<Option<ContentId>, IndexError> {
+        Index::content_by_slug(self, slug, locale)
+    }
+}
+
 impl Drop for Index {
     /// A clean close: flush, then leave the manifest the next open checks.
     fn drop(&mut self) {
+        if !self.trusted.load(Ordering::SeqCst) {
+            return;
+        }
         let sum = *self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let manifest = self.flush().and_then(|()| {
             Ok(Manifest {

@@ -25,7 +25,7 @@ const MAX_QUERY_TOKENS: usize = 8;
 /// start of one of their tokens (title words in every locale, SKU parts, barcode),
 /// shorter matching words first. Matching ignores case and diacritics and reads `ё`
 /// as `е`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProductSearch {
     /// What was typed: a code, or words and word beginnings.
     pub text: String,

@@ -20,7 +20,7 @@ use crate::domain::ids::{CorrelationId, OperatorId, TenantId};
 use crate::domain::permission::{Operation, Role};
 use crate::domain::tenant::Tenant;
 use crate::domain::{DomainError, FieldError};
-use crate::index::{Index, IndexError};
+use crate::index::{IndexError, SearchIndex};
 use crate::store::{self, EventMeta, Store, StoreError, WriteTx};
 use rusqlite::Connection;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -255,7 +255,7 @@ pub struct Shop {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     caches: Arc<Caches>,
-    index: RwLock<Option<Arc<Index>>>,
+    index: RwLock<Option<Arc<dyn SearchIndex>>>,
     device_tenant: OnceLock<TenantId>,
 }
 
@@ -285,12 +285,12 @@ impl Shop {
     }
 
     /// Serves searches and lists from `index` from now on.
-    pub fn attach_index(&self, index: Arc<Index>) {
+    pub fn attach_index(&self, index: Arc<dyn SearchIndex>) {
         *self.index.write().unwrap_or_else(PoisonError::into_inner) = Some(index);
     }
 
     /// Goes back to answering searches and lists from SQLite (when the index failed).
-    pub fn detach_index(&self) -> Option<Arc<Index>> {
+    pub fn detach_index(&self) -> Option<Arc<dyn SearchIndex>> {
         self.index
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -298,7 +298,7 @@ impl Shop {
     }
 
     /// The index, if one is attached.
-    pub fn index(&self) -> Option<Arc<Index>> {
+    pub fn index(&self) -> Option<Arc<dyn SearchIndex>> {
         self.index
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -307,12 +307,17 @@ impl Shop {
 
     /// Runs `f` on the attached index; `None` (answer from SQLite instead) when there
     /// is none or it failed, which is logged: a broken index never fails a request.
-    fn ask_index<T>(&self, f: impl FnOnce(&Index) -> Result<T, IndexError>) -> Option<T> {
+    fn ask_index<T>(&self, f: impl FnOnce(&dyn SearchIndex) -> Result<T, IndexError>) -> Option<T> {
         let index = self.index()?;
-        match f(&index) {
+        match f(&*index) {
             Ok(v) => Some(v),
+            // Opening, rebuilding or restarting: expected, and said elsewhere.
+            Err(e @ IndexError::Unavailable(_)) => {
+                tracing::debug!(error = %e, "answering from SQLite");
+                None
+            }
             Err(e) => {
-                tracing::error!(error = %e, "the search index failed; answering from SQLite");
+                tracing::warn!(error = %e, "the search index failed; answering from SQLite");
                 None
             }
         }

@@ -178,14 +178,49 @@ impl Store {
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Store {
+        Ok(Self::assemble(path, writer, readers))
+    }
+
+    /// Opens an existing database of this app's schema for reading only (the
+    /// index worker): nothing is created or migrated, and any write fails.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let open = || -> Result<Connection, StoreError> {
+            let c = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            c.set_prepared_statement_cache_capacity(64);
+            Ok(c)
+        };
+        let writer = open()?;
+        let found: u32 = writer.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            return Err(StoreError::Io(std::io::Error::other(format!(
+                "the database has schema {found}, older than {SCHEMA_VERSION}; the app migrates it when it opens it"
+            ))));
+        }
+        let readers = (0..READERS)
+            .map(|_| Ok(Mutex::new(open()?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Self::assemble(path, writer, readers))
+    }
+
+    fn assemble(path: &Path, writer: Connection, readers: Vec<Mutex<Connection>>) -> Store {
+        Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             carry: Mutex::new(Carry::default()),
             readers,
             listeners: RwLock::new(Vec::new()),
             fault: RwLock::new(None),
-        })
+        }
     }
 
     /// The database file.

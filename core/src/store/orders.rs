@@ -128,7 +128,7 @@ pub fn order(
 }
 
 /// A page of the order list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrderQuery {
     /// Only this status.
     pub status: Option<OrderStatus>,

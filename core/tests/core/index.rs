@@ -543,6 +543,38 @@ fn a_deleted_truncated_garbled_or_outdated_index_is_rebuilt_on_open() {
 }
 
 #[test]
+fn a_damaged_index_without_its_manifest_is_rebuilt_not_trusted() {
+    // Regression: 57 random bytes in sled's data file with the clean-close manifest
+    // gone (as after a crash) were once accepted, leaving stale stock in product
+    // documents. Without the manifest nothing sled recovers is trusted.
+    let t = spawn_shop();
+    t.open_shift(0);
+    workload(&t, 1);
+    let clean = clean_rebuild(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    let (index, _, _) = open_index(&t, &path);
+    drop(index);
+    let manifest = path.with_extension("manifest");
+    assert!(manifest.exists(), "a clean close leaves the manifest");
+    std::fs::remove_file(&manifest).unwrap();
+    let f = data_file(&path);
+    let mut bytes = std::fs::read(&f).unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..57 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x as usize) % bytes.len();
+        bytes[at] = (x >> 32) as u8;
+    }
+    std::fs::write(&f, bytes).unwrap();
+    let (index, report, _) = open_index(&t, &path);
+    assert_eq!(report.rebuilt, Some(RebuildReason::UncleanClose));
+    assert_eq!(contents(&index), clean);
+}
+
+#[test]
 fn an_index_ahead_of_a_restored_database_is_rebuilt() {
     let t = spawn_shop();
     t.open_shift(0);

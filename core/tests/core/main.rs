@@ -9,6 +9,7 @@ mod atomicity;
 mod bus;
 mod cases;
 mod concurrency;
+mod contained;
 mod events;
 mod flows;
 mod helpers;
