@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
-.PHONY: help run run-central test tools system-deps ui lint invariants deny unit bench measure
+.PHONY: help run run-central test tools system-deps ui lint invariants deny unit contract bench measure fuzz stall crash-loop
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
@@ -22,6 +22,9 @@ help:
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
 	@echo "make measure - the app's start time, memory and size against a minimal Tauri 2 window"
+	@echo "make fuzz   - a million generated envelopes, batches and requests through central (any panic or 5xx fails)"
+	@echo "make stall  - ten minutes of flat-out selling with index reads: no wait past the index deadline"
+	@echo "make crash-loop - 200 rounds of killing the index worker mid-sale and restarting the till"
 
 ## Build and start the desktop app on the demo shop (created on first start; data in
 ## the platform data folder, or RUSTOK_DATA_DIR).
@@ -36,7 +39,7 @@ run-central:
 	$(CARGO) run --locked -p rustok-central -- --data-dir target/central --listen $(CENTRAL_LISTEN) --print-code demo-shop
 
 ## Everything CI checks, from a fresh clone.
-test: system-deps tools ui lint invariants deny unit
+test: system-deps tools ui lint invariants deny unit contract
 
 ## Debian packages, installed only when missing.
 system-deps:
@@ -79,6 +82,30 @@ deny:
 unit:
 	$(CARGO) test --workspace --all-targets --locked
 	$(CARGO) test --workspace --doc --locked
+
+## schemathesis against the real central from its OpenAPI document (pinned in a
+## virtualenv under target/; central built by `unit`).
+CONTRACT_VENV := target/contract-venv
+CONTRACT_EXAMPLES ?= 30
+$(CONTRACT_VENV)/bin/st: scripts/contract-requirements.txt
+	python3 -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/pip install -q --disable-pip-version-check -r scripts/contract-requirements.txt
+	touch $@
+
+contract: $(CONTRACT_VENV)/bin/st
+	@# The binary `unit` built; building it alone would compile other feature sets.
+	@test -x target/debug/rustok-central || $(CARGO) test --workspace --all-targets --locked --no-run
+	python3 scripts/contract-test.py target/debug/rustok-central $(CONTRACT_VENV)/bin/st $(CONTRACT_EXAMPLES)
+
+## The long runs of what `make test` runs briefly.
+fuzz:
+	RUSTOK_FUZZ_CASES=1000000 $(CARGO) test --locked -p rustok-central --test central -- fuzz --nocapture
+
+stall:
+	RUSTOK_STALL_SECS=600 $(CARGO) test --locked -p rustok-core --test core -- contained::the_till_sells --nocapture
+
+crash-loop:
+	RUSTOK_KILL_LOOPS=200 $(CARGO) test --locked -p rustok-core --test core -- contained::after_any_kill --nocapture
 
 bench:
 	$(CARGO) bench -p rustok-benches

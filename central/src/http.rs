@@ -40,6 +40,30 @@ pub enum Auth {
     DeviceOrAdmin,
 }
 
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// JSON described by this schema of the document's components.
+    Json(&'static str),
+    /// Plain text.
+    Text,
+    /// Nothing.
+    Empty,
+}
+
+/// A query parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What it is.
+    pub description: &'static str,
+    /// Its OpenAPI string format (`date`…), if any.
+    pub format: Option<&'static str>,
+}
+
 /// One route: what the OpenAPI document says about it.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -51,148 +75,182 @@ pub struct Route {
     pub summary: &'static str,
     /// Who may call it.
     pub auth: Auth,
-    /// Status codes it answers, with what they mean.
-    pub responses: &'static [(u16, &'static str)],
+    /// The JSON request body's schema (in the document's components), if any.
+    pub body: Option<&'static str>,
+    /// Query parameters.
+    pub query: &'static [QueryParam],
+    /// The successful status and what it carries.
+    pub ok: (u16, &'static str, Reply),
+    /// Error statuses particular to this route, with what they mean (the document
+    /// adds those every route of its kind may answer).
+    pub errors: &'static [(u16, &'static str)],
 }
 
 /// Every route with its handler. The router and the OpenAPI document both come
 /// from this table, so neither can forget one.
 pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
-    let r = |method: Method, path, summary, auth, responses| Route {
+    let r = |method: Method, path, summary, auth| Route {
         method,
         path,
         summary,
         auth,
-        responses,
+        body: None,
+        query: &[],
+        ok: (200, "ok", Reply::Empty),
+        errors: &[],
     };
     vec![
         (
-            r(
-                Method::POST,
-                paths::ADMIN_ENROLMENTS,
-                "Create a one-time enrolment code for a tenant",
-                Auth::Admin,
-                &[
-                    (201, "the code"),
-                    (401, "bad admin token"),
-                    (422, "bad tenant slug"),
-                ],
-            ),
+            Route {
+                body: Some("CreateEnrolment"),
+                ok: (201, "the code", Reply::Json("Enrolment")),
+                errors: &[(422, "bad tenant slug or validity")],
+                ..r(
+                    Method::POST,
+                    paths::ADMIN_ENROLMENTS,
+                    "Create a one-time enrolment code for a tenant",
+                    Auth::Admin,
+                )
+            },
             post(create_enrolment),
         ),
         (
-            r(
-                Method::POST,
-                paths::ADMIN_REVOKE,
-                "Revoke a device",
-                Auth::Admin,
-                &[
-                    (204, "revoked"),
-                    (401, "bad admin token"),
-                    (404, "unknown device"),
-                ],
-            ),
+            Route {
+                ok: (204, "revoked", Reply::Empty),
+                errors: &[(404, "unknown device")],
+                ..r(
+                    Method::POST,
+                    paths::ADMIN_REVOKE,
+                    "Revoke a device",
+                    Auth::Admin,
+                )
+            },
             post(revoke),
         ),
         (
-            r(
-                Method::POST,
-                paths::ENROL,
-                "Redeem an enrolment code for a device id and secret",
-                Auth::Public,
-                &[
-                    (200, "enrolled"),
-                    (400, "malformed request"),
+            Route {
+                body: Some("EnrolRequest"),
+                ok: (200, "enrolled", Reply::Json("EnrolResponse")),
+                errors: &[
                     (401, "unknown, used or expired code"),
                     (403, "the device belongs to another tenant"),
                 ],
-            ),
+                ..r(
+                    Method::POST,
+                    paths::ENROL,
+                    "Redeem an enrolment code for a device id and secret",
+                    Auth::Public,
+                )
+            },
             post(enrol),
         ),
         (
-            r(
-                Method::POST,
-                paths::EVENTS,
-                "Push a batch of events (idempotent on device and seq)",
-                Auth::Device,
-                &[
-                    (
-                        200,
-                        "highest contiguous seq held, expected seq on a gap, per-event rejections",
-                    ),
-                    (400, "malformed batch"),
+            Route {
+                body: Some("PushRequest"),
+                ok: (
+                    200,
+                    "highest contiguous seq held, expected seq on a gap, per-event rejections",
+                    Reply::Json("PushResponse"),
+                ),
+                errors: &[
                     (403, "an event of another device or tenant"),
                     (422, "too many events"),
                 ],
-            ),
+                ..r(
+                    Method::POST,
+                    paths::EVENTS,
+                    "Push a batch of events (idempotent on device and seq)",
+                    Auth::Device,
+                )
+            },
             post(push),
         ),
         (
-            r(
-                Method::POST,
-                paths::HEALTH,
-                "Report the device's health",
-                Auth::Device,
-                &[(204, "recorded"), (400, "malformed report")],
-            ),
+            Route {
+                body: Some("HealthReport"),
+                ok: (204, "recorded", Reply::Empty),
+                errors: &[(422, "a device time central cannot compare with its own")],
+                ..r(
+                    Method::POST,
+                    paths::HEALTH,
+                    "Report the device's health",
+                    Auth::Device,
+                )
+            },
             post(report_health),
         ),
         (
-            r(
-                Method::GET,
-                paths::DEVICE_HEALTH,
-                "A device's last health report",
-                Auth::DeviceOrAdmin,
-                &[
-                    (200, "the report"),
-                    (404, "no such device in the caller's tenant"),
-                ],
-            ),
+            Route {
+                ok: (200, "the report", Reply::Json("DeviceHealth")),
+                errors: &[(404, "no such device in the caller's tenant")],
+                ..r(
+                    Method::GET,
+                    paths::DEVICE_HEALTH,
+                    "A device's last health report",
+                    Auth::DeviceOrAdmin,
+                )
+            },
             get(device_health),
         ),
         (
-            r(
-                Method::GET,
-                paths::DAILY_SALES,
-                "Per-store sales of a tenant on a day (?day=YYYY-MM-DD, admin adds &tenant=slug)",
-                Auth::DeviceOrAdmin,
-                &[
-                    (200, "the report"),
-                    (400, "bad day"),
-                    (403, "another tenant"),
-                    (404, "unknown tenant"),
+            Route {
+                query: &[
+                    QueryParam {
+                        name: "day",
+                        required: true,
+                        description: "the UTC day, YYYY-MM-DD",
+                        format: Some("date"),
+                    },
+                    QueryParam {
+                        name: "tenant",
+                        required: true,
+                        description: "the tenant's slug (a device may name only its own)",
+                        format: None,
+                    },
                 ],
-            ),
+                ok: (200, "the report", Reply::Json("DailySales")),
+                errors: &[
+                    (400, "bad day, or no tenant named"),
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                ],
+                ..r(
+                    Method::GET,
+                    paths::DAILY_SALES,
+                    "Per-store sales of a tenant on a day",
+                    Auth::DeviceOrAdmin,
+                )
+            },
             get(daily_sales),
         ),
         (
-            r(
-                Method::GET,
-                paths::HEALTHZ,
-                "Liveness and database check",
-                Auth::Public,
-                &[(200, "ok"), (503, "database unavailable")],
-            ),
+            Route {
+                ok: (200, "ok", Reply::Text),
+                ..r(
+                    Method::GET,
+                    paths::HEALTHZ,
+                    "Liveness and database check",
+                    Auth::Public,
+                )
+            },
             get(healthz),
         ),
         (
-            r(
-                Method::GET,
-                paths::METRICS,
-                "Prometheus text metrics",
-                Auth::Public,
-                &[(200, "metrics")],
-            ),
+            Route {
+                ok: (200, "metrics", Reply::Text),
+                ..r(
+                    Method::GET,
+                    paths::METRICS,
+                    "Prometheus text metrics (O(1), never waits for storage)",
+                    Auth::Public,
+                )
+            },
             get(metrics),
         ),
         (
-            r(
-                Method::GET,
-                paths::OPENAPI,
-                "This document",
-                Auth::Public,
-                &[(200, "OpenAPI 3.1")],
-            ),
+            Route {
+                ok: (200, "OpenAPI 3.1", Reply::Json("OpenApi")),
+                ..r(Method::GET, paths::OPENAPI, "This document", Auth::Public)
+            },
             get(openapi),
         ),
     ]
@@ -767,32 +825,23 @@ async fn daily_sales(
             "day must be YYYY-MM-DD",
         ));
     }
+    let Some(slug) = q.tenant else {
+        return Err(Fail::new(
+            StatusCode::BAD_REQUEST,
+            "tenant_required",
+            "name the tenant with &tenant=slug",
+        ));
+    };
     // Another tenant's slug and an unknown one get the same answer, so a device
     // cannot find out which tenants exist.
     let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
-    let named = match q.tenant {
-        Some(slug) => Some(
-            blocking(&c, move |c| c.backend.tenant_by_slug(&slug))
-                .await?
-                .ok_or_else(unknown)?,
-        ),
-        None => None,
-    };
-    let tenant = match (limited_to, named) {
-        (Some(own), Some(t)) if own != t => {
-            Metrics::inc(&c.metrics.forbidden);
-            return Err(unknown());
-        }
-        (Some(own), _) => own,
-        (None, Some(t)) => t,
-        (None, None) => {
-            return Err(Fail::new(
-                StatusCode::BAD_REQUEST,
-                "tenant_required",
-                "name the tenant with &tenant=slug",
-            ))
-        }
-    };
+    let tenant = blocking(&c, move |c| c.backend.tenant_by_slug(&slug))
+        .await?
+        .ok_or_else(unknown)?;
+    if limited_to.is_some_and(|own| own != tenant) {
+        Metrics::inc(&c.metrics.forbidden);
+        return Err(unknown());
+    }
     let day = q.day;
     let report = blocking(&c, move |c| c.backend.daily_sales(tenant, &day)).await?;
     Ok(Json(report).into_response())

@@ -1,47 +1,109 @@
 //! The OpenAPI 3.1 document, generated from the route table in [`crate::http`], so a
-//! route cannot exist without being documented. Hand-built with `serde_json`: the
-//! schemas are the protocol's own serde types, and a derive-macro crate would cost
-//! more build time than these few lines.
+//! route cannot exist without being documented: its parameters, request body,
+//! every status it may answer and the schema of every answer. The schemas are
+//! written here by hand for the protocol's serde types; a test serialises a sample
+//! of each type and checks it against its schema, and a contract test runs
+//! schemathesis against the real server from this document.
 
-use crate::http::{Auth, Route};
+use crate::http::{Auth, Reply, Route};
 use serde_json::{json, Map, Value};
 
-/// What every signed route may also answer.
-const SIGNED: &[(u16, &str)] = &[
-    (
-        401,
-        "missing or bad signature, clock skew over 300 s, unknown or revoked device",
-    ),
-    (413, "body too large"),
-    (429, "rate limited; see Retry-After"),
-];
+/// Statuses a route of a kind may answer besides its own.
+fn common(r: &Route) -> Vec<(u16, &'static str)> {
+    let mut out = Vec::new();
+    if r.body.is_some() {
+        out.extend([
+            (400, "malformed request body or unsupported protocol"),
+            (408, "the body did not arrive within the body timeout"),
+            (413, "body too large"),
+        ]);
+    }
+    match r.auth {
+        Auth::Device | Auth::DeviceOrAdmin => out.extend([
+            (
+                401,
+                "missing or bad signature, clock skew over 300 s, a replayed request, unknown or revoked device",
+            ),
+            (429, "rate limited; see Retry-After"),
+        ]),
+        Auth::Admin => out.push((401, "admin token missing or wrong")),
+        Auth::Public => {}
+    }
+    out.push((500, "central failed (logged); try again"));
+    if r.path != rustok_sync::protocol::paths::OPENAPI {
+        out.push((503, "storage unavailable"));
+    }
+    out
+}
+
+fn json_content(schema: &str) -> Value {
+    json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } })
+}
 
 /// The document.
 pub fn document(routes: &[Route]) -> Value {
     let mut paths = Map::new();
     for r in routes {
-        let signed = matches!(r.auth, Auth::Device | Auth::DeviceOrAdmin);
-        let responses: Map<String, Value> = r
-            .responses
-            .iter()
-            .chain(SIGNED.iter().filter(|_| signed))
-            .map(|(code, what)| (code.to_string(), json!({ "description": what })))
-            .collect();
+        let mut responses = Map::new();
+        let (status, what, reply) = r.ok;
+        let mut ok = json!({ "description": what });
+        match reply {
+            Reply::Json(schema) => ok["content"] = json_content(schema),
+            Reply::Text => {
+                ok["content"] = json!({ "text/plain": { "schema": { "type": "string" } } })
+            }
+            Reply::Empty => {}
+        }
+        responses.insert(status.to_string(), ok);
+        let mut errors: Vec<(u16, &str)> = r.errors.to_vec();
+        for (code, what) in common(r) {
+            if !errors.iter().any(|(c, _)| *c == code) {
+                errors.push((code, what));
+            }
+        }
+        errors.sort_by_key(|(c, _)| *c);
+        for (code, what) in errors {
+            let mut e = json!({ "description": what, "content": json_content("ApiError") });
+            if code == 429 || code == 503 {
+                e["headers"] = json!({ "Retry-After": {
+                    "description": "seconds to wait", "schema": { "type": "integer", "minimum": 1 } } });
+            }
+            responses.insert(code.to_string(), e);
+        }
         let security = match r.auth {
             Auth::Public => json!([]),
             Auth::Device => json!([{ "deviceSignature": [] }]),
             Auth::Admin => json!([{ "adminToken": [] }]),
             Auth::DeviceOrAdmin => json!([{ "deviceSignature": [] }, { "adminToken": [] }]),
         };
-        let mut op = json!({ "summary": r.summary, "security": security, "responses": responses });
-        let params: Vec<Value> = r
+        let mut op = json!({
+            "summary": r.summary,
+            "operationId": operation_id(r),
+            "security": security,
+            "responses": responses,
+        });
+        let mut params: Vec<Value> = r
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .map(|name| {
+                json!({ "name": name, "in": "path", "required": true,
+                        "schema": { "type": "string", "format": "uuid" } })
+            })
             .collect();
+        params.extend(r.query.iter().map(|q| {
+            let mut schema = json!({ "type": "string" });
+            if let Some(f) = q.format {
+                schema["format"] = json!(f);
+            }
+            json!({ "name": q.name, "in": "query", "required": q.required,
+                    "description": q.description, "schema": schema })
+        }));
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
+        }
+        if let Some(body) = r.body {
+            op["requestBody"] = json!({ "required": true, "content": json_content(body) });
         }
         let entry = paths
             .entry(r.path.to_owned())
@@ -53,14 +115,151 @@ pub fn document(routes: &[Route]) -> Value {
         "info": {
             "title": "RusToK central",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Devices push their event outbox here exactly once. Signed requests carry x-rustok-device, x-rustok-timestamp (Unix seconds, at most 300 s off) and x-rustok-signature: hex HMAC-SHA256 with the device secret over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nhex(SHA-256(body)).",
+            "description": "Devices push their event outbox here exactly once. Signed requests carry x-rustok-device, x-rustok-timestamp (Unix seconds, at most 300 s off), x-rustok-nonce (16 to 64 hex digits, new for every request) and x-rustok-signature: hex HMAC-SHA256 with the device secret over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)). A signature is accepted once.",
         },
         "paths": paths,
         "components": {
             "securitySchemes": {
                 "deviceSignature": { "type": "apiKey", "in": "header", "name": "x-rustok-signature" },
                 "adminToken": { "type": "http", "scheme": "bearer" },
-            }
+            },
+            "schemas": schemas(),
         }
+    })
+}
+
+fn operation_id(r: &Route) -> String {
+    let words: Vec<&str> = r
+        .path
+        .split(['/', '-', '{', '}', '.'])
+        .filter(|w| !w.is_empty() && *w != "v1")
+        .collect();
+    format!(
+        "{}_{}",
+        r.method.as_str().to_ascii_lowercase(),
+        words.join("_")
+    )
+}
+
+/// `{ "type": "object", … }` with every property required but those in `optional`.
+fn object(properties: Value, optional: &[&str]) -> Value {
+    let required: Vec<&String> = properties
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| !optional.contains(&k.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+fn schemas() -> Value {
+    let uuid = json!({ "type": "string", "format": "uuid" });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let protocol = json!({ "type": "integer", "const": rustok_sync::protocol::PROTOCOL_VERSION });
+    let millis = json!({ "type": "integer" });
+    let health = object(
+        json!({
+            "protocol": protocol,
+            "app_version": { "type": "string" },
+            "schema_version": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
+            "queue_depth": count,
+            "oldest_pending_secs": { "type": ["integer", "null"], "minimum": 0 },
+            "breaker": { "type": "string" },
+            "device_time_ms": millis,
+        }),
+        &["oldest_pending_secs"],
+    );
+    json!({
+        "ApiError": object(json!({
+            "code": { "type": "string", "description": "machine-readable; branch on this" },
+            "message": { "type": "string" },
+        }), &[]),
+        "CreateEnrolment": object(json!({
+            "tenant_slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" },
+            "valid_for_secs": { "type": ["integer", "null"], "minimum": 1,
+                                "maximum": crate::http::MAX_CODE_VALIDITY_SECS },
+        }), &["valid_for_secs"]),
+        "Enrolment": object(json!({
+            "code": { "type": "string" },
+            "tenant_slug": { "type": "string" },
+            "expires_at": { "type": "integer", "description": "Unix seconds" },
+        }), &[]),
+        "EnrolRequest": object(json!({
+            "protocol": protocol,
+            "code": { "type": "string" },
+            "device_id": uuid,
+            "tenant_id": uuid,
+            "device_code": { "type": "string" },
+            "app_version": { "type": "string" },
+        }), &[]),
+        "EnrolResponse": object(json!({
+            "device_id": uuid,
+            "tenant_id": uuid,
+            "tenant_slug": { "type": "string" },
+            "secret": { "type": "string", "description": "HMAC key, hex" },
+            "acked_through": count,
+        }), &[]),
+        "Envelope": object(json!({
+            "id": uuid,
+            "type": { "type": "string" },
+            "schema_version": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
+            "tenant_id": uuid,
+            "device_id": uuid,
+            "seq": count,
+            "hlc": { "type": "string", "description": "MILLIS-COUNTER" },
+            "occurred_at": { "type": "string", "format": "date-time" },
+            "actor_id": { "type": ["string", "null"], "format": "uuid" },
+            "correlation_id": uuid,
+            "causation_id": { "type": ["string", "null"], "format": "uuid" },
+            "origin": { "type": "string", "enum": ["device", "central"] },
+            "data": { "type": "object", "description": "the payload of this type and schema version" },
+        }), &[]),
+        "PushRequest": object(json!({
+            "protocol": protocol,
+            "events": { "type": "array", "items": { "$ref": "#/components/schemas/Envelope" },
+                        "maxItems": rustok_sync::protocol::MAX_BATCH_EVENTS },
+        }), &[]),
+        "Rejection": object(json!({
+            "seq": count,
+            "id": uuid,
+            "code": { "type": "string",
+                      "enum": ["unknown_type", "unknown_version", "malformed", "invalid", "seq_conflict"] },
+            "message": { "type": "string" },
+        }), &[]),
+        "PushResponse": object(json!({
+            "acked_through": count,
+            "expected": count,
+            "rejected": { "type": "array", "items": { "$ref": "#/components/schemas/Rejection" } },
+        }), &["expected", "rejected"]),
+        "HealthReport": health,
+        "DeviceHealth": object(json!({
+            "device_id": uuid,
+            "tenant_id": uuid,
+            "device_code": { "type": "string" },
+            "revoked": { "type": "boolean" },
+            "acked_through": count,
+            "quarantined": count,
+            "reported_at_ms": millis,
+            "report": { "$ref": "#/components/schemas/HealthReport" },
+            "clock_skew_ms": millis,
+        }), &["reported_at_ms", "report", "clock_skew_ms"]),
+        "StoreSales": object(json!({
+            "device_id": uuid,
+            "device_code": { "type": "string" },
+            "currency": { "type": "string" },
+            "orders": count,
+            "paid": { "type": "integer", "description": "minor units" },
+            "refunds": count,
+            "refunded": { "type": "integer", "description": "minor units" },
+            "out_of_range": { "type": "boolean", "description": "a sum did not fit; it is clamped" },
+        }), &["out_of_range"]),
+        "DailySales": object(json!({
+            "tenant_id": uuid,
+            "day": { "type": "string" },
+            "stores": { "type": "array", "items": { "$ref": "#/components/schemas/StoreSales" } },
+        }), &[]),
+        "OpenApi": { "type": "object" },
     })
 }

@@ -58,7 +58,10 @@ async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent(
     assert!((40_000..=44_000).contains(&skew), "skew {skew}");
 
     let report: DailySales = client
-        .get(&format!("{}?day=2026-11-21", paths::DAILY_SALES))
+        .get(&format!(
+            "{}?day=2026-11-21&tenant=corner",
+            paths::DAILY_SALES
+        ))
         .await
         .unwrap();
     assert_eq!(report.stores.len(), 1, "{report:?}");
@@ -88,7 +91,10 @@ async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent(
         .unwrap();
     assert_eq!(admin, report);
     let empty: DailySales = client
-        .get(&format!("{}?day=2026-11-22", paths::DAILY_SALES))
+        .get(&format!(
+            "{}?day=2026-11-22&tenant=corner",
+            paths::DAILY_SALES
+        ))
         .await
         .unwrap();
     assert!(empty.stores.is_empty());

@@ -260,7 +260,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
         404,
         "another tenant is answered like an unknown one"
     );
-    let own = format!("{}?day=2026-11-21", paths::DAILY_SALES);
+    let own = format!("{}?day=2026-11-21&tenant=other-shop", paths::DAILY_SALES);
     let r = signed(
         &c.url,
         &stranger_creds,
