@@ -63,6 +63,7 @@ pub fn report_ratio(group: &str, ours: &str, floor: &str, since: SystemTime) {
 }
 
 pub mod catalog;
+pub mod outbox;
 
 /// `true` under `cargo bench`; `false` when `cargo test` runs the bench once as a
 /// smoke test, where the data sets are kept small.

@@ -270,11 +270,46 @@ pub fn router(central: Shared) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |router, (route, handler)| {
+            let handler = if route.auth == Auth::Public {
+                handler.layer(axum::middleware::from_fn_with_state(
+                    Arc::clone(&central),
+                    limit_public,
+                ))
+            } else {
+                handler
+            };
             router.route(route.path, handler)
         })
         .fallback(|| async { Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .with_state(central)
+}
+
+/// The rate limit of the public routes, per client address: over it, the answer
+/// is a 429 after a pause of up to a second, so a flood mostly waits.
+async fn limit_public(
+    State(c): State<Shared>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+    match c.public_rate.take(addr) {
+        Ok(()) => next.run(req).await,
+        Err(after) => {
+            Metrics::inc(&c.metrics.rate_limited);
+            tokio::time::sleep(after.min(Duration::from_secs(1))).await;
+            let mut f = Fail::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this address",
+            );
+            f.retry_after = Some(after);
+            f.into_response()
+        }
+    }
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {

@@ -3,7 +3,7 @@
 //! - [`store`]: the [`store::Backend`] trait and its embedded SQLite implementation.
 //! - [`ingest`]: what central makes of each received event (pure).
 //! - [`http`]: the axum routes, request signing checks, limits and error mapping.
-//! - [`rate`]: per-device token buckets.
+//! - [`rate`]: token buckets per device and per client address.
 //! - [`replay`]: signatures already accepted, so none is accepted twice.
 //! - [`serve`]: the accept loop (connection limit, header and idle timeouts).
 //! - [`openapi`]: the OpenAPI document, generated from the same route table.
@@ -24,6 +24,7 @@ pub mod serve;
 pub mod store;
 
 use rustok_core::domain::clock::{Clock, Entropy};
+use rustok_core::domain::ids::DeviceId;
 use rustok_core::domain::upcast::Upcasters;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -76,6 +77,12 @@ pub struct Limits {
     pub device_rate_per_sec: f64,
     /// Burst above the average.
     pub device_burst: f64,
+    /// Requests per second one client address may make to the public routes
+    /// (enrolment, health, metrics, this document) on average; more are answered
+    /// 429 after a pause, so a flood costs central little.
+    pub public_rate_per_sec: f64,
+    /// Burst above that average.
+    pub public_burst: f64,
     /// How long a new enrolment code stays valid.
     pub code_valid_for: Duration,
     /// How long a client may take to send a request's headers, and how long an idle
@@ -94,6 +101,8 @@ impl Default for Limits {
             max_batch_events: rustok_sync::protocol::MAX_BATCH_EVENTS,
             device_rate_per_sec: 20.0,
             device_burst: 100.0,
+            public_rate_per_sec: 10.0,
+            public_burst: 20.0,
             code_valid_for: Duration::from_secs(24 * 3600),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
@@ -155,7 +164,9 @@ pub struct Central {
     /// Counters.
     pub metrics: Metrics,
     /// Per-device rate limits.
-    pub rate: rate::RateLimiter,
+    pub rate: rate::RateLimiter<DeviceId>,
+    /// Per-address rate limits of the public routes.
+    pub public_rate: rate::RateLimiter<std::net::IpAddr>,
     /// Signatures already accepted.
     pub seen: replay::Seen,
 }
@@ -181,6 +192,7 @@ impl Central {
         entropy: Arc<dyn Entropy>,
     ) -> Central {
         let rate = rate::RateLimiter::new(limits.device_rate_per_sec, limits.device_burst);
+        let public_rate = rate::RateLimiter::new(limits.public_rate_per_sec, limits.public_burst);
         Central {
             backend,
             admin_token,
@@ -190,6 +202,7 @@ impl Central {
             upcasters: Upcasters::standard(),
             metrics: Metrics::default(),
             rate,
+            public_rate,
             seen: replay::Seen::default(),
         }
     }

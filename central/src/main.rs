@@ -12,15 +12,19 @@ struct Args {
     data_dir: PathBuf,
     listen: String,
     print_code: Option<String>,
+    public_rate: Option<f64>,
 }
 
-const USAGE: &str =
-    "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG]";
+const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
+
+  --public-rate   requests a second one address may make to the public routes
+                  (enrolment, /healthz, /metrics, /openapi.json); default 10";
 
 fn parse_args() -> Result<Args, String> {
     let mut data_dir = None;
     let mut listen = None;
     let mut print_code = None;
+    let mut public_rate = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || {
@@ -31,6 +35,15 @@ fn parse_args() -> Result<Args, String> {
             "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
             "--listen" => listen = Some(value()?),
             "--print-code" => print_code = Some(value()?),
+            "--public-rate" => {
+                let v = value()?;
+                let rate: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|r: &f64| r.is_finite() && *r > 0.0)
+                    .ok_or_else(|| format!("--public-rate needs a positive number, not '{v}'"))?;
+                public_rate = Some(rate);
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
@@ -39,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
         data_dir: data_dir.ok_or_else(|| format!("--data-dir is required\n{USAGE}"))?,
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
+        public_rate,
     })
 }
 
@@ -87,7 +101,16 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let backend = store::Sqlite::open(&args.data_dir).map_err(|e| e.to_string())?;
     let token = admin_token(&args.data_dir)?;
-    let central = Arc::new(Central::new(Arc::new(backend), token, Limits::default()));
+    let defaults = Limits::default();
+    let limits = match args.public_rate {
+        Some(rate) => Limits {
+            public_rate_per_sec: rate,
+            public_burst: (rate * 2.0).max(defaults.public_burst),
+            ..defaults
+        },
+        None => defaults,
+    };
+    let central = Arc::new(Central::new(Arc::new(backend), token, limits));
     if let Some(slug) = &args.print_code {
         let e = http::issue_code(&central, slug, central.limits.code_valid_for)
             .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;

@@ -27,7 +27,7 @@ fn common(r: &Route) -> Vec<(u16, &'static str)> {
             (429, "rate limited; see Retry-After"),
         ]),
         Auth::Admin => out.push((401, "admin token missing or wrong")),
-        Auth::Public => {}
+        Auth::Public => out.push((429, "too many requests from this address; see Retry-After")),
     }
     out.push((500, "central failed (logged); try again"));
     if r.path != rustok_sync::protocol::paths::OPENAPI {

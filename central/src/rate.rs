@@ -1,25 +1,29 @@
-//! Per-device token buckets: `rate` requests a second on average, `burst` at once.
+//! Token buckets per key: per device for signed requests, per client address for the
+//! public routes. `rate` requests a second on average, `burst` at once.
 
-use rustok_core::domain::ids::DeviceId;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Keys kept before idle (full) buckets are swept out.
+const SWEEP_AT: usize = 10_000;
 
 struct Bucket {
     tokens: f64,
     at: Instant,
 }
 
-/// The buckets of every device seen.
-pub struct RateLimiter {
+/// The buckets of every key seen.
+pub struct RateLimiter<K> {
     rate: f64,
     burst: f64,
-    buckets: Mutex<HashMap<DeviceId, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// Buckets refilling at `rate` per second up to `burst`.
-    pub fn new(rate: f64, burst: f64) -> RateLimiter {
+    pub fn new(rate: f64, burst: f64) -> Self {
         RateLimiter {
             rate: rate.max(f64::MIN_POSITIVE),
             burst: burst.max(1.0),
@@ -27,11 +31,17 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token for `device`, or says how long until one is free.
-    pub fn take(&self, device: DeviceId) -> Result<(), Duration> {
+    /// Takes a token for `key`, or says how long until one is free.
+    pub fn take(&self, key: K) -> Result<(), Duration> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let b = buckets.entry(device).or_insert(Bucket {
+        if buckets.len() >= SWEEP_AT {
+            // A bucket that has refilled is the same as no bucket: forget it, so
+            // many clients passing by leave nothing behind.
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
+        }
+        let b = buckets.entry(key).or_insert(Bucket {
             tokens: self.burst,
             at: now,
         });

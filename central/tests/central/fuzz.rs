@@ -335,6 +335,8 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
         Limits {
             device_rate_per_sec: 1e9,
             device_burst: 1e9,
+            public_rate_per_sec: 1e9,
+            public_burst: 1e9,
             ..Limits::default()
         },
         clock.clone(),

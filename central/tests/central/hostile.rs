@@ -634,3 +634,35 @@ fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scoped_by_t
         .unwrap();
     assert_eq!(version, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429() {
+    let limits = Limits {
+        public_rate_per_sec: 5.0,
+        public_burst: 5.0,
+        ..Limits::default()
+    };
+    let c = spawn_central(limits).await;
+    let http = reqwest::Client::new();
+    let mut limited = None;
+    for _ in 0..10 {
+        let r = http
+            .get(format!("{}{}", c.url, paths::METRICS))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status(), 200);
+    }
+    let r = limited.expect("the flood is limited");
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(error_code(r).await, (429, "rate_limited".into()));
+    // Signed device routes have their own limits: a device is not slowed by it.
+    let d = Device::new(51);
+    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    let r = push(&c, &creds, &d.store().events_after(0, 100).unwrap()).await;
+    assert_eq!(r.status(), 200);
+}
