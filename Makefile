@@ -97,15 +97,16 @@ contract: $(CONTRACT_VENV)/bin/st
 	@test -x target/debug/rustok-central || $(CARGO) test --workspace --all-targets --locked --no-run
 	python3 scripts/contract-test.py target/debug/rustok-central $(CONTRACT_VENV)/bin/st $(CONTRACT_EXAMPLES)
 
-## The long runs of what `make test` runs briefly.
+## The long runs of what `make test` runs briefly; the index ones in release, as a
+## till runs (a debug build's index cannot keep up with a till selling flat out).
 fuzz:
 	RUSTOK_FUZZ_CASES=1000000 $(CARGO) test --locked -p rustok-central --test central -- fuzz --nocapture
 
 stall:
-	RUSTOK_STALL_SECS=600 $(CARGO) test --locked -p rustok-core --test core -- contained::the_till_sells --nocapture
+	RUSTOK_STALL_SECS=600 $(CARGO) test --release --locked -p rustok-core --test core -- contained::the_till_sells --nocapture
 
 crash-loop:
-	RUSTOK_KILL_LOOPS=200 $(CARGO) test --locked -p rustok-core --test core -- contained::after_any_kill --nocapture
+	RUSTOK_KILL_LOOPS=200 $(CARGO) test --release --locked -p rustok-core --test core -- contained::after_any_kill --nocapture
 
 bench:
 	$(CARGO) bench -p rustok-benches

@@ -261,6 +261,12 @@ impl<'d> Edit<'d> {
             .ok_or_else(|| IndexError::Corrupt("page vanished".into()))
     }
 
+    /// The value under `key` as this edit leaves it (read-your-writes, so several
+    /// events can go in one edit).
+    pub(crate) fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
+        Ok(self.page(key)?.get(key).cloned())
+    }
+
     pub(crate) fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), IndexError> {
         self.page(&key)?.insert(key, value);
         Ok(())

@@ -60,7 +60,7 @@ impl Default for IndexConfig {
             open_silence: Duration::from_secs(30),
             backoff: Duration::from_millis(200),
             backoff_max: Duration::from_secs(60),
-            catch_up_chunk: 200,
+            catch_up_chunk: 64,
         }
     }
 }
@@ -215,6 +215,27 @@ impl RemoteIndex {
     /// chunks, each with its deadline; returns the checkpoint reached.
     pub fn catch_up_to(&self, until: u64) -> Result<u64, IndexError> {
         self.shared.catch_up_to(until)
+    }
+
+    /// Applies at least every event up to `seq`, and in the same questions whatever
+    /// else SQLite holds by then (up to a chunk each): a till selling flat out is
+    /// caught up in a few questions, not one question per event.
+    pub fn catch_up_past(&self, seq: u64) -> Result<u64, IndexError> {
+        let mut last = None;
+        loop {
+            let request = Request::CatchUp {
+                until: u64::MAX,
+                max: self.shared.config.catch_up_chunk,
+            };
+            let at = match self.shared.ask(request, "catch-up")? {
+                Reply::At(at) => at,
+                other => return Err(unexpected(&other)),
+            };
+            if at >= seq || last == Some(at) {
+                return Ok(at);
+            }
+            last = Some(at);
+        }
     }
 
     /// Document counts and the checkpoint.
@@ -672,12 +693,17 @@ fn read_replies(shared: &Shared, worker: &Worker, stdout: std::process::ChildStd
 /// the event is left to the next worker, which catches up from SQLite by itself.
 pub struct RemoteIndexHandler {
     index: Arc<RemoteIndex>,
+    /// The worker's checkpoint as last heard: events up to it need no question.
+    at: AtomicU64,
 }
 
 impl RemoteIndexHandler {
     /// A handler for `index`.
     pub fn new(index: Arc<RemoteIndex>) -> Self {
-        Self { index }
+        Self {
+            index,
+            at: AtomicU64::new(0),
+        }
     }
 }
 
@@ -687,8 +713,18 @@ impl EventHandler for RemoteIndexHandler {
     }
 
     fn handle(&self, e: &Envelope) -> Result<(), HandlerError> {
-        if let Err(err) = self.index.catch_up_to(e.seq) {
-            tracing::debug!(error = %err, seq = e.seq, "index not updated now; its next worker catches up");
+        if e.seq <= self.at.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match self.index.catch_up_past(e.seq) {
+            Ok(at) => {
+                self.at.fetch_max(at, Ordering::Relaxed);
+            }
+            Err(err) => {
+                // A new worker may start behind what this one had reached.
+                self.at.store(0, Ordering::Relaxed);
+                tracing::debug!(error = %err, seq = e.seq, "index not updated now; its next worker catches up");
+            }
         }
         Ok(())
     }
