@@ -58,6 +58,13 @@ if git rev-parse --verify -q HEAD >/dev/null; then
     fi
 fi
 
+# 21. The app never runs sled in its own process: the index lives in the worker
+#     (rustok_core::index::remote), where a stuck sled can be killed.
+if grep -rnE '\bIndex::open|\bIndexHandler::new|sled::' src-tauri/src | code_only; then
+    echo "invariant broken: the app uses sled in its own process (see the lines above)"
+    fail=1
+fi
+
 if [ "$fail" -ne 0 ]; then
     exit 1
 fi
