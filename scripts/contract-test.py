@@ -139,7 +139,7 @@ def signing_proxy(central, device, secret):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    binary, st = sys.argv[1], sys.argv[2]
+    binary, st = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     examples = sys.argv[3] if len(sys.argv) > 3 else "50"
     with tempfile.TemporaryDirectory() as data:
         central, url = start_central(binary, data)
@@ -166,7 +166,8 @@ def main():
                 "--no-color",
             ]
             print("+", " ".join(c if ADMIN not in c else "Authorization: Bearer ***" for c in cmd), flush=True)
-            code = subprocess.call(cmd)
+            # Run from the scratch folder: schemathesis keeps a cache where it runs.
+            code = subprocess.call(cmd, cwd=data)
             proxy.shutdown()
         finally:
             central.terminate()

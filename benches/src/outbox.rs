@@ -111,8 +111,8 @@ pub async fn enrolled(template: &Path) -> Enrolled {
             ..Limits::default()
         },
     ));
-    let code =
-        rustok_central::http::issue_code(&central, "bench", Duration::from_secs(60)).expect("code");
+    let code = rustok_central::http::issue_code(&central, "bench", Duration::from_secs(60), None)
+        .expect("code");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("central listens");

@@ -12,10 +12,11 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
-use rustok_core::domain::ids::{DeviceId, TenantId};
+use rustok_core::domain::event::Envelope;
+use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
 use rustok_sync::protocol::{
     paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, HealthReport,
-    PushRequest, PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
 };
 use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use serde::de::DeserializeOwned;
@@ -133,7 +134,11 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 ok: (200, "enrolled", Reply::Json("EnrolResponse")),
                 errors: &[
                     (401, "unknown, used or expired code"),
-                    (403, "the device belongs to another tenant"),
+                    (
+                        403,
+                        "the device belongs to another tenant, is enrolled already (re-enrolling needs a code made for it), was revoked, or the code is for another device",
+                    ),
+                    (422, "a device code or app version that is not one"),
                 ],
                 ..r(
                     Method::POST,
@@ -281,6 +286,13 @@ pub fn router(central: Shared) -> Router {
             router.route(route.path, handler)
         })
         .fallback(|| async { Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            Fail::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
+        })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .with_state(central)
 }
@@ -292,24 +304,29 @@ async fn limit_public(
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let addr = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    match c.public_rate.take(addr) {
-        Ok(()) => next.run(req).await,
-        Err(after) => {
-            Metrics::inc(&c.metrics.rate_limited);
-            tokio::time::sleep(after.min(Duration::from_secs(1))).await;
-            let mut f = Fail::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests from this address",
-            );
-            f.retry_after = Some(after);
-            f.into_response()
-        }
+    let addr = address(req.extensions());
+    match over_budget(&c, addr, "too many requests from this address").await {
+        None => next.run(req).await,
+        Some(f) => f.into_response(),
     }
+}
+
+/// When `addr` has used up its budget of the public routes: a 429 to answer, after
+/// a pause of up to a second, so a flood mostly waits.
+async fn over_budget(c: &Central, addr: std::net::IpAddr, why: &str) -> Option<Fail> {
+    let after = c.public_rate.take(addr).err()?;
+    Metrics::inc(&c.metrics.rate_limited);
+    tokio::time::sleep(after.min(Duration::from_secs(1))).await;
+    let mut f = Fail::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", why);
+    f.retry_after = Some(after);
+    Some(f)
+}
+
+/// The caller's address, from the accept loop (`0.0.0.0` when unknown: in-process
+/// tests).
+fn address(ext: &axum::http::Extensions) -> std::net::IpAddr {
+    ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |info| info.0.ip())
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
@@ -410,8 +427,31 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Reads the body, refusing one over the limit before reading it.
-async fn read_body(c: &Central, req: Request) -> Result<(axum::http::request::Parts, Bytes), Fail> {
+/// A request body read in full, holding its share of the bytes central lets all
+/// bodies in flight take together.
+pub struct ReadBody {
+    bytes: Bytes,
+    _budget: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl std::ops::Deref for ReadBody {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Units of the in-flight body budget.
+const BUDGET_UNIT: usize = 64 * 1024;
+
+/// Reads the body: one over the limit is refused before it is read, and one that
+/// would take the bodies in flight past their budget is answered 503 at once, so
+/// strangers sending big bodies cannot make central hold gigabytes before any
+/// signature is checked.
+async fn read_body(
+    c: &Central,
+    req: Request,
+) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
     let (parts, body) = req.into_parts();
     let limit = c.limits.max_body_bytes;
     let too_large = || {
@@ -430,6 +470,25 @@ async fn read_body(c: &Central, req: Request) -> Result<(axum::http::request::Pa
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
+    // A body of unknown length may grow to the limit: it reserves that much.
+    let size = declared.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
+    let budget = if size == 0 {
+        None
+    } else {
+        let units = u32::try_from(size.div_ceil(BUDGET_UNIT)).unwrap_or(u32::MAX);
+        let permit = Arc::clone(&c.body_budget)
+            .try_acquire_many_owned(units)
+            .map_err(|_| {
+                let mut f = Fail::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "central is reading as many request bodies as it may; try again shortly",
+                );
+                f.retry_after = Some(Duration::from_secs(1));
+                f
+            })?;
+        Some(permit)
+    };
     let read = tokio::time::timeout(
         c.limits.body_timeout,
         axum::body::to_bytes(Body::new(body), limit),
@@ -445,7 +504,58 @@ async fn read_body(c: &Central, req: Request) -> Result<(axum::http::request::Pa
             ),
         )
     })?;
-    Ok((parts, read.map_err(|_| too_large())?))
+    let bytes = read.map_err(|e| {
+        let over = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            || e.into_inner().is::<http_body_util::LengthLimitError>();
+        if over {
+            too_large()
+        } else {
+            Fail::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_body",
+                "the request body could not be read (a broken chunked encoding?)",
+            )
+        }
+    })?;
+    Ok((
+        parts,
+        ReadBody {
+            bytes,
+            _budget: budget,
+        },
+    ))
+}
+
+/// A short label from a device (its app version, its breaker state): printable and
+/// at most 64 characters, or 422.
+fn short_text(field: &str, value: &str) -> Result<(), Fail> {
+    if value.chars().count() <= 64 && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_text",
+            format!("{field} must be at most 64 printable characters"),
+        ))
+    }
+}
+
+/// A push body read loosely: each event is parsed on its own, so one that does not
+/// parse is quarantined instead of failing the whole batch.
+#[derive(serde::Deserialize)]
+struct LoosePush {
+    protocol: u32,
+    events: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// What can still be read of an event that is not a valid envelope.
+#[derive(serde::Deserialize)]
+struct LooseEvent {
+    seq: Option<u64>,
+    id: Option<String>,
+    tenant_id: Option<String>,
+    device_id: Option<String>,
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
@@ -479,11 +589,35 @@ fn unauthorized(c: &Central, code: &'static str, message: &str) -> Fail {
     Fail::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
-/// Checks a device signature; then the device's rate limit.
+/// A failed authentication, slowed and answered 429 once the caller's address has
+/// used up its budget of the public routes: guessing costs the guesser, not central.
+async fn throttled(c: &Central, parts: &axum::http::request::Parts, failed: Fail) -> Fail {
+    over_budget(
+        c,
+        address(&parts.extensions),
+        "too many failed requests from this address",
+    )
+    .await
+    .unwrap_or(failed)
+}
+
+/// Checks a device signature, then the device's rate limit, then that the request
+/// was not accepted before.
 async fn authenticate(
     c: &Shared,
     parts: &axum::http::request::Parts,
-    body: &Bytes,
+    body: &[u8],
+) -> Result<DeviceRecord, Fail> {
+    match check_signature(c, parts, body).await {
+        Err(f) if f.status == StatusCode::UNAUTHORIZED => Err(throttled(c, parts, f).await),
+        other => other,
+    }
+}
+
+async fn check_signature(
+    c: &Shared,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
 ) -> Result<DeviceRecord, Fail> {
     let h = &parts.headers;
     let (Some(device), Some(ts), Some(sig)) = (
@@ -493,11 +627,21 @@ async fn authenticate(
     ) else {
         return Err(unauthorized(c, "unsigned", "the request is not signed"));
     };
-    let device =
-        DeviceId::parse(device).map_err(|_| unauthorized(c, "unknown_device", "unknown device"))?;
+    // An unknown device, a malformed id and a wrong signature get the same answer,
+    // so a stranger cannot find out which devices exist.
+    let mismatch = || unauthorized(c, "bad_signature", "the signature does not match");
+    let device = DeviceId::parse(device).map_err(|_| mismatch())?;
     let ts: i64 = ts
         .parse()
         .map_err(|_| unauthorized(c, "bad_timestamp", "the timestamp is not a number"))?;
+    let nonce = header_str(h, HEADER_NONCE);
+    if nonce.is_some_and(|n| !signing::valid_nonce(n)) {
+        return Err(unauthorized(
+            c,
+            "bad_nonce",
+            "the nonce must be 16 to 64 hex digits, new for every request",
+        ));
+    }
     let now = c.clock.now().unix_millis() / 1000;
     // Checked: the timestamp is whatever the client sent, i64::MIN included.
     let skew = now.checked_sub(ts);
@@ -513,20 +657,12 @@ async fn authenticate(
     }
     let record = blocking(c, move |c| c.backend.device(device))
         .await?
-        .ok_or_else(|| unauthorized(c, "unknown_device", "unknown device"))?;
-    if record.revoked {
-        return Err(unauthorized(
-            c,
-            "revoked",
-            "this device was revoked; enrol it again",
-        ));
-    }
+        .ok_or_else(mismatch)?;
     let path = parts
         .uri
         .path_and_query()
         .map_or(parts.uri.path(), |p| p.as_str());
-    let nonce = header_str(h, HEADER_NONCE);
-    let Some(signature) = signing::verify(
+    let signature = signing::verify(
         &record.secret,
         parts.method.as_str(),
         path,
@@ -534,13 +670,15 @@ async fn authenticate(
         nonce,
         body,
         sig,
-    ) else {
+    )
+    .ok_or_else(mismatch)?;
+    if record.revoked {
         return Err(unauthorized(
             c,
-            "bad_signature",
-            "the signature does not match",
+            "revoked",
+            "head office revoked this device; it can no longer sync",
         ));
-    };
+    }
     if let Err(after) = c.rate.take(record.device_id) {
         Metrics::inc(&c.metrics.rate_limited);
         let mut f = Fail::new(
@@ -551,9 +689,10 @@ async fn authenticate(
         f.retry_after = Some(after);
         return Err(f);
     }
-    // After the rate limit, so what is remembered is bounded by what devices may send.
+    // After the rate limit, so what is remembered is bounded by what devices may
+    // send. Kept in the database: a restart or a second central forgets nothing.
     let void_after = ts.saturating_add(signing::MAX_SKEW_SECS);
-    if !c.seen.first_time(signature, void_after, now) {
+    if !blocking(c, move |c| c.backend.first_use(signature, void_after, now)).await? {
         Metrics::inc(&c.metrics.replays);
         tracing::warn!(device = %record.device_id, "a signed request was sent again");
         return Err(unauthorized(
@@ -565,10 +704,15 @@ async fn authenticate(
     Ok(record)
 }
 
+/// The bearer token, if the request carries one (the scheme in any case).
+fn bearer(h: &HeaderMap) -> Option<&str> {
+    let v = header_str(h, header::AUTHORIZATION.as_str())?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 fn is_admin(c: &Central, h: &HeaderMap) -> bool {
-    let Some(given) =
-        header_str(h, header::AUTHORIZATION.as_str()).and_then(|v| v.strip_prefix("Bearer "))
-    else {
+    let Some(given) = bearer(h) else {
         return false;
     };
     // Compare digests in constant time: neither the token nor its length leaks.
@@ -581,26 +725,26 @@ fn is_admin(c: &Central, h: &HeaderMap) -> bool {
             == 0
 }
 
-fn admin(c: &Central, h: &HeaderMap) -> Result<(), Fail> {
-    if is_admin(c, h) {
-        Ok(())
-    } else {
-        Err(unauthorized(
-            c,
-            "bad_admin_token",
-            "admin token missing or wrong",
-        ))
+async fn admin(c: &Central, parts: &axum::http::request::Parts) -> Result<(), Fail> {
+    if is_admin(c, &parts.headers) {
+        return Ok(());
     }
+    let f = unauthorized(c, "bad_admin_token", "admin token missing or wrong");
+    Err(throttled(c, parts, f).await)
 }
 
 /// The caller of a device-or-admin route: a tenant it is limited to, or none (admin).
 async fn reader(
     c: &Shared,
     parts: &axum::http::request::Parts,
-    body: &Bytes,
+    body: &[u8],
 ) -> Result<Option<TenantId>, Fail> {
     if is_admin(c, &parts.headers) {
         return Ok(None);
+    }
+    if header_str(&parts.headers, header::AUTHORIZATION.as_str()).is_some() {
+        // An admin token was meant, and it is wrong.
+        admin(c, parts).await?;
     }
     Ok(Some(authenticate(c, parts, body).await?.tenant_id))
 }
@@ -645,6 +789,7 @@ pub fn issue_code(
     c: &Central,
     tenant_slug: &str,
     valid_for: Duration,
+    device: Option<DeviceId>,
 ) -> Result<Enrolment, CentralError> {
     if !valid_slug(tenant_slug) {
         return Err(CentralError::Forbidden("not a valid tenant slug"));
@@ -658,7 +803,7 @@ pub fn issue_code(
             "the code would expire past the end of time",
         ))?;
     c.backend
-        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now)?;
+        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now, device)?;
     Ok(Enrolment {
         code,
         tenant_slug: tenant_slug.to_owned(),
@@ -668,7 +813,7 @@ pub fn issue_code(
 
 async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
-    admin(&c, &parts.headers)?;
+    admin(&c, &parts).await?;
     let ask: CreateEnrolment = parse_json(&body)?;
     if !valid_slug(&ask.tenant_slug) {
         return Err(Fail::new(
@@ -688,16 +833,21 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
             ))
         }
     };
-    let e = blocking(&c, move |c| issue_code(c, &ask.tenant_slug, valid_for)).await?;
+    let device = ask.device_id;
+    let e = blocking(&c, move |c| {
+        issue_code(c, &ask.tenant_slug, valid_for, device)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 
 async fn revoke(
     State(c): State<Shared>,
     Path(device): Path<String>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, Fail> {
-    admin(&c, &headers)?;
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
     let id = DeviceId::parse(&device)
         .map_err(|_| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown device"))?;
     if blocking(&c, move |c| c.backend.revoke(id)).await? {
@@ -715,13 +865,22 @@ async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolRespon
     let (_, body) = read_body(&c, req).await?;
     let ask: EnrolRequest = parse_json(&body)?;
     check_protocol(ask.protocol)?;
+    let device_code =
+        rustok_core::domain::device::DeviceCode::parse(&ask.device_code).map_err(|_| {
+            Fail::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_device_code",
+                "device_code must be the till's order-number prefix: 1 to 12 letters and digits",
+            )
+        })?;
+    short_text("app_version", &ask.app_version)?;
     let mut secret = vec![0u8; signing::SECRET_BYTES];
     c.entropy.fill(&mut secret);
     let r = Redemption {
         code_sha256: code_digest(&ask.code),
         device_id: ask.device_id,
         tenant_id: ask.tenant_id,
-        device_code: ask.device_code.chars().take(32).collect(),
+        device_code: device_code.as_str().to_owned(),
         secret,
     };
     let now = c.clock.now().unix_millis();
@@ -745,7 +904,7 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
     let device = authenticate(&c, &parts, &body).await?;
     Metrics::inc(&c.metrics.push_requests);
-    let batch: PushRequest = parse_json(&body)?;
+    let batch: LoosePush = parse_json(&body)?;
     check_protocol(batch.protocol)?;
     if batch.events.len() > c.limits.max_batch_events {
         Metrics::inc(&c.metrics.too_large);
@@ -755,42 +914,66 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
             format!("a batch holds at most {} events", c.limits.max_batch_events),
         ));
     }
-    // Nothing of another device or tenant is stored, not even the valid part.
-    if let Some(e) = batch
-        .events
-        .iter()
-        .find(|e| e.device_id != device.device_id || e.tenant_id != device.tenant_id)
-    {
-        Metrics::inc(&c.metrics.forbidden);
-        tracing::warn!(device = %device.device_id, seq = e.seq, "push of another device's or tenant's event refused");
-        return Err(Fail::new(
-            StatusCode::FORBIDDEN,
-            "foreign_event",
-            format!("event seq {} belongs to another device or tenant", e.seq),
-        ));
+    let mut checked: Vec<Checked> = Vec::with_capacity(batch.events.len());
+    for (at, raw) in batch.events.iter().enumerate() {
+        let (seq, tenant, dev) = match serde_json::from_str::<Envelope>(raw.get()) {
+            Ok(e) => {
+                let owner = (
+                    e.seq,
+                    Some(e.tenant_id.to_string()),
+                    Some(e.device_id.to_string()),
+                );
+                checked.push(ingest::check(e, &c.upcasters));
+                owner
+            }
+            Err(why) => {
+                let loose: Option<LooseEvent> = serde_json::from_str(raw.get()).ok();
+                let Some(loose) = loose.filter(|l| l.seq.is_some()) else {
+                    return Err(Fail::new(
+                        StatusCode::BAD_REQUEST,
+                        "malformed",
+                        format!("event {at} of the batch has no seq to place it by"),
+                    ));
+                };
+                let seq = loose.seq.unwrap_or_default();
+                let id = loose.id.as_deref().and_then(|i| EventId::parse(i).ok());
+                checked.push(ingest::malformed(
+                    seq,
+                    id,
+                    raw.get().to_owned(),
+                    &why.to_string(),
+                ));
+                (seq, loose.tenant_id, loose.device_id)
+            }
+        };
+        // Nothing of another device or tenant is stored, not even the valid part.
+        let foreign = |claimed: Option<String>, own: String| claimed.is_some_and(|c| c != own);
+        if foreign(tenant, device.tenant_id.to_string())
+            || foreign(dev, device.device_id.to_string())
+        {
+            Metrics::inc(&c.metrics.forbidden);
+            tracing::warn!(device = %device.device_id, seq, "push of another device's or tenant's event refused");
+            return Err(Fail::new(
+                StatusCode::FORBIDDEN,
+                "foreign_event",
+                format!("event seq {seq} belongs to another device or tenant"),
+            ));
+        }
     }
-    let before = device.acked_through;
-    let checked: Vec<Checked> = batch
-        .events
-        .into_iter()
-        .map(|e| ingest::check(e, &c.upcasters))
-        .collect();
     let sent = checked.len() as u64;
     let now = c.clock.now().unix_millis();
     let id = device.device_id;
-    let reply = blocking(&c, move |c| c.backend.ingest(id, &checked, now)).await?;
-    let new = reply.acked_through.saturating_sub(before);
-    let quarantined = reply.rejected.iter().filter(|r| r.seq > before).count() as u64;
-    c.metrics
-        .events_stored
-        .fetch_add(new.saturating_sub(quarantined), Ordering::Relaxed);
-    c.metrics
-        .events_quarantined
-        .fetch_add(quarantined, Ordering::Relaxed);
-    c.metrics
-        .events_resent
-        .fetch_add(sent.saturating_sub(new), Ordering::Relaxed);
-    Ok(Json(reply).into_response())
+    let done = blocking(&c, move |c| c.backend.ingest(id, &checked, now)).await?;
+    let m = &c.metrics;
+    m.events_stored.fetch_add(done.stored, Ordering::Relaxed);
+    m.events_quarantined
+        .fetch_add(done.quarantined, Ordering::Relaxed);
+    m.events_resent.fetch_add(
+        sent.saturating_sub(done.stored)
+            .saturating_sub(done.quarantined),
+        Ordering::Relaxed,
+    );
+    Ok(Json(done.reply).into_response())
 }
 
 async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
@@ -798,14 +981,22 @@ async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response
     let device = authenticate(&c, &parts, &body).await?;
     let report: HealthReport = parse_json(&body)?;
     check_protocol(report.protocol)?;
+    short_text("app_version", &report.app_version)?;
+    short_text("breaker", &report.breaker)?;
     let now = c.clock.now().unix_millis();
-    let skew = report.device_time_ms.checked_sub(now).ok_or_else(|| {
-        Fail::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_report",
-            "device_time_ms is not a time central can compare with its own",
-        )
-    })?;
+    // A device clock more than a century off is not a clock.
+    const CENTURY_MS: i64 = 100 * 366 * 24 * 3600 * 1000;
+    let skew = report
+        .device_time_ms
+        .checked_sub(now)
+        .filter(|s| s.unsigned_abs() <= CENTURY_MS.unsigned_abs())
+        .ok_or_else(|| {
+            Fail::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_report",
+                "device_time_ms is not a time central can compare with its own",
+            )
+        })?;
     blocking(&c, move |c| {
         c.backend
             .record_health(device.device_id, &report, skew, now)
@@ -848,11 +1039,14 @@ async fn daily_sales(
     let limited_to = reader(&c, &parts, &body).await?;
     let Query(q) =
         query.map_err(|e| Fail::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
-    if time::Date::parse(
-        &q.day,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .is_err()
+    let four_digit_year =
+        q.day.len() == 10 && q.day.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if !four_digit_year
+        || time::Date::parse(
+            &q.day,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .is_err()
     {
         return Err(Fail::new(
             StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 //! old event version is accepted exactly when the core can read it.
 
 use rustok_core::domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
+use rustok_core::domain::ids::EventId;
 use rustok_core::domain::upcast::Upcasters;
 use rustok_sync::protocol::RejectCode;
 
@@ -46,10 +47,32 @@ pub enum Verdict {
 /// An event with its verdict.
 #[derive(Debug, Clone)]
 pub struct Checked {
-    /// The event as received.
-    pub envelope: Envelope,
+    /// Its seq on the device.
+    pub seq: u64,
+    /// Its id (nil when it had none that parses).
+    pub id: EventId,
+    /// The event, when it parses as an envelope (always, when accepted).
+    pub envelope: Option<Envelope>,
+    /// The event as received, JSON (what quarantine keeps).
+    pub raw: String,
     /// What to do with it.
     pub verdict: Verdict,
+}
+
+/// An event that does not parse as an envelope but says where it belongs: its seq
+/// (and maybe its id). It is quarantined like any other bad event, so the events
+/// behind it keep flowing.
+pub fn malformed(seq: u64, id: Option<EventId>, raw: String, why: &str) -> Checked {
+    Checked {
+        seq,
+        id: id.unwrap_or_else(|| EventId::from_uuid(uuid::Uuid::nil())),
+        envelope: None,
+        raw,
+        verdict: Verdict::Reject(
+            RejectCode::Malformed,
+            format!("not an event envelope: {why}"),
+        ),
+    }
 }
 
 /// Decides what to do with one event. Never panics: an event central cannot process
@@ -66,7 +89,15 @@ pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
             "central could not process this event; it was quarantined and logged".to_owned(),
         )
     });
-    Checked { envelope, verdict }
+    // Serialising a parsed envelope cannot fail (its payload is already JSON).
+    let raw = serde_json::to_string(&envelope).unwrap_or_default();
+    Checked {
+        seq: envelope.seq,
+        id: envelope.id,
+        envelope: Some(envelope),
+        raw,
+        verdict,
+    }
 }
 
 fn verdict(envelope: &Envelope, upcasters: &Upcasters) -> Verdict {

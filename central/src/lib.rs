@@ -4,7 +4,6 @@
 //! - [`ingest`]: what central makes of each received event (pure).
 //! - [`http`]: the axum routes, request signing checks, limits and error mapping.
 //! - [`rate`]: token buckets per device and per client address.
-//! - [`replay`]: signatures already accepted, so none is accepted twice.
 //! - [`serve`]: the accept loop (connection limit, header and idle timeouts).
 //! - [`openapi`]: the OpenAPI document, generated from the same route table.
 //!
@@ -19,7 +18,6 @@ pub mod http;
 pub mod ingest;
 pub mod openapi;
 pub mod rate;
-pub mod replay;
 pub mod serve;
 pub mod store;
 
@@ -92,6 +90,9 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Most connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Most bytes all request bodies being read may take together; a body that
+    /// would pass it is answered 503 (a body of unknown length counts as the limit).
+    pub max_bodies_in_flight_bytes: usize,
 }
 
 impl Default for Limits {
@@ -107,6 +108,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             max_connections: 1_024,
+            max_bodies_in_flight_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -167,8 +169,8 @@ pub struct Central {
     pub rate: rate::RateLimiter<DeviceId>,
     /// Per-address rate limits of the public routes.
     pub public_rate: rate::RateLimiter<std::net::IpAddr>,
-    /// Signatures already accepted.
-    pub seen: replay::Seen,
+    /// What all request bodies being read may take together, in 64 KiB units.
+    pub body_budget: Arc<tokio::sync::Semaphore>,
 }
 
 impl Central {
@@ -193,6 +195,9 @@ impl Central {
     ) -> Central {
         let rate = rate::RateLimiter::new(limits.device_rate_per_sec, limits.device_burst);
         let public_rate = rate::RateLimiter::new(limits.public_rate_per_sec, limits.public_burst);
+        let body_budget = Arc::new(tokio::sync::Semaphore::new(
+            limits.max_bodies_in_flight_bytes.div_ceil(64 * 1024).max(1),
+        ));
         Central {
             backend,
             admin_token,
@@ -203,7 +208,7 @@ impl Central {
             metrics: Metrics::default(),
             rate,
             public_rate,
-            seen: replay::Seen::default(),
+            body_budget,
         }
     }
 }

@@ -20,7 +20,14 @@ const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:POR
   --public-rate   requests a second one address may make to the public routes
                   (enrolment, /healthz, /metrics, /openapi.json); default 10";
 
-fn parse_args() -> Result<Args, String> {
+/// What the command line asks for.
+enum Cli {
+    Run(Args),
+    Help,
+    Version,
+}
+
+fn parse_args() -> Result<Cli, String> {
     let mut data_dir = None;
     let mut listen = None;
     let mut print_code = None;
@@ -44,16 +51,17 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or_else(|| format!("--public-rate needs a positive number, not '{v}'"))?;
                 public_rate = Some(rate);
             }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
+            "-h" | "--help" => return Ok(Cli::Help),
+            "-V" | "--version" => return Ok(Cli::Version),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
     }
-    Ok(Args {
+    Ok(Cli::Run(Args {
         data_dir: data_dir.ok_or_else(|| format!("--data-dir is required\n{USAGE}"))?,
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
         public_rate,
-    })
+    }))
 }
 
 fn admin_token(dir: &Path) -> Result<String, String> {
@@ -77,6 +85,10 @@ fn admin_token(dir: &Path) -> Result<String, String> {
     opts.open(&file)
         .and_then(|mut f| f.write_all(token.as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    eprintln!(
+        "rustok-central: a new admin token was written to {} (owner-only)",
+        file.display()
+    );
     Ok(token)
 }
 
@@ -97,9 +109,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+// Usage and version are this binary's own output.
+#[allow(clippy::print_stdout)]
 fn run() -> Result<(), String> {
-    let args = parse_args()?;
-    let backend = store::Sqlite::open(&args.data_dir).map_err(|e| e.to_string())?;
+    let args = match parse_args()? {
+        Cli::Run(args) => args,
+        Cli::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Cli::Version => {
+            println!("rustok-central {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+    };
+    let backend = store::Sqlite::open(&args.data_dir)
+        .map_err(|e| format!("{}: {e}", args.data_dir.display()))?;
     let token = admin_token(&args.data_dir)?;
     let defaults = Limits::default();
     let limits = match args.public_rate {
@@ -112,7 +137,7 @@ fn run() -> Result<(), String> {
     };
     let central = Arc::new(Central::new(Arc::new(backend), token, limits));
     if let Some(slug) = &args.print_code {
-        let e = http::issue_code(&central, slug, central.limits.code_valid_for)
+        let e = http::issue_code(&central, slug, central.limits.code_valid_for, None)
             .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
         eprintln!("enrolment code for tenant '{}': {}", e.tenant_slug, e.code);
     }

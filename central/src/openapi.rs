@@ -31,7 +31,10 @@ fn common(r: &Route) -> Vec<(u16, &'static str)> {
     }
     out.push((500, "central failed (logged); try again"));
     if r.path != rustok_sync::protocol::paths::OPENAPI {
-        out.push((503, "storage unavailable"));
+        out.push((
+            503,
+            "storage unavailable, or too many bodies being read; see Retry-After",
+        ));
     }
     out
 }
@@ -162,11 +165,11 @@ fn schemas() -> Value {
     let health = object(
         json!({
             "protocol": protocol,
-            "app_version": { "type": "string" },
+            "app_version": { "type": "string", "maxLength": 64 },
             "schema_version": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
             "queue_depth": count,
             "oldest_pending_secs": { "type": ["integer", "null"], "minimum": 0 },
-            "breaker": { "type": "string" },
+            "breaker": { "type": "string", "maxLength": 64 },
             "device_time_ms": millis,
         }),
         &["oldest_pending_secs"],
@@ -180,7 +183,9 @@ fn schemas() -> Value {
             "tenant_slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" },
             "valid_for_secs": { "type": ["integer", "null"], "minimum": 1,
                                 "maximum": crate::http::MAX_CODE_VALIDITY_SECS },
-        }), &["valid_for_secs"]),
+            "device_id": { "type": ["string", "null"], "format": "uuid",
+                           "description": "set to re-enrol this enrolled device; without it the code enrols new devices only" },
+        }), &["valid_for_secs", "device_id"]),
         "Enrolment": object(json!({
             "code": { "type": "string" },
             "tenant_slug": { "type": "string" },
@@ -191,8 +196,9 @@ fn schemas() -> Value {
             "code": { "type": "string" },
             "device_id": uuid,
             "tenant_id": uuid,
-            "device_code": { "type": "string" },
-            "app_version": { "type": "string" },
+            "device_code": { "type": "string", "pattern": "^[A-Za-z0-9]{1,12}$",
+                             "description": "the till's order-number prefix" },
+            "app_version": { "type": "string", "maxLength": 64 },
         }), &[]),
         "EnrolResponse": object(json!({
             "device_id": uuid,
@@ -215,7 +221,7 @@ fn schemas() -> Value {
             "causation_id": { "type": ["string", "null"], "format": "uuid" },
             "origin": { "type": "string", "enum": ["device", "central"] },
             "data": { "type": "object", "description": "the payload of this type and schema version" },
-        }), &[]),
+        }), &["actor_id", "causation_id"]),
         "PushRequest": object(json!({
             "protocol": protocol,
             "events": { "type": "array", "items": { "$ref": "#/components/schemas/Envelope" },

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_tenant_scope",
         include_str!("../../migrations/central/0002_tenant_scope.sql"),
     ),
+    (
+        3,
+        "0003_device_codes_and_signatures",
+        include_str!("../../migrations/central/0003_device_codes_and_signatures.sql"),
+    ),
 ];
 
 /// A device as central knows it.
@@ -63,6 +68,17 @@ pub struct Redemption {
     pub secret: Vec<u8>,
 }
 
+/// What one ingest did: the answer for the device, and what it stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The answer.
+    pub reply: PushResponse,
+    /// Events newly stored (taken out of quarantine included).
+    pub stored: u64,
+    /// Events newly quarantined.
+    pub quarantined: u64,
+}
+
 /// Counts for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -76,14 +92,24 @@ pub struct Counts {
 
 /// What central stores. The server is written against this trait only.
 pub trait Backend: Send + Sync + 'static {
-    /// Stores a new code for `tenant_slug` (creating the tenant if new).
+    /// Stores a new code for `tenant_slug` (creating the tenant if new); with
+    /// `device`, the code re-enrols only that device.
     fn create_enrolment(
         &self,
         tenant_slug: &str,
         code_sha256: &str,
         expires_at: i64,
         now_ms: i64,
+        device: Option<DeviceId>,
     ) -> Result<(), CentralError>;
+    /// Records a signature as used until `void_after` (Unix seconds); false when it
+    /// was used before (a replay). `now` is the current Unix second.
+    fn first_use(
+        &self,
+        signature: [u8; 32],
+        void_after: i64,
+        now: i64,
+    ) -> Result<bool, CentralError>;
     /// Redeems a code once; returns the registered device.
     fn redeem(&self, r: &Redemption, now_ms: i64) -> Result<DeviceRecord, CentralError>;
     /// A device by id.
@@ -96,7 +122,7 @@ pub trait Backend: Send + Sync + 'static {
         device: DeviceId,
         batch: &[Checked],
         now_ms: i64,
-    ) -> Result<PushResponse, CentralError>;
+    ) -> Result<Ingested, CentralError>;
     /// Records a health report.
     fn record_health(
         &self,
@@ -316,6 +342,7 @@ impl Backend for Sqlite {
         code_sha256: &str,
         expires_at: i64,
         now_ms: i64,
+        device: Option<DeviceId>,
     ) -> Result<(), CentralError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -324,28 +351,59 @@ impl Backend for Sqlite {
                 params![tenant_slug, now_ms],
             )?;
             tx.execute(
-                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![code_sha256, tenant_slug, now_ms, expires_at],
+                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    code_sha256,
+                    tenant_slug,
+                    now_ms,
+                    expires_at,
+                    device.map(|d| d.to_string())
+                ],
             )?;
             tx.commit()?;
             Ok(())
         })
     }
 
+    fn first_use(
+        &self,
+        signature: [u8; 32],
+        void_after: i64,
+        now: i64,
+    ) -> Result<bool, CentralError> {
+        self.with(|c| {
+            let fresh = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO seen_signatures (signature, void_after) VALUES (?1, ?2)",
+                )?
+                .execute(params![&signature[..], void_after])?
+                == 1;
+            // Forget what is void anyway, now and then (amortised: one in 256).
+            if fresh && signature[0] == 0 {
+                c.prepare_cached("DELETE FROM seen_signatures WHERE void_after < ?1")?
+                    .execute([now])?;
+            }
+            Ok(fresh)
+        })
+    }
+
     fn redeem(&self, r: &Redemption, now_ms: i64) -> Result<DeviceRecord, CentralError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let code: Option<(String, i64, Option<String>)> = tx
+            let code: Option<(String, i64, Option<String>, Option<String>)> = tx
                 .query_row(
-                    "SELECT tenant_slug, expires_at, redeemed_by FROM enrolment_codes WHERE code_sha256 = ?1",
+                    "SELECT tenant_slug, expires_at, redeemed_by, device_id FROM enrolment_codes WHERE code_sha256 = ?1",
                     [&r.code_sha256],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()?;
-            let Some((slug, expires_at, redeemed_by)) = code else {
+            let Some((slug, expires_at, redeemed_by, for_device)) = code else {
                 return Err(CentralError::BadCode("unknown enrolment code"));
             };
+            if for_device.as_ref().is_some_and(|d| *d != r.device_id.to_string()) {
+                return Err(CentralError::Forbidden("this enrolment code is for another device"));
+            }
             if redeemed_by.is_some() {
                 return Err(CentralError::BadCode("enrolment code already used"));
             }
@@ -389,9 +447,15 @@ impl Backend for Sqlite {
                     return Err(CentralError::Forbidden("device enrolled for another tenant"));
                 }
                 // Re-enrolment (a reinstalled app, a lost secret): new secret, same
-                // history; a revoked device stays revoked.
+                // history; a revoked device stays revoked. Only with a code made
+                // for this device: a plain code cannot take over an enrolled till.
                 if existing.revoked {
-                    return Err(CentralError::Unauthorized("device revoked"));
+                    return Err(CentralError::Forbidden("this device was revoked by head office"));
+                }
+                if for_device.is_none() {
+                    return Err(CentralError::Forbidden(
+                        "this device is enrolled already; re-enrolling it needs a code made for it (POST /v1/admin/enrolments with its device_id)",
+                    ));
                 }
                 tx.execute(
                     "UPDATE devices SET secret = ?2, device_code = ?3 WHERE device_id = ?1",
@@ -437,7 +501,7 @@ impl Backend for Sqlite {
         device: DeviceId,
         batch: &[Checked],
         now_ms: i64,
-    ) -> Result<PushResponse, CentralError> {
+    ) -> Result<Ingested, CentralError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let id = device.to_string();
@@ -451,24 +515,22 @@ impl Backend for Sqlite {
             let mut expected = None;
             let mut delta = CountDelta::default();
             for item in batch {
-                let e = &item.envelope;
-                if e.seq <= acked {
+                let (seq, event_id) = (item.seq, item.id);
+                if seq <= acked {
                     // Held already: a resend after a lost reply. Report a quarantined
                     // event again; a different event at a held seq is a conflict.
-                    if let Some(r) = rejection_of(&tx, &id, e.seq)? {
-                        match &item.verdict {
+                    if let Some(r) = rejection_of(&tx, &id, seq)? {
+                        match (&item.verdict, &item.envelope) {
                             // Sent again from the device's dead letters and accepted
                             // now (central was upgraded since): out of quarantine.
-                            Verdict::Accept(derived)
-                                if r.id == e.id && r.code != RejectCode::SeqConflict =>
+                            (Verdict::Accept(derived), Some(e))
+                                if r.id == event_id && r.code != RejectCode::SeqConflict =>
                             {
-                                let envelope = serde_json::to_string(e)
-                                    .map_err(|err| CentralError::Corrupt(err.to_string()))?;
-                                if insert_event(&tx, &id, e, &envelope, now_ms)? {
+                                if insert_event(&tx, &id, e, &item.raw, now_ms)? {
                                     tx.prepare_cached(
                                         "DELETE FROM quarantine WHERE device_id = ?1 AND seq = ?2",
                                     )?
-                                    .execute(params![id, e.seq])?;
+                                    .execute(params![id, seq])?;
                                     delta.events = delta.events.saturating_add(1);
                                     delta.released = delta.released.saturating_add(1);
                                     apply_derived(&tx, &id, e, derived)?;
@@ -476,52 +538,63 @@ impl Backend for Sqlite {
                                     rejected.push(r);
                                 }
                             }
+                            _ if r.id != event_id => rejected.push(conflict(seq, event_id)),
                             _ => rejected.push(r),
                         }
                         continue;
                     }
                     let held: Option<String> = tx
                         .prepare_cached("SELECT id FROM events WHERE device_id = ?1 AND seq = ?2")?
-                        .query_row(params![id, e.seq], |r| r.get(0))
+                        .query_row(params![id, seq], |r| r.get(0))
                         .optional()?;
-                    if held.as_deref() != Some(e.id.to_string().as_str()) {
-                        rejected.push(Rejection {
-                            seq: e.seq,
-                            id: e.id,
-                            code: RejectCode::SeqConflict,
-                            message: format!(
-                                "central holds another event at seq {}; this device's log was rewound",
-                                e.seq
-                            ),
-                        });
+                    if held.as_deref() != Some(event_id.to_string().as_str()) {
+                        rejected.push(conflict(seq, event_id));
                     }
                     continue;
                 }
                 let next = acked.checked_add(1);
-                if Some(e.seq) != next {
+                if Some(seq) != next {
                     expected = next;
                     break;
                 }
-                let envelope = serde_json::to_string(e)
-                    .map_err(|err| CentralError::Corrupt(err.to_string()))?;
-                match &item.verdict {
-                    Verdict::Accept(derived) => {
-                        if !insert_event(&tx, &id, e, &envelope, now_ms)? {
+                match (&item.verdict, &item.envelope) {
+                    (Verdict::Accept(derived), Some(e)) => {
+                        if !insert_event(&tx, &id, e, &item.raw, now_ms)? {
                             // The id exists at another (device, seq) of this tenant:
                             // never store twice.
-                            quarantine(&tx, &id, e, RejectCode::SeqConflict, "event id already held at another seq", &envelope, now_ms, &mut rejected)?;
+                            quarantine(
+                                &tx,
+                                &id,
+                                item,
+                                RejectCode::SeqConflict,
+                                "event id already held at another seq",
+                                now_ms,
+                                &mut rejected,
+                            )?;
                             delta.quarantined = delta.quarantined.saturating_add(1);
                         } else {
                             delta.events = delta.events.saturating_add(1);
                             apply_derived(&tx, &id, e, derived)?;
                         }
                     }
-                    Verdict::Reject(code, message) => {
-                        quarantine(&tx, &id, e, *code, message, &envelope, now_ms, &mut rejected)?;
+                    (Verdict::Accept(_), None) => {
+                        quarantine(
+                            &tx,
+                            &id,
+                            item,
+                            RejectCode::Malformed,
+                            "not an event envelope",
+                            now_ms,
+                            &mut rejected,
+                        )?;
+                        delta.quarantined = delta.quarantined.saturating_add(1);
+                    }
+                    (Verdict::Reject(code, message), _) => {
+                        quarantine(&tx, &id, item, *code, message, now_ms, &mut rejected)?;
                         delta.quarantined = delta.quarantined.saturating_add(1);
                     }
                 }
-                acked = e.seq;
+                acked = seq;
             }
             if acked != start {
                 tx.execute(
@@ -532,12 +605,17 @@ impl Backend for Sqlite {
             tx.commit()?;
             let k = &self.counts;
             k.events.fetch_add(delta.events, Ordering::Relaxed);
-            k.quarantined.fetch_add(delta.quarantined, Ordering::Relaxed);
+            k.quarantined
+                .fetch_add(delta.quarantined, Ordering::Relaxed);
             k.quarantined.fetch_sub(delta.released, Ordering::Relaxed);
-            Ok(PushResponse {
-                acked_through: acked,
-                expected,
-                rejected,
+            Ok(Ingested {
+                reply: PushResponse {
+                    acked_through: acked,
+                    expected,
+                    rejected,
+                },
+                stored: delta.events,
+                quarantined: delta.quarantined,
             })
         })
     }
@@ -694,14 +772,22 @@ fn insert_event(
     Ok(inserted == 1)
 }
 
-#[allow(clippy::too_many_arguments)] // One row's columns; a struct would only rename them.
+/// A different event at a seq central already holds.
+fn conflict(seq: u64, id: rustok_core::domain::ids::EventId) -> Rejection {
+    Rejection {
+        seq,
+        id,
+        code: RejectCode::SeqConflict,
+        message: format!("central holds another event at seq {seq}; this device's log was rewound"),
+    }
+}
+
 fn quarantine(
     tx: &Connection,
     device: &str,
-    e: &Envelope,
+    item: &Checked,
     code: RejectCode,
     message: &str,
-    envelope: &str,
     now_ms: i64,
     rejected: &mut Vec<Rejection>,
 ) -> Result<(), CentralError> {
@@ -711,16 +797,16 @@ fn quarantine(
     )?
     .execute(params![
         device,
-        e.seq,
-        e.id.to_string(),
+        item.seq,
+        item.id.to_string(),
         code.as_str(),
         message,
-        envelope,
+        item.raw,
         now_ms
     ])?;
     rejected.push(Rejection {
-        seq: e.seq,
-        id: e.id,
+        seq: item.seq,
+        id: item.id,
         code,
         message: message.to_owned(),
     });

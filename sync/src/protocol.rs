@@ -52,6 +52,10 @@ pub struct CreateEnrolment {
     /// How long the code stays valid (default one day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_for_secs: Option<u64>,
+    /// Set to re-enrol this enrolled device (a reinstalled till that kept its id);
+    /// a code without it enrols new devices only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<DeviceId>,
 }
 
 /// A one-time enrolment code.

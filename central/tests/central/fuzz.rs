@@ -257,7 +257,7 @@ fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
     let ident = device.shop.device().unwrap().unwrap();
     let now = START.unix_millis();
     backend
-        .create_enrolment("corner", "fuzz-code", now / 1000 + 600, now)
+        .create_enrolment("corner", "fuzz-code", now / 1000 + 600, now, None)
         .unwrap();
     backend
         .redeem(
@@ -310,7 +310,7 @@ fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
             })
             .unwrap_or_else(|err| panic!("ingest failed at case {i}: {err}"));
             // Central holds what it acknowledged: the device resumes from there.
-            next_seq = held.acked_through + 1;
+            next_seq = held.reply.acked_through + 1;
             batch.clear();
         }
     }
@@ -343,10 +343,14 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
         Arc::new(SeededEntropy::new(5)),
     ));
     let router = rustok_central::http::router(central.clone());
-    let code =
-        rustok_central::http::issue_code(&central, "corner", std::time::Duration::from_secs(600))
-            .unwrap()
-            .code;
+    let code = rustok_central::http::issue_code(
+        &central,
+        "corner",
+        std::time::Duration::from_secs(600),
+        None,
+    )
+    .unwrap()
+    .code;
     let device = Device::new(72);
     let ident = device.shop.device().unwrap().unwrap();
     let enrol =

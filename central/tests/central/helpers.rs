@@ -84,9 +84,21 @@ pub async fn serve_central_at(
 impl CentralUnderTest {
     /// A fresh enrolment code for `tenant`.
     pub fn code(&self, tenant: &str) -> String {
-        rustok_central::http::issue_code(&self.central, tenant, Duration::from_secs(600))
+        rustok_central::http::issue_code(&self.central, tenant, Duration::from_secs(600), None)
             .unwrap()
             .code
+    }
+
+    /// A code that re-enrols `device` of `tenant`.
+    pub fn code_for(&self, tenant: &str, device: rustok_core::domain::ids::DeviceId) -> String {
+        rustok_central::http::issue_code(
+            &self.central,
+            tenant,
+            Duration::from_secs(600),
+            Some(device),
+        )
+        .unwrap()
+        .code
     }
 }
 

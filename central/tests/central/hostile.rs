@@ -3,7 +3,7 @@
 //! keeps the queue flowing), never panics, and one tenant never touches another.
 
 use crate::helpers::{spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
-use rustok_central::Limits;
+use rustok_central::{Central, Limits};
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, TenantId};
 use rustok_sync::credentials::Credentials;
@@ -11,7 +11,8 @@ use rustok_sync::protocol::{
     paths, DailySales, HealthReport, PushRequest, PushResponse, RejectCode, PROTOCOL_VERSION,
 };
 use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
-use serde_json::Value;
+use serde_json::{json, Value};
+use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -632,7 +633,7 @@ fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scoped_by_t
     let version: u32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -665,4 +666,319 @@ async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429(
     let creds = d.enrol(&c.url, &c.code("corner")).await;
     let r = push(&c, &creds, &d.store().events_after(0, 100).unwrap()).await;
     assert_eq!(r.status(), 200);
+}
+
+// Regression tests for what the new-user and attacker trial of central found.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_code_cannot_take_over_an_enrolled_device() {
+    let (c, d, creds) = enrolled(52, 1).await;
+    let ident = d.shop.device().unwrap().unwrap();
+    // Whoever holds a fresh code claims the enrolled till's id: refused.
+    let req = rustok_sync::client::enrol_request(&c.code("corner"), &ident, "evil");
+    let taken = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, rustok_sync::SyncError::Http { status: 403, .. }),
+        "{taken}"
+    );
+    // The till still signs with its own secret.
+    let r = push(&c, &creds, &d.store().events_after(0, 100).unwrap()).await;
+    assert_eq!(r.status(), 200);
+    // Head office makes a code for this device: re-enrolling works (a reinstall).
+    let code = c.code_for("corner", ident.device_id);
+    let again = d.enrol(&c.url, &code).await;
+    assert_ne!(again.secret, creds.secret);
+    // A code made for one device does not enrol another.
+    let other = rustok_sync::protocol::EnrolRequest {
+        device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000cc").unwrap(),
+        ..rustok_sync::client::enrol_request(&c.code_for("corner", ident.device_id), &ident, "x")
+    };
+    let wrong = rustok_sync::client::enrol(&c.url, &other, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(wrong, rustok_sync::SyncError::Http { status: 403, .. }),
+        "{wrong}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_in_flight_are_bounded_before_any_signature_is_checked() {
+    let limits = Limits {
+        max_body_bytes: 1024 * 1024,
+        max_bodies_in_flight_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let c = spawn_central(limits).await;
+    // A stranger starts a 1 MiB body and holds it half sent.
+    let mut slow = tokio::net::TcpStream::connect(c.addr).await.unwrap();
+    slow.write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n{")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Another big body cannot be taken in as well: 503 at once, in the error format.
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::EVENTS))
+        .body(vec![b' '; 600 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(error_code(r).await, (503, "busy".into()));
+    drop(slow);
+    // Once it is gone, bodies are read again.
+    let mut served = false;
+    for _ in 0..50 {
+        let r = reqwest::Client::new()
+            .post(format!("{}{}", c.url, paths::EVENTS))
+            .body(vec![b' '; 600 * 1024])
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 401 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(served);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_request_is_refused_again_after_central_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |dir: &Path| {
+        Central::new(
+            std::sync::Arc::new(rustok_central::store::Sqlite::open(dir).unwrap()),
+            ADMIN_TOKEN.into(),
+            Limits::default(),
+        )
+    };
+    let c = crate::helpers::serve_central(start(dir.path()), None).await;
+    let d = Device::new(53);
+    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    let report = serde_json::to_vec(&HealthReport {
+        protocol: PROTOCOL_VERSION,
+        app_version: "test".into(),
+        schema_version: 1,
+        queue_depth: 1,
+        oldest_pending_secs: None,
+        breaker: "closed".into(),
+        device_time_ms: now() * 1000,
+    })
+    .unwrap();
+    let captured = signature(&creds, "POST", paths::HEALTH, &report);
+    assert_eq!(
+        post(&c, paths::HEALTH, &captured, report.clone())
+            .await
+            .status(),
+        204
+    );
+    drop(c);
+    // The same data folder, a new process (or a second central on the same database).
+    let c = crate::helpers::serve_central(start(dir.path()), None).await;
+    let replay = post(&c, paths::HEALTH, &captured, report).await;
+    assert_eq!(error_code(replay).await, (401, "replayed".into()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_is_not_an_envelope_is_quarantined_and_the_queue_flows() {
+    let (c, d, creds) = enrolled(54, 2).await;
+    let events = d.store().events_after(0, 1_000).unwrap();
+    let mut raw: Vec<Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    let bad = raw.len() / 2;
+    raw[bad]["hlc"] = "1-2".into();
+    raw[bad]["occurred_at"] = Value::Null;
+    let body = serde_json::to_vec(&json!({ "protocol": PROTOCOL_VERSION, "events": raw })).unwrap();
+    let r = signed(&c, &creds, reqwest::Method::POST, paths::EVENTS, body).await;
+    assert_eq!(r.status(), 200);
+    let reply: PushResponse = r.json().await.unwrap();
+    assert_eq!(reply.acked_through, events.last().unwrap().seq);
+    assert_eq!(reply.rejected.len(), 1, "{reply:?}");
+    assert_eq!(reply.rejected[0].seq, events[bad].seq);
+    assert_eq!(reply.rejected[0].code, RejectCode::Malformed);
+    assert_eq!(
+        c.central.backend.events_of(creds.device_id).unwrap().len(),
+        events.len() - 1
+    );
+    // An event with no seq cannot be placed: the batch is refused, nothing stored.
+    let (c2, d2, creds2) = enrolled(55, 1).await;
+    let mut raw: Vec<Value> = d2
+        .store()
+        .events_after(0, 1_000)
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    raw[0].as_object_mut().unwrap().remove("seq");
+    let body = serde_json::to_vec(&json!({ "protocol": PROTOCOL_VERSION, "events": raw })).unwrap();
+    let r = signed(&c2, &creds2, reqwest::Method::POST, paths::EVENTS, body).await;
+    assert_eq!(error_code(r).await, (400, "malformed".into()));
+    assert!(c2
+        .central
+        .backend
+        .events_of(creds2.device_id)
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_event_at_a_quarantined_seq_is_a_seq_conflict() {
+    let (c, d, creds) = enrolled(56, 1).await;
+    let mut events = d.store().events_after(0, 1_000).unwrap();
+    let last = events.len() - 1;
+    let good = events[last].clone();
+    events[last] = tamper(&good, |v| v["type"] = "Nope".into());
+    let reply: PushResponse = push(&c, &creds, &events).await.json().await.unwrap();
+    assert_eq!(reply.rejected[0].code, RejectCode::UnknownType);
+    // Now a different event (another id) at that seq.
+    let other = tamper(&good, |v| {
+        v["id"] = "0192f0e4-1000-7000-8000-0000000000ee".into()
+    });
+    let reply: PushResponse = push(&c, &creds, &[other]).await.json().await.unwrap();
+    assert_eq!(reply.rejected.len(), 1);
+    assert_eq!(reply.rejected[0].code, RejectCode::SeqConflict);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_tell_which_devices_exist_and_their_guesses_are_slowed() {
+    let (c, d, creds) = enrolled(57, 0).await;
+    // A second till of the shop (the template gives every copy the same id).
+    let req = rustok_sync::protocol::EnrolRequest {
+        device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000bb").unwrap(),
+        ..rustok_sync::client::enrol_request(
+            &c.code("corner"),
+            &d.shop.device().unwrap().unwrap(),
+            "test",
+        )
+    };
+    let (_, revoked_creds) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/devices/{}/revoke",
+            c.url, revoked_creds.device_id
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let guess = |device: String| {
+        let url = c.url.clone();
+        async move {
+            let headers = [
+                (HEADER_DEVICE.to_owned(), device),
+                (HEADER_TIMESTAMP.to_owned(), now().to_string()),
+                (HEADER_SIGNATURE.to_owned(), "00".repeat(32)),
+            ];
+            let r = request(
+                &url,
+                reqwest::Method::POST,
+                paths::HEALTH,
+                &headers,
+                b"{}".to_vec(),
+            )
+            .send()
+            .await
+            .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let unknown = guess("0192f0e4-3000-7000-8000-0000000000dd".into()).await;
+    let known = guess(creds.device_id.to_string()).await;
+    let gone = guess(revoked_creds.device_id.to_string()).await;
+    assert_eq!(unknown, known);
+    assert_eq!(unknown, gone);
+    // Guessing on and on from one address: slowed, then 429.
+    let mut limited = false;
+    for _ in 0..40 {
+        let (status, _) = guess(creds.device_id.to_string()).await;
+        if status == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(
+        limited,
+        "failed authentications from one address are rate limited"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_things_the_trial_found_are_answered_clearly() {
+    let c = spawn_central(Limits::default()).await;
+    let http = reqwest::Client::new();
+    // A method a route does not take: 405 in the error format.
+    let r = http
+        .get(format!("{}{}", c.url, paths::ADMIN_ENROLMENTS))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, (405, "method_not_allowed".into()));
+    // A wrong admin token on a device-or-admin route says so.
+    let r = http
+        .get(format!(
+            "{}{}?day=2026-11-21&tenant=corner",
+            c.url,
+            paths::DAILY_SALES
+        ))
+        .header("authorization", "Bearer wrong-token-wrong-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, (401, "bad_admin_token".into()));
+    // The scheme name is case-insensitive.
+    let r = http
+        .post(format!("{}{}", c.url, paths::ADMIN_ENROLMENTS))
+        .header("authorization", format!("bearer {ADMIN_TOKEN}"))
+        .json(&json!({ "tenant_slug": "corner" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // A day that is not YYYY-MM-DD.
+    let r = http
+        .get(format!(
+            "{}{}?day=-2026-01-01&tenant=corner",
+            c.url,
+            paths::DAILY_SALES
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, (400, "bad_day".into()));
+    // A device code that is not one.
+    let d = Device::new(59);
+    let ident = d.shop.device().unwrap().unwrap();
+    for bad in ["", "POS\u{0}\n<script>", &"X".repeat(1_000)] {
+        let req = rustok_sync::protocol::EnrolRequest {
+            device_code: bad.to_owned(),
+            ..rustok_sync::client::enrol_request(&c.code("corner"), &ident, "test")
+        };
+        let r = http
+            .post(format!("{}{}", c.url, paths::ENROL))
+            .json(&req)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_code(r).await,
+            (422, "bad_device_code".into()),
+            "{bad:?}"
+        );
+    }
+    // A malformed nonce says so.
+    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    let mut h = signature(&creds, "POST", paths::HEALTH, b"{}").to_vec();
+    h[2].1 = "zz".into();
+    let r = post(&c, paths::HEALTH, &h, b"{}".to_vec()).await;
+    assert_eq!(error_code(r).await, (401, "bad_nonce".into()));
 }

@@ -210,3 +210,52 @@ fn enrol_and_sync_subcommands_work_against_a_real_central() {
     );
     rt.block_on(central.stop());
 }
+
+#[test]
+fn a_backup_killed_midway_leaves_nothing_under_its_name_and_the_next_one_reports_its_leftover() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    {
+        // Enough pages that the copy takes a while.
+        let c = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+        c.execute_batch("CREATE TABLE ballast (b BLOB)").unwrap();
+        for _ in 0..300 {
+            c.execute("INSERT INTO ballast VALUES (zeroblob(1048576))", [])
+                .unwrap();
+        }
+    }
+    let dest = dir.path().join("nightly.db");
+    let partial = dir.path().join("nightly.db.partial");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rustok-edge"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["backup", dest.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    // Killed once the copy has started.
+    while std::fs::metadata(&partial).map_or(true, |m| m.len() == 0) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the backup ended before it was killed"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dest.exists(), "nothing under the requested name");
+    assert!(partial.exists(), "the unfinished copy is left as .partial");
+    let again = run(dir.path(), &["backup", dest.to_str().unwrap()]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        said.contains("an unfinished backup left by an earlier run"),
+        "{said}"
+    );
+    assert!(!partial.exists());
+    assert!(Store::open(&dest).unwrap().doctor().unwrap().is_clean());
+}
