@@ -398,7 +398,8 @@ impl Shared {
                 Reply::At(at) => at,
                 other => return Err(unexpected(&other)),
             };
-            if at >= until || last == Some(at) {
+            // Shutdown does not wait for a long catch-up to end.
+            if at >= until || last == Some(at) || lock(&self.state).stopping {
                 return Ok(at);
             }
             last = Some(at);
