@@ -40,6 +40,9 @@ pub enum WorkerError {
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
+    /// An event could not be applied: the index is left for a fresh worker to rebuild.
+    #[error("catching up failed; a fresh worker rebuilds the index")]
+    CatchUpFailed,
 }
 
 /// Runs the worker over `db` and the index folder `dir`, reading requests from
@@ -76,9 +79,7 @@ pub fn run(db: &Path, dir: &Path, input: impl Read, output: impl Write) -> Resul
         }
         if poisoned {
             index.discard();
-            return Err(WorkerError::Usage(
-                "catching up failed; a fresh worker rebuilds".into(),
-            ));
+            return Err(WorkerError::CatchUpFailed);
         }
     }
     drop(index);
