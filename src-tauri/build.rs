@@ -32,6 +32,8 @@ const COMMANDS: &[&str] = &[
     "counter_sale",
     "open_shift",
     "close_shift",
+    "preview_close_shift",
+    "move_cash",
     "list_orders",
     "get_order",
     "order_action",

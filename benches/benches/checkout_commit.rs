@@ -46,6 +46,8 @@ fn till(dir: &std::path::Path) -> Till {
             tax_mode: TaxMode::Inclusive,
             features: Features::default(),
             allow_oversell: false,
+            shift_difference_limit: None,
+            blind_count: false,
         },
         device_code: parse(DeviceCode::parse("POS1")),
         admin_name: parse(OperatorName::parse("Admin")),

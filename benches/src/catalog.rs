@@ -207,6 +207,8 @@ pub fn shop(dir: &Path) -> (Arc<Shop>, Actor) {
                 tax_mode: TaxMode::Inclusive,
                 features: Features::default(),
                 allow_oversell: false,
+                shift_difference_limit: None,
+                blind_count: false,
             },
             device_code: ok(DeviceCode::parse("POS1")),
             admin_name: ok(OperatorName::parse("Admin")),

@@ -107,6 +107,9 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
                 kiosk: true,
             },
             allow_oversell: false,
+            // A shortfall or surplus above 5.00 needs a manager.
+            shift_difference_limit: Some(500),
+            blind_count: false,
         },
         device_code: field(DeviceCode::parse("POS1"))?,
         admin_name: field(OperatorName::parse(admin_name))?,

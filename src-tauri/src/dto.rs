@@ -290,8 +290,9 @@ pub struct ShiftDto {
     pub cash_in: i64,
     /// Cash out.
     pub cash_out: i64,
-    /// Expected in the drawer (at closing, what was expected then).
-    pub expected: i64,
+    /// Expected in the drawer (at closing, what was expected then); absent while
+    /// the operator counts blind.
+    pub expected: Option<i64>,
     /// Counted at closing.
     pub counted: Option<i64>,
     /// Counted − expected.
@@ -300,8 +301,10 @@ pub struct ShiftDto {
     pub unsynced_events: Option<u64>,
 }
 
-impl From<&CashSession> for ShiftDto {
-    fn from(s: &CashSession) -> Self {
+impl ShiftDto {
+    /// The shift as the operator may see it: `blind` hides what the drawer should
+    /// hold while it is open (see `TenantSettings::counts_blind`).
+    pub fn new(s: &CashSession, blind: bool) -> Self {
         let c = s.closing.as_ref();
         Self {
             id: s.id.to_string(),
@@ -311,12 +314,31 @@ impl From<&CashSession> for ShiftDto {
             refunds: s.totals.refunds,
             cash_in: s.totals.cash_in,
             cash_out: s.totals.cash_out,
-            expected: c.map_or(s.totals.expected(), |c| c.expected),
+            expected: match c {
+                Some(c) => Some(c.expected),
+                None if blind => None,
+                None => Some(s.totals.expected()),
+            },
             counted: c.map(|c| c.counted),
             difference: c.map(|c| c.difference),
             unsynced_events: c.map(|c| c.unsynced_events),
         }
     }
+}
+
+/// What closing the shift with a count would record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosePreviewDto {
+    /// Counted, minor units.
+    pub counted: i64,
+    /// What the drawer should hold.
+    pub expected: i64,
+    /// Counted − expected: negative is a shortfall.
+    pub difference: i64,
+    /// The shop's limit, when the difference is above it.
+    pub limit: Option<i64>,
+    /// Whether a manager must approve (with their PIN) before the shift closes.
+    pub approval_needed: bool,
 }
 
 /// An operator.

@@ -54,7 +54,8 @@ export interface Order {
   id: string; number: string; status: string; created_at: string; lines: Line[]; net: number; tax: number; gross: number;
   payments: Payment[]; tracking?: string; refunded?: number; customer?: string; actions: string[]; history: HistoryItem[];
 }
-export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected: number; counted?: number; difference?: number; unsynced_events?: number }
+export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
+export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
 export interface Operator { id: string; name: string; role: string; active: boolean }
 export interface SyncStatus {
   state: "not_enrolled" | "starting" | "syncing" | "online" | "offline" | "breaker_open" | "refused";
@@ -78,6 +79,26 @@ export function decimal(minor: number): string {
   if (exponent === 0) return sign + abs;
   const unit = 10 ** exponent;
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(exponent, "0")}`;
+}
+
+/** The decimals of the shop's currency (JPY 0, EUR 2, BHD 3). */
+export function moneyExponent(): number {
+  return exponent;
+}
+
+/**
+ * A decimal amount typed by a person, in minor units by the currency's exponent:
+ * "12.5" → 1250 in EUR, "1250" → 1250 in JPY, "1.25" → 1250 in BHD. A comma counts as
+ * the decimal point. `null` for anything else (letters, more decimals than the
+ * currency has, a sign, or an amount too large to hold exactly).
+ */
+export function parseMoney(text: string, exp: number = exponent): number | null {
+  const m = /^(\d{1,15})(?:[.,](\d*))?$/.exec(text.trim());
+  if (!m) return null;
+  const frac = m[2] ?? "";
+  if (frac.length > exp) return null;
+  const minor = Number(m[1]) * 10 ** exp + (frac ? Number(frac.padEnd(exp, "0")) : 0);
+  return Number.isSafeInteger(minor) ? minor : null;
 }
 
 /** Minor units with the currency, e.g. "12.34 EUR". */

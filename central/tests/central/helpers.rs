@@ -136,6 +136,8 @@ fn template() -> &'static Template {
                     tax_mode: TaxMode::Inclusive,
                     features: Features::default(),
                     allow_oversell: true,
+                    shift_difference_limit: None,
+                    blind_count: false,
                 },
                 device_code: p(DeviceCode::parse("POS1")),
                 admin_name: p(OperatorName::parse("Admin")),

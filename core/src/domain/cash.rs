@@ -78,6 +78,8 @@ pub struct CashClosing {
     pub difference: i64,
     /// Events not yet acknowledged by the central server at closing.
     pub unsynced_events: u64,
+    /// The manager who approved a difference above the shop's limit.
+    pub approved_by: Option<OperatorId>,
 }
 
 /// A cash session.
@@ -197,17 +199,28 @@ impl CashSession {
         Ok(())
     }
 
-    /// Closes the session with the counted cash.
+    /// Closes the session with the counted cash. A count no drawer could hold (see
+    /// [`plausible_count`]) is refused; whether the difference needs approval is the
+    /// caller's decision, recorded in `approved_by`.
     pub fn close(
         &mut self,
         closed_by: OperatorId,
         now: Timestamp,
         counted: i64,
         unsynced_events: u64,
+        approved_by: Option<OperatorId>,
     ) -> Result<&CashClosing, DomainError> {
         self.ensure_open("close")?;
         non_negative("counted", counted)?;
         let expected = self.totals.expected();
+        if !plausible_count(counted, expected, self.currency.exponent()) {
+            return Err(FieldError::new(
+                "counted",
+                "implausible",
+                "is far more than this drawer could hold; count again",
+            )
+            .into());
+        }
         Ok(self.closing.insert(CashClosing {
             closed_by,
             closed_at: now,
@@ -216,8 +229,27 @@ impl CashSession {
             // Both within MAX_MINOR: exact.
             difference: counted.saturating_sub(expected),
             unsynced_events,
+            approved_by,
         }))
     }
+
+    /// `counted − expected` if the session were closed now with `counted`.
+    pub fn difference_if_counted(&self, counted: i64) -> i64 {
+        // Both within MAX_MINOR: exact.
+        counted.saturating_sub(self.totals.expected())
+    }
+}
+
+/// Whether a drawer that should hold `expected` could hold `counted`: at most a
+/// thousand times (`expected` plus a thousand major units). The bound is relative,
+/// so it fits a yen shop and a dinar shop alike, and far above any real miscount; a
+/// barcode typed into the count (thirteen digits) is far beyond it.
+pub fn plausible_count(counted: i64, expected: i64, exponent: u32) -> bool {
+    let unit = 10i128.pow(exponent.min(6));
+    let bound = i128::from(expected.max(0))
+        .saturating_add(unit.saturating_mul(1_000))
+        .saturating_mul(1_000);
+    i128::from(counted) <= bound
 }
 
 /// `total + amount`, refused when it leaves the amounts a shop can hold.

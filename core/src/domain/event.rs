@@ -568,6 +568,10 @@ pub struct CashSessionClosed {
     pub difference: Money,
     /// Events not yet acknowledged by central at closing.
     pub unsynced_events: u64,
+    /// The manager who approved a difference above the shop's limit. Absent from
+    /// closings recorded before approvals existed, and when none was needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<OperatorId>,
 }
 
 /// Payload of [`DomainEvent::ContentCreated`].
@@ -815,6 +819,8 @@ impl DomainEvent {
                 );
                 amount(&mut e, "refund.amount", p.refund.amount);
             }
+            DomainEvent::TenantCreated(p) => p.settings.validate()?,
+            DomainEvent::TenantSettingsChanged(p) => p.settings.validate()?,
             DomainEvent::CashSessionOpened(p) => non_negative_money(&mut e, "float", &p.float),
             DomainEvent::CashMoved(p) => positive_money(&mut e, "amount", &p.amount),
             DomainEvent::CashSessionClosed(p) => {

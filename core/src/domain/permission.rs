@@ -102,6 +102,9 @@ pub enum Action {
     Refund,
     /// Open, close, cash in/out.
     Operate,
+    /// Vouch with one's PIN for what another operator may not do alone (a shift
+    /// difference above the shop's limit).
+    Approve,
 }
 
 /// A `(Resource, Action)` pair.
@@ -140,6 +143,7 @@ const MANAGER_EXTRA: &[Permission] = &[
     Permission(Content, Publish),
     Permission(Maintenance, View),
     Permission(Maintenance, Operate),
+    Permission(Cash, Approve),
 ];
 
 const ADMIN_EXTRA: &[Permission] = &[Permission(Settings, Edit)];

@@ -3,6 +3,7 @@
 use crate::domain::ids::TenantId;
 use crate::domain::locale::Locale;
 use crate::domain::money::Currency;
+use crate::domain::permission::{Action, Permission, Resource, Role};
 use crate::domain::text::bounded_text;
 use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,39 @@ pub struct TenantSettings {
     pub features: Features,
     /// Whether a sale may take stock below zero.
     pub allow_oversell: bool,
+    /// How far (minor units, either way) counted cash may differ from what the
+    /// drawer should hold before a manager must approve closing the shift; `None`
+    /// asks no approval. Absent from settings written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_difference_limit: Option<i64>,
+    /// Whether the cashier counts the drawer without being shown what it should hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blind_count: bool,
+}
+
+impl TenantSettings {
+    /// Refuses a negative shift difference limit, or one no shop can hold.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        match self.shift_difference_limit {
+            Some(l) if l < 0 => Err(FieldError::new(
+                "shift_difference_limit",
+                "negative",
+                "must not be negative",
+            )),
+            Some(l) if !crate::domain::money::in_range(l) => Err(FieldError::new(
+                "shift_difference_limit",
+                "out_of_range",
+                "is larger than any amount a shop can hold",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `role` counts the drawer blind: the shop asks for blind counts and
+    /// the role is not one that approves differences (managers always see).
+    pub fn counts_blind(&self, role: Role) -> bool {
+        self.blind_count && !role.allows(Permission(Resource::Cash, Action::Approve))
+    }
 }
 
 /// A shop.

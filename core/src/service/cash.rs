@@ -3,14 +3,29 @@
 use super::{tenant_of, Actor, Shop, ShopError};
 use crate::domain::cash::{CashMoveKind, CashSession};
 use crate::domain::event::{CashMoved, CashSessionClosed, CashSessionOpened};
-use crate::domain::ids::CashSessionId;
+use crate::domain::ids::{CashSessionId, OperatorId};
 use crate::domain::money::Money;
-use crate::domain::permission::Operation;
+use crate::domain::operator::Pin;
+use crate::domain::permission::{Action, Operation, Permission, Resource};
 use crate::domain::text::Reason;
 use crate::store::{self, WriteTx};
 
 fn open(tx: &WriteTx<'_>, tenant: crate::domain::ids::TenantId) -> Result<CashSession, ShopError> {
     store::open_cash_session(tx, tenant)?.ok_or(ShopError::CashSessionRequired)
+}
+
+/// What closing a shift with a given count would record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClosePreview {
+    /// What the drawer should hold.
+    pub expected: i64,
+    /// `counted − expected`: negative is a shortfall.
+    pub difference: i64,
+    /// The shop's limit, when the difference is above it.
+    pub limit: Option<i64>,
+    /// Whether another operator (a manager) must approve: the difference is above
+    /// the limit and the closing operator may not approve it.
+    pub approval_needed: bool,
 }
 
 impl Shop {
@@ -72,16 +87,52 @@ impl Shop {
 
     /// Closes the shift with the counted cash; records the difference and how many
     /// events were still unsynced at that moment.
+    ///
+    /// A difference (either way) above the shop's limit needs a manager: the closing
+    /// operator if their role may approve, else `approval` — another operator's PIN,
+    /// checked like a log-in (wrong ones count towards their lockout). Without one
+    /// the shift stays open and [`ShopError::ApprovalRequired`] names the difference.
     pub fn close_cash_session(
         &self,
         actor: &Actor,
         counted: i64,
+        approval: Option<(OperatorId, &Pin)>,
     ) -> Result<CashSession, ShopError> {
+        // The approver's PIN is checked before the transaction: argon2 is slow.
+        let approver = match approval {
+            Some((id, pin)) => {
+                let a = self.login(id, pin)?;
+                if !a.role.allows(Permission(Resource::Cash, Action::Approve))
+                    || a.tenant_id != actor.tenant_id
+                {
+                    return Err(ShopError::Forbidden {
+                        operation: "approve a shift difference",
+                    });
+                }
+                Some(a.operator_id)
+            }
+            None => None,
+        };
         self.command(actor, Operation::CloseCashSession, |tx, caller| {
             let mut s = open(tx, caller.tenant)?;
+            let limit = tenant_of(tx, caller)?.settings.shift_difference_limit;
+            let difference = s.difference_if_counted(counted);
+            let approved_by = match limit {
+                Some(limit) if difference.unsigned_abs() > limit.unsigned_abs() => {
+                    if caller
+                        .role
+                        .allows(Permission(Resource::Cash, Action::Approve))
+                    {
+                        Some(caller.operator)
+                    } else {
+                        Some(approver.ok_or(ShopError::ApprovalRequired { difference, limit })?)
+                    }
+                }
+                _ => None,
+            };
             let unsynced = store::outbox_status_in(tx)?.pending;
             let closing = s
-                .close(caller.operator, tx.now(), counted, unsynced)?
+                .close(caller.operator, tx.now(), counted, unsynced, approved_by)?
                 .clone();
             store::update_cash_session(tx, &s)?;
             let m = |v| Money::new(v, s.currency);
@@ -91,8 +142,39 @@ impl Shop {
                 expected: m(closing.expected),
                 difference: m(closing.difference),
                 unsynced_events: closing.unsynced_events,
+                approved_by: closing.approved_by,
             })?;
             Ok(s)
+        })
+    }
+
+    /// What closing the open shift with `counted` would record, without closing it:
+    /// the confirmation names the difference before anything is written. Refuses a
+    /// count no drawer could hold, as closing would.
+    pub fn preview_cash_close(
+        &self,
+        actor: &Actor,
+        counted: i64,
+    ) -> Result<ClosePreview, ShopError> {
+        self.query(actor, Operation::CloseCashSession, |c, caller| {
+            let s = store::open_cash_session(c, caller.tenant)?
+                .ok_or(ShopError::CashSessionRequired)?;
+            let limit = self
+                .cached_tenant(c, caller)?
+                .settings
+                .shift_difference_limit;
+            let mut probe = s.clone();
+            let closing = probe.close(caller.operator, s.opened_at, counted, 0, None)?;
+            let over = limit.filter(|l| closing.difference.unsigned_abs() > l.unsigned_abs());
+            Ok(ClosePreview {
+                expected: closing.expected,
+                difference: closing.difference,
+                limit: over,
+                approval_needed: over.is_some()
+                    && !caller
+                        .role
+                        .allows(Permission(Resource::Cash, Action::Approve)),
+            })
         })
     }
 

@@ -2,6 +2,7 @@
 //! permission table, running in one transaction, and returning a typed [`ShopError`].
 
 mod cash;
+pub use cash::ClosePreview;
 mod catalog;
 mod content;
 mod maintenance;
@@ -111,6 +112,14 @@ pub enum ShopError {
     /// The device already has a shop.
     #[error("this device is already set up")]
     AlreadySetUp,
+    /// Closing the shift with this difference needs a manager's approval.
+    #[error("the difference of {difference} is above the shop's limit of {limit}; a manager must approve it")]
+    ApprovalRequired {
+        /// `counted − expected`, minor units.
+        difference: i64,
+        /// The shop's limit, minor units.
+        limit: i64,
+    },
     /// The database failed; nothing was changed.
     #[error("storage error: {0}")]
     Storage(#[from] StoreError),
@@ -130,6 +139,7 @@ impl ShopError {
             ShopError::CashSessionRequired => "cash_session_required",
             ShopError::CashSessionOpen => "cash_session_open",
             ShopError::AlreadySetUp => "already_set_up",
+            ShopError::ApprovalRequired { .. } => "approval_required",
             ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
             ShopError::Storage(_) => "storage",
         }

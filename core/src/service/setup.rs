@@ -68,6 +68,7 @@ impl Shop {
         if self.device()?.is_some() {
             return Err(ShopError::AlreadySetUp);
         }
+        setup.settings.validate().map_err(ShopError::validation)?;
         let pin_hash = self.hash_pin(&setup.admin_pin)?;
         let now = self.clock.now();
         let tenant = Tenant {
@@ -251,6 +252,7 @@ impl Shop {
         actor: &Actor,
         settings: TenantSettings,
     ) -> Result<Tenant, ShopError> {
+        settings.validate().map_err(ShopError::validation)?;
         self.command(actor, Operation::UpdateSettings, |tx, caller| {
             let mut tenant = tenant_of(tx, caller)?;
             if settings.currency != tenant.settings.currency {

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 const COLUMNS: &str =
     "id, tenant_id, currency, opened_by, opened_at, float, sales, refunds, cash_in, cash_out,
-     closed_by, closed_at, counted, expected, difference, unsynced_events";
+     closed_by, closed_at, counted, expected, difference, unsynced_events, approved_by";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CashSession> {
     let closed_by = parse_opt(r, 10, OperatorId::parse)?;
@@ -25,6 +25,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CashSession> {
             expected: r.get(13)?,
             difference: r.get(14)?,
             unsynced_events: r.get(15)?,
+            approved_by: parse_opt(r, 16, OperatorId::parse)?,
         }),
         _ => None,
     };
@@ -77,7 +78,7 @@ pub fn update_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreE
     };
     c.prepare_cached(
         "UPDATE cash_sessions SET sales = ?2, refunds = ?3, cash_in = ?4, cash_out = ?5, closed_by = ?6, closed_at = ?7,
-         counted = ?8, expected = ?9, difference = ?10, unsynced_events = ?11 WHERE id = ?1",
+         counted = ?8, expected = ?9, difference = ?10, unsynced_events = ?11, approved_by = ?12 WHERE id = ?1",
     )?
     .execute(params![
         id,
@@ -91,6 +92,7 @@ pub fn update_cash_session(c: &Connection, s: &CashSession) -> Result<(), StoreE
         cl.expected,
         cl.difference,
         cl.unsynced_events,
+        cl.approved_by.map(|a| a.to_string()),
     ])?;
     Ok(())
 }

@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_sale_checks.sql",
         include_str!("../../../migrations/edge/0004_sale_checks.sql"),
     ),
+    (
+        5,
+        "0005_shift_close.sql",
+        include_str!("../../../migrations/edge/0005_shift_close.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

@@ -41,7 +41,7 @@ fn ensure_shift(t: &TestShop, open: bool) {
         }
         (Some(s), false) => {
             t.shop
-                .close_cash_session(&t.admin, s.totals.expected())
+                .close_cash_session(&t.admin, s.totals.expected(), None)
                 .unwrap();
         }
         _ => {}
@@ -268,7 +268,7 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
         }
         Operation::CloseCashSession => {
             ensure_shift(t, true);
-            Box::new(move |a| ok(s.close_cash_session(a, 0)))
+            Box::new(move |a| ok(s.close_cash_session(a, 0, None)))
         }
         Operation::ViewContent => {
             let id = s

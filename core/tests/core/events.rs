@@ -262,6 +262,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             expected: Money::new(a.n / 2, eur()),
             difference: Money::new(a.n - a.n / 2, eur()),
             unsynced_events: a.n as u64,
+            approved_by: a.flag.then(|| OperatorId::from_uuid(u(8))),
         }
         .into(),
         EventType::ContentCreated => ContentCreated {

@@ -289,7 +289,7 @@ fn cash_session_close_reports_the_difference_and_unsynced_events() {
         Reason::parse("oops").unwrap(),
     );
     assert!(matches!(too_much, Err(ShopError::Validation { .. })));
-    let closed = t.shop.close_cash_session(&t.cashier, 4_650).unwrap();
+    let closed = t.shop.close_cash_session(&t.cashier, 4_650, None).unwrap();
     let c = closed.closing.unwrap();
     assert_eq!(c.expected, 5_000 + 500 - 1_000 + 200);
     assert_eq!(c.difference, -50);
@@ -300,7 +300,7 @@ fn cash_session_close_reports_the_difference_and_unsynced_events() {
     );
     assert!(t.shop.current_cash_session(&t.cashier).unwrap().is_none());
     assert!(matches!(
-        t.shop.close_cash_session(&t.cashier, 0),
+        t.shop.close_cash_session(&t.cashier, 0, None),
         Err(ShopError::CashSessionRequired)
     ));
     t.open_shift(0);

@@ -58,6 +58,8 @@ pub fn settings(tax_mode: TaxMode, allow_oversell: bool) -> TenantSettings {
         tax_mode,
         features: Features::default(),
         allow_oversell,
+        shift_difference_limit: None,
+        blind_count: false,
     }
 }
 

@@ -483,15 +483,32 @@ fn damage(path: &Path, how: &Damage) {
         Damage::DropEntry => {
             // Entries live in pages (`#` and the page's first key): drop the page
             // that holds the first SKU entry.
-            let db = sled::open(path).unwrap();
+            let db = sled_when_free(path);
             let (k, _) = db.scan_prefix(b"#ps/").next().unwrap().unwrap();
             db.remove(k).unwrap();
             db.flush().unwrap();
         }
         Damage::BumpFormat => {
-            let db = sled::open(path).unwrap();
+            let db = sled_when_free(path);
             db.insert(b"!format", &999u64.to_be_bytes()).unwrap();
             db.flush().unwrap();
+        }
+    }
+}
+
+/// Opens the sled folder of an index just closed. sled lets go of its file lock
+/// when its last background thread has finished, a moment after the index is
+/// dropped (on a loaded machine, long enough for an immediate open to fail).
+fn sled_when_free(path: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("sled folder still held: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("the closed index still holds its folder: {e}"),
         }
     }
 }

@@ -19,5 +19,6 @@ mod operations;
 mod parsers;
 mod permissions;
 mod pricing;
+mod shift;
 mod soak;
 mod storage;

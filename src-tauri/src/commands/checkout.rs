@@ -2,12 +2,16 @@
 
 use super::{actor, tenant};
 use crate::dto::{
-    self, LineDto, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto, ShiftDto,
+    self, ClosePreviewDto, LineDto, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto,
+    ShiftDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use rustok_core::domain::cash::CashMoveKind;
 use rustok_core::domain::money::Money;
+use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
+use rustok_core::domain::text::Reason;
 use rustok_core::service::{NewOrder, ShopError};
 use tauri::State;
 
@@ -82,19 +86,84 @@ pub(crate) fn open_shift(state: State<'_, AppState>, float: String) -> ApiResult
     let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
     let float =
         Money::parse_decimal(&float, currency).map_err(|e| ApiError::from(e.at("float")))?;
-    Ok(ShiftDto::from(
-        &state.shop.open_cash_session(&a, float.minor)?,
+    let s = state.shop.open_cash_session(&a, float.minor)?;
+    Ok(ShiftDto::new(
+        &s,
+        tenant(&state, &a)?.settings.counts_blind(a.role()),
     ))
 }
 
-/// Closes the shift with the counted cash (decimal text).
+/// What closing the shift with `counted` (decimal text) would record: the
+/// confirmation names the difference, and whether a manager must approve it.
 #[tauri::command(async)]
-pub(crate) fn close_shift(state: State<'_, AppState>, counted: String) -> ApiResult<ShiftDto> {
+pub(crate) fn preview_close_shift(
+    state: State<'_, AppState>,
+    counted: String,
+) -> ApiResult<ClosePreviewDto> {
     let a = actor(&state)?;
-    let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
-    let counted =
-        Money::parse_decimal(&counted, currency).map_err(|e| ApiError::from(e.at("counted")))?;
-    Ok(ShiftDto::from(
-        &state.shop.close_cash_session(&a, counted.minor)?,
-    ))
+    let counted = counted_minor(&state, &a, &counted)?;
+    let p = state.shop.preview_cash_close(&a, counted)?;
+    Ok(ClosePreviewDto {
+        counted,
+        expected: p.expected,
+        difference: p.difference,
+        limit: p.limit,
+        approval_needed: p.approval_needed,
+    })
+}
+
+/// Closes the shift with the counted cash (decimal text); a manager's id and PIN
+/// approve a difference above the shop's limit.
+#[tauri::command(async)]
+pub(crate) fn close_shift(
+    state: State<'_, AppState>,
+    counted: String,
+    approver_id: Option<String>,
+    approver_pin: Option<String>,
+) -> ApiResult<ShiftDto> {
+    let a = actor(&state)?;
+    let counted = counted_minor(&state, &a, &counted)?;
+    let approval = match (approver_id, approver_pin) {
+        (Some(id), Some(pin)) => Some((
+            dto::operator_id(&id)?,
+            Pin::parse(&pin).map_err(|e| ApiError::from(e.at("approver_pin")))?,
+        )),
+        _ => None,
+    };
+    let s = state.shop.close_cash_session(
+        &a,
+        counted,
+        approval.as_ref().map(|(id, pin)| (*id, pin)),
+    )?;
+    Ok(ShiftDto::new(&s, false))
+}
+
+/// Puts cash into the drawer (`kind` "in") or takes it out ("out"), with a reason.
+#[tauri::command(async)]
+pub(crate) fn move_cash(
+    state: State<'_, AppState>,
+    kind: String,
+    amount: String,
+    reason: String,
+) -> ApiResult<ShiftDto> {
+    let a = actor(&state)?;
+    let t = tenant(&state, &a)?;
+    let (currency, _) = dto::shop_format(&t);
+    let kind = CashMoveKind::parse(&kind).map_err(ApiError::from)?;
+    let amount =
+        Money::parse_decimal(&amount, currency).map_err(|e| ApiError::from(e.at("amount")))?;
+    let reason = Reason::parse(&reason).map_err(|e| ApiError::from(e.at("reason")))?;
+    let s = state.shop.move_cash(&a, kind, amount.minor, reason)?;
+    Ok(ShiftDto::new(&s, t.settings.counts_blind(a.role())))
+}
+
+fn counted_minor(
+    state: &AppState,
+    a: &rustok_core::service::Actor,
+    counted: &str,
+) -> ApiResult<i64> {
+    let (currency, _) = dto::shop_format(&tenant(state, a)?);
+    Ok(Money::parse_decimal(counted, currency)
+        .map_err(|e| ApiError::from(e.at("counted")))?
+        .minor)
 }

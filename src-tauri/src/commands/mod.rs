@@ -29,6 +29,8 @@ pub(crate) fn handler<R: tauri::Runtime>(
         checkout::counter_sale,
         checkout::open_shift,
         checkout::close_shift,
+        checkout::preview_close_shift,
+        checkout::move_cash,
         orders::list_orders,
         orders::get_order,
         orders::order_action,

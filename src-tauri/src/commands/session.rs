@@ -115,9 +115,10 @@ pub(crate) fn status_bar(state: State<'_, AppState>) -> ApiResult<StatusBarDto> 
     };
     // A role without a view of shifts or sync (a kiosk) just sees less.
     let shift = state.shop.current_cash_session(&a).ok().flatten();
+    let blind = super::tenant(&state, &a)?.settings.counts_blind(a.role());
     Ok(StatusBarDto {
         operator: Some(session_dto(&state, &a)?),
-        shift: shift.as_ref().map(ShiftDto::from),
+        shift: shift.as_ref().map(|s| ShiftDto::new(s, blind)),
         sync: super::sync::status(&state, &a).ok(),
     })
 }

@@ -26,6 +26,7 @@ fn expected_code(e: &ShopError) -> &'static str {
         ShopError::CashSessionRequired => "cash_session_required",
         ShopError::CashSessionOpen => "cash_session_open",
         ShopError::AlreadySetUp => "already_set_up",
+        ShopError::ApprovalRequired { .. } => "approval_required",
         ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
         ShopError::Storage(_) => "storage",
     }
@@ -57,6 +58,10 @@ fn every_core_error_kind_maps_to_its_code_and_details() {
         ShopError::CashSessionRequired,
         ShopError::CashSessionOpen,
         ShopError::AlreadySetUp,
+        ShopError::ApprovalRequired {
+            difference: -5_159,
+            limit: 500,
+        },
         ShopError::Storage(StoreError::NotSetUp),
         ShopError::Storage(StoreError::InjectedFault),
     ];

@@ -1,0 +1,152 @@
+//! Closing a shift is a deliberate step: an absurd count is refused, the difference
+//! is named before anything is written, and above the shop's limit a manager
+//! approves with their PIN (recorded in the closing event).
+
+use crate::helpers::{pin, spawn_shop, TestShop, PINS};
+use rustok_core::domain::event::DomainEvent;
+use rustok_core::domain::permission::Role;
+use rustok_core::domain::upcast::Upcasters;
+use rustok_core::service::ShopError;
+
+fn with_limit(t: &TestShop, limit: Option<i64>, blind: bool) {
+    let mut s = t.shop.shop_settings(&t.admin).unwrap().settings;
+    s.shift_difference_limit = limit;
+    s.blind_count = blind;
+    t.shop.update_settings(&t.admin, s).unwrap();
+}
+
+fn field_code(e: ShopError) -> (String, &'static str) {
+    match e {
+        ShopError::Validation { fields } => (fields[0].field.clone(), fields[0].code),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+fn last_closing(t: &TestShop) -> rustok_core::domain::event::CashSessionClosed {
+    let events = t.shop.store().events_after(0, 10_000).unwrap();
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e.decode(&Upcasters::standard()).unwrap() {
+            DomainEvent::CashSessionClosed(c) => Some(c),
+            _ => None,
+        })
+        .expect("a closing event")
+}
+
+/// Regression: a scanned barcode typed into "Counted cash" closed the shift with a
+/// count of two trillion. Such a count is refused with a field error, and nothing
+/// is written.
+#[test]
+fn a_scan_closes_the_shift() {
+    let t = spawn_shop();
+    t.open_shift(10_000);
+    let before = t.event_count();
+    for counted in [200_000_000_003_900_i64, 2_000_000_000_039] {
+        let e = t
+            .shop
+            .close_cash_session(&t.cashier, counted, None)
+            .unwrap_err();
+        assert_eq!(field_code(e), ("counted".into(), "implausible"));
+        let e = t.shop.preview_cash_close(&t.cashier, counted).unwrap_err();
+        assert_eq!(field_code(e), ("counted".into(), "implausible"));
+    }
+    assert_eq!(t.event_count(), before, "nothing written");
+    assert!(t.shop.current_cash_session(&t.cashier).unwrap().is_some());
+    // A real surplus, even a large one, is a count, not a refusal.
+    let p = t.shop.preview_cash_close(&t.cashier, 5_000_000).unwrap();
+    assert_eq!((p.expected, p.difference), (10_000, 4_990_000));
+}
+
+#[test]
+fn a_difference_above_the_limit_needs_a_managers_pin_and_records_the_approver() {
+    let t = spawn_shop();
+    with_limit(&t, Some(500), false);
+    t.open_shift(10_000);
+    let short = 10_000 - 5_159;
+    let p = t.shop.preview_cash_close(&t.cashier, short).unwrap();
+    assert_eq!(p.difference, -5_159);
+    assert_eq!(p.limit, Some(500));
+    assert!(p.approval_needed);
+    assert!(matches!(
+        t.shop.close_cash_session(&t.cashier, short, None),
+        Err(ShopError::ApprovalRequired {
+            difference: -5_159,
+            limit: 500
+        })
+    ));
+    // Another cashier's PIN approves nothing; a wrong manager PIN counts as one.
+    let cashier_pin = pin(PINS[2].1);
+    assert!(matches!(
+        t.shop.close_cash_session(
+            &t.cashier,
+            short,
+            Some((t.cashier.operator_id(), &cashier_pin))
+        ),
+        Err(ShopError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        t.shop.close_cash_session(
+            &t.cashier,
+            short,
+            Some((t.manager.operator_id(), &pin("9999")))
+        ),
+        Err(ShopError::WrongPin { .. })
+    ));
+    assert!(t.shop.current_cash_session(&t.cashier).unwrap().is_some());
+    let manager_pin = pin(PINS[1].1);
+    let closed = t
+        .shop
+        .close_cash_session(
+            &t.cashier,
+            short,
+            Some((t.manager.operator_id(), &manager_pin)),
+        )
+        .unwrap();
+    let c = closed.closing.unwrap();
+    assert_eq!(c.approved_by, Some(t.manager.operator_id()));
+    assert_eq!(c.difference, -5_159);
+    let event = last_closing(&t);
+    assert_eq!(event.approved_by, Some(t.manager.operator_id()));
+    assert_eq!(event.difference.minor, -5_159);
+}
+
+#[test]
+fn within_the_limit_or_closed_by_a_manager_no_approval_is_asked() {
+    let t = spawn_shop();
+    with_limit(&t, Some(500), false);
+    t.open_shift(10_000);
+    let p = t.shop.preview_cash_close(&t.cashier, 10_500).unwrap();
+    assert!(!p.approval_needed && p.limit.is_none());
+    t.shop.close_cash_session(&t.cashier, 10_500, None).unwrap();
+    assert_eq!(last_closing(&t).approved_by, None);
+    t.open_shift(10_000);
+    let p = t.shop.preview_cash_close(&t.manager, 20_000).unwrap();
+    assert_eq!((p.limit, p.approval_needed), (Some(500), false));
+    t.shop.close_cash_session(&t.manager, 20_000, None).unwrap();
+    assert_eq!(last_closing(&t).approved_by, Some(t.manager.operator_id()));
+}
+
+#[test]
+fn a_blind_count_hides_the_expected_cash_from_cashiers_only() {
+    let t = spawn_shop();
+    with_limit(&t, None, true);
+    let s = t.shop.shop_settings(&t.admin).unwrap().settings;
+    assert!(s.counts_blind(Role::Cashier));
+    assert!(!s.counts_blind(Role::Manager));
+    assert!(!s.counts_blind(Role::Admin));
+    with_limit(&t, None, false);
+    let s = t.shop.shop_settings(&t.admin).unwrap().settings;
+    assert!(!s.counts_blind(Role::Cashier));
+}
+
+#[test]
+fn a_negative_shift_limit_is_refused() {
+    let t = spawn_shop();
+    let mut s = t.shop.shop_settings(&t.admin).unwrap().settings;
+    s.shift_difference_limit = Some(-1);
+    assert!(matches!(
+        t.shop.update_settings(&t.admin, s),
+        Err(ShopError::Validation { .. })
+    ));
+}

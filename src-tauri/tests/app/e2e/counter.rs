@@ -1,0 +1,239 @@
+//! The counter as a cashier and a manager use it all day. Each test is named after a
+//! bug that a trial at the till found, and failed before its fix.
+
+use super::{euros, Session, ENTER, SERIAL, WAIT};
+use fantoccini::Locator;
+use rustok_app::demo;
+use std::time::Instant;
+
+const ESC: &str = "\u{E00C}";
+const F6: &str = "\u{E036}";
+
+const CASHIER: (&str, &str, &str) = ("Cara Cashier", "Cashier", "3333");
+const MANAGER: (&str, &str, &str) = ("Max Manager", "Manager", "2222");
+
+impl Session {
+    /// A fresh demo shop at the till: `who` (name, role, PIN) logged in, a shift open
+    /// with a float of 100.00.
+    async fn at_till(name: &'static str, who: (&str, &str, &str)) -> Session {
+        let mut s = Session::start(name).await;
+        s.create_demo().await;
+        s.login(who.0, who.1, who.2).await;
+        s.open_shift().await;
+        s
+    }
+
+    /// Types `keys` into whatever has focus, as a scanner or a person at the keyboard would.
+    async fn keys_to_focus(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    async fn cart_lines(&self) -> usize {
+        self.client
+            .find_all(Locator::Css("[data-test=cart-line]"))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// Waits until the cart has `n` lines.
+    async fn cart_has(&self, n: usize) {
+        let deadline = Instant::now() + WAIT;
+        while self.cart_lines().await != n {
+            assert!(
+                Instant::now() < deadline,
+                "{}: the cart has {} lines, expected {n}",
+                self.name,
+                self.cart_lines().await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn value_of(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Waits until the input `css` holds `want`.
+    async fn value_is(&self, css: &str, want: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.value_of(css).await;
+            if v == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} holds {v:?}, expected {want:?}",
+                self.name
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until nothing matches `css`.
+    async fn gone(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.absent(css).await {
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} is still there",
+                self.name
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Bug 1: with "Counted cash" focused, a scanned barcode and the scanner's Enter closed
+/// the shift with a count of two trillion. The scan goes to the cart; closing is a
+/// dialog that names the difference and, above the shop's limit (5.00 in the demo),
+/// takes a manager's PIN.
+#[tokio::test(flavor = "current_thread")]
+async fn a_scan_closes_the_shift() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c1-scan-closes-shift", CASHIER).await;
+    s.click("[data-test=close-shift]").await;
+    s.find("[data-test=counted]").await.click().await.unwrap();
+    s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(2)))
+        .await;
+    s.cart_has(1).await;
+    s.shot("scan-in-counted-went-to-cart").await;
+    assert_eq!(s.value_of("[data-test=counted]").await, "");
+    s.text_with("[data-test=status-shift]", "Shift open").await;
+    // A real shortage of 51.59 is named and needs a manager.
+    s.type_into("[data-test=counted]", "48.41").await;
+    s.click("[data-test=close-next]").await;
+    s.text_with("[data-test=close-difference]", &format!("-{}", euros(5159)))
+        .await;
+    s.find("[data-test=approver]")
+        .await
+        .select_by_label("Max Manager")
+        .await
+        .unwrap();
+    s.type_into("[data-test=approver-pin]", "2222").await;
+    s.shot("shortage-needs-manager").await;
+    s.click("[data-test=close-confirm]").await;
+    s.text_with("[data-test=shift-closed]", &format!("-{}", euros(5159)))
+        .await;
+    s.text_with("[data-test=status-shift]", "No shift open")
+        .await;
+    s.shot("closed").await;
+    s.finish().await;
+}
+
+/// Bug 2: F6 pre-filled Tendered with the whole total, so card 1.00 + Enter printed
+/// "Change 1.00" on a sale where none was owed.
+#[tokio::test(flavor = "current_thread")]
+async fn split_payment_tells_the_cashier_to_hand_back_change_that_is_not_owed() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c2-split-change", CASHIER).await;
+    s.scan(&demo::barcode(0)).await;
+    let total = demo::product(0).2;
+    s.keys_to_focus(F6).await;
+    s.type_into("[data-test=card-part]", "1.00").await;
+    let cash = total - 100;
+    s.value_is("[data-test=tendered]", &euros(cash).replace(" EUR", ""))
+        .await;
+    s.text_with("[data-test=change-preview]", &euros(0)).await;
+    s.shot("split-preview").await;
+    s.find("[data-test=card-part]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.text_with(
+        "[data-test=receipt-change]",
+        &format!("Change {}", euros(0)),
+    )
+    .await;
+    s.shot("receipt").await;
+    s.finish().await;
+}
+
+/// Bug 3: the cart was thrown away on a visit to the catalog and on log-out.
+#[tokio::test(flavor = "current_thread")]
+async fn the_cart_is_thrown_away() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c3-cart-kept", MANAGER).await;
+    s.scan(&demo::barcode(0)).await;
+    s.scan(&demo::barcode(1)).await;
+    s.click("[data-test=nav-catalog]").await;
+    s.find("[data-test=product-row]").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.cart_has(2).await;
+    s.shot("back-from-catalog").await;
+    s.click("[data-test=logout]").await;
+    s.login(CASHIER.0, CASHIER.1, CASHIER.2).await;
+    s.cart_has(2).await;
+    s.shot("after-log-in").await;
+    s.finish().await;
+}
+
+/// Bug 4: after a click on RU/EN focus stayed on the button, the next barcode was lost
+/// and its Enter pressed the button again.
+#[tokio::test(flavor = "current_thread")]
+async fn focus_traps_swallow_scans() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c4-focus", CASHIER).await;
+    s.click("[data-test=lang]").await;
+    s.text_with("[data-test=lang]", "EN").await;
+    s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(0)))
+        .await;
+    s.cart_has(1).await;
+    s.text_with("[data-test=lang]", "EN").await;
+    // A click on a cart line, then a scan.
+    s.click("[data-test=cart-line] [data-test=cart-qty]").await;
+    s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(1)))
+        .await;
+    s.cart_has(2).await;
+    s.shot("scans-after-clicks").await;
+    s.finish().await;
+}
+
+/// Bug 9: Esc did nothing on the catalog's form (and other forms).
+#[tokio::test(flavor = "current_thread")]
+async fn esc_does_nothing() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("c9-esc").await;
+    s.create_demo().await;
+    s.login("Max Manager", "Manager", "2222").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.click("[data-test=new-product]").await;
+    s.find("[data-test=f-sku]").await.click().await.unwrap();
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=product-form]").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.open_shift().await;
+    s.click("[data-test=close-shift]").await;
+    s.find("[data-test=counted]").await;
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=counted]").await;
+    s.shot("esc-closed-forms").await;
+    s.finish().await;
+}
+
+/// Bug 11: a till never connected to central told every cashier
+/// "Not connected · 412 pending".
+#[tokio::test(flavor = "current_thread")]
+async fn the_never_enrolled_till_shows_every_cashier_not_connected() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("c11-standalone").await;
+    s.create_demo().await;
+    s.login("Cara Cashier", "Cashier", "3333").await;
+    let text = s.text_with("[data-test=status-sync]", "Standalone").await;
+    assert!(!text.contains("pending"), "{text}");
+    s.shot("standalone").await;
+    s.finish().await;
+}

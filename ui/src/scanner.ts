@@ -1,0 +1,87 @@
+// Scanner input: a barcode scanner types a burst of keys, each a few milliseconds
+// after the last, and then Enter — faster than any person types. Such a burst always
+// goes to the cart, whichever field has focus: the field gets back what it held
+// before the burst, and the Enter presses no button and submits no form. Fields
+// marked `data-scan` (the checkout's scan field, the catalog's search and barcode)
+// take scans themselves.
+
+/** Longest gap between two keys of one burst, in milliseconds. */
+const GAP_MS = 30;
+/** Fewest characters a burst must have (EAN-8 and short SKUs). */
+const MIN_LEN = 6;
+const SCAN_CHAR = /^[0-9A-Za-z_-]$/;
+
+type Field = HTMLInputElement | HTMLTextAreaElement;
+
+let buffer = "";
+let last = -Infinity;
+let field: Field | null = null;
+let before = "";
+let handler: ((code: string) => void) | null = null;
+let unrouted: (() => void) | null = null;
+const waiting: string[] = [];
+
+function isField(el: EventTarget | null): el is Field {
+  return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement;
+}
+
+function takesScans(el: EventTarget | null): boolean {
+  return el instanceof HTMLElement && el.closest("[data-scan]") !== null;
+}
+
+function deliver(code: string) {
+  if (handler) handler(code);
+  else {
+    waiting.push(code);
+    unrouted?.();
+  }
+}
+
+function onKeyDown(e: KeyboardEvent) {
+  const now = e.timeStamp;
+  if (e.key === "Enter") {
+    const burst = buffer.length >= MIN_LEN && now - last <= GAP_MS;
+    const code = buffer;
+    buffer = "";
+    if (!burst || takesScans(e.target)) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    if (field && field.value !== before) {
+      field.value = before;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    deliver(code);
+    return;
+  }
+  if (SCAN_CHAR.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
+    if (now - last > GAP_MS) {
+      buffer = "";
+      field = isField(e.target) ? e.target : null;
+      before = field?.value ?? "";
+    }
+    buffer += e.key;
+    last = now;
+  } else if (e.key.length === 1 || e.key === "Backspace") {
+    buffer = "";
+  }
+}
+
+/**
+ * Listens for scanner bursts in the whole window. `onUnrouted` is called when a scan
+ * arrives while no screen takes scans (the app shows the checkout, which then takes
+ * the waiting scans).
+ */
+export function installScanner(onUnrouted: () => void): () => void {
+  unrouted = onUnrouted;
+  window.addEventListener("keydown", onKeyDown, true);
+  return () => window.removeEventListener("keydown", onKeyDown, true);
+}
+
+/** Takes scans that bursts deliver, starting with any that waited. */
+export function onScan(h: (code: string) => void): () => void {
+  handler = h;
+  for (const code of waiting.splice(0)) h(code);
+  return () => {
+    if (handler === h) handler = null;
+  };
+}
