@@ -22,6 +22,7 @@ fn main() {
 const COMMANDS: &[&str] = &[
     "app_info",
     "create_demo_shop",
+    "set_up_shop",
     "login_choices",
     "login",
     "logout",

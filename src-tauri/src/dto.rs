@@ -3,19 +3,22 @@
 
 use crate::error::{ApiError, ApiResult};
 use rustok_core::domain::cash::CashSession;
+use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::error::Errors;
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{OperatorId, OrderId, ProductId};
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
-use rustok_core::domain::operator::Operator;
+use rustok_core::domain::operator::{Operator, OperatorName, Pin};
 use rustok_core::domain::order::{AnyOrder, OrderActionKind, OrderLine};
 use rustok_core::domain::payment::{Payment, PaymentReference, Tender};
 use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::Quantity;
-use rustok_core::domain::tenant::Tenant;
+use rustok_core::domain::tenant::{
+    Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
+};
 use rustok_core::domain::FieldError;
-use rustok_core::service::NewLine;
+use rustok_core::service::{NewLine, ShopSetup};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -374,6 +377,79 @@ pub struct StatusBarDto {
     pub shift: Option<ShiftDto>,
     /// Sync with the central server (roles that may see it).
     pub sync: Option<sync::SyncStatusDto>,
+}
+
+/// A real shop as the first-run form sends it (amounts as decimal text).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShopSetupInput {
+    /// Shop name.
+    pub name: String,
+    /// URL-safe name, used by head office.
+    pub slug: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// `inclusive` or `exclusive`.
+    pub tax_mode: String,
+    /// Language of the content when a translation is missing (`en`, `ru`).
+    pub default_locale: String,
+    /// This till's code, printed in order numbers.
+    pub device_code: String,
+    /// The first administrator.
+    pub admin_name: String,
+    /// Their PIN.
+    pub admin_pin: String,
+    /// Whether a sale may take stock below zero.
+    pub allow_oversell: bool,
+    /// Shift difference a manager must approve (decimal text, empty for none).
+    pub shift_difference_limit: String,
+}
+
+/// Parses the first-run form, reporting every invalid field at once.
+pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
+    let mut e = Errors::new();
+    let name = e.take("name", ShopName::parse(&i.name));
+    let slug = e.take("slug", TenantSlug::parse(&i.slug));
+    let currency = e.take("currency", Currency::parse(&i.currency));
+    let tax_mode = e.take("tax_mode", TaxMode::parse(&i.tax_mode));
+    let default_locale = e.take("default_locale", Locale::parse(&i.default_locale));
+    let device_code = e.take("device_code", DeviceCode::parse(&i.device_code));
+    let admin_name = e.take("admin_name", OperatorName::parse(&i.admin_name));
+    let admin_pin = e.take("admin_pin", Pin::parse(&i.admin_pin));
+    let limit = match (currency, i.shift_difference_limit.trim()) {
+        (Some(c), text) if !text.is_empty() => e
+            .take("shift_difference_limit", Money::parse_decimal(text, c))
+            .map(|m| Some(m.minor)),
+        _ => Some(None),
+    };
+    finish(e)?;
+    match (name, slug, currency, tax_mode, default_locale) {
+        (Some(name), Some(slug), Some(currency), Some(tax_mode), Some(default_locale)) => {
+            match (device_code, admin_name, admin_pin, limit) {
+                (Some(device_code), Some(admin_name), Some(admin_pin), Some(limit)) => {
+                    Ok(ShopSetup {
+                        slug,
+                        settings: TenantSettings {
+                            name,
+                            currency,
+                            default_locale,
+                            tax_mode,
+                            features: Features::default(),
+                            allow_oversell: i.allow_oversell,
+                            shift_difference_limit: limit,
+                            blind_count: false,
+                        },
+                        device_code,
+                        admin_name,
+                        admin_pin,
+                    })
+                }
+                _ => Err(ApiError::new("validation", "invalid shop")),
+            }
+        }
+        // Unreachable: every None above recorded an error and `finish` returned it.
+        _ => Err(ApiError::new("validation", "invalid shop")),
+    }
 }
 
 /// A basket line as the UI sends it.

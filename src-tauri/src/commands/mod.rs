@@ -19,6 +19,7 @@ pub(crate) fn handler<R: tauri::Runtime>(
     tauri::generate_handler![
         session::app_info,
         session::create_demo_shop,
+        session::set_up_shop,
         session::login_choices,
         session::login,
         session::logout,

@@ -1,7 +1,7 @@
 //! Setting up, logging in and out, and the status bar.
 
 use crate::demo;
-use crate::dto::{AppInfoDto, LoginChoiceDto, SessionDto, ShiftDto, StatusBarDto};
+use crate::dto::{AppInfoDto, LoginChoiceDto, SessionDto, ShiftDto, ShopSetupInput, StatusBarDto};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::operator::Pin;
@@ -58,6 +58,18 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
 #[tauri::command(async)]
 pub(crate) fn create_demo_shop(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
     demo::create(&state.shop)?;
+    app_info(state)
+}
+
+/// Sets up a real shop on a device that has none; its first administrator is
+/// logged in at this window.
+#[tauri::command(async)]
+pub(crate) fn set_up_shop(
+    state: State<'_, AppState>,
+    setup: ShopSetupInput,
+) -> ApiResult<AppInfoDto> {
+    let a = state.shop.set_up(crate::dto::parse_setup(&setup)?)?;
+    state.set_actor(Some(a));
     app_info(state)
 }
 

@@ -237,3 +237,62 @@ async fn the_never_enrolled_till_shows_every_cashier_not_connected() {
     s.shot("standalone").await;
     s.finish().await;
 }
+
+/// Bug 10: money in the UI assumed two decimals. A yen shop is set up from the first
+/// screen, prices and sells in whole yen, gives change in yen and closes its shift.
+#[tokio::test(flavor = "current_thread")]
+async fn money_in_the_ui_assumes_two_decimals() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("c10-yen-shop").await;
+    s.find("[data-test=setup-form]").await;
+    s.type_into("[data-test=s-name]", "Sakura Mart").await;
+    s.find("[data-test=s-currency]")
+        .await
+        .select_by_value("JPY")
+        .await
+        .unwrap();
+    s.click("[data-test=s-oversell]").await;
+    s.type_into("[data-test=s-limit]", "500").await;
+    s.type_into("[data-test=s-admin]", "Aiko Admin").await;
+    s.type_into("[data-test=s-pin]", "5678").await;
+    s.shot("setup").await;
+    s.click("[data-test=set-up]").await;
+    s.text_with("[data-test=status-operator]", "Aiko Admin")
+        .await;
+    // A product priced in whole yen.
+    s.click("[data-test=nav-catalog]").await;
+    s.click("[data-test=new-product]").await;
+    s.type_into("[data-test=f-sku]", "ONIGIRI").await;
+    s.type_into("[data-test=f-title-en]", "Onigiri").await;
+    s.type_into("[data-test=f-price]", "150").await;
+    s.click("[data-test=save-product]").await;
+    s.text_with("[data-test=product-price]", "150 JPY").await;
+    s.shot("priced-in-yen").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.type_into("[data-test=float]", "10000").await;
+    s.click("[data-test=open-shift]").await;
+    s.text_with("[data-test=status-shift]", "Expected 10000 JPY")
+        .await;
+    s.scan("ONIGIRI").await;
+    s.text_with("[data-test=total]", "150 JPY").await;
+    s.keys_to_focus(super::F2).await;
+    s.type_into("[data-test=tendered]", "1000").await;
+    s.text_with("[data-test=change-preview]", "850 JPY").await;
+    s.find("[data-test=tendered]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.text_with("[data-test=receipt-change]", "Change 850 JPY")
+        .await;
+    s.shot("receipt-in-yen").await;
+    s.click("[data-test=close-shift]").await;
+    s.type_into("[data-test=counted]", "10150").await;
+    s.click("[data-test=close-next]").await;
+    s.text_with("[data-test=close-difference]", "0 JPY").await;
+    s.click("[data-test=close-confirm]").await;
+    s.text_with("[data-test=shift-closed]", "Difference 0 JPY")
+        .await;
+    s.shot("closed-in-yen").await;
+    s.finish().await;
+}
