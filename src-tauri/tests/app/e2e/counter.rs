@@ -244,7 +244,7 @@ async fn the_never_enrolled_till_shows_every_cashier_not_connected() {
 async fn money_in_the_ui_assumes_two_decimals() {
     let _one = SERIAL.lock().await;
     let mut s = Session::start("c10-yen-shop").await;
-    s.find("[data-test=setup-form]").await;
+    s.in_english().await;
     s.type_into("[data-test=s-name]", "Sakura Mart").await;
     s.find("[data-test=s-currency]")
         .await
