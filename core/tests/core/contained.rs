@@ -50,7 +50,9 @@ fn ready_then_stuck(dir: &Path) -> WorkerCommand {
 fn quick(deadline_ms: u64) -> IndexConfig {
     IndexConfig {
         deadline: Duration::from_millis(deadline_ms),
-        open_silence: Duration::from_millis(500),
+        // Long enough for a fake worker to start and speak on a loaded machine
+        // (`make test` runs test binaries beside each other).
+        open_silence: Duration::from_secs(3),
         backoff: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
         ..IndexConfig::default()
