@@ -18,7 +18,7 @@ let last = -Infinity;
 let field: Field | null = null;
 let before = "";
 let handler: ((code: string) => void) | null = null;
-let unrouted: (() => void) | null = null;
+let unrouted: (() => boolean) | null = null;
 const waiting: string[] = [];
 
 function isField(el: EventTarget | null): el is Field {
@@ -31,10 +31,9 @@ function takesScans(el: EventTarget | null): boolean {
 
 function deliver(code: string) {
   if (handler) handler(code);
-  else {
-    waiting.push(code);
-    unrouted?.();
-  }
+  // Kept for the checkout only when the app can show it (someone is logged in): a
+  // scan on the login screen is dropped, not added to a later cart.
+  else if (unrouted?.()) waiting.push(code);
 }
 
 function onKeyDown(e: KeyboardEvent) {
@@ -68,10 +67,10 @@ function onKeyDown(e: KeyboardEvent) {
 
 /**
  * Listens for scanner bursts in the whole window. `onUnrouted` is called when a scan
- * arrives while no screen takes scans (the app shows the checkout, which then takes
- * the waiting scans).
+ * arrives while no screen takes scans: it shows the checkout, which then takes the
+ * waiting scan, and says whether it could (false drops the scan).
  */
-export function installScanner(onUnrouted: () => void): () => void {
+export function installScanner(onUnrouted: () => boolean): () => void {
   unrouted = onUnrouted;
   window.addEventListener("keydown", onKeyDown, true);
   return () => window.removeEventListener("keydown", onKeyDown, true);
