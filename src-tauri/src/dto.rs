@@ -423,33 +423,26 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
         _ => Some(None),
     };
     finish(e)?;
-    match (name, slug, currency, tax_mode, default_locale) {
-        (Some(name), Some(slug), Some(currency), Some(tax_mode), Some(default_locale)) => {
-            match (device_code, admin_name, admin_pin, limit) {
-                (Some(device_code), Some(admin_name), Some(admin_pin), Some(limit)) => {
-                    Ok(ShopSetup {
-                        slug,
-                        settings: TenantSettings {
-                            name,
-                            currency,
-                            default_locale,
-                            tax_mode,
-                            features: Features::default(),
-                            allow_oversell: i.allow_oversell,
-                            shift_difference_limit: limit,
-                            blind_count: false,
-                        },
-                        device_code,
-                        admin_name,
-                        admin_pin,
-                    })
-                }
-                _ => Err(ApiError::new("validation", "invalid shop")),
-            }
-        }
-        // Unreachable: every None above recorded an error and `finish` returned it.
-        _ => Err(ApiError::new("validation", "invalid shop")),
-    }
+    // Every `None` recorded an error above, and `finish` returned it.
+    let setup = || {
+        Some(ShopSetup {
+            slug: slug?,
+            settings: TenantSettings {
+                name: name?,
+                currency: currency?,
+                default_locale: default_locale?,
+                tax_mode: tax_mode?,
+                features: Features::default(),
+                allow_oversell: i.allow_oversell,
+                shift_difference_limit: limit?,
+                blind_count: false,
+            },
+            device_code: device_code?,
+            admin_name: admin_name?,
+            admin_pin: admin_pin?,
+        })
+    };
+    setup().ok_or_else(|| ApiError::new("validation", "invalid shop"))
 }
 
 /// A basket line as the UI sends it.

@@ -199,9 +199,9 @@ impl CashSession {
         Ok(())
     }
 
-    /// Closes the session with the counted cash. A count no drawer could hold (see
-    /// [`plausible_count`]) is refused; whether the difference needs approval is the
-    /// caller's decision, recorded in `approved_by`.
+    /// Closes the session with the counted cash (checked by
+    /// [`CashSession::difference_for`]); whether the difference needs approval is
+    /// the caller's decision, recorded in `approved_by`.
     pub fn close(
         &mut self,
         closed_by: OperatorId,
@@ -211,6 +211,22 @@ impl CashSession {
         approved_by: Option<OperatorId>,
     ) -> Result<&CashClosing, DomainError> {
         self.ensure_open("close")?;
+        let difference = self.difference_for(counted)?;
+        Ok(self.closing.insert(CashClosing {
+            closed_by,
+            closed_at: now,
+            counted,
+            expected: self.totals.expected(),
+            difference,
+            unsynced_events,
+            approved_by,
+        }))
+    }
+
+    /// The difference (`counted − expected`; negative is a shortfall) that closing
+    /// now with `counted` would record. Refuses a negative count, and one no drawer
+    /// could hold (see [`plausible_count`]).
+    pub fn difference_for(&self, counted: i64) -> Result<i64, DomainError> {
         non_negative("counted", counted)?;
         let expected = self.totals.expected();
         if !plausible_count(counted, expected, self.currency.exponent()) {
@@ -221,22 +237,8 @@ impl CashSession {
             )
             .into());
         }
-        Ok(self.closing.insert(CashClosing {
-            closed_by,
-            closed_at: now,
-            counted,
-            expected,
-            // Both within MAX_MINOR: exact.
-            difference: counted.saturating_sub(expected),
-            unsynced_events,
-            approved_by,
-        }))
-    }
-
-    /// `counted − expected` if the session were closed now with `counted`.
-    pub fn difference_if_counted(&self, counted: i64) -> i64 {
         // Both within MAX_MINOR: exact.
-        counted.saturating_sub(self.totals.expected())
+        Ok(counted.saturating_sub(expected))
     }
 }
 

@@ -48,6 +48,12 @@ impl Role {
             })
     }
 
+    /// Whether this role may approve, with its PIN, a cash difference above the
+    /// shop's limit (and so always sees what the drawer should hold).
+    pub fn approves_cash_differences(self) -> bool {
+        self.allows(Permission(Resource::Cash, Action::Approve))
+    }
+
     /// Whether this role holds `permission`, by the table [`GRANTS`].
     pub fn allows(self, permission: Permission) -> bool {
         GRANTS

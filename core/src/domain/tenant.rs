@@ -3,7 +3,7 @@
 use crate::domain::ids::TenantId;
 use crate::domain::locale::Locale;
 use crate::domain::money::Currency;
-use crate::domain::permission::{Action, Permission, Resource, Role};
+use crate::domain::permission::Role;
 use crate::domain::text::bounded_text;
 use crate::domain::FieldError;
 use serde::{Deserialize, Serialize};
@@ -170,10 +170,17 @@ impl TenantSettings {
         }
     }
 
+    /// The shop's limit when `difference` (either way) is above it: closing the
+    /// shift then needs a manager's approval.
+    pub fn shift_limit_exceeded(&self, difference: i64) -> Option<i64> {
+        self.shift_difference_limit
+            .filter(|l| difference.unsigned_abs() > l.unsigned_abs())
+    }
+
     /// Whether `role` counts the drawer blind: the shop asks for blind counts and
     /// the role is not one that approves differences (managers always see).
     pub fn counts_blind(&self, role: Role) -> bool {
-        self.blind_count && !role.allows(Permission(Resource::Cash, Action::Approve))
+        self.blind_count && !role.approves_cash_differences()
     }
 }
 

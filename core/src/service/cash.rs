@@ -6,7 +6,7 @@ use crate::domain::event::{CashMoved, CashSessionClosed, CashSessionOpened};
 use crate::domain::ids::{CashSessionId, OperatorId};
 use crate::domain::money::Money;
 use crate::domain::operator::Pin;
-use crate::domain::permission::{Action, Operation, Permission, Resource};
+use crate::domain::permission::Operation;
 use crate::domain::text::Reason;
 use crate::store::{self, WriteTx};
 
@@ -102,9 +102,7 @@ impl Shop {
         let approver = match approval {
             Some((id, pin)) => {
                 let a = self.login(id, pin)?;
-                if !a.role.allows(Permission(Resource::Cash, Action::Approve))
-                    || a.tenant_id != actor.tenant_id
-                {
+                if !a.role.approves_cash_differences() || a.tenant_id != actor.tenant_id {
                     return Err(ShopError::Forbidden {
                         operation: "approve a shift difference",
                     });
@@ -115,20 +113,15 @@ impl Shop {
         };
         self.command(actor, Operation::CloseCashSession, |tx, caller| {
             let mut s = open(tx, caller.tenant)?;
-            let limit = tenant_of(tx, caller)?.settings.shift_difference_limit;
-            let difference = s.difference_if_counted(counted);
-            let approved_by = match limit {
-                Some(limit) if difference.unsigned_abs() > limit.unsigned_abs() => {
-                    if caller
-                        .role
-                        .allows(Permission(Resource::Cash, Action::Approve))
-                    {
-                        Some(caller.operator)
-                    } else {
-                        Some(approver.ok_or(ShopError::ApprovalRequired { difference, limit })?)
-                    }
+            // An impossible count is refused before any talk of approval.
+            let difference = s.difference_for(counted)?;
+            let settings = tenant_of(tx, caller)?.settings;
+            let approved_by = match settings.shift_limit_exceeded(difference) {
+                None => None,
+                Some(_) if caller.role.approves_cash_differences() => Some(caller.operator),
+                Some(limit) => {
+                    Some(approver.ok_or(ShopError::ApprovalRequired { difference, limit })?)
                 }
-                _ => None,
             };
             let unsynced = store::outbox_status_in(tx)?.pending;
             let closing = s
@@ -159,21 +152,16 @@ impl Shop {
         self.query(actor, Operation::CloseCashSession, |c, caller| {
             let s = store::open_cash_session(c, caller.tenant)?
                 .ok_or(ShopError::CashSessionRequired)?;
-            let limit = self
+            let difference = s.difference_for(counted)?;
+            let over = self
                 .cached_tenant(c, caller)?
                 .settings
-                .shift_difference_limit;
-            let mut probe = s.clone();
-            let closing = probe.close(caller.operator, s.opened_at, counted, 0, None)?;
-            let over = limit.filter(|l| closing.difference.unsigned_abs() > l.unsigned_abs());
+                .shift_limit_exceeded(difference);
             Ok(ClosePreview {
-                expected: closing.expected,
-                difference: closing.difference,
+                expected: s.totals.expected(),
+                difference,
                 limit: over,
-                approval_needed: over.is_some()
-                    && !caller
-                        .role
-                        .allows(Permission(Resource::Cash, Action::Approve)),
+                approval_needed: over.is_some() && !caller.role.approves_cash_differences(),
             })
         })
     }

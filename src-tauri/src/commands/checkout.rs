@@ -83,14 +83,12 @@ pub(crate) fn counter_sale(
 #[tauri::command(async)]
 pub(crate) fn open_shift(state: State<'_, AppState>, float: String) -> ApiResult<ShiftDto> {
     let a = actor(&state)?;
-    let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
+    let t = tenant(&state, &a)?;
+    let (currency, _) = dto::shop_format(&t);
     let float =
         Money::parse_decimal(&float, currency).map_err(|e| ApiError::from(e.at("float")))?;
     let s = state.shop.open_cash_session(&a, float.minor)?;
-    Ok(ShiftDto::new(
-        &s,
-        tenant(&state, &a)?.settings.counts_blind(a.role()),
-    ))
+    Ok(ShiftDto::new(&s, t.settings.counts_blind(a.role())))
 }
 
 /// What closing the shift with `counted` (decimal text) would record: the

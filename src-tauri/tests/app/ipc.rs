@@ -343,3 +343,126 @@ fn sync_commands_check_roles_validate_input_and_discard_dead_letters_as_events()
     let recorded = store.event(last + 1).unwrap().unwrap();
     assert_eq!(recorded.event_type, "DeadLetterDiscarded");
 }
+
+fn setup_form(overrides: Value) -> Value {
+    let mut form = json!({
+        "name": "Sakura Mart", "slug": "sakura-mart", "currency": "JPY",
+        "taxMode": "inclusive", "defaultLocale": "en", "deviceCode": "POS1",
+        "adminName": "Aiko Admin", "adminPin": "5678", "allowOversell": false,
+        "shiftDifferenceLimit": "500",
+    });
+    for (k, v) in overrides.as_object().unwrap() {
+        form[k] = v.clone();
+    }
+    json!({ "setup": form })
+}
+
+#[test]
+fn setting_up_a_shop_refuses_every_bad_field_at_once_and_only_once() {
+    let app = mock_app();
+    let blank = app
+        .invoke(
+            "set_up_shop",
+            setup_form(json!({
+                "name": "", "slug": "Admin!", "currency": "XXX1", "taxMode": "maybe",
+                "defaultLocale": "", "deviceCode": "POS 1 ß", "adminName": "",
+                "adminPin": "12", "shiftDifferenceLimit": "1",
+            })),
+        )
+        .unwrap_err();
+    assert_eq!(
+        invalid_fields(&blank),
+        [
+            "name",
+            "slug",
+            "currency",
+            "tax_mode",
+            "default_locale",
+            "device_code",
+            "admin_name",
+            "admin_pin"
+        ]
+    );
+    for limit in ["-5", "1.5", "99999999999999999999999", "1e3"] {
+        let e = app
+            .invoke(
+                "set_up_shop",
+                setup_form(json!({ "shiftDifferenceLimit": limit })),
+            )
+            .unwrap_err();
+        assert_eq!(invalid_fields(&e), ["shift_difference_limit"], "{limit}");
+    }
+    assert_eq!(app.invoke("app_info", json!({})).unwrap()["set_up"], false);
+    let info = app.invoke("set_up_shop", setup_form(json!({}))).unwrap();
+    assert_eq!(
+        (info["currency"].clone(), info["exponent"].clone()),
+        (json!("JPY"), json!(0))
+    );
+    assert_eq!(app.invoke("session", json!({})).unwrap()["role"], "admin");
+    for cmd in ["set_up_shop", "create_demo_shop"] {
+        let again = app.invoke(cmd, setup_form(json!({}))).unwrap_err();
+        assert_eq!(again["code"], "already_set_up", "{cmd}");
+    }
+}
+
+#[test]
+fn closing_a_shift_and_moving_cash_refuse_hostile_input_and_change_nothing() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    let none = app
+        .invoke("preview_close_shift", json!({ "counted": "1.00" }))
+        .unwrap_err();
+    assert_eq!(none["code"], "cash_session_required");
+    app.invoke("open_shift", json!({ "float": "100.00" }))
+        .unwrap();
+    for counted in [
+        "-1",
+        "abc",
+        "1.001",
+        "99999999999999999999999",
+        "2000000000039",
+    ] {
+        for cmd in ["preview_close_shift", "close_shift"] {
+            let e = app.invoke(cmd, json!({ "counted": counted })).unwrap_err();
+            assert_eq!(invalid_fields(&e), ["counted"], "{cmd} {counted}");
+        }
+    }
+    let cashier_id = app.invoke("session", json!({})).unwrap()["operator_id"].clone();
+    for (id, pin, code) in [
+        (json!("not-an-id"), "2222", "validation"),
+        (cashier_id, "3333", "forbidden"),
+    ] {
+        let e = app
+            .invoke(
+                "close_shift",
+                json!({ "counted": "10.00", "approverId": id, "approverPin": pin }),
+            )
+            .unwrap_err();
+        assert_eq!(e["code"], code, "{e}");
+    }
+    let short = app
+        .invoke("close_shift", json!({ "counted": "10.00" }))
+        .unwrap_err();
+    assert_eq!(short["code"], "approval_required");
+    for (kind, amount, reason, field) in [
+        ("sideways", "1.00", "float top-up", "kind"),
+        ("in", "0", "float top-up", "amount"),
+        ("out", "99999999999999999999", "to the safe", "amount"),
+        ("out", "1.00", "", "reason"),
+    ] {
+        let e = app
+            .invoke(
+                "move_cash",
+                json!({ "kind": kind, "amount": amount, "reason": reason }),
+            )
+            .unwrap_err();
+        assert_eq!(invalid_fields(&e), [field], "{kind} {amount} {reason:?}");
+    }
+    let shift = app.invoke("status_bar", json!({})).unwrap()["shift"].clone();
+    assert_eq!(
+        (shift["expected"].clone(), shift["cash_in"].clone()),
+        (json!(10_000), json!(0)),
+        "nothing changed"
+    );
+}
