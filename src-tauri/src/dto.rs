@@ -10,8 +10,8 @@ use rustok_core::domain::ids::{OperatorId, OrderId, ProductId};
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{Operator, OperatorName, Pin};
-use rustok_core::domain::order::{AnyOrder, OrderActionKind, OrderLine};
-use rustok_core::domain::payment::{Payment, PaymentReference, Tender};
+use rustok_core::domain::order::{refunded_units, AnyOrder, OrderActionKind, OrderLine};
+use rustok_core::domain::payment::{Payment, PaymentReference, Refund, RefundedItems, Tender};
 use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
@@ -243,8 +243,12 @@ pub struct OrderDto {
     pub payments: Vec<PaymentDto>,
     /// Tracking number.
     pub tracking: Option<String>,
-    /// Amount refunded.
-    pub refunded: Option<i64>,
+    /// Money refunded in all (0 when none).
+    pub refunded: i64,
+    /// Units refunded so far, per line (same order as `lines`).
+    pub refunded_units: Vec<i64>,
+    /// Refunds, oldest first.
+    pub refunds: Vec<RefundDto>,
     /// Customer name.
     pub customer: Option<String>,
     /// Transitions the logged-in operator may perform now.
@@ -268,10 +272,81 @@ impl OrderDto {
             gross: d.totals.gross,
             payments: d.payments.iter().map(PaymentDto::from).collect(),
             tracking: d.tracking.as_ref().map(ToString::to_string),
-            refunded: d.refund.as_ref().map(|r| r.amount),
+            refunded: d
+                .refunds
+                .iter()
+                .fold(0i64, |sum, r| sum.saturating_add(r.amount)),
+            refunded_units: refunded_units(d),
+            refunds: d.refunds.iter().map(RefundDto::from).collect(),
             customer: d.customer.as_ref().map(|c| c.name.to_string()),
             actions,
             history: history.iter().map(HistoryDto::from).collect(),
+        }
+    }
+}
+
+/// One refund of an order.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundDto {
+    /// Money given back.
+    pub amount: i64,
+    /// Per tender.
+    pub payments: Vec<RefundPaymentDto>,
+    /// Lines and units given back; `None` for an old refund of the whole order.
+    pub lines: Option<Vec<RefundLineDto>>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// Money given back through one tender.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundPaymentDto {
+    /// `cash`, `card` or `other`.
+    pub method: &'static str,
+    /// Amount.
+    pub amount: i64,
+}
+
+/// Units of one line given back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundLineDto {
+    /// Position of the line in the order.
+    pub line: u32,
+    /// Units.
+    pub quantity: i64,
+    /// Money.
+    pub amount: i64,
+    /// Whether they went back on the shelf.
+    pub restock: bool,
+}
+
+impl From<&Refund> for RefundDto {
+    fn from(r: &Refund) -> Self {
+        Self {
+            amount: r.amount,
+            payments: r
+                .payments
+                .iter()
+                .map(|p| RefundPaymentDto {
+                    method: p.method.as_str(),
+                    amount: p.amount,
+                })
+                .collect(),
+            lines: match &r.items {
+                RefundedItems::Lines(lines) => Some(
+                    lines
+                        .iter()
+                        .map(|l| RefundLineDto {
+                            line: l.line,
+                            quantity: l.quantity.get(),
+                            amount: l.amount,
+                            restock: l.restock,
+                        })
+                        .collect(),
+                ),
+                RefundedItems::Every { .. } => None,
+            },
+            reason: r.reason.as_ref().map(ToString::to_string),
         }
     }
 }

@@ -52,7 +52,12 @@ export interface Payment { method: string; amount: number; tendered?: number; ch
 export interface HistoryItem { seq: number; event_type: string; occurred_at: string }
 export interface Order {
   id: string; number: string; status: string; created_at: string; lines: Line[]; net: number; tax: number; gross: number;
-  payments: Payment[]; tracking?: string; refunded?: number; customer?: string; actions: string[]; history: HistoryItem[];
+  payments: Payment[]; tracking?: string; refunded: number; refunded_units: number[]; refunds: Refund[];
+  customer?: string; actions: string[]; history: HistoryItem[];
+}
+export interface Refund {
+  amount: number; payments: { method: string; amount: number }[];
+  lines?: { line: number; quantity: number; amount: number; restock: boolean }[]; reason?: string;
 }
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }

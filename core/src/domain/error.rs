@@ -11,6 +11,9 @@ pub struct FieldError {
     pub code: &'static str,
     /// Human-readable explanation, lower-case, saying what would be accepted.
     pub message: String,
+    /// Values a UI needs to say the same in its own language (a limit, a SKU, an
+    /// amount in minor units), by name.
+    pub params: Vec<(&'static str, String)>,
 }
 
 impl FieldError {
@@ -20,7 +23,14 @@ impl FieldError {
             field: field.into(),
             code,
             message: message.into(),
+            params: Vec::new(),
         }
+    }
+
+    /// Adds a value a UI needs to word the error itself (see [`FieldError::params`]).
+    pub fn with_param(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.push((name, value.to_string()));
+        self
     }
 
     /// Moves the error to another field path (parsers name a default field).

@@ -300,8 +300,9 @@ events! {
     OrderDelivered = 1,
     /// An order was cancelled.
     OrderCancelled = 1,
-    /// An order was refunded.
-    OrderRefunded = 1,
+    /// Lines of an order were refunded (schema 2: per line and tender; schema 1 was
+    /// one amount for the whole order).
+    OrderRefunded = 2,
     /// A cash session was opened.
     CashSessionOpened = 1,
     /// Cash was put in or taken out.
@@ -528,9 +529,67 @@ pub struct OrderRefunded {
     pub order_id: OrderId,
     /// The refund.
     pub refund: Refund,
-    /// Cash session, for cash refunds.
+    /// Cash session, when cash went back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cash_session_id: Option<CashSessionId>,
+    /// Whether every unit of every line is now refunded (the order is `Refunded`,
+    /// else `PartiallyRefunded`).
+    pub complete: bool,
+}
+
+/// A refund's own rules: no negative money, the tenders add up to the amount, and
+/// (per line) the tax is within the amount and at least a unit is given back.
+fn validate_refund(e: &mut Errors, r: &Refund) {
+    amount(e, "refund.amount", r.amount);
+    e.check(
+        r.amount < 0,
+        "refund.amount",
+        "negative",
+        "must not be negative",
+    );
+    let mut paid: Option<i64> = Some(0);
+    for (i, p) in r.payments.iter().enumerate() {
+        let field = format!("refund.payments[{i}].amount");
+        e.check(
+            p.amount <= 0,
+            &field,
+            "not_positive",
+            "must be more than zero",
+        );
+        amount(e, &field, p.amount);
+        paid = paid.and_then(|s| s.checked_add(p.amount));
+    }
+    e.check(
+        paid != Some(r.amount),
+        "refund.payments",
+        "sum_mismatch",
+        "the tenders do not add up to the refund",
+    );
+    if let crate::domain::payment::RefundedItems::Lines(lines) = &r.items {
+        e.check(
+            lines.is_empty(),
+            "refund.items",
+            "required",
+            "a refund gives back at least one line",
+        );
+        let mut sum: Option<i64> = Some(0);
+        for (i, l) in lines.iter().enumerate() {
+            let field = format!("refund.items[{i}]");
+            e.check(
+                l.amount < 0 || l.tax < 0 || l.tax > l.amount,
+                &field,
+                "out_of_range",
+                "amount and tax must not be negative, tax at most the amount",
+            );
+            sum = sum.and_then(|s| s.checked_add(l.amount));
+        }
+        e.check(
+            sum != Some(r.amount),
+            "refund.amount",
+            "sum_mismatch",
+            "the lines do not add up to the refund",
+        );
+    }
 }
 
 /// Payload of [`DomainEvent::CashSessionOpened`].
@@ -810,15 +869,7 @@ impl DomainEvent {
                     "the payments add up to more than any amount a shop can hold",
                 );
             }
-            DomainEvent::OrderRefunded(p) => {
-                e.check(
-                    p.refund.amount <= 0,
-                    "refund.amount",
-                    "not_positive",
-                    "must be more than zero",
-                );
-                amount(&mut e, "refund.amount", p.refund.amount);
-            }
+            DomainEvent::OrderRefunded(p) => validate_refund(&mut e, &p.refund),
             DomainEvent::TenantCreated(p) => p.settings.validate()?,
             DomainEvent::TenantSettingsChanged(p) => p.settings.validate()?,
             DomainEvent::CashSessionOpened(p) => non_negative_money(&mut e, "float", &p.float),

@@ -4,8 +4,12 @@
 //! Pending ──confirm──▶ Confirmed ──pay──▶ Paid ──ship──▶ Shipped ──deliver──▶ Delivered
 //!    │                    │                 │                                   ▲
 //!    └──cancel──▶ Cancelled ◀──cancel──┘     └───────────hand over (counter sale)┘
-//! Paid / Shipped / Delivered ──refund──▶ Refunded
+//! Paid / Shipped / Delivered ──refund lines──▶ PartiallyRefunded ──refund the rest──▶ Refunded
 //! ```
+//!
+//! A refund names lines and units ([`RefundRequest`]); it is `Refunded` once every
+//! unit of every line is, `PartiallyRefunded` before. A partially refunded order
+//! takes further refunds only (it is not shipped or delivered any more).
 //!
 //! `Order<S>` only has the transitions of state `S`, so an illegal one does not compile:
 //!
@@ -25,7 +29,10 @@ use crate::domain::device::DeviceCode;
 use crate::domain::error::Errors;
 use crate::domain::ids::{OrderId, ProductId, TenantId};
 use crate::domain::money::{div_round_half_away, Currency};
-use crate::domain::payment::{self, Payment, Refund, RefundRequest, Tender};
+use crate::domain::payment::{
+    self, Payment, PaymentMethod, Refund, RefundPayment, RefundRequest, RefundedItems,
+    RefundedLine, Tender,
+};
 use crate::domain::product::{ProductTitle, Sku, TaxRate};
 use crate::domain::stock::Quantity;
 use crate::domain::tenant::TaxMode;
@@ -251,19 +258,22 @@ pub enum OrderStatus {
     Delivered,
     /// Cancelled before payment.
     Cancelled,
-    /// Money given back.
+    /// Some lines or units given back.
+    PartiallyRefunded,
+    /// Everything given back.
     Refunded,
 }
 
 impl OrderStatus {
     /// Every status.
-    pub const ALL: [OrderStatus; 7] = [
+    pub const ALL: [OrderStatus; 8] = [
         OrderStatus::Pending,
         OrderStatus::Confirmed,
         OrderStatus::Paid,
         OrderStatus::Shipped,
         OrderStatus::Delivered,
         OrderStatus::Cancelled,
+        OrderStatus::PartiallyRefunded,
         OrderStatus::Refunded,
     ];
 
@@ -276,6 +286,7 @@ impl OrderStatus {
             OrderStatus::Shipped => "shipped",
             OrderStatus::Delivered => "delivered",
             OrderStatus::Cancelled => "cancelled",
+            OrderStatus::PartiallyRefunded => "partially_refunded",
             OrderStatus::Refunded => "refunded",
         }
     }
@@ -316,8 +327,8 @@ pub struct OrderData {
     pub tracking: Option<TrackingNumber>,
     /// Cancellation reason.
     pub cancel_reason: Option<Reason>,
-    /// Refund (set by `refund`).
-    pub refund: Option<Refund>,
+    /// Refunds, oldest first (added by `refund`).
+    pub refunds: Vec<Refund>,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -330,7 +341,16 @@ macro_rules! states {
         pub struct $name;
     )*};
 }
-states!(Pending, Confirmed, Paid, Shipped, Delivered, Cancelled, Refunded);
+states!(
+    Pending,
+    Confirmed,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+    PartiallyRefunded,
+    Refunded
+);
 
 /// An order in state `S`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -419,14 +439,240 @@ pub trait Refundable {}
 impl Refundable for Paid {}
 impl Refundable for Shipped {}
 impl Refundable for Delivered {}
+impl Refundable for PartiallyRefunded {}
+
+/// Where a refund leaves an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Something is left to refund.
+    Partial(Order<PartiallyRefunded>),
+    /// Every unit of every line is refunded.
+    Full(Order<Refunded>),
+}
 
 impl<S: Refundable> Order<S> {
-    /// Gives money back: never more than was paid.
-    pub fn refund(mut self, req: RefundRequest) -> Result<Order<Refunded>, DomainError> {
-        let paid = self.data.payments.iter().map(|p| p.amount).sum();
-        self.data.refund = Some(payment::refund(paid, req)?);
-        Ok(self.into_state())
+    /// Gives back the lines and units asked for (see [`plan_refund`]).
+    pub fn refund(mut self, req: RefundRequest) -> Result<RefundOutcome, DomainError> {
+        let (refund, complete) = plan_refund(&self.data, req)?;
+        self.data.refunds.push(refund);
+        Ok(if complete {
+            RefundOutcome::Full(self.into_state())
+        } else {
+            RefundOutcome::Partial(self.into_state())
+        })
     }
+}
+
+/// Units of each line refunded so far.
+pub fn refunded_units(d: &OrderData) -> Vec<i64> {
+    let mut units = vec![0i64; d.lines.len()];
+    for r in &d.refunds {
+        match &r.items {
+            RefundedItems::Every { .. } => {
+                for (u, l) in units.iter_mut().zip(&d.lines) {
+                    *u = l.quantity.get();
+                }
+            }
+            RefundedItems::Lines(lines) => {
+                for rl in lines {
+                    if let Some(u) = usize::try_from(rl.line).ok().and_then(|i| units.get_mut(i)) {
+                        *u = u.saturating_add(rl.quantity.get());
+                    }
+                }
+            }
+        }
+    }
+    units
+}
+
+/// Money given back so far through `method`.
+pub fn refunded_by(d: &OrderData, method: PaymentMethod) -> i64 {
+    d.refunds
+        .iter()
+        .fold(0i64, |sum, r| sum.saturating_add(r.paid_by(method)))
+}
+
+/// The share of `whole` that `units` of `of` units carry, rounded half away from
+/// zero. A refund from `k0` to `k1` refunded units gives back
+/// `share(k1) - share(k0)`, so the refunds of a line always add up to the line.
+fn share(whole: i64, units: i64, of: i64) -> Option<i64> {
+    let v = div_round_half_away(
+        i128::from(whole).checked_mul(i128::from(units))?,
+        i128::from(of),
+    )?;
+    i64::try_from(v).ok()
+}
+
+/// Checks `req` against what `d` has left to refund and prices it: per line the
+/// units' share of the line's gross and tax, so that refunding every unit gives back
+/// exactly what was paid; the money goes back to the tenders it came from (the one
+/// asked for first, then card, other, cash), never more per tender than was paid
+/// through it. Returns the refund and whether it completes the order's refunds.
+pub fn plan_refund(d: &OrderData, req: RefundRequest) -> Result<(Refund, bool), DomainError> {
+    let before = refunded_units(d);
+    let asked: Vec<payment::RefundLineRequest> = if req.lines.is_empty() {
+        d.lines
+            .iter()
+            .zip(&before)
+            .enumerate()
+            .filter_map(|(line, (l, &done))| {
+                let left = l.quantity.get().saturating_sub(done);
+                Some(payment::RefundLineRequest {
+                    line,
+                    quantity: crate::domain::stock::Quantity::new(left).ok()?,
+                    restock: req.restock,
+                })
+            })
+            .collect()
+    } else {
+        req.lines
+    };
+    let mut e = Errors::new();
+    e.check(
+        asked.is_empty(),
+        "lines",
+        "nothing_left",
+        "everything has already been refunded",
+    );
+    e.check(
+        asked.len() > MAX_LINES,
+        "lines",
+        "too_many",
+        "at most 500 lines",
+    );
+    e.finish()?;
+    let mut e = Errors::new();
+    let mut after = before.clone();
+    let mut lines = Vec::with_capacity(asked.len());
+    for (i, a) in asked.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        let Some(line) = d.lines.get(a.line) else {
+            e.push(FieldError::new(
+                format!("{field}.line"),
+                "not_found",
+                "the order has no such line",
+            ));
+            continue;
+        };
+        let (k0, n) = (after[a.line], line.quantity.get());
+        let left = n.saturating_sub(k0);
+        if a.quantity.get() > left {
+            e.push(
+                FieldError::new(
+                    format!("{field}.quantity"),
+                    "too_many_units",
+                    format!("at most {left} of {} left to refund", line.sku),
+                )
+                .with_param("left", left)
+                .with_param("sku", line.sku.as_str()),
+            );
+            continue;
+        }
+        let k1 = k0.saturating_add(a.quantity.get());
+        after[a.line] = k1;
+        let gross = line.amounts.gross;
+        let tax = line.amounts.tax;
+        let part = |whole| {
+            share(whole, k1, n)
+                .zip(share(whole, k0, n))
+                .map(|(x, y)| x.saturating_sub(y))
+                .ok_or_else(|| overflow(&field))
+        };
+        match (part(gross), part(tax)) {
+            (Ok(amount), Ok(tax)) => lines.push(RefundedLine {
+                line: u32::try_from(a.line).unwrap_or(u32::MAX),
+                quantity: a.quantity,
+                amount,
+                tax,
+                restock: a.restock,
+            }),
+            (Err(x), _) | (_, Err(x)) => e.push(x),
+        }
+    }
+    e.finish()?;
+    let amount = lines
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.amount))
+        .ok_or_else(|| overflow("lines"))?;
+    let payments = allocate(d, amount, req.to)?;
+    let complete = d
+        .lines
+        .iter()
+        .zip(&after)
+        .all(|(l, &k)| k >= l.quantity.get());
+    Ok((
+        Refund {
+            items: RefundedItems::Lines(lines),
+            payments,
+            amount,
+            reason: req.reason,
+        },
+        complete,
+    ))
+}
+
+/// Splits `amount` over the tenders of `d` that still hold money to give back:
+/// `first` (when asked), then card, other, cash.
+fn allocate(
+    d: &OrderData,
+    amount: i64,
+    first: Option<PaymentMethod>,
+) -> Result<Vec<RefundPayment>, DomainError> {
+    let paid_by = |m: PaymentMethod| {
+        d.payments
+            .iter()
+            .filter(|p| p.method == m)
+            .fold(0i64, |sum, p| sum.saturating_add(p.amount))
+    };
+    if let Some(m) = first {
+        if paid_by(m) == 0 {
+            return Err(FieldError::new(
+                "to",
+                "not_paid_that_way",
+                format!("nothing was paid by {}", m.as_str()),
+            )
+            .with_param("method", m.as_str())
+            .into());
+        }
+    }
+    let order = [
+        PaymentMethod::Card,
+        PaymentMethod::Other,
+        PaymentMethod::Cash,
+    ];
+    let mut left = amount;
+    let mut out = Vec::new();
+    for m in first
+        .into_iter()
+        .chain(order.into_iter().filter(|m| Some(*m) != first))
+    {
+        if left == 0 {
+            break;
+        }
+        let room = paid_by(m).saturating_sub(refunded_by(d, m)).max(0);
+        let take = room.min(left);
+        if take > 0 {
+            out.push(RefundPayment {
+                method: m,
+                amount: take,
+            });
+            left = left.saturating_sub(take);
+        }
+    }
+    if left > 0 {
+        let paid = d
+            .payments
+            .iter()
+            .fold(0i64, |sum, p| sum.saturating_add(p.amount));
+        return Err(FieldError::new(
+            "lines",
+            "exceeds_paid",
+            "the refund is more than is left of what was paid",
+        )
+        .with_param("paid", paid)
+        .into());
+    }
+    Ok(out)
 }
 
 /// A requested transition, for orders loaded from storage.
@@ -444,7 +690,7 @@ pub enum OrderAction {
     HandOver,
     /// Pending/Confirmed → Cancelled.
     Cancel(Option<Reason>),
-    /// Paid/Shipped/Delivered → Refunded.
+    /// Paid/Shipped/Delivered/PartiallyRefunded → PartiallyRefunded or Refunded.
     Refund(RefundRequest),
 }
 
@@ -479,7 +725,7 @@ pub enum OrderActionKind {
     HandOver,
     /// Pending/Confirmed → Cancelled.
     Cancel,
-    /// Paid/Shipped/Delivered → Refunded.
+    /// Paid/Shipped/Delivered/PartiallyRefunded → PartiallyRefunded or Refunded.
     Refund,
 }
 
@@ -506,7 +752,10 @@ impl OrderActionKind {
                 | (K::Pay, S::Confirmed)
                 | (K::Ship | K::HandOver, S::Paid)
                 | (K::Deliver, S::Shipped)
-                | (K::Refund, S::Paid | S::Shipped | S::Delivered)
+                | (
+                    K::Refund,
+                    S::Paid | S::Shipped | S::Delivered | S::PartiallyRefunded
+                )
         )
     }
 
@@ -521,6 +770,15 @@ impl OrderActionKind {
             OrderActionKind::HandOver => O::HandOverOrder,
             OrderActionKind::Cancel => O::CancelOrder,
             OrderActionKind::Refund => O::RefundOrder,
+        }
+    }
+}
+
+impl From<RefundOutcome> for AnyOrder {
+    fn from(r: RefundOutcome) -> Self {
+        match r {
+            RefundOutcome::Partial(o) => AnyOrder::PartiallyRefunded(o),
+            RefundOutcome::Full(o) => AnyOrder::Refunded(o),
         }
     }
 }
@@ -540,6 +798,8 @@ pub enum AnyOrder {
     Delivered(Order<Delivered>),
     /// Cancelled.
     Cancelled(Order<Cancelled>),
+    /// Partly refunded.
+    PartiallyRefunded(Order<PartiallyRefunded>),
     /// Refunded.
     Refunded(Order<Refunded>),
 }
@@ -558,6 +818,7 @@ impl AnyOrder {
             OrderStatus::Shipped => AnyOrder::Shipped(o.into_state()),
             OrderStatus::Delivered => AnyOrder::Delivered(o.into_state()),
             OrderStatus::Cancelled => AnyOrder::Cancelled(o.into_state()),
+            OrderStatus::PartiallyRefunded => AnyOrder::PartiallyRefunded(o.into_state()),
             OrderStatus::Refunded => AnyOrder::Refunded(o.into_state()),
         }
     }
@@ -571,6 +832,7 @@ impl AnyOrder {
             AnyOrder::Shipped(_) => OrderStatus::Shipped,
             AnyOrder::Delivered(_) => OrderStatus::Delivered,
             AnyOrder::Cancelled(_) => OrderStatus::Cancelled,
+            AnyOrder::PartiallyRefunded(_) => OrderStatus::PartiallyRefunded,
             AnyOrder::Refunded(_) => OrderStatus::Refunded,
         }
     }
@@ -584,6 +846,7 @@ impl AnyOrder {
             AnyOrder::Shipped(o) => o.data(),
             AnyOrder::Delivered(o) => o.data(),
             AnyOrder::Cancelled(o) => o.data(),
+            AnyOrder::PartiallyRefunded(o) => o.data(),
             AnyOrder::Refunded(o) => o.data(),
         }
     }
@@ -599,10 +862,11 @@ impl AnyOrder {
             (A::Confirmed(o), Act::Cancel(r)) => A::Cancelled(o.cancel(r)),
             (A::Paid(o), Act::Ship(t)) => A::Shipped(o.ship(t)),
             (A::Paid(o), Act::HandOver) => A::Delivered(o.hand_over()),
-            (A::Paid(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
+            (A::Paid(o), Act::Refund(r)) => o.refund(r)?.into(),
             (A::Shipped(o), Act::Deliver) => A::Delivered(o.deliver()),
-            (A::Shipped(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
-            (A::Delivered(o), Act::Refund(r)) => A::Refunded(o.refund(r)?),
+            (A::Shipped(o), Act::Refund(r)) => o.refund(r)?.into(),
+            (A::Delivered(o), Act::Refund(r)) => o.refund(r)?.into(),
+            (A::PartiallyRefunded(o), Act::Refund(r)) => o.refund(r)?.into(),
             (o, a) => {
                 return Err(DomainError::InvalidTransition {
                     from: o.status().as_str(),

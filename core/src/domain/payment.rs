@@ -3,6 +3,7 @@
 //! Amounts are minor units in the order's currency.
 
 use crate::domain::error::Errors;
+use crate::domain::stock::Quantity;
 use crate::domain::text::{bounded_text, Reason};
 use crate::domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -171,48 +172,100 @@ pub fn settle(total: i64, tenders: &[Tender]) -> Result<Vec<Payment>, DomainErro
     Ok(payments)
 }
 
+/// One line of a refund as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundLineRequest {
+    /// Position of the line in the order, from 0.
+    pub line: usize,
+    /// Units given back.
+    pub quantity: Quantity,
+    /// Whether they go back on the shelf.
+    pub restock: bool,
+}
+
 /// What a refund asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRequest {
-    /// Amount to give back; `None` gives back everything paid.
-    pub amount: Option<i64>,
-    /// How the money goes back.
-    pub method: PaymentMethod,
-    /// Whether the goods go back on the shelf.
+    /// The lines and units given back; empty gives back everything not yet refunded.
+    pub lines: Vec<RefundLineRequest>,
+    /// When `lines` is empty: whether the goods go back on the shelf.
     pub restock: bool,
+    /// The tender to give back to first; `None`: card, then other, then cash.
+    pub to: Option<PaymentMethod>,
     /// Why.
     pub reason: Option<Reason>,
+}
+
+impl RefundRequest {
+    /// Everything not yet refunded, to the tenders it came from.
+    pub fn everything(restock: bool) -> Self {
+        Self {
+            lines: Vec::new(),
+            restock,
+            to: None,
+            reason: None,
+        }
+    }
+}
+
+/// A line of a refund as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundedLine {
+    /// Position of the line in the order, from 0.
+    pub line: u32,
+    /// Units given back.
+    pub quantity: Quantity,
+    /// Money given back for them, tax included (the order's gross for them).
+    pub amount: i64,
+    /// The tax in `amount`.
+    pub tax: i64,
+    /// Whether they went back on the shelf.
+    pub restock: bool,
+}
+
+/// What a refund gave back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundedItems {
+    /// These lines and units.
+    Lines(Vec<RefundedLine>),
+    /// Every line in full: how a refund was recorded before refunds were per line
+    /// (`OrderRefunded` schema 1, and order rows of database schema 5 and older).
+    Every {
+        /// Whether the goods went back on the shelf.
+        restock: bool,
+    },
+}
+
+/// Money given back through one tender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundPayment {
+    /// How.
+    pub method: PaymentMethod,
+    /// How much.
+    pub amount: i64,
 }
 
 /// A refund as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
-    /// Amount given back.
+    /// What was given back.
+    pub items: RefundedItems,
+    /// Where the money went, per tender (none for a refund of free goods).
+    pub payments: Vec<RefundPayment>,
+    /// Money given back in all: the sum of `payments`.
     pub amount: i64,
-    /// How.
-    pub method: PaymentMethod,
-    /// Whether stock was returned.
-    pub restock: bool,
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
 }
 
-/// Checks a refund against what was paid: more than zero, never more than paid.
-pub fn refund(paid: i64, req: RefundRequest) -> Result<Refund, DomainError> {
-    let amount = req.amount.unwrap_or(paid);
-    if amount <= 0 || amount > paid {
-        return Err(FieldError::new(
-            "amount",
-            "out_of_range",
-            format!("a refund must be more than zero and at most the {paid} paid"),
-        )
-        .into());
+impl Refund {
+    /// The part given back through `method`.
+    pub fn paid_by(&self, method: PaymentMethod) -> i64 {
+        self.payments
+            .iter()
+            .filter(|p| p.method == method)
+            .fold(0i64, |sum, p| sum.saturating_add(p.amount))
     }
-    Ok(Refund {
-        amount,
-        method: req.method,
-        restock: req.restock,
-        reason: req.reason,
-    })
 }

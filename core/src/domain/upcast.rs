@@ -29,10 +29,13 @@ pub struct Upcasters {
 }
 
 impl Upcasters {
-    /// The steps this version of the app ships. Every payload is still at v1, so there
-    /// are none yet; bumping a version adds its step here together with a fixture.
+    /// The steps this version of the app ships; bumping a version adds its step here
+    /// together with a fixture of the new version (the old one stays, decoded by a
+    /// test for ever).
     pub fn standard() -> Self {
-        Self::default()
+        let mut u = Self::default();
+        u.register(EventType::OrderRefunded, 1, order_refunded_v1_to_v2);
+        u
     }
 
     /// Registers the step from `from_version` to `from_version + 1` of `t`.
@@ -62,4 +65,49 @@ impl Upcasters {
         }
         Ok(value)
     }
+}
+
+/// `OrderRefunded` 1 → 2. Schema 1 refunded a whole order at once: one amount through
+/// one tender, every line restocked or none. Schema 2 names lines and tenders; an old
+/// refund is a refund of every line in full ([`RefundedItems::Every`], the payload
+/// does not list the order's lines) through its one tender, and it completed the order.
+///
+/// [`RefundedItems::Every`]: crate::domain::payment::RefundedItems::Every
+pub fn order_refunded_v1_to_v2(mut v: Value) -> Result<Value, UpcastError> {
+    let data = v
+        .as_object_mut()
+        .ok_or(UpcastError::Unexpected("the payload is not an object"))?;
+    let old = data
+        .remove("refund")
+        .ok_or(UpcastError::Unexpected("no refund"))?;
+    data.insert("refund".into(), refund_v1_to_v2(&old)?);
+    data.insert("complete".into(), Value::Bool(true));
+    Ok(v)
+}
+
+/// A schema-1 refund (`{amount, method, restock, reason?}`) as a schema-2 one. The
+/// database migration to schema 6 does the same to stored orders in SQL; a test
+/// holds the two to the same result.
+pub fn refund_v1_to_v2(old: &Value) -> Result<Value, UpcastError> {
+    let amount = old
+        .get("amount")
+        .and_then(Value::as_i64)
+        .ok_or(UpcastError::Unexpected("refund.amount is not an integer"))?;
+    let method = old
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or(UpcastError::Unexpected("refund.method is not text"))?;
+    let restock = old
+        .get("restock")
+        .and_then(Value::as_bool)
+        .ok_or(UpcastError::Unexpected("refund.restock is not a boolean"))?;
+    let mut new = serde_json::json!({
+        "items": { "every": { "restock": restock } },
+        "payments": [ { "method": method, "amount": amount } ],
+        "amount": amount,
+    });
+    if let Some(reason) = old.get("reason").filter(|r| !r.is_null()) {
+        new["reason"] = reason.clone();
+    }
+    Ok(new)
 }

@@ -70,6 +70,7 @@ pub(crate) const fn order_status_byte(s: OrderStatus) -> u8 {
         OrderStatus::Delivered => 4,
         OrderStatus::Cancelled => 5,
         OrderStatus::Refunded => 6,
+        OrderStatus::PartiallyRefunded => 7,
     }
 }
 

@@ -725,7 +725,8 @@ impl Index {
                     E::OrderShipped(_) => OrderStatus::Shipped,
                     E::OrderDelivered(_) => OrderStatus::Delivered,
                     E::OrderCancelled(_) => OrderStatus::Cancelled,
-                    E::OrderRefunded(_) => OrderStatus::Refunded,
+                    E::OrderRefunded(p) if p.complete => OrderStatus::Refunded,
+                    E::OrderRefunded(_) => OrderStatus::PartiallyRefunded,
                     _ => OrderStatus::Pending,
                 };
                 let new = match (event, old.clone()) {

@@ -14,7 +14,7 @@ use crate::domain::order::{
     price_lines, Amounts, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderLine,
     OrderStatus, Pending, TrackingNumber,
 };
-use crate::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use crate::domain::payment::{PaymentMethod, RefundRequest, RefundedItems, Tender};
 use crate::domain::permission::Operation;
 use crate::domain::product::ProductStatus;
 use crate::domain::stock::{MovementKind, Quantity, StockMovement};
@@ -114,7 +114,7 @@ fn build_order(
         payments: Vec::new(),
         tracking: None,
         cancel_reason: None,
-        refund: None,
+        refunds: Vec::new(),
         created_at: tx.now(),
     })?)
 }
@@ -162,7 +162,7 @@ fn take_payment(
         payments: d.payments.clone(),
         cash_session_id: session.id,
     })?;
-    let sold = line_movements(tx, caller, d, MovementKind::Sold);
+    let sold = sold_movements(tx, caller, d);
     let afters = move_stock(tx, caller, sold)?;
     for (i, (line, &after)) in d.lines.iter().zip(&afters).enumerate() {
         if after < 0 && !tenant.settings.allow_oversell {
@@ -181,15 +181,8 @@ fn take_payment(
     Ok(session.id)
 }
 
-/// One movement per line of `d`: goods leaving the shelf for `Sold`, coming back
-/// for `Returned`.
-fn line_movements(
-    tx: &mut WriteTx<'_>,
-    caller: Caller,
-    d: &OrderData,
-    kind: MovementKind,
-) -> Vec<StockMovement> {
-    let sign = if kind == MovementKind::Sold { -1 } else { 1 };
+/// One movement per line of `d`: goods leaving the shelf.
+fn sold_movements(tx: &mut WriteTx<'_>, caller: Caller, d: &OrderData) -> Vec<StockMovement> {
     d.lines
         .iter()
         .map(|line| {
@@ -197,8 +190,8 @@ fn line_movements(
                 tx,
                 caller,
                 line.product_id,
-                kind,
-                sign * line.quantity.get(),
+                MovementKind::Sold,
+                line.quantity.get().saturating_neg(),
             );
             m.order_id = Some(d.id);
             m
@@ -206,28 +199,52 @@ fn line_movements(
         .collect()
 }
 
-/// Gives money back (through the drawer for cash) and puts goods back on the shelf
-/// when asked.
-fn give_refund(tx: &mut WriteTx<'_>, caller: Caller, d: &OrderData) -> Result<(), ShopError> {
-    let Some(refund) = d.refund.clone() else {
+/// Gives back the order's latest refund: cash through the open shift's drawer, the
+/// event, and the units marked for restock back on the shelf.
+fn give_refund(
+    tx: &mut WriteTx<'_>,
+    caller: Caller,
+    d: &OrderData,
+    complete: bool,
+) -> Result<(), ShopError> {
+    let Some(refund) = d.refunds.last().cloned() else {
         return Ok(());
     };
     let mut session_id = None;
-    if refund.method == PaymentMethod::Cash {
+    let cash = refund.paid_by(PaymentMethod::Cash);
+    if cash > 0 {
         let mut session = open_session(tx, caller)?;
-        session.record_refund(refund.amount)?;
+        session.record_refund(cash)?;
         store::update_cash_session(tx, &session)?;
         session_id = Some(session.id);
     }
+    let restock: Vec<_> = match &refund.items {
+        RefundedItems::Lines(lines) => lines
+            .iter()
+            .filter(|l| l.restock)
+            .filter_map(|l| {
+                let line = d.lines.get(usize::try_from(l.line).ok()?)?;
+                let mut m = movement(
+                    tx,
+                    caller,
+                    line.product_id,
+                    MovementKind::Returned,
+                    l.quantity.get(),
+                );
+                m.order_id = Some(d.id);
+                Some(m)
+            })
+            .collect(),
+        // Only old refunds (schema 1) are recorded so; none is made any more.
+        RefundedItems::Every { .. } => Vec::new(),
+    };
     tx.append(OrderRefunded {
         order_id: d.id,
-        refund: refund.clone(),
+        refund,
         cash_session_id: session_id,
+        complete,
     })?;
-    if refund.restock {
-        let returned = line_movements(tx, caller, d, MovementKind::Returned);
-        move_stock(tx, caller, returned)?;
-    }
+    move_stock(tx, caller, restock)?;
     Ok(())
 }
 
@@ -316,7 +333,8 @@ impl Shop {
                         reason: d.cancel_reason.clone(),
                     })?;
                 }
-                OrderStatus::Refunded => give_refund(tx, caller, d)?,
+                OrderStatus::Refunded => give_refund(tx, caller, d, true)?,
+                OrderStatus::PartiallyRefunded => give_refund(tx, caller, d, false)?,
                 OrderStatus::Pending => {}
             }
             store::update_order(tx, &next, session, tx.now())?;
@@ -374,8 +392,10 @@ impl Shop {
         )
     }
 
-    /// Paid/Shipped/Delivered → Refunded, with optional restock. A cash refund needs
-    /// an open cash session holding enough cash.
+    /// Gives back lines and units of a paid order (see
+    /// [`crate::domain::order::plan_refund`]), restocking the ones marked so: the order
+    /// is `PartiallyRefunded` until every unit is, then `Refunded`. Cash goes back
+    /// through the open shift, whose drawer must hold enough.
     pub fn refund_order(
         &self,
         actor: &Actor,

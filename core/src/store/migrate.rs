@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_shift_close.sql",
         include_str!("../../../migrations/edge/0005_shift_close.sql"),
     ),
+    (
+        6,
+        "0006_line_refunds.sql",
+        include_str!("../../../migrations/edge/0006_line_refunds.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).
@@ -330,6 +335,7 @@ mod tests {
             "shipped",
             "delivered",
             "cancelled",
+            "partially_refunded",
             "refunded",
         ];
         for status in statuses.iter().chain(&["lost", ""]) {
@@ -340,6 +346,43 @@ mod tests {
                 )
                 .is_ok();
             assert_eq!(ok, statuses.contains(status), "order status {status}");
+        }
+    }
+
+    #[test]
+    fn schema_6_turns_each_old_refund_into_what_the_event_upcaster_makes_of_it() {
+        let (_dir, path, mut c) = fresh();
+        migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..2]).unwrap();
+        c.execute_batch(SCHEMA_2_SHOP).unwrap();
+        migrate_with(&mut c, &path, fk_on, &MIGRATIONS[..5]).unwrap();
+        let old = [
+            r#"{"amount":249,"method":"cash","restock":true,"reason":"Broken"}"#,
+            r#"{"amount":100,"method":"card","restock":false}"#,
+        ];
+        c.execute(
+            "UPDATE orders SET status = 'refunded', refund = ?1 WHERE n = 1",
+            [old[0]],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE orders SET status = 'refunded', refund = ?1 WHERE n = 1234567",
+            [old[1]],
+        )
+        .unwrap();
+        migrate_with(&mut c, &path, fk_on, MIGRATIONS).unwrap();
+        let rows: Vec<String> = c
+            .prepare("SELECT refunds FROM orders ORDER BY n")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (stored, old) in rows.iter().zip(old) {
+            let stored: serde_json::Value = serde_json::from_str(stored).unwrap();
+            let old: serde_json::Value = serde_json::from_str(old).unwrap();
+            let upcast = crate::domain::upcast::refund_v1_to_v2(&old).unwrap();
+            assert_eq!(stored, serde_json::json!([upcast]));
+            let _: Vec<crate::domain::payment::Refund> = serde_json::from_value(stored).unwrap();
         }
     }
 

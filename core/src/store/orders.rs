@@ -56,7 +56,7 @@ pub(super) const INSERT_ORDER: &str =
      created_by, created_at, day, updated_at, cash_session_id, tracking, lines, payments, n)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?15, ?16, ?17, ?18, ?19)";
 
-/// Writes an order's state back: status, payments, tracking, cancellation, refund,
+/// Writes an order's state back: status, payments, tracking, cancellation, refunds,
 /// and the cash session it was paid through.
 pub fn update_order(
     c: &Connection,
@@ -66,7 +66,7 @@ pub fn update_order(
 ) -> Result<(), StoreError> {
     let d = o.data();
     c.prepare_cached(
-        "UPDATE orders SET status = ?2, tracking = ?3, cancel_reason = ?4, refund = ?5, payments = ?6,
+        "UPDATE orders SET status = ?2, tracking = ?3, cancel_reason = ?4, refunds = ?5, payments = ?6,
          cash_session_id = COALESCE(?7, cash_session_id), updated_at = ?8 WHERE id = ?1",
     )?
     .execute(params![
@@ -74,7 +74,7 @@ pub fn update_order(
         o.status().as_str(),
         d.tracking.as_ref().map(TrackingNumber::as_str),
         d.cancel_reason.as_ref().map(Reason::as_str),
-        d.refund.as_ref().map(serde_json::to_string).transpose()?,
+        serde_json::to_string(&d.refunds)?,
         serde_json::to_string(&d.payments)?,
         cash_session.map(|s| s.to_string()),
         now.to_rfc3339(),
@@ -84,7 +84,7 @@ pub fn update_order(
 
 const ORDER_COLUMNS: &str =
     "id, tenant_id, number, status, currency, tax_mode, net, tax, gross, customer, notes,
-     tracking, cancel_reason, refund, created_at, lines, payments";
+     tracking, cancel_reason, refunds, created_at, lines, payments";
 
 fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnyOrder> {
     let data = OrderData {
@@ -102,7 +102,7 @@ fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnyOrder> {
         notes: parse_opt(r, 10, Note::parse)?,
         tracking: parse_opt(r, 11, TrackingNumber::parse)?,
         cancel_reason: parse_opt(r, 12, Reason::parse)?,
-        refund: json_opt(r, 13)?,
+        refunds: json(r, 13)?,
         created_at: parse(r, 14, Timestamp::parse_rfc3339)?,
         lines: json(r, 15)?,
         payments: json(r, 16)?,

@@ -17,7 +17,9 @@ use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::order::{
     price_lines, Customer, CustomerName, LineSpec, OrderNumber, TrackingNumber,
 };
-use rustok_core::domain::payment::{settle, PaymentMethod, Refund, Tender};
+use rustok_core::domain::payment::{
+    settle, PaymentMethod, Refund, RefundPayment, RefundedItems, RefundedLine, Tender,
+};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{ProductStatus, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::{MovementKind, Quantity};
@@ -232,12 +234,31 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
         EventType::OrderRefunded => OrderRefunded {
             order_id: OrderId::from_uuid(u(5)),
             refund: Refund {
-                amount: a.n,
-                method: PaymentMethod::Cash,
-                restock: a.flag,
+                items: RefundedItems::Lines(vec![RefundedLine {
+                    line: 1,
+                    quantity: Quantity::new(2).unwrap(),
+                    amount: a.n,
+                    tax: a.n / 5,
+                    restock: a.flag,
+                }]),
+                payments: vec![
+                    RefundPayment {
+                        method: PaymentMethod::Card,
+                        amount: a.n - a.n / 2,
+                    },
+                    RefundPayment {
+                        method: PaymentMethod::Cash,
+                        amount: a.n / 2,
+                    },
+                ]
+                .into_iter()
+                .filter(|p| p.amount > 0)
+                .collect(),
                 reason: Some(reason.clone()),
+                amount: a.n,
             },
             cash_session_id: Some(CashSessionId::from_uuid(u(6))),
+            complete: !a.flag,
         }
         .into(),
         EventType::CashSessionOpened => CashSessionOpened {
@@ -548,4 +569,49 @@ fn stored_events_read_back_exactly_as_committed() {
     assert_eq!(last.causation_id, Some(cause));
     assert_eq!(last.origin, Origin::Central);
     assert_eq!(last.actor_id, Some(t.admin.operator_id()));
+}
+
+/// The project's first upcaster: a schema-1 refund (the whole order through one
+/// tender) is a refund of every line in full through that tender, completing the
+/// order; a schema-1 payload without what that needs is refused, never guessed.
+#[test]
+fn an_old_full_refund_is_a_refund_of_every_line() {
+    let v1 = std::fs::read_to_string(fixture_dir().join("OrderRefunded.v1.json")).unwrap();
+    let env: Envelope = serde_json::from_str(&v1).unwrap();
+    let DomainEvent::OrderRefunded(p) = env.decode(&Upcasters::standard()).unwrap() else {
+        panic!("not a refund");
+    };
+    assert_eq!(p.refund.items, RefundedItems::Every { restock: true });
+    assert_eq!(
+        p.refund.payments,
+        [RefundPayment {
+            method: PaymentMethod::Cash,
+            amount: 1234
+        }]
+    );
+    assert_eq!(p.refund.amount, 1234);
+    assert_eq!(p.refund.reason.unwrap().as_str(), "Sample Тест");
+    assert!(p.complete);
+    assert!(p.cash_session_id.is_some());
+    let order = "0192f0e4-0000-7000-8000-000000000006";
+    for broken in [
+        format!(r#"{{"order_id":"{order}"}}"#),
+        format!(
+            r#"{{"order_id":"{order}","refund":{{"amount":"12","method":"cash","restock":true}}}}"#
+        ),
+        format!(r#"{{"order_id":"{order}","refund":{{"amount":12,"restock":true}}}}"#),
+        format!(
+            r#"{{"order_id":"{order}","refund":{{"amount":-12,"method":"cash","restock":true}}}}"#
+        ),
+        "[]".to_owned(),
+    ] {
+        let r = DomainEvent::decode("OrderRefunded", 1, &broken, &Upcasters::standard());
+        assert!(
+            matches!(
+                r,
+                Err(EventDecodeError::Upcast { .. } | EventDecodeError::Invalid { .. })
+            ),
+            "{broken}: {r:?}"
+        );
+    }
 }

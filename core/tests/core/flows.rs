@@ -188,66 +188,127 @@ fn delivery_order_goes_through_shipping() {
     );
 }
 
+/// Bug 6 of the counter trial: refunding 1.00 of 2.49 with restock marked the order
+/// Refunded, put the whole line back in stock and left nothing refundable.
 #[test]
-fn refund_with_restock_returns_stock_and_cash() {
+fn a_partial_refund_closes_the_order_and_restocks_everything() {
     let t = spawn_shop();
     let tea = t.product("TEA", 250, 10);
+    let cake = t.product("CAKE", 399, 5);
     t.open_shift(1_000);
+    // 3 teas and 2 cakes, 15.48: 10.00 by card, 5.48 in cash.
     let order = t
         .shop
         .counter_sale(
             &t.cashier,
-            new_order(&[(&tea, 3)]),
-            &[Tender::Cash {
-                amount: 750,
-                tendered: 750,
-            }],
+            new_order(&[(&tea, 3), (&cake, 2)]),
+            &[
+                Tender::Card {
+                    amount: 1_000,
+                    reference: None,
+                },
+                Tender::Cash {
+                    amount: 548,
+                    tendered: 600,
+                },
+            ],
         )
         .unwrap();
-    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 7);
-    let forbidden = t.shop.refund_order(
-        &t.cashier,
-        order.data().id,
-        RefundRequest {
-            amount: None,
-            method: PaymentMethod::Cash,
-            restock: true,
-            reason: None,
-        },
-    );
+    let id = order.data().id;
+    let on_hand = |p: &rustok_core::domain::product::Product| {
+        t.shop.product(&t.cashier, p.id).unwrap().on_hand
+    };
+    let drawer = || {
+        t.shop
+            .current_cash_session(&t.cashier)
+            .unwrap()
+            .unwrap()
+            .totals
+            .expected()
+    };
+    assert_eq!((on_hand(&tea), on_hand(&cake)), (7, 3));
+    assert_eq!(drawer(), 1_548);
+    let one_tea = |to| RefundRequest {
+        lines: vec![line_refund(0, 1, true)],
+        to,
+        reason: Some(Reason::parse("dented tin").unwrap()),
+        restock: false,
+    };
+    let forbidden = t.shop.refund_order(&t.cashier, id, one_tea(None));
     assert!(matches!(forbidden, Err(ShopError::Forbidden { .. })));
-    let too_much = t.shop.refund_order(
-        &t.manager,
-        order.data().id,
-        RefundRequest {
-            amount: Some(751),
-            method: PaymentMethod::Cash,
-            restock: true,
-            reason: None,
-        },
+
+    // One tea back on the shelf, its 2.50 back in cash as asked.
+    let before = t.event_count();
+    let partly = t
+        .shop
+        .refund_order(&t.manager, id, one_tea(Some(PaymentMethod::Cash)))
+        .unwrap();
+    assert_eq!(partly.status(), OrderStatus::PartiallyRefunded);
+    let r = partly.data().refunds.last().unwrap();
+    assert_eq!(r.amount, 250);
+    assert_eq!(r.paid_by(PaymentMethod::Cash), 250);
+    assert_eq!((on_hand(&tea), on_hand(&cake)), (8, 3));
+    assert_eq!(drawer(), 1_298);
+    assert_eq!(
+        t.event_count() - before,
+        2,
+        "OrderRefunded and one StockMoved"
     );
-    assert!(
-        matches!(too_much, Err(ShopError::Validation { .. })),
-        "{too_much:?}"
-    );
-    let refunded = t
+
+    // A cake, not restocked (broken), to the card by default.
+    let cake_back = t
         .shop
         .refund_order(
             &t.manager,
-            order.data().id,
+            id,
             RefundRequest {
-                amount: None,
-                method: PaymentMethod::Cash,
-                restock: true,
-                reason: Some(Reason::parse("damaged box").unwrap()),
+                lines: vec![line_refund(1, 1, false)],
+                ..RefundRequest::everything(false)
             },
         )
         .unwrap();
-    assert_eq!(refunded.status(), OrderStatus::Refunded);
-    assert_eq!(refunded.data().refund.as_ref().unwrap().amount, 750);
-    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 10);
-    let shift = t.shop.current_cash_session(&t.cashier).unwrap().unwrap();
-    assert_eq!(shift.totals.expected(), 1_000);
+    assert_eq!(cake_back.status(), OrderStatus::PartiallyRefunded);
+    let r = cake_back.data().refunds.last().unwrap();
+    assert_eq!((r.amount, r.paid_by(PaymentMethod::Card)), (399, 399));
+    assert_eq!((on_hand(&tea), on_hand(&cake)), (8, 3));
+
+    // More teas than are left: refused, nothing changes.
+    let before = t.event_count();
+    let too_many = t.shop.refund_order(
+        &t.manager,
+        id,
+        RefundRequest {
+            lines: vec![line_refund(0, 3, true)],
+            ..RefundRequest::everything(false)
+        },
+    );
+    assert!(
+        matches!(&too_many, Err(ShopError::Validation { fields, .. }) if fields[0].code == "too_many_units"),
+        "{too_many:?}"
+    );
+    assert_eq!(t.event_count(), before);
+
+    // The rest, restocked: card gets what is left of its 10.00, cash the remainder.
+    let all = t
+        .shop
+        .refund_order(&t.manager, id, RefundRequest::everything(true))
+        .unwrap();
+    assert_eq!(all.status(), OrderStatus::Refunded);
+    let r = all.data().refunds.last().unwrap();
+    assert_eq!(r.amount, 1_548 - 250 - 399);
+    assert_eq!(r.paid_by(PaymentMethod::Card), 1_000 - 399);
+    assert_eq!(r.paid_by(PaymentMethod::Cash), 548 - 250);
+    let back: i64 = all.data().refunds.iter().map(|r| r.amount).sum();
+    assert_eq!(back, 1_548);
+    assert_eq!((on_hand(&tea), on_hand(&cake)), (10, 4));
+    assert_eq!(drawer(), 1_000);
+    let nothing = t
+        .shop
+        .refund_order(&t.manager, id, RefundRequest::everything(true));
+    assert!(
+        matches!(nothing, Err(ShopError::InvalidTransition { .. })),
+        "{nothing:?}"
+    );
     assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
 }
 

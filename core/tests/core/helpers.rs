@@ -2,11 +2,12 @@
 
 use rustok_core::domain::clock::Timestamp;
 use rustok_core::domain::device::DeviceCode;
+use rustok_core::domain::ids::{OrderId, TenantId};
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{OperatorName, Pin};
-use rustok_core::domain::order::AnyOrder;
-use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::order::{price_lines, AnyOrder, LineSpec, OrderData, OrderNumber};
+use rustok_core::domain::payment::{PaymentMethod, RefundLineRequest, RefundRequest, Tender};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{
     gs1_check_digit, Barcode, Product, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
@@ -257,9 +258,37 @@ pub fn fingerprint(db: &Path) -> Vec<String> {
 /// A full refund to the card, with the goods put back on the shelf or not.
 pub fn card_refund(restock: bool) -> RefundRequest {
     RefundRequest {
-        amount: None,
-        method: PaymentMethod::Card,
+        to: Some(PaymentMethod::Card),
+        ..RefundRequest::everything(restock)
+    }
+}
+
+/// `units` of line `line`, restocked or not.
+pub fn line_refund(line: usize, units: i64, restock: bool) -> RefundLineRequest {
+    RefundLineRequest {
+        line,
+        quantity: Quantity::new(units).unwrap(),
         restock,
-        reason: None,
+    }
+}
+
+/// An order as the domain builds it, from priced `specs` (no storage).
+pub fn order_data(specs: Vec<LineSpec>, mode: TaxMode) -> OrderData {
+    let (lines, totals) = price_lines(specs, mode).unwrap();
+    OrderData {
+        id: OrderId::from_uuid(uuid::Uuid::from_u128(2)),
+        tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(3)),
+        number: OrderNumber::parse("POS1-000001").unwrap(),
+        currency: eur(),
+        tax_mode: mode,
+        lines,
+        totals,
+        customer: None,
+        notes: None,
+        payments: Vec::new(),
+        tracking: None,
+        cancel_reason: None,
+        refunds: Vec::new(),
+        created_at: Timestamp::from_unix_millis(0),
     }
 }

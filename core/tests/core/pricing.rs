@@ -1,10 +1,13 @@
 //! Totals, rounding and payment settlement, as properties.
 
+use crate::helpers::{line_refund, order_data};
 use proptest::prelude::*;
 use rustok_core::domain::ids::ProductId;
 use rustok_core::domain::money::div_round_half_away;
-use rustok_core::domain::order::{price_line, price_lines, LineSpec};
-use rustok_core::domain::payment::{refund, settle, PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::order::{
+    plan_refund, price_line, price_lines, refunded_by, refunded_units, LineSpec,
+};
+use rustok_core::domain::payment::{settle, PaymentMethod, RefundRequest, RefundedItems, Tender};
 use rustok_core::domain::product::{ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::TaxMode;
@@ -114,12 +117,69 @@ proptest! {
         }
     }
 
+    /// Refunds per line, in random pieces, to random tenders first: a line never gives
+    /// back more units than it had, a tender never more than was paid through it,
+    /// and a line refunded in full gives back exactly its gross and its tax, so the
+    /// refunds of a fully refunded order add up to its total and its tax per rate.
     #[test]
-    fn a_refund_never_exceeds_what_was_paid(paid in 0i64..1_000_000, asked in proptest::option::of(-10i64..2_000_000)) {
-        let r = refund(paid, RefundRequest { amount: asked, method: PaymentMethod::Card, restock: false, reason: None });
-        match r {
-            Ok(rf) => prop_assert!(rf.amount > 0 && rf.amount <= paid),
-            Err(_) => prop_assert!(asked.unwrap_or(paid) <= 0 || asked.unwrap_or(paid) > paid),
+    fn per_line_refunds_never_exceed_a_line_or_a_tender_and_add_up_to_the_order(
+        lines in proptest::collection::vec((0i64..100_000, 1i64..6, prop_oneof![Just(0u32), Just(700), Just(2_000)]), 1..5),
+        mode in mode(),
+        card_part in 0i64..1_000_000,
+        asks in proptest::collection::vec((0usize..6, 1i64..5, proptest::option::of(any::<bool>())), 1..16),
+    ) {
+        let specs = lines.iter().map(|&(p, q, bp)| spec(p, q, bp)).collect();
+        let mut d = order_data(specs, mode);
+        let total = d.totals.gross;
+        let card = card_part.min(total);
+        let mut tenders = Vec::new();
+        if card > 0 { tenders.push(Tender::Card { amount: card, reference: None }); }
+        if total > card { tenders.push(Tender::Cash { amount: total - card, tendered: total - card }); }
+        d.payments = settle(total, &tenders).unwrap();
+        let paid_by = |m| d.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<i64>();
+        let (paid_card, paid_cash) = (paid_by(PaymentMethod::Card), paid_by(PaymentMethod::Cash));
+        for (line, units, to_card) in asks {
+            let to = to_card.map(|c| if c { PaymentMethod::Card } else { PaymentMethod::Cash });
+            let left = d.lines.get(line).map(|l| l.quantity.get() - refunded_units(&d)[line]);
+            let req = RefundRequest { lines: vec![line_refund(line, units, true)], to, ..RefundRequest::everything(false) };
+            match plan_refund(&d, req) {
+                Ok((r, complete)) => {
+                    prop_assert!(left.is_some_and(|l| units <= l), "line {line}: {units} of {left:?} accepted");
+                    prop_assert!(to.is_none_or(|m| paid_by(m) > 0), "refund to {to:?}, never paid so");
+                    prop_assert_eq!(r.payments.iter().map(|p| p.amount).sum::<i64>(), r.amount);
+                    d.refunds.push(r);
+                    let all = d.lines.iter().zip(refunded_units(&d)).all(|(l, k)| k == l.quantity.get());
+                    prop_assert_eq!(complete, all);
+                }
+                Err(_) => prop_assert!(
+                    left.is_none_or(|l| units > l) || to.is_some_and(|m| paid_by(m) == 0),
+                    "line {line}: {units} of {left:?} to {to:?} refused"
+                ),
+            }
+            prop_assert!(refunded_by(&d, PaymentMethod::Card) <= paid_card);
+            prop_assert!(refunded_by(&d, PaymentMethod::Cash) <= paid_cash);
+            let back: i64 = d.refunds.iter().map(|r| r.amount).sum();
+            prop_assert!(back <= total);
+            // Per line: what came back so far, and in full exactly the line.
+            let units_back = refunded_units(&d);
+            for (i, l) in d.lines.iter().enumerate() {
+                let (mut amount, mut tax) = (0, 0);
+                for r in &d.refunds {
+                    if let RefundedItems::Lines(ls) = &r.items {
+                        for x in ls.iter().filter(|x| x.line as usize == i) {
+                            amount += x.amount;
+                            tax += x.tax;
+                        }
+                    }
+                }
+                prop_assert!(amount <= l.amounts.gross && tax <= l.amounts.tax);
+                if units_back[i] == l.quantity.get() {
+                    prop_assert_eq!((amount, tax), (l.amounts.gross, l.amounts.tax));
+                }
+            }
+            if units_back.iter().zip(&d.lines).all(|(&k, l)| k == l.quantity.get()) {
+                prop_assert_eq!(back, total);
+            }
         }
     }
 }

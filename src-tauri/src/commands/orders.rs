@@ -4,9 +4,10 @@ use super::{actor, tenant};
 use crate::dto::{self, OrderDto, PaymentInput};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use rustok_core::domain::money::Money;
+use rustok_core::domain::error::Errors;
 use rustok_core::domain::order::{OrderActionKind, OrderStatus, TrackingNumber};
-use rustok_core::domain::payment::{PaymentMethod, RefundRequest};
+use rustok_core::domain::payment::{PaymentMethod, RefundLineRequest, RefundRequest};
+use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::text::Reason;
 use rustok_core::store::OrderQuery;
 use serde::Deserialize;
@@ -61,11 +62,25 @@ pub(crate) struct OrderActionInput {
     /// Payments (pay).
     #[serde(default)]
     pub(crate) payments: Vec<PaymentInput>,
-    /// Amount to refund as decimal text; empty refunds everything paid.
-    pub(crate) refund_amount: Option<String>,
-    /// `cash`, `card` or `other` (refund).
-    pub(crate) refund_method: Option<String>,
-    /// Whether the goods go back into stock (refund).
+    /// Lines and units to give back (refund); empty gives back everything left.
+    #[serde(default)]
+    pub(crate) refund_lines: Vec<RefundLineInput>,
+    /// The tender to give back to first: `cash`, `card` or `other` (refund; empty:
+    /// card, then other, then cash).
+    pub(crate) refund_to: Option<String>,
+    /// Whether the goods go back into stock (refund of everything left).
+    #[serde(default)]
+    pub(crate) restock: bool,
+}
+
+/// One line of a refund as the order screen sends it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RefundLineInput {
+    /// Position of the line in the order.
+    pub(crate) line: usize,
+    /// Units to give back.
+    pub(crate) quantity: i64,
+    /// Whether they go back on the shelf.
     #[serde(default)]
     pub(crate) restock: bool,
 }
@@ -96,24 +111,32 @@ pub(crate) fn order_action(
         OrderActionKind::Cancel => {
             shop.cancel_order(&a, id, dto::optional(input.reason, Reason::parse)?)?
         }
-        OrderActionKind::Refund => {
-            let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
-            let amount = dto::optional(input.refund_amount, |s| Money::parse_decimal(s, currency))?
-                .map(|m| m.minor);
-            let method = PaymentMethod::parse(input.refund_method.as_deref().unwrap_or("cash"))
-                .map_err(ApiError::from)?;
-            let reason = dto::optional(input.reason, Reason::parse)?;
-            shop.refund_order(
-                &a,
-                id,
-                RefundRequest {
-                    amount,
-                    method,
-                    restock: input.restock,
-                    reason,
-                },
-            )?
-        }
+        OrderActionKind::Refund => shop.refund_order(&a, id, refund_request(input)?)?,
     };
     get_order(state, id.to_string())
+}
+
+/// The refund the order screen asks for, every bad field named at once.
+fn refund_request(input: OrderActionInput) -> Result<RefundRequest, ApiError> {
+    let mut e = Errors::new();
+    let mut lines = Vec::with_capacity(input.refund_lines.len());
+    for (i, l) in input.refund_lines.iter().enumerate() {
+        if let Some(quantity) = e.take(&format!("lines[{i}].quantity"), Quantity::new(l.quantity)) {
+            lines.push(RefundLineRequest {
+                line: l.line,
+                quantity,
+                restock: l.restock,
+            });
+        }
+    }
+    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let to = blank(input.refund_to).and_then(|s| e.take("to", PaymentMethod::parse(&s)));
+    let reason = blank(input.reason).and_then(|s| e.take("reason", Reason::parse(&s)));
+    dto::finish(e)?;
+    Ok(RefundRequest {
+        lines,
+        restock: input.restock,
+        to,
+        reason,
+    })
 }

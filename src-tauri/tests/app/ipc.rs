@@ -466,3 +466,91 @@ fn closing_a_shift_and_moving_cash_refuse_hostile_input_and_change_nothing() {
         "nothing changed"
     );
 }
+
+/// Refunds from a page script: every malformed or overflowing line is named and
+/// nothing changes; a refund of more than is left, a tender never paid, a replay of
+/// a complete refund and a stranger's order id are refused with their own codes.
+#[test]
+fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    app.invoke("open_shift", json!({ "float": "50.00" }))
+        .unwrap();
+    let product = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap();
+    let order = app
+        .invoke(
+            "counter_sale",
+            json!({ "lines": [{ "productId": product["id"], "quantity": 2 }], "payments": [{ "method": "card", "amount": "4.98" }] }),
+        )
+        .unwrap();
+    let id = order["id"].clone();
+    let refund = |extra: Value| {
+        let mut input = json!({ "action": "refund", "payments": [] });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        app.invoke("order_action", json!({ "id": id, "input": input }))
+    };
+    let status = || app.invoke("get_order", json!({ "id": id })).unwrap();
+    let before = status();
+    for (lines, fields) in [
+        (
+            json!([{ "line": 0, "quantity": 0 }]),
+            vec!["lines[0].quantity"],
+        ),
+        (
+            json!([{ "line": 0, "quantity": -1 }]),
+            vec!["lines[0].quantity"],
+        ),
+        (
+            json!([{ "line": 0, "quantity": 1_000_000_000_000_i64 }, { "line": 0, "quantity": 0 }]),
+            vec!["lines[0].quantity", "lines[1].quantity"],
+        ),
+        (json!([{ "line": 7, "quantity": 1 }]), vec!["lines[0].line"]),
+        (
+            json!([{ "line": 0, "quantity": 3 }]),
+            vec!["lines[0].quantity"],
+        ),
+        (
+            json!([{ "line": 0, "quantity": 2 }, { "line": 0, "quantity": 1 }]),
+            vec!["lines[1].quantity"],
+        ),
+    ] {
+        let e = refund(json!({ "refundLines": lines })).unwrap_err();
+        assert_eq!(invalid_fields(&e), fields, "{lines}");
+    }
+    // Shapes the command cannot take are refused by the IPC layer itself.
+    for extra in [
+        json!({ "refundLines": [{ "line": -1, "quantity": 1 }] }),
+        json!({ "refundLines": [{ "line": 1e300, "quantity": 1 }] }),
+        json!({ "refundLines": "all" }),
+    ] {
+        assert!(refund(extra.clone()).is_err(), "{extra}");
+    }
+    for extra in [
+        json!({ "refundTo": "bitcoin" }),
+        json!({ "refundTo": "cash" }),
+    ] {
+        let e = refund(extra.clone()).unwrap_err();
+        assert_eq!(invalid_fields(&e), ["to"], "{extra}");
+    }
+    assert_eq!(status(), before, "nothing changed");
+
+    let done =
+        refund(json!({ "refundLines": [{ "line": 0, "quantity": 2, "restock": true }] })).unwrap();
+    assert_eq!(done["status"], "refunded");
+    assert_eq!(done["refunded"], 498);
+    let replay = refund(json!({ "refundLines": [{ "line": 0, "quantity": 1 }] })).unwrap_err();
+    assert_eq!(replay["code"], "invalid_transition");
+    let stranger = app
+        .invoke(
+            "order_action",
+            json!({ "id": "0192f0e4-0000-7000-8000-0000000000ff", "input": { "action": "refund" } }),
+        )
+        .unwrap_err();
+    assert_eq!(stranger["code"], "not_found");
+}
