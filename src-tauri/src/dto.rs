@@ -12,13 +12,14 @@ use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{Operator, OperatorName, Pin};
 use rustok_core::domain::order::{refunded_units, AnyOrder, OrderActionKind, OrderLine};
 use rustok_core::domain::payment::{Payment, PaymentReference, Refund, RefundedItems, Tender};
+use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
     Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
 };
 use rustok_core::domain::FieldError;
-use rustok_core::service::{NewLine, ShopSetup};
+use rustok_core::service::{NewLine, Quote, ShopSetup};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -170,6 +171,49 @@ pub struct QuoteDto {
     pub tax: i64,
     /// Gross total.
     pub gross: i64,
+    /// Lines asking for more than is on hand.
+    pub short: Vec<ShortLineDto>,
+    /// Whether the shop sells beyond its stock without asking.
+    pub oversell_allowed: bool,
+    /// Whether the logged-in operator may sell beyond stock without a manager.
+    pub approves_oversell: bool,
+}
+
+/// A basket line short of stock.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShortLineDto {
+    /// Position in the basket.
+    pub line: usize,
+    /// SKU.
+    pub sku: String,
+    /// Units on hand for it.
+    pub on_hand: i64,
+    /// Units asked for.
+    pub quantity: i64,
+}
+
+impl QuoteDto {
+    /// From the core's quote, for `role`.
+    pub fn new(q: &Quote, role: Role) -> Self {
+        Self {
+            lines: q.lines.iter().map(LineDto::from).collect(),
+            net: q.totals.net,
+            tax: q.totals.tax,
+            gross: q.totals.gross,
+            short: q
+                .short
+                .iter()
+                .map(|s| ShortLineDto {
+                    line: s.line,
+                    sku: s.sku.to_string(),
+                    on_hand: s.on_hand,
+                    quantity: s.quantity,
+                })
+                .collect(),
+            oversell_allowed: q.oversell_allowed,
+            approves_oversell: role.approves_oversell(),
+        }
+    }
 }
 
 /// A payment.

@@ -12,8 +12,12 @@ pub struct ApiFieldError {
     pub field: String,
     /// Stable code, e.g. `check_digit`.
     pub code: &'static str,
-    /// Readable explanation.
+    /// Readable explanation (English; the UI words the error itself from `code`
+    /// and `params`).
     pub message: String,
+    /// Values the UI needs to word the error: a limit, a SKU, an amount in minor units.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// An error returned by a command.
@@ -65,6 +69,7 @@ impl ApiError {
                 field: f.field,
                 code: f.code,
                 message: f.message,
+                params: f.params.into_iter().collect(),
             })
             .collect();
         Self {

@@ -47,7 +47,11 @@ export interface Product {
   low_stock: boolean; version: number;
 }
 export interface Line { product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number }
-export interface Quote { lines: Line[]; net: number; tax: number; gross: number }
+export interface ShortLine { line: number; sku: string; on_hand: number; quantity: number }
+export interface Quote {
+  lines: Line[]; net: number; tax: number; gross: number;
+  short: ShortLine[]; oversell_allowed: boolean; approves_oversell: boolean;
+}
 export interface Payment { method: string; amount: number; tendered?: number; change?: number; reference?: string }
 export interface HistoryItem { seq: number; event_type: string; occurred_at: string }
 export interface Order {

@@ -491,6 +491,12 @@ pub struct OrderPaid {
     pub payments: Vec<Payment>,
     /// Cash session the payment went through.
     pub cash_session_id: CashSessionId,
+    /// Lines (positions from 0) sold beyond the stock on hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oversold: Vec<u32>,
+    /// The manager who approved selling them, when the shop does not allow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversell_approved_by: Option<OperatorId>,
 }
 
 /// Payload of [`DomainEvent::OrderShipped`].

@@ -54,6 +54,12 @@ impl Role {
         self.allows(Permission(Resource::Cash, Action::Approve))
     }
 
+    /// Whether this role may sell more than is in stock when the shop does not allow
+    /// it, and approve, with its PIN, another operator's doing so.
+    pub fn approves_oversell(self) -> bool {
+        self.allows(Permission(Resource::Stock, Action::Approve))
+    }
+
     /// Whether this role holds `permission`, by the table [`GRANTS`].
     pub fn allows(self, permission: Permission) -> bool {
         GRANTS
@@ -109,7 +115,7 @@ pub enum Action {
     /// Open, close, cash in/out.
     Operate,
     /// Vouch with one's PIN for what another operator may not do alone (a shift
-    /// difference above the shop's limit).
+    /// difference above the shop's limit, selling more than is in stock).
     Approve,
 }
 
@@ -150,6 +156,7 @@ const MANAGER_EXTRA: &[Permission] = &[
     Permission(Maintenance, View),
     Permission(Maintenance, Operate),
     Permission(Cash, Approve),
+    Permission(Stock, Approve),
 ];
 
 const ADMIN_EXTRA: &[Permission] = &[Permission(Settings, Edit)];

@@ -6,7 +6,7 @@ use crate::domain::event::{CashMoved, CashSessionClosed, CashSessionOpened};
 use crate::domain::ids::{CashSessionId, OperatorId};
 use crate::domain::money::Money;
 use crate::domain::operator::Pin;
-use crate::domain::permission::Operation;
+use crate::domain::permission::{Operation, Role};
 use crate::domain::text::Reason;
 use crate::store::{self, WriteTx};
 
@@ -98,19 +98,12 @@ impl Shop {
         counted: i64,
         approval: Option<(OperatorId, &Pin)>,
     ) -> Result<CashSession, ShopError> {
-        // The approver's PIN is checked before the transaction: argon2 is slow.
-        let approver = match approval {
-            Some((id, pin)) => {
-                let a = self.login(id, pin)?;
-                if !a.role.approves_cash_differences() || a.tenant_id != actor.tenant_id {
-                    return Err(ShopError::Forbidden {
-                        operation: "approve a shift difference",
-                    });
-                }
-                Some(a.operator_id)
-            }
-            None => None,
-        };
+        let approver = self.approver(
+            actor,
+            approval,
+            Role::approves_cash_differences,
+            "approve a shift difference",
+        )?;
         self.command(actor, Operation::CloseCashSession, |tx, caller| {
             let mut s = open(tx, caller.tenant)?;
             // An impossible count is refused before any talk of approval.

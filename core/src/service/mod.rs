@@ -11,13 +11,14 @@ mod orders;
 mod setup;
 
 pub use maintenance::DeadLetterDetail;
-pub use orders::{NewLine, NewOrder};
+pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use setup::ShopSetup;
 
 use crate::cache::{CacheInvalidator, Caches, Session};
 use crate::domain::clock::{Clock, Entropy};
 use crate::domain::event::Origin;
 use crate::domain::ids::{CorrelationId, OperatorId, TenantId};
+use crate::domain::operator::Pin;
 use crate::domain::permission::{Operation, Role};
 use crate::domain::tenant::Tenant;
 use crate::domain::{DomainError, FieldError};
@@ -120,9 +121,24 @@ pub enum ShopError {
         /// The shop's limit, minor units.
         limit: i64,
     },
+    /// Selling more than is in stock needs a manager's approval (the shop does not
+    /// allow overselling).
+    #[error("{} not enough in stock; a manager must approve selling it", short_skus(.short))]
+    StockApprovalRequired {
+        /// The lines short of stock.
+        short: Vec<orders::ShortLine>,
+    },
     /// The database failed; nothing was changed.
     #[error("storage error: {0}")]
     Storage(#[from] StoreError),
+}
+
+fn short_skus(short: &[orders::ShortLine]) -> String {
+    short
+        .iter()
+        .map(|s| format!("{}: only {} of {}", s.sku, s.on_hand, s.quantity))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl ShopError {
@@ -140,6 +156,7 @@ impl ShopError {
             ShopError::CashSessionOpen => "cash_session_open",
             ShopError::AlreadySetUp => "already_set_up",
             ShopError::ApprovalRequired { .. } => "approval_required",
+            ShopError::StockApprovalRequired { .. } => "stock_approval_required",
             ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
             ShopError::Storage(_) => "storage",
         }
@@ -292,6 +309,27 @@ impl Shop {
             index: RwLock::new(None),
             device_tenant: OnceLock::new(),
         }
+    }
+
+    /// Checks a PIN given at the till to vouch for what `actor` may not do alone:
+    /// the approver must belong to the actor's shop and hold `may`. Checked before
+    /// the transaction (argon2 is slow), like a log-in: a wrong PIN counts towards
+    /// the approver's lockout.
+    pub(crate) fn approver(
+        &self,
+        actor: &Actor,
+        approval: Option<(OperatorId, &Pin)>,
+        may: fn(Role) -> bool,
+        operation: &'static str,
+    ) -> Result<Option<OperatorId>, ShopError> {
+        let Some((id, pin)) = approval else {
+            return Ok(None);
+        };
+        let a = self.login(id, pin)?;
+        if !may(a.role) || a.tenant_id != actor.tenant_id {
+            return Err(ShopError::Forbidden { operation });
+        }
+        Ok(Some(a.operator_id))
     }
 
     /// Serves searches and lists from `index` from now on.

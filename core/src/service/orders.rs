@@ -8,7 +8,8 @@ use crate::domain::event::{
     Aggregate, Envelope, OrderCancelled, OrderConfirmed, OrderCreated, OrderDelivered, OrderPaid,
     OrderRefunded, OrderShipped,
 };
-use crate::domain::ids::{CashSessionId, OrderId, ProductId};
+use crate::domain::ids::{CashSessionId, OperatorId, OrderId, ProductId};
+use crate::domain::operator::Pin;
 use crate::domain::order::OrderActionKind;
 use crate::domain::order::{
     price_lines, Amounts, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderLine,
@@ -16,12 +17,15 @@ use crate::domain::order::{
 };
 use crate::domain::payment::{PaymentMethod, RefundRequest, RefundedItems, Tender};
 use crate::domain::permission::Operation;
+use crate::domain::permission::Role;
 use crate::domain::product::ProductStatus;
+use crate::domain::product::Sku;
 use crate::domain::stock::{MovementKind, Quantity, StockMovement};
 use crate::domain::tenant::Tenant;
 use crate::domain::text::{Note, Reason};
 use crate::domain::FieldError;
 use crate::store::{self, OrderQuery, WriteTx};
+use std::collections::HashMap;
 
 /// One line of a new order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +45,60 @@ pub struct NewOrder {
     pub customer: Option<Customer>,
     /// Notes.
     pub notes: Option<Note>,
+}
+
+/// A line of a basket that asks for more than the stock on hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortLine {
+    /// Position in the basket, from 0.
+    pub line: usize,
+    /// The product's SKU.
+    pub sku: Sku,
+    /// Units on hand for this line, after the lines before it of the same product
+    /// took theirs (never below 0).
+    pub on_hand: i64,
+    /// Units the line asks for.
+    pub quantity: i64,
+}
+
+/// A basket priced as a sale would price it, with the lines short of stock.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Quote {
+    /// Priced lines.
+    pub lines: Vec<OrderLine>,
+    /// Their sum.
+    pub totals: Amounts,
+    /// Lines asking for more than is on hand.
+    pub short: Vec<ShortLine>,
+    /// Whether the shop sells beyond its stock without asking (else a manager approves).
+    pub oversell_allowed: bool,
+}
+
+/// The lines of `lines` (product, SKU, units) that ask for more than `on_hand` says
+/// the shop has, counting earlier lines of the same product first.
+fn short_lines<'a>(
+    lines: impl Iterator<Item = (ProductId, &'a Sku, i64)>,
+    mut on_hand: impl FnMut(ProductId) -> Result<i64, ShopError>,
+) -> Result<Vec<ShortLine>, ShopError> {
+    let mut left: HashMap<ProductId, i64> = HashMap::new();
+    let mut short = Vec::new();
+    for (line, (id, sku, quantity)) in lines.enumerate() {
+        let have = match left.get(&id) {
+            Some(&v) => v,
+            None => on_hand(id)?,
+        }
+        .max(0);
+        if quantity > have {
+            short.push(ShortLine {
+                line,
+                sku: sku.clone(),
+                on_hand: have,
+                quantity,
+            });
+        }
+        left.insert(id, have.saturating_sub(quantity));
+    }
+    Ok(short)
 }
 
 /// Snapshots the products of `lines` (each must exist and be active) for pricing.
@@ -139,14 +197,38 @@ fn open_session(tx: &mut WriteTx<'_>, caller: Caller) -> Result<CashSession, Sho
 }
 
 /// Takes the payment of `d` (already settled in the domain): cash into the drawer,
-/// payment rows, the `OrderPaid` event, and the stock leaving the shelf.
+/// payment rows, the `OrderPaid` event, and the stock leaving the shelf. Lines
+/// short of stock are recorded in the event; unless the shop allows overselling, a
+/// manager approves them (the caller, or `approver`, whose PIN was checked).
 fn take_payment(
     tx: &mut WriteTx<'_>,
     caller: Caller,
     tenant: &Tenant,
     d: &OrderData,
     mut session: CashSession,
+    approver: Option<OperatorId>,
 ) -> Result<CashSessionId, ShopError> {
+    let short = {
+        let read: &WriteTx<'_> = tx;
+        short_lines(
+            d.lines
+                .iter()
+                .map(|l| (l.product_id, &l.sku, l.quantity.get())),
+            |id| match read.known_stock(id) {
+                Some(v) => Ok(v),
+                None => Ok(store::on_hand(read, id)?.unwrap_or(0)),
+            },
+        )?
+    };
+    let oversell_approved_by = if short.is_empty() || tenant.settings.allow_oversell {
+        None
+    } else if caller.role.approves_oversell() {
+        Some(caller.operator)
+    } else {
+        Some(approver.ok_or(ShopError::StockApprovalRequired {
+            short: short.clone(),
+        })?)
+    };
     let cash: i64 = d
         .payments
         .iter()
@@ -161,23 +243,14 @@ fn take_payment(
         order_id: d.id,
         payments: d.payments.clone(),
         cash_session_id: session.id,
+        oversold: short
+            .iter()
+            .map(|s| u32::try_from(s.line).unwrap_or(u32::MAX))
+            .collect(),
+        oversell_approved_by,
     })?;
     let sold = sold_movements(tx, caller, d);
-    let afters = move_stock(tx, caller, sold)?;
-    for (i, (line, &after)) in d.lines.iter().zip(&afters).enumerate() {
-        if after < 0 && !tenant.settings.allow_oversell {
-            return Err(FieldError::new(
-                format!("lines[{i}].quantity"),
-                "insufficient_stock",
-                format!(
-                    "only {} of {} in stock",
-                    after + line.quantity.get(),
-                    line.sku
-                ),
-            )
-            .into());
-        }
-    }
+    move_stock(tx, caller, sold)?;
     Ok(session.id)
 }
 
@@ -262,13 +335,34 @@ impl Shop {
     }
 
     /// Sells at the counter in one transaction: create → confirm → pay → hand over.
-    /// Needs an open cash session; the tenders must add up to the total.
+    /// Needs an open cash session; the tenders must add up to the total. Selling
+    /// more than is in stock, when the shop does not allow it, needs a manager (see
+    /// [`Shop::counter_sale_approved`]).
     pub fn counter_sale(
         &self,
         actor: &Actor,
         new: NewOrder,
         tenders: &[Tender],
     ) -> Result<AnyOrder, ShopError> {
+        self.counter_sale_approved(actor, new, tenders, None)
+    }
+
+    /// [`Shop::counter_sale`], with a manager's PIN given at the till for lines
+    /// short of stock: checked like a log-in, and recorded in `OrderPaid` only when
+    /// it was needed.
+    pub fn counter_sale_approved(
+        &self,
+        actor: &Actor,
+        new: NewOrder,
+        tenders: &[Tender],
+        approval: Option<(OperatorId, &Pin)>,
+    ) -> Result<AnyOrder, ShopError> {
+        let approver = self.approver(
+            actor,
+            approval,
+            Role::approves_oversell,
+            "approve selling beyond stock",
+        )?;
         self.command(actor, Operation::CounterSale, |tx, caller| {
             let tenant = tenant_of(tx, caller)?;
             let pending = build_order(tx, caller, &tenant, new)?;
@@ -282,7 +376,7 @@ impl Shop {
             // The order row must exist before the events that refer to it.
             tx.append(created)?;
             tx.append(OrderConfirmed { order_id: d.id })?;
-            take_payment(tx, caller, &tenant, d, session)?;
+            take_payment(tx, caller, &tenant, d, session, approver)?;
             tx.append(OrderDelivered {
                 order_id: d.id,
                 handed_over: true,
@@ -313,7 +407,7 @@ impl Shop {
                 OrderStatus::Paid => {
                     let tenant = tenant_of(tx, caller)?;
                     let open = open_session(tx, caller)?;
-                    session = Some(take_payment(tx, caller, &tenant, d, open)?);
+                    session = Some(take_payment(tx, caller, &tenant, d, open, None)?);
                 }
                 OrderStatus::Shipped => {
                     tx.append(OrderShipped {
@@ -405,19 +499,35 @@ impl Shop {
         self.transition(actor, Operation::RefundOrder, id, OrderAction::Refund(req))
     }
 
-    /// Prices a basket exactly as a sale would, without saving anything.
-    pub fn quote(
-        &self,
-        actor: &Actor,
-        lines: &[NewLine],
-    ) -> Result<(Vec<OrderLine>, Amounts), ShopError> {
+    /// Prices a basket exactly as a sale would, without saving anything, and names
+    /// the lines short of stock (the till marks them as they are scanned).
+    pub fn quote(&self, actor: &Actor, lines: &[NewLine]) -> Result<Quote, ShopError> {
         self.query(actor, Operation::QuoteOrder, |c, caller| {
             let tenant = self.cached_tenant(c, caller)?;
+            let oversell_allowed = tenant.settings.allow_oversell;
             if lines.is_empty() {
-                return Ok((Vec::new(), Amounts::default()));
+                return Ok(Quote {
+                    oversell_allowed,
+                    ..Quote::default()
+                });
             }
-            let specs = line_specs(c, caller, &tenant, lines, |_, _| {})?;
-            Ok(price_lines(specs, tenant.settings.tax_mode)?)
+            let mut seen = HashMap::with_capacity(lines.len());
+            let specs = line_specs(c, caller, &tenant, lines, |id, on_hand| {
+                seen.insert(id, on_hand);
+            })?;
+            let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
+            let short = short_lines(
+                lines
+                    .iter()
+                    .map(|l| (l.product_id, &l.sku, l.quantity.get())),
+                |id| Ok(seen.get(&id).copied().unwrap_or(0)),
+            )?;
+            Ok(Quote {
+                lines,
+                totals,
+                short,
+                oversell_allowed,
+            })
         })
     }
 

@@ -212,6 +212,8 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             )
             .unwrap(),
             cash_session_id: CashSessionId::from_uuid(u(6)),
+            oversold: if a.flag { vec![0] } else { Vec::new() },
+            oversell_approved_by: a.flag.then(|| OperatorId::from_uuid(u(2))),
         }
         .into(),
         EventType::OrderShipped => OrderShipped {

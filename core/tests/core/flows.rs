@@ -5,14 +5,17 @@ use rustok_core::domain::cash::CashMoveKind;
 use rustok_core::domain::content::{
     ContentFields, ContentKind, ContentSlug, ContentStatus, ContentTitle, Translation,
 };
+use rustok_core::domain::event::{DomainEvent, OrderPaid};
 use rustok_core::domain::locale::Localized;
 use rustok_core::domain::order::{OrderStatus, TrackingNumber};
 use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use rustok_core::domain::product::ProductStatus;
+use rustok_core::domain::product::Sku;
 use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::tenant::TaxMode;
 use rustok_core::domain::text::Reason;
-use rustok_core::service::ShopError;
+use rustok_core::domain::upcast::Upcasters;
+use rustok_core::service::{ShopError, ShortLine};
 
 #[test]
 fn counter_sale_with_cash_gives_change_and_delivers_in_one_step() {
@@ -84,31 +87,119 @@ fn selling_needs_an_open_shift() {
     );
 }
 
+fn last_payment(t: &TestShop) -> OrderPaid {
+    let events = t.shop.store().events_after(0, 10_000).unwrap();
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e.decode(&Upcasters::standard()).unwrap() {
+            DomainEvent::OrderPaid(p) => Some(p),
+            _ => None,
+        })
+        .expect("a payment")
+}
+
+/// Bug 5 of the counter trial: "only 0 of DEMO-004 in stock" refused the whole sale
+/// at payment while the customer held the goods. The quote (asked at every scan)
+/// names the short lines; without overselling a manager's PIN approves them, and
+/// the payment event records the lines and the approver; with overselling the sale
+/// goes through and records the lines.
 #[test]
-fn selling_more_than_in_stock_is_refused_unless_the_shop_allows_it() {
+fn stock_blocks_the_sale_only_at_payment() {
     let t = spawn_shop();
     let tea = t.product("TEA", 250, 1);
+    let cake = t.product("CAKE", 399, 5);
     t.open_shift(0);
-    let before = t.fingerprint();
-    let err = t.shop.counter_sale(
-        &t.cashier,
-        new_order(&[(&tea, 2)]),
-        &[Tender::Card {
-            amount: 500,
-            reference: None,
-        }],
+    // Tea on two lines: the second one is short, counted after the first.
+    let basket = new_order(&[(&cake, 2), (&tea, 1), (&tea, 1)]);
+    let q = t.shop.quote(&t.cashier, &basket.lines).unwrap();
+    assert!(!q.oversell_allowed);
+    assert_eq!(
+        q.short,
+        [ShortLine {
+            line: 2,
+            sku: Sku::parse("TEA").unwrap(),
+            on_hand: 0,
+            quantity: 1
+        }]
     );
-    match err {
-        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "insufficient_stock"),
-        other => panic!("expected insufficient stock, got {other:?}"),
+    let card = [Tender::Card {
+        amount: 2 * 399 + 2 * 250,
+        reference: None,
+    }];
+    let before = t.fingerprint();
+    match t.shop.counter_sale(&t.cashier, basket.clone(), &card) {
+        Err(ShopError::StockApprovalRequired { short }) => assert_eq!(short, q.short),
+        other => panic!("expected a request for approval, got {other:?}"),
     }
-    assert_eq!(t.fingerprint(), before);
+    assert_eq!(t.fingerprint(), before, "nothing sold, nothing written");
+    let manager_id = t.manager.operator_id();
+    let wrong = t.shop.counter_sale_approved(
+        &t.cashier,
+        basket.clone(),
+        &card,
+        Some((manager_id, &pin("0000"))),
+    );
+    assert!(
+        matches!(wrong, Err(ShopError::WrongPin { .. })),
+        "{wrong:?}"
+    );
+    let cashier_pin = pin(PINS[2].1);
+    let own = t.shop.counter_sale_approved(
+        &t.cashier,
+        basket.clone(),
+        &card,
+        Some((t.cashier.operator_id(), &cashier_pin)),
+    );
+    assert!(matches!(own, Err(ShopError::Forbidden { .. })), "{own:?}");
+    // The PINs were checked like log-ins (the wrong one counts to a lockout), but
+    // nothing was sold.
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 1);
 
+    let manager_pin = pin(PINS[1].1);
+    t.shop
+        .counter_sale_approved(
+            &t.cashier,
+            basket.clone(),
+            &card,
+            Some((manager_id, &manager_pin)),
+        )
+        .unwrap();
+    let paid = last_payment(&t);
+    assert_eq!(paid.oversold, [2]);
+    assert_eq!(paid.oversell_approved_by, Some(manager_id));
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, -1);
+
+    // A manager selling needs nobody else, and is recorded as the approver; a sale
+    // within stock records nothing.
+    t.shop
+        .counter_sale(
+            &t.manager,
+            new_order(&[(&tea, 1)]),
+            &[Tender::Card {
+                amount: 250,
+                reference: None,
+            }],
+        )
+        .unwrap();
+    assert_eq!(last_payment(&t).oversell_approved_by, Some(manager_id));
+    t.sell(&[(&cake, 1)]);
+    let within = last_payment(&t);
+    assert!(within.oversold.is_empty() && within.oversell_approved_by.is_none());
+
+    // A shop that allows overselling sells at once and still records the line.
     let t = spawn_shop_with(TaxMode::Inclusive, true);
     let tea = t.product("TEA", 250, 1);
     t.open_shift(0);
+    let q = t
+        .shop
+        .quote(&t.cashier, &new_order(&[(&tea, 2)]).lines)
+        .unwrap();
+    assert!(q.oversell_allowed && q.short.len() == 1);
     t.sell(&[(&tea, 2)]);
     assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, -1);
+    let paid = last_payment(&t);
+    assert_eq!((paid.oversold, paid.oversell_approved_by), (vec![0], None));
 }
 
 #[test]
@@ -594,11 +685,11 @@ fn a_quote_prices_exactly_like_the_sale_and_saves_nothing() {
     t.open_shift(0);
     let basket = new_order(&[(&a, 3), (&b, 1)]);
     let before = t.fingerprint();
-    let (lines, totals) = t.shop.quote(&t.kiosk, &basket.lines).unwrap();
+    let q = t.shop.quote(&t.kiosk, &basket.lines).unwrap();
     assert_eq!(t.fingerprint(), before);
     let order = t.shop.create_order(&t.kiosk, basket).unwrap();
-    assert_eq!(order.data().lines, lines);
-    assert_eq!(order.data().totals, totals);
+    assert_eq!(order.data().lines, q.lines);
+    assert_eq!(order.data().totals, q.totals);
 }
 
 #[test]

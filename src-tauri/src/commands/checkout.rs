@@ -2,12 +2,12 @@
 
 use super::{actor, tenant};
 use crate::dto::{
-    self, ClosePreviewDto, LineDto, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto,
-    ShiftDto,
+    self, ClosePreviewDto, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto, ShiftDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::cash::CashMoveKind;
+use rustok_core::domain::ids::OperatorId;
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
@@ -52,21 +52,19 @@ pub(crate) fn scan(state: State<'_, AppState>, code: String) -> ApiResult<Produc
 #[tauri::command(async)]
 pub(crate) fn quote(state: State<'_, AppState>, lines: Vec<LineInput>) -> ApiResult<QuoteDto> {
     let a = actor(&state)?;
-    let (lines, totals) = state.shop.quote(&a, &dto::parse_lines(&lines)?)?;
-    Ok(QuoteDto {
-        lines: lines.iter().map(LineDto::from).collect(),
-        net: totals.net,
-        tax: totals.tax,
-        gross: totals.gross,
-    })
+    let q = state.shop.quote(&a, &dto::parse_lines(&lines)?)?;
+    Ok(QuoteDto::new(&q, a.role()))
 }
 
-/// Sells the basket at the counter in one transaction.
+/// Sells the basket at the counter in one transaction; a manager's name and PIN
+/// approve lines short of stock when the shop does not allow overselling.
 #[tauri::command(async)]
 pub(crate) fn counter_sale(
     state: State<'_, AppState>,
     lines: Vec<LineInput>,
     payments: Vec<PaymentInput>,
+    approver_id: Option<String>,
+    approver_pin: Option<String>,
 ) -> ApiResult<OrderDto> {
     let a = actor(&state)?;
     let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
@@ -75,7 +73,13 @@ pub(crate) fn counter_sale(
         lines: dto::parse_lines(&lines)?,
         ..NewOrder::default()
     };
-    let o = state.shop.counter_sale(&a, order, &tenders)?;
+    let approval = approval(approver_id, approver_pin)?;
+    let o = state.shop.counter_sale_approved(
+        &a,
+        order,
+        &tenders,
+        approval.as_ref().map(|(id, pin)| (*id, pin)),
+    )?;
     Ok(OrderDto::new(&o, Vec::new(), &[]))
 }
 
@@ -121,13 +125,7 @@ pub(crate) fn close_shift(
 ) -> ApiResult<ShiftDto> {
     let a = actor(&state)?;
     let counted = counted_minor(&state, &a, &counted)?;
-    let approval = match (approver_id, approver_pin) {
-        (Some(id), Some(pin)) => Some((
-            dto::operator_id(&id)?,
-            Pin::parse(&pin).map_err(|e| ApiError::from(e.at("approver_pin")))?,
-        )),
-        _ => None,
-    };
+    let approval = approval(approver_id, approver_pin)?;
     let s = state.shop.close_cash_session(
         &a,
         counted,
@@ -164,4 +162,15 @@ fn counted_minor(
     Ok(Money::parse_decimal(counted, currency)
         .map_err(|e| ApiError::from(e.at("counted")))?
         .minor)
+}
+
+/// A manager's id and PIN typed at the till to approve something, when both came.
+fn approval(id: Option<String>, pin: Option<String>) -> ApiResult<Option<(OperatorId, Pin)>> {
+    match (id, pin) {
+        (Some(id), Some(pin)) => Ok(Some((
+            dto::operator_id(&id)?,
+            Pin::parse(&pin).map_err(|e| ApiError::from(e.at("approver_pin")))?,
+        ))),
+        _ => Ok(None),
+    }
 }

@@ -27,6 +27,7 @@ fn expected_code(e: &ShopError) -> &'static str {
         ShopError::CashSessionOpen => "cash_session_open",
         ShopError::AlreadySetUp => "already_set_up",
         ShopError::ApprovalRequired { .. } => "approval_required",
+        ShopError::StockApprovalRequired { .. } => "stock_approval_required",
         ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
         ShopError::Storage(_) => "storage",
     }
@@ -61,6 +62,14 @@ fn every_core_error_kind_maps_to_its_code_and_details() {
         ShopError::ApprovalRequired {
             difference: -5_159,
             limit: 500,
+        },
+        ShopError::StockApprovalRequired {
+            short: vec![rustok_core::service::ShortLine {
+                line: 0,
+                sku: rustok_core::domain::product::Sku::parse("DEMO-004").unwrap(),
+                on_hand: 0,
+                quantity: 1,
+            }],
         },
         ShopError::Storage(StoreError::NotSetUp),
         ShopError::Storage(StoreError::InjectedFault),

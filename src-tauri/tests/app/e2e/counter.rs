@@ -1,7 +1,7 @@
 //! The counter as a cashier and a manager use it all day. Each test is named after a
 //! bug that a trial at the till found, and failed before its fix.
 
-use super::{euros, Session, ENTER, SERIAL, WAIT};
+use super::{euros, Session, ENTER, F2, SERIAL, WAIT};
 use fantoccini::Locator;
 use rustok_app::demo;
 use std::time::Instant;
@@ -275,7 +275,7 @@ async fn money_in_the_ui_assumes_two_decimals() {
         .await;
     s.scan("ONIGIRI").await;
     s.text_with("[data-test=total]", "150 JPY").await;
-    s.keys_to_focus(super::F2).await;
+    s.keys_to_focus(F2).await;
     s.type_into("[data-test=tendered]", "1000").await;
     s.text_with("[data-test=change-preview]", "850 JPY").await;
     s.find("[data-test=tendered]")
@@ -294,5 +294,79 @@ async fn money_in_the_ui_assumes_two_decimals() {
     s.text_with("[data-test=shift-closed]", "Difference 0 JPY")
         .await;
     s.shot("closed-in-yen").await;
+    s.finish().await;
+}
+
+/// Bug 5: "only 0 of DEMO-004 in stock" refused the whole sale at payment while the
+/// customer held the goods. The line is marked and the cashier warned as it is
+/// scanned; the demo shop does not oversell, so at payment a manager approves with
+/// their PIN (a wrong one is refused), and the payment event records the line and
+/// the manager.
+#[tokio::test(flavor = "current_thread")]
+async fn stock_blocks_the_sale_only_at_payment() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c5-stock-at-scan", CASHIER).await;
+    // DEMO-004 has 4 in stock; the customer brings 5.
+    s.scan(&demo::barcode(3)).await;
+    s.attr_in("[data-test=cart-line]", "data-short", &["no"])
+        .await;
+    s.keys_to_focus("++++").await;
+    s.text_with("[data-test=cart-qty]", "5").await;
+    s.attr_in("[data-test=cart-line]", "data-short", &["yes"])
+        .await;
+    s.text_with("[data-test=short-note]", "only 4 in stock")
+        .await;
+    s.text_with(
+        "[data-test=checkout-error]",
+        "Only 4 of DEMO-004 in stock: a manager must approve",
+    )
+    .await;
+    s.shot("short-line-marked").await;
+    s.keys_to_focus(F2).await;
+    s.find("[data-test=short-approval]").await;
+    s.find("[data-test=tendered]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.text_with("[data-test=checkout-error]", "a manager approves")
+        .await;
+    assert!(s.absent("[data-test=receipt]").await);
+    s.find("[data-test=approver]")
+        .await
+        .select_by_label("Max Manager")
+        .await
+        .unwrap();
+    s.type_into("[data-test=approver-pin]", &format!("0000{ENTER}"))
+        .await;
+    s.text_with("[data-test=checkout-error]", "Wrong PIN").await;
+    assert!(s.absent("[data-test=receipt]").await);
+    s.shot("wrong-manager-pin").await;
+    s.type_into("[data-test=approver-pin]", &format!("2222{ENTER}"))
+        .await;
+    s.find("[data-test=receipt]").await;
+    s.shot("approved-and-sold").await;
+    let db = rusqlite::Connection::open_with_flags(
+        s.data_path().join("shop.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let paid: String = db
+        .query_row(
+            "SELECT data FROM events WHERE type = 'OrderPaid' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let manager: String = db
+        .query_row(
+            "SELECT id FROM operators WHERE name = 'Max Manager'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let paid: serde_json::Value = serde_json::from_str(&paid).unwrap();
+    assert_eq!(paid["oversold"], serde_json::json!([0]), "{paid}");
+    assert_eq!(paid["oversell_approved_by"], manager.as_str(), "{paid}");
     s.finish().await;
 }
