@@ -17,7 +17,7 @@ const en = {
   orders: "Orders",
   catalog: "Catalog",
   operators: "Operators",
-  scanPlaceholder: "Scan a barcode or type a SKU, then Enter",
+  scanPlaceholder: "Scan, or type a code or a name · 5* quantity",
   noLines: "Scan an item to start a sale.",
   qty: "Qty",
   price: "Price",
@@ -36,7 +36,12 @@ const en = {
   receipt: "Receipt",
   print: "Print (F9)",
   newSale: "New sale (F4)",
-  keysHelp: "Keys: Enter add · ↑/↓ select · +/− quantity · Del remove · F2 cash · F3 card · F6 split · F4 new sale",
+  keysHelp: "Keys: Enter add · 5*code or *5 quantity · ↑/↓ select · +/− quantity · Del remove · F2 cash · F3 card · F6 split · F4 new sale",
+  chooseProduct: "Several products match “{s}”: choose one with ↑/↓ and Enter",
+  noMatch: "Nothing matches “{s}”",
+  qtyInvalid: "A quantity is a whole number from 1 to 9999",
+  qtyNoLine: "Scan a product first, then type *5 to set its quantity",
+  nameResults: "Products matching the text",
   countedCash: "Counted cash in the drawer",
   next: "Next (Enter)",
   back: "Back (Esc)",
@@ -222,7 +227,7 @@ const ru: Texts = {
   orders: "Заказы",
   catalog: "Каталог",
   operators: "Операторы",
-  scanPlaceholder: "Отсканируйте штрихкод или введите артикул и нажмите Enter",
+  scanPlaceholder: "Сканируйте или введите код или название · 5* количество",
   noLines: "Отсканируйте товар, чтобы начать продажу.",
   qty: "Кол-во",
   price: "Цена",
@@ -241,7 +246,12 @@ const ru: Texts = {
   receipt: "Чек",
   print: "Печать (F9)",
   newSale: "Новая продажа (F4)",
-  keysHelp: "Клавиши: Enter добавить · ↑/↓ выбрать · +/− количество · Del удалить · F2 наличные · F3 карта · F6 смешанная · F4 новая продажа",
+  keysHelp: "Клавиши: Enter добавить · 5*код или *5 количество · ↑/↓ выбрать · +/− количество · Del удалить · F2 наличные · F3 карта · F6 смешанная · F4 новая продажа",
+  chooseProduct: "«{s}» подходит к нескольким товарам: выберите ↑/↓ и Enter",
+  noMatch: "Ничего не найдено по «{s}»",
+  qtyInvalid: "Количество — целое число от 1 до 9999",
+  qtyNoLine: "Сначала отсканируйте товар, затем введите *5, чтобы задать количество",
+  nameResults: "Товары, подходящие к тексту",
   countedCash: "Наличные в ящике по пересчёту",
   next: "Далее (Enter)",
   back: "Назад (Esc)",
@@ -420,6 +430,10 @@ export const t = derived(lang, (l) => {
     return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
   };
 });
+
+/** A product's title in the UI language, else the shop's default-locale title. */
+export const titled = derived(lang, (l) => (p: { title: string; titles?: Record<string, string> }): string =>
+  p.titles?.[l] || p.title);
 
 /** A duration in seconds, short: "45 s", "12 min", "3 h", "2 d". */
 export const age = derived(t, (tr) => (secs: number): string => {

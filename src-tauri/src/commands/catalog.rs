@@ -10,13 +10,18 @@ use rustok_core::domain::text::Reason;
 use rustok_core::store::ProductQuery;
 use tauri::State;
 
-/// Products by SKU, filtered by text, status and low stock.
+/// The most products one list shows.
+const LIST_LIMIT: u32 = 500;
+
+/// Products by SKU, filtered by status and low stock; with `text`, best match first
+/// (from the search index). The checkout's name search asks for a handful.
 #[tauri::command(async)]
 pub(crate) fn list_products(
     state: State<'_, AppState>,
     text: Option<String>,
     status: Option<String>,
     low_stock: Option<bool>,
+    limit: Option<u32>,
 ) -> ApiResult<Vec<ProductDto>> {
     let a = actor(&state)?;
     let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
@@ -25,7 +30,7 @@ pub(crate) fn list_products(
         status,
         low_stock: low_stock.unwrap_or(false),
         text: text.filter(|t| !t.trim().is_empty()),
-        limit: 500,
+        limit: limit.unwrap_or(LIST_LIMIT).clamp(1, LIST_LIMIT),
         offset: 0,
     };
     Ok(state

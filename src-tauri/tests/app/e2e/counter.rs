@@ -370,3 +370,90 @@ async fn stock_blocks_the_sale_only_at_payment() {
     assert_eq!(paid["oversell_approved_by"], manager.as_str(), "{paid}");
     s.finish().await;
 }
+
+/// What every POS has: goods found by name at the checkout (English and Russian, word
+/// prefixes, from the search index; ↑/↓ and Enter), and quantities typed as `3*`
+/// before a scan and `*2` after it. A name typed where a code goes is looked up
+/// by name. The Russian UI shows Russian titles.
+#[tokio::test(flavor = "current_thread")]
+async fn a_cashier_finds_goods_by_name_and_types_quantities() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-name-search", CASHIER).await;
+    // Ten salmons: the list offers them, the arrow picks the second.
+    s.keys_to_focus("salmon").await;
+    s.find("[data-test=name-result]").await;
+    let offered = s
+        .client
+        .find_all(Locator::Css("[data-test=name-result]"))
+        .await
+        .unwrap();
+    assert!(offered.len() > 1, "several salmons are offered");
+    let second = offered[1].attr("data-sku").await.unwrap().unwrap();
+    s.shot("salmon-offered").await;
+    s.keys_to_focus(&format!("\u{E015}\u{E015}{ENTER}")).await;
+    s.cart_has(1).await;
+    s.attr_in("[data-test=cart-line]", "data-sku", &[second.as_str()])
+        .await;
+    assert!(s.absent("[data-test=name-results]").await);
+    // 3* before a scan, *2 after it.
+    s.keys_to_focus(&format!("3*{}{ENTER}", demo::barcode(0)))
+        .await;
+    s.cart_has(2).await;
+    s.text_with(
+        "[data-test=cart-line][data-sku=DEMO-001] [data-test=cart-qty]",
+        "3",
+    )
+    .await;
+    s.keys_to_focus(&format!("*2{ENTER}")).await;
+    s.text_with(
+        "[data-test=cart-line][data-sku=DEMO-001] [data-test=cart-qty]",
+        "2",
+    )
+    .await;
+    s.keys_to_focus(&format!("*0{ENTER}")).await;
+    s.text_with("[data-test=checkout-error]", "whole number from 1 to 9999")
+        .await;
+    s.keys_to_focus(&"\u{E003}".repeat(3)).await;
+    // A name where a code goes, Enter at once: one match is simply added.
+    s.keys_to_focus(&format!("honey nor{ENTER}")).await;
+    s.cart_has(3).await;
+    s.find("[data-test=cart-line][data-sku=DEMO-188]").await;
+    // Several matches: the list is offered, the first picked, Enter adds it.
+    s.keys_to_focus(&format!("kefir{ENTER}")).await;
+    s.text_with("[data-test=checkout-error]", "Several products match")
+        .await;
+    s.find("[data-test=name-result][aria-selected=true]").await;
+    s.shot("kefir-choose").await;
+    s.keys_to_focus(ENTER).await;
+    s.cart_has(4).await;
+    s.find("[data-test=cart-line][data-sku=DEMO-019]").await;
+    // Nothing matches: said, nothing added.
+    s.keys_to_focus(&format!("zebra{ENTER}")).await;
+    s.text_with("[data-test=checkout-error]", "Nothing matches “zebra”")
+        .await;
+    s.cart_has(4).await;
+    // In Russian: the cart's titles and the search are Russian.
+    s.click("[data-test=lang]").await;
+    // (WebKit's driver reads no text from a cell that clips it: its tooltip is read.)
+    s.attr_in(
+        "[data-test=cart-line][data-sku=DEMO-001] [data-test=cart-title]",
+        "title",
+        &["Чай Классика"],
+    )
+    .await;
+    s.keys_to_focus("мёд сев").await;
+    s.attr_in(
+        "[data-test=name-result] [data-test=name-title]",
+        "title",
+        &["Мёд Север"],
+    )
+    .await;
+    s.shot("russian-search").await;
+    s.keys_to_focus(ENTER).await;
+    s.text_with(
+        "[data-test=cart-line][data-sku=DEMO-188] [data-test=cart-qty]",
+        "2",
+    )
+    .await;
+    s.finish().await;
+}
