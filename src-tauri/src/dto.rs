@@ -19,7 +19,7 @@ use rustok_core::domain::tenant::{
     Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
 };
 use rustok_core::domain::FieldError;
-use rustok_core::service::{NewLine, Quote, ShopSetup};
+use rustok_core::service::{NewLine, OperatorRights, Quote, ShopSetup};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -483,6 +483,42 @@ impl From<&Operator> for OperatorDto {
             name: o.name.to_string(),
             role: o.role.as_str(),
             active: o.active,
+        }
+    }
+}
+
+/// The Operators screen: every operator with what the operator asking may do to it,
+/// and the roles a new operator may be given. Nothing else is offered.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorsDto {
+    /// Every operator.
+    pub operators: Vec<OperatorRowDto>,
+    /// Roles a new operator may get (empty: may not create operators).
+    pub create_roles: Vec<&'static str>,
+}
+
+/// One operator and what may be done to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorRowDto {
+    /// The operator.
+    #[serde(flatten)]
+    pub operator: OperatorDto,
+    /// Roles the operator can be given (empty: the role is shown, not offered).
+    pub roles: Vec<&'static str>,
+    /// May be deactivated.
+    pub deactivate: bool,
+    /// May get a new PIN.
+    pub reset_pin: bool,
+}
+
+impl OperatorRowDto {
+    /// From an operator and the caller's rights over it.
+    pub fn new(o: &Operator, r: &OperatorRights) -> Self {
+        Self {
+            operator: OperatorDto::from(o),
+            roles: r.roles.iter().map(|r| r.as_str()).collect(),
+            deactivate: r.deactivate,
+            reset_pin: r.reset_pin,
         }
     }
 }

@@ -66,6 +66,9 @@ export interface Refund {
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
 export interface Operator { id: string; name: string; role: string; active: boolean }
+/** An operator with what the operator asking may do to it (the commands refuse the rest). */
+export interface OperatorRow extends Operator { roles: string[]; deactivate: boolean; reset_pin: boolean }
+export interface Operators { operators: OperatorRow[]; create_roles: string[] }
 export interface SyncStatus {
   state: "not_enrolled" | "starting" | "syncing" | "online" | "offline" | "breaker_open" | "refused";
   central_url?: string; tenant?: string; pending: number; oldest_pending_secs?: number;

@@ -11,6 +11,7 @@ mod orders;
 mod setup;
 
 pub use maintenance::DeadLetterDetail;
+pub use operators::OperatorRights;
 pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use setup::ShopSetup;
 

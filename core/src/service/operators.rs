@@ -12,8 +12,14 @@ use crate::store;
 use rusqlite::Connection;
 
 /// Only an admin may create, change or remove admins.
+/// Only an admin may touch an admin (make one, change one, deactivate one, reset
+/// another's PIN).
+fn may_touch(caller: Caller, touches_admin: bool) -> bool {
+    !touches_admin || caller.role == Role::Admin
+}
+
 fn guard_admin(caller: Caller, op: Operation, touches_admin: bool) -> Result<(), ShopError> {
-    if touches_admin && caller.role != Role::Admin {
+    if !may_touch(caller, touches_admin) {
         return Err(ShopError::Forbidden {
             operation: op.name(),
         });
@@ -29,7 +35,79 @@ fn last_admin(c: &Connection, caller: Caller, target: &Operator) -> Result<bool,
     Ok(target.role == Role::Admin && target.active && store::active_admins(c, caller.tenant)? <= 1)
 }
 
+/// What the operator asking may do to one operator: the screen offers these and
+/// nothing else, and the commands refuse the rest by the same rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorRights {
+    /// Roles the operator can be given (empty: the role cannot be changed).
+    pub roles: Vec<Role>,
+    /// May be deactivated.
+    pub deactivate: bool,
+    /// May get a new PIN.
+    pub reset_pin: bool,
+}
+
+fn rights(caller: Caller, target: &Operator, last_admin: bool) -> OperatorRights {
+    let may = |op: Operation| caller.role.allows(op.permission());
+    let is_admin = target.role == Role::Admin;
+    let roles = if target.active
+        && !last_admin
+        && may(Operation::ChangeOperatorRole)
+        && may_touch(caller, is_admin)
+    {
+        Role::ALL
+            .into_iter()
+            .filter(|r| *r != target.role && may_touch(caller, *r == Role::Admin))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    OperatorRights {
+        roles,
+        deactivate: target.active
+            && target.id != caller.operator
+            && !last_admin
+            && may(Operation::DeactivateOperator)
+            && may_touch(caller, is_admin),
+        reset_pin: target.active
+            && may(Operation::ResetOperatorPin)
+            && may_touch(caller, is_admin && target.id != caller.operator),
+    }
+}
+
 impl Shop {
+    /// Every operator of the shop, each with what the operator asking may do to it.
+    pub fn operators_with_rights(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(Operator, OperatorRights)>, ShopError> {
+        self.query(actor, Operation::ListOperators, |c, caller| {
+            store::operators(c, caller.tenant)?
+                .into_iter()
+                .map(|op| {
+                    let r = rights(caller, &op, last_admin(c, caller, &op)?);
+                    Ok((op, r))
+                })
+                .collect()
+        })
+    }
+
+    /// Roles the operator asking may give a new operator (empty: may not create).
+    pub fn creatable_roles(&self, actor: &Actor) -> Result<Vec<Role>, ShopError> {
+        self.query(actor, Operation::ListOperators, |_, caller| {
+            Ok(
+                if caller.role.allows(Operation::CreateOperator.permission()) {
+                    Role::ALL
+                        .into_iter()
+                        .filter(|r| may_touch(caller, *r == Role::Admin))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            )
+        })
+    }
+
     /// Every operator of the shop.
     pub fn operators(&self, actor: &Actor) -> Result<Vec<Operator>, ShopError> {
         self.query(actor, Operation::ListOperators, |c, caller| {
@@ -132,6 +210,14 @@ impl Shop {
                     from: "inactive",
                     action: "deactivate",
                 });
+            }
+            if op.id == caller.operator {
+                return Err(FieldError::new(
+                    "id",
+                    "yourself",
+                    "you cannot deactivate yourself; another manager or admin can",
+                )
+                .into());
             }
             if last_admin(tx, caller, &op)? {
                 return Err(FieldError::new(

@@ -7,8 +7,10 @@ use rustok_core::domain::content::{
 };
 use rustok_core::domain::event::{DomainEvent, OrderPaid};
 use rustok_core::domain::locale::Localized;
+use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::order::{OrderStatus, TrackingNumber};
 use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::ProductStatus;
 use rustok_core::domain::product::Sku;
 use rustok_core::domain::stock::{Quantity, StockDelta};
@@ -675,6 +677,90 @@ fn deactivated_operator_cannot_act_with_an_old_session() {
         t.shop.deactivate_operator(&t.admin, t.admin.operator_id()),
         Err(ShopError::Validation { .. })
     ));
+}
+
+/// Bug 8 of the counter trial: the Operators screen offered a manager a role change
+/// over the admin that the command then refused. What is offered is exactly what the
+/// commands allow: every caller × operator × role is tried on a fresh shop.
+#[test]
+fn the_operators_screen_offers_exactly_what_the_commands_allow() {
+    let roles = [Role::Admin, Role::Manager, Role::Cashier, Role::Kiosk];
+    let id_of = |t: &TestShop, name: &str| {
+        let all = t.shop.operators(&t.admin).unwrap();
+        all.iter().find(|o| o.name.as_str() == name).unwrap().id
+    };
+    let names: Vec<String> = {
+        let t = spawn_shop();
+        let all = t.shop.operators(&t.admin).unwrap();
+        all.iter().map(|o| o.name.as_str().to_owned()).collect()
+    };
+    for caller in roles {
+        let t = spawn_shop();
+        let offered = match t.shop.operators_with_rights(t.actor(caller)) {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|(o, r)| (o.name.as_str().to_owned(), r))
+                .collect::<Vec<_>>(),
+            Err(ShopError::Forbidden { .. }) => Vec::new(),
+            Err(e) => panic!("{e}"),
+        };
+        let creatable = t.shop.creatable_roles(t.actor(caller)).unwrap_or_default();
+        let mut t = spawn_shop();
+        let fresh = |t: &mut TestShop, done: bool| {
+            if done {
+                *t = spawn_shop();
+            }
+        };
+        for name in &names {
+            let rights = offered.iter().find(|(n, _)| n == name).map(|(_, r)| r);
+            for to in roles {
+                let done = t
+                    .shop
+                    .change_operator_role(t.actor(caller), id_of(&t, name), to)
+                    .is_ok();
+                fresh(&mut t, done);
+                let offer = rights.is_some_and(|r| r.roles.contains(&to));
+                assert_eq!(offer, done, "{caller:?} sets {name} to {to:?}");
+            }
+            let done = t
+                .shop
+                .deactivate_operator(t.actor(caller), id_of(&t, name))
+                .is_ok();
+            fresh(&mut t, done);
+            assert_eq!(
+                rights.is_some_and(|r| r.deactivate),
+                done,
+                "{caller:?} deactivates {name}"
+            );
+            let done = t
+                .shop
+                .reset_operator_pin(t.actor(caller), id_of(&t, name), &pin("9876"))
+                .is_ok();
+            fresh(&mut t, done);
+            assert_eq!(
+                rights.is_some_and(|r| r.reset_pin),
+                done,
+                "{caller:?} resets {name}'s PIN"
+            );
+        }
+        for role in roles {
+            let done = t
+                .shop
+                .create_operator(
+                    t.actor(caller),
+                    OperatorName::parse("New One").unwrap(),
+                    role,
+                    &pin("9876"),
+                )
+                .is_ok();
+            assert_eq!(
+                creatable.contains(&role),
+                done,
+                "{caller:?} creates a {role:?}"
+            );
+            fresh(&mut t, done);
+        }
+    }
 }
 
 #[test]

@@ -1,23 +1,31 @@
 //! Operators: list, create, change role, deactivate, reset PIN.
 
 use super::actor;
-use crate::dto::{self, OperatorDto};
+use crate::dto::{self, OperatorDto, OperatorRowDto, OperatorsDto};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::operator::{OperatorName, Pin};
 use rustok_core::domain::permission::Role;
 use tauri::State;
 
-/// Every operator.
+/// Every operator, with what the operator asking may do to each.
 #[tauri::command(async)]
-pub(crate) fn list_operators(state: State<'_, AppState>) -> ApiResult<Vec<OperatorDto>> {
+pub(crate) fn list_operators(state: State<'_, AppState>) -> ApiResult<OperatorsDto> {
     let a = actor(&state)?;
-    Ok(state
-        .shop
-        .operators(&a)?
-        .iter()
-        .map(OperatorDto::from)
-        .collect())
+    Ok(OperatorsDto {
+        operators: state
+            .shop
+            .operators_with_rights(&a)?
+            .iter()
+            .map(|(o, r)| OperatorRowDto::new(o, r))
+            .collect(),
+        create_roles: state
+            .shop
+            .creatable_roles(&a)?
+            .into_iter()
+            .map(Role::as_str)
+            .collect(),
+    })
 }
 
 /// Adds an operator.

@@ -457,3 +457,99 @@ async fn a_cashier_finds_goods_by_name_and_types_quantities() {
     .await;
     s.finish().await;
 }
+
+/// Bug 8: a manager set the admin's role to Manager, the server refused, and the box
+/// kept showing the new role. Now a manager is offered nothing over an admin and no
+/// admin role to give; a refused change (here forced by rewriting an option in the
+/// page) puts the role the operator still has back; the last admin cannot demote or
+/// deactivate themselves.
+#[tokio::test(flavor = "current_thread")]
+async fn the_operators_screen_shows_a_change_that_did_not_happen() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("c8-operators").await;
+    s.create_demo().await;
+    s.login(MANAGER.0, MANAGER.1, MANAGER.2).await;
+    s.click("[data-test=nav-operators]").await;
+    let admin = "[data-test=operator-row][data-name='Alice Admin']";
+    s.text_with(&format!("{admin} [data-test=operator-role-text]"), "Admin")
+        .await;
+    for control in ["operator-role", "operator-deactivate", "operator-reset-pin"] {
+        assert!(
+            s.absent(&format!("{admin} [data-test={control}]")).await,
+            "a manager is offered {control} over the admin"
+        );
+    }
+    let client = s.client.clone();
+    let roles_offered = |css: String| {
+        let c = client.clone();
+        async move {
+            let mut values = Vec::new();
+            for o in c
+                .find_all(Locator::Css(&format!("{css} option")))
+                .await
+                .unwrap()
+            {
+                values.push(o.attr("value").await.unwrap().unwrap_or_default());
+            }
+            values
+        }
+    };
+    let cara = "[data-test=operator-row][data-name='Cara Cashier']";
+    assert_eq!(
+        roles_offered(format!("{cara} [data-test=operator-role]")).await,
+        ["cashier", "manager", "kiosk"]
+    );
+    assert_eq!(
+        roles_offered("[data-test=new-operator-role]".into()).await,
+        ["manager", "cashier", "kiosk"]
+    );
+    s.shot("manager-view").await;
+    // An offered change goes through.
+    s.find(&format!("{cara} [data-test=operator-role]"))
+        .await
+        .select_by_value("manager")
+        .await
+        .unwrap();
+    s.click("[data-test=nav-checkout]").await;
+    s.click("[data-test=nav-operators]").await;
+    s.attr_in(
+        &format!("{cara} [data-test=operator-role]"),
+        "value",
+        &["manager"],
+    )
+    .await;
+    // A change the server refuses: the box shows the role the operator still has.
+    let kiosk = "[data-test=operator-row][data-name='Kiosk'] [data-test=operator-role]";
+    s.client
+        .execute(
+            "document.querySelector(arguments[0]).options[1].value = 'owner';",
+            vec![serde_json::json!(kiosk)],
+        )
+        .await
+        .unwrap();
+    s.find(kiosk).await.select_by_index(1).await.unwrap();
+    s.find("[data-test=operators-error]").await;
+    s.value_is(kiosk, "kiosk").await;
+    s.shot("refused-reverted").await;
+    // The last admin keeps the role and cannot be deactivated, even by themselves.
+    s.click("[data-test=logout]").await;
+    s.login("Alice Admin", "Admin", "1111").await;
+    s.click("[data-test=nav-operators]").await;
+    s.find(&format!("{admin} [data-test=operator-reset-pin]"))
+        .await;
+    assert!(
+        s.absent(&format!("{admin} [data-test=operator-role]"))
+            .await
+    );
+    assert!(
+        s.absent(&format!("{admin} [data-test=operator-deactivate]"))
+            .await
+    );
+    let max = "[data-test=operator-row][data-name='Max Manager'] [data-test=operator-role]";
+    assert_eq!(
+        roles_offered(max.into()).await,
+        ["manager", "admin", "cashier", "kiosk"]
+    );
+    s.shot("admin-view").await;
+    s.finish().await;
+}
