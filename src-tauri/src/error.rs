@@ -37,6 +37,10 @@ pub struct ApiError {
     /// Wrong PINs left before a lockout, for `wrong_pin`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
+    /// Values the UI needs to word the error in its language (`ui/src/errors.json`):
+    /// seconds, attempts, amounts in minor units, SKUs.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl ApiError {
@@ -48,7 +52,14 @@ impl ApiError {
             fields: None,
             retry_after_secs: None,
             attempts_left: None,
+            params: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Adds a value the UI words the error with.
+    pub fn with_param(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.insert(name, value.to_string());
+        self
     }
 
     /// Nobody is logged in.
@@ -95,12 +106,23 @@ impl From<ShopError> for ApiError {
             }
             ShopError::Locked { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
-                ..ApiError::new(code, e.to_string())
+                ..ApiError::new(code, e.to_string()).with_param("secs", retry_after_secs)
             },
             ShopError::WrongPin { attempts_left } => ApiError {
                 attempts_left: Some(attempts_left),
-                ..ApiError::new(code, e.to_string())
+                ..ApiError::new(code, e.to_string()).with_param("left", attempts_left)
             },
+            ShopError::ApprovalRequired { difference, limit } => ApiError::new(code, e.to_string())
+                .with_param("difference", difference)
+                .with_param("limit", limit),
+            ShopError::StockApprovalRequired { ref short } => {
+                let skus = short
+                    .iter()
+                    .map(|s| s.sku.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ApiError::new(code, e.to_string()).with_param("skus", skus)
+            }
             ShopError::Storage(ref inner) => {
                 // The details are for the log; the operator gets a plain sentence.
                 tracing::error!(error = %inner, "storage error");

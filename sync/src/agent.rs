@@ -122,8 +122,10 @@ pub struct SyncStatus {
     pub last_attempt: Option<Timestamp>,
     /// When central last answered a request successfully.
     pub last_success: Option<Timestamp>,
-    /// The last failure, until the next success.
+    /// The last failure, until the next success (English, for logs and details).
     pub last_error: Option<String>,
+    /// What kind of failure it was ([`SyncError::kind`]), for a UI to word.
+    pub last_error_kind: Option<&'static str>,
     /// The breaker's state.
     pub breaker: BreakerState,
     /// Events central rejected (dead letters of `sync`).
@@ -136,6 +138,7 @@ struct Progress {
     last_attempt: Option<Timestamp>,
     last_success: Option<Timestamp>,
     last_error: Option<String>,
+    last_error_kind: Option<&'static str>,
     last_health: Option<Timestamp>,
 }
 
@@ -190,6 +193,7 @@ impl Agent {
                 last_attempt: None,
                 last_success: None,
                 last_error: None,
+                last_error_kind: None,
                 last_health: None,
             }),
             wake: Notify::new(),
@@ -201,7 +205,9 @@ impl Agent {
             .and_then(|c| c.map_or(Ok(()), |c| agent.connect(c)));
         if let Err(e) = loaded {
             tracing::error!(error = %e, "sync credentials unusable; not syncing until enrolled again");
-            lock(&agent.progress).last_error = Some(e.to_string());
+            let mut p = lock(&agent.progress);
+            p.last_error = Some(e.to_string());
+            p.last_error_kind = Some(e.kind());
         }
         let agent = Arc::new(agent);
         // Weak: the store outlives no agent through its listener list.
@@ -287,6 +293,7 @@ impl Agent {
             last_attempt: p.last_attempt,
             last_success: p.last_success,
             last_error: p.last_error.clone(),
+            last_error_kind: p.last_error_kind,
             breaker: relay.map_or(BreakerState::Closed, |r| r.breaker().state()),
             rejected,
         })
@@ -428,6 +435,7 @@ impl Agent {
                     p.state = SyncState::Online;
                     p.last_success = Some(now);
                     p.last_error = None;
+                    p.last_error_kind = None;
                 }
                 Err(e) => {
                     p.state = match e {
@@ -439,6 +447,7 @@ impl Agent {
                         tracing::warn!(error = %e, state = p.state.as_str(), "sync failed");
                     }
                     p.last_error = Some(e.to_string());
+                    p.last_error_kind = Some(e.kind());
                 }
             }
         }

@@ -62,6 +62,24 @@ impl SyncError {
         }
     }
 
+    /// A stable name for what went wrong, which a UI words in its own language
+    /// (the message is English and for logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::BreakerOpen { .. } => "breaker_open",
+            SyncError::Timeout(_) => "timeout",
+            SyncError::Network(_) => "network",
+            SyncError::Http { status, .. } if *status == 429 => "busy",
+            SyncError::Http { status, .. } if *status >= 500 => "central_failed",
+            SyncError::Http { status, .. } if *status == 401 || *status == 403 => "not_allowed",
+            SyncError::Http { .. } => "refused",
+            SyncError::Protocol(_) => "protocol",
+            SyncError::Store(_) | SyncError::Credentials { .. } => "storage",
+            SyncError::Invalid(_) => "invalid",
+        }
+    }
+
     /// The wait central asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

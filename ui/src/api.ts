@@ -1,13 +1,15 @@
-// Typed access to the app's commands. Errors arrive as { code, message, fields? }:
-// screens branch on `code`, and show `message` only as text.
+// Typed access to the app's commands. Errors arrive as { code, message, fields?,
+// params? }: screens branch on `code` and word the error with `$explain` (errors.ts)
+// in the UI language; `message` is English, for logs.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-export interface ApiFieldError { field: string; code: string; message: string }
+export interface ApiFieldError { field: string; code: string; message: string; params?: Record<string, string> }
 export interface ApiError {
   code: string;
   message: string;
   fields?: ApiFieldError[];
+  params?: Record<string, string>;
   retry_after_secs?: number;
   attempts_left?: number;
 }
@@ -15,8 +17,9 @@ export interface ApiError {
 export class CommandError extends Error {
   constructor(public readonly error: ApiError) { super(error.message); }
   get code(): string { return this.error.code; }
-  field(name: string): string | undefined {
-    return this.error.fields?.find((f) => f.field === name || f.field.startsWith(name + "."))?.message;
+  /** The error of field `name` (or of a part of it), to word with `$explain.field`. */
+  field(name: string): ApiFieldError | undefined {
+    return this.error.fields?.find((f) => f.field === name || f.field.startsWith(name + "."));
   }
 }
 
@@ -72,7 +75,7 @@ export interface Operators { operators: OperatorRow[]; create_roles: string[] }
 export interface SyncStatus {
   state: "not_enrolled" | "starting" | "syncing" | "online" | "offline" | "breaker_open" | "refused";
   central_url?: string; tenant?: string; pending: number; oldest_pending_secs?: number;
-  last_success?: string; last_success_secs?: number; last_error?: string; breaker: string; rejected: number;
+  last_success?: string; last_success_secs?: number; last_error?: string; last_error_kind?: string; breaker: string; rejected: number;
 }
 export interface DeadLetter { handler: string; seq: number; event_type: string; occurred_at: string; error: string; attempts: number; recorded_at: string }
 export interface StatusBar { operator?: Session; shift?: Shift; sync?: SyncStatus }

@@ -172,6 +172,7 @@ impl Money {
                     currency.exponent()
                 ),
             )
+            .with_param("decimals", currency.exponent())
         };
         let s = raw.trim();
         let (negative, digits) = match s.strip_prefix('-') {

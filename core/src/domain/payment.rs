@@ -162,12 +162,17 @@ pub fn settle(total: i64, tenders: &[Tender]) -> Result<Vec<Payment>, DomainErro
         }
         payments.push(p);
     }
-    e.check(
-        sum != total,
-        "payments",
-        "sum_mismatch",
-        &format!("payments add up to {sum} but the total is {total}"),
-    );
+    if sum != total {
+        e.push(
+            FieldError::new(
+                "payments",
+                "sum_mismatch",
+                format!("payments add up to {sum} but the total is {total}"),
+            )
+            .with_param("sum", sum)
+            .with_param("total", total),
+        );
+    }
     e.finish()?;
     Ok(payments)
 }

@@ -72,7 +72,8 @@ impl Quantity {
                 "quantity",
                 "out_of_range",
                 format!("must be 1 to {}", Self::MAX),
-            ))
+            )
+            .with_param("max", Self::MAX))
         }
     }
 

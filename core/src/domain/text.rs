@@ -15,6 +15,7 @@ pub fn bounded(raw: &str, field: &str, min: usize, max: usize) -> Result<String,
                 "too_short",
                 format!("must have at least {min} characters"),
             )
+            .with_param("min", min)
         });
     }
     if n > max {
@@ -22,7 +23,8 @@ pub fn bounded(raw: &str, field: &str, min: usize, max: usize) -> Result<String,
             field,
             "too_long",
             format!("must have at most {max} characters"),
-        ));
+        )
+        .with_param("max", max));
     }
     // Newlines and tabs belong in long texts (descriptions, Markdown); other control
     // characters only ever come from broken input.

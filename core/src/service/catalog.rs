@@ -24,12 +24,16 @@ fn check_fields(
     f.validate()?;
     let tenant = tenant_of(c, caller)?;
     let mut e = Errors::new();
-    e.check(
-        f.price.currency != tenant.settings.currency,
-        "price.currency",
-        "currency_mismatch",
-        &format!("prices must be in {}", tenant.settings.currency),
-    );
+    if f.price.currency != tenant.settings.currency {
+        e.push(
+            FieldError::new(
+                "price.currency",
+                "currency_mismatch",
+                format!("prices must be in {}", tenant.settings.currency),
+            )
+            .with_param("currency", tenant.settings.currency),
+        );
+    }
     let other = |p: Option<Product>| p.is_some_and(|p| Some(p.id) != except);
     e.check(
         other(store::product_by_sku(c, caller.tenant, &f.sku)?),
@@ -361,6 +365,7 @@ impl Shop {
                     "below_zero",
                     format!("stock would fall to {after}"),
                 )
+                .with_param("after", after)
                 .into());
             }
             Ok(after)

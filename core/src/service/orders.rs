@@ -122,6 +122,7 @@ fn line_specs(
                 "not_sellable",
                 format!("{} is {}", p.sku, p.status.as_str()),
             )
+            .with_param("sku", p.sku.as_str())
             .into());
         }
         let locale = &tenant.settings.default_locale;

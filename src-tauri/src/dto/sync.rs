@@ -24,8 +24,10 @@ pub struct SyncStatusDto {
     pub last_success: Option<String>,
     /// Seconds since then.
     pub last_success_secs: Option<u64>,
-    /// The last failure, until the next success.
+    /// The last failure, until the next success (English detail).
     pub last_error: Option<String>,
+    /// Its kind (`network`, `timeout`, `refused`…), which the UI words.
+    pub last_error_kind: Option<&'static str>,
     /// `closed`, `open`, `half_open`.
     pub breaker: &'static str,
     /// Events central rejected (see the dead letters).
@@ -81,6 +83,7 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
         last_success: s.last_success.map(|t| t.to_rfc3339()),
         last_success_secs: s.last_success.map(|t| secs_since(now, t)),
         last_error: s.last_error.clone(),
+        last_error_kind: s.last_error_kind,
         breaker: s.breaker.as_str(),
         rejected: s.rejected,
     }

@@ -886,7 +886,7 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
     assert!(pending >= 3, "the sale's events are pending: {waiting}");
     s.shot("offline-pending").await;
     s.click("[data-test=nav-sync]").await;
-    s.text_with("[data-test=sync-last-error]", "cannot reach central")
+    s.text_with("[data-test=sync-last-error]", "Central cannot be reached")
         .await;
     s.text_with("[data-test=sync-oldest]", "ago").await;
     s.text_with("[data-test=sync-last-success]", "ago").await;

@@ -13,3 +13,4 @@ mod cli;
 mod e2e;
 mod ipc;
 mod security;
+mod texts;
