@@ -82,6 +82,23 @@ impl Session {
         }
     }
 
+    /// On the Operators screen, rewrites the Kiosk operator's second role option to one
+    /// that does not exist and chooses it, as a stale or tampered page would; returns
+    /// the role box.
+    async fn choose_a_role_the_server_refuses(&self) -> &'static str {
+        let kiosk = "[data-test=operator-row][data-name='Kiosk'] [data-test=operator-role]";
+        self.find(kiosk).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).options[1].value = 'owner';",
+                vec![serde_json::json!(kiosk)],
+            )
+            .await
+            .unwrap();
+        self.find(kiosk).await.select_by_index(1).await.unwrap();
+        kiosk
+    }
+
     /// Waits until nothing matches `css`.
     async fn gone(&self, css: &str) {
         let deadline = Instant::now() + WAIT;
@@ -519,15 +536,7 @@ async fn the_operators_screen_shows_a_change_that_did_not_happen() {
     )
     .await;
     // A change the server refuses: the box shows the role the operator still has.
-    let kiosk = "[data-test=operator-row][data-name='Kiosk'] [data-test=operator-role]";
-    s.client
-        .execute(
-            "document.querySelector(arguments[0]).options[1].value = 'owner';",
-            vec![serde_json::json!(kiosk)],
-        )
-        .await
-        .unwrap();
-    s.find(kiosk).await.select_by_index(1).await.unwrap();
+    let kiosk = s.choose_a_role_the_server_refuses().await;
     s.find("[data-test=operators-error]").await;
     s.value_is(kiosk, "kiosk").await;
     s.shot("refused-reverted").await;
@@ -596,16 +605,7 @@ async fn errors_a_person_cannot_read() {
     s.shot("catalog-in-russian").await;
     // A role the server refuses.
     s.click("[data-test=nav-operators]").await;
-    let kiosk = "[data-test=operator-row][data-name='Kiosk'] [data-test=operator-role]";
-    s.find(kiosk).await;
-    s.client
-        .execute(
-            "document.querySelector(arguments[0]).options[1].value = 'owner';",
-            vec![serde_json::json!(kiosk)],
-        )
-        .await
-        .unwrap();
-    s.find(kiosk).await.select_by_index(1).await.unwrap();
+    s.choose_a_role_the_server_refuses().await;
     let role = s.text_with("[data-test=operators-error]", "Роль").await;
     plain_russian("a refused role", &role);
     // An address that is not one, as the admin connects the till.
