@@ -48,6 +48,7 @@ fn till(dir: &std::path::Path) -> Till {
             allow_oversell: false,
             shift_difference_limit: None,
             blind_count: false,
+            discount_limit: None,
         },
         device_code: parse(DeviceCode::parse("POS1")),
         admin_name: parse(OperatorName::parse("Admin")),
@@ -94,6 +95,7 @@ fn sale(t: &Till) {
         .map(|p| NewLine {
             product_id: p.id,
             quantity: parse(Quantity::new(1)),
+            discount: None,
         })
         .collect();
     let total: i64 = t.products.iter().map(|p| p.fields.price.minor).sum();

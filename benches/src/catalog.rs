@@ -209,6 +209,7 @@ pub fn shop(dir: &Path) -> (Arc<Shop>, Actor) {
                 allow_oversell: false,
                 shift_difference_limit: None,
                 blind_count: false,
+                discount_limit: None,
             },
             device_code: ok(DeviceCode::parse("POS1")),
             admin_name: ok(OperatorName::parse("Admin")),

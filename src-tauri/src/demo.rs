@@ -110,6 +110,8 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             // A shortfall or surplus above 5.00 needs a manager.
             shift_difference_limit: Some(500),
             blind_count: false,
+            // A cashier gives up to 10 % off a sale; more needs a manager.
+            discount_limit: Some(1000),
         },
         device_code: field(DeviceCode::parse("POS1"))?,
         admin_name: field(OperatorName::parse(admin_name))?,

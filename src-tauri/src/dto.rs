@@ -10,7 +10,7 @@ use rustok_core::domain::ids::{OperatorId, OrderId, ProductId};
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{Operator, OperatorName, Pin};
-use rustok_core::domain::order::{refunded_units, AnyOrder, OrderActionKind, OrderLine};
+use rustok_core::domain::order::{refunded_units, AnyOrder, Discount, OrderActionKind, OrderLine};
 use rustok_core::domain::payment::{Payment, PaymentReference, Refund, RefundedItems, Tender};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
@@ -143,6 +143,13 @@ pub struct LineDto {
     pub tax: i64,
     /// Gross.
     pub gross: i64,
+    /// Minor units off by the line's own discount.
+    pub line_discount: i64,
+    /// Minor units off as the line's share of the order's discount.
+    pub order_discount: i64,
+    /// The line's discount as a percentage, in basis points, when given as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_bp: Option<u32>,
 }
 
 impl From<&OrderLine> for LineDto {
@@ -156,6 +163,12 @@ impl From<&OrderLine> for LineDto {
             net: l.amounts.net,
             tax: l.amounts.tax,
             gross: l.amounts.gross,
+            line_discount: l.line_discount,
+            order_discount: l.order_discount,
+            discount_bp: match l.discount {
+                Some(Discount::Percent(bp)) => Some(bp),
+                _ => None,
+            },
         }
     }
 }
@@ -177,6 +190,10 @@ pub struct QuoteDto {
     pub oversell_allowed: bool,
     /// Whether the logged-in operator may sell beyond stock without a manager.
     pub approves_oversell: bool,
+    /// Minor units off by discounts.
+    pub discount: i64,
+    /// Whether the discounts need a manager's PIN for the logged-in operator.
+    pub discount_needs_approval: bool,
 }
 
 /// A basket line short of stock.
@@ -212,6 +229,8 @@ impl QuoteDto {
                 .collect(),
             oversell_allowed: q.oversell_allowed,
             approves_oversell: role.approves_oversell(),
+            discount: q.discount,
+            discount_needs_approval: q.discount_needs_approval,
         }
     }
 }
@@ -558,6 +577,9 @@ pub struct ShopSetupInput {
     pub allow_oversell: bool,
     /// Shift difference a manager must approve (decimal text, empty for none).
     pub shift_difference_limit: String,
+    /// The largest discount a cashier gives alone, percent text (empty: no limit).
+    #[serde(default)]
+    pub discount_limit: String,
 }
 
 /// Parses the first-run form, reporting every invalid field at once.
@@ -577,6 +599,15 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
             .map(|m| Some(m.minor)),
         _ => Some(None),
     };
+    let discount_limit = match i.discount_limit.trim() {
+        "" => Some(None),
+        text => e
+            .take("discount_limit", Discount::parse_percent(text))
+            .map(|d| match d {
+                Discount::Percent(bp) => Some(bp),
+                Discount::Amount(_) => None,
+            }),
+    };
     finish(e)?;
     // Every `None` recorded an error above, and `finish` returned it.
     let setup = || {
@@ -591,6 +622,7 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
                 allow_oversell: i.allow_oversell,
                 shift_difference_limit: limit?,
                 blind_count: false,
+                discount_limit: discount_limit?,
             },
             device_code: device_code?,
             admin_name: admin_name?,
@@ -608,10 +640,45 @@ pub struct LineInput {
     pub product_id: String,
     /// Units.
     pub quantity: i64,
+    /// The line's discount.
+    #[serde(default)]
+    pub discount: Option<DiscountInput>,
+}
+
+/// A discount as the UI sends it: a percentage or an amount (decimal text in the
+/// shop currency), exactly one of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscountInput {
+    /// `10`, `12.5`.
+    pub percent: Option<String>,
+    /// `1.50`.
+    pub amount: Option<String>,
+}
+
+/// Parses a discount; its errors are at `field`.
+pub fn parse_discount(
+    d: Option<&DiscountInput>,
+    currency: Currency,
+    field: &str,
+) -> Result<Option<Discount>, FieldError> {
+    let Some(d) = d else { return Ok(None) };
+    match (d.percent.as_deref(), d.amount.as_deref()) {
+        (Some(p), None) => Discount::parse_percent(p).map(Some),
+        (None, Some(a)) => {
+            Money::parse_decimal(a, currency).map(|m| Some(Discount::Amount(m.minor)))
+        }
+        _ => Err(FieldError::new(
+            "discount",
+            "required",
+            "give a percentage or an amount",
+        )),
+    }
+    .map_err(|e| e.at(field))
 }
 
 /// Parses basket lines.
-pub fn parse_lines(lines: &[LineInput]) -> ApiResult<Vec<NewLine>> {
+pub fn parse_lines(lines: &[LineInput], currency: Currency) -> ApiResult<Vec<NewLine>> {
     let mut e = Errors::new();
     let out: Vec<Option<NewLine>> = lines
         .iter()
@@ -622,9 +689,15 @@ pub fn parse_lines(lines: &[LineInput]) -> ApiResult<Vec<NewLine>> {
                 ProductId::parse(&l.product_id),
             );
             let quantity = e.take(&format!("lines[{i}].quantity"), Quantity::new(l.quantity));
+            let field = format!("lines[{i}].discount");
+            let discount = e.take(
+                &field,
+                parse_discount(l.discount.as_ref(), currency, &field),
+            );
             Some(NewLine {
                 product_id: product_id?,
                 quantity: quantity?,
+                discount: discount?,
             })
         })
         .collect();

@@ -115,6 +115,10 @@ impl From<ShopError> for ApiError {
             ShopError::ApprovalRequired { difference, limit } => ApiError::new(code, e.to_string())
                 .with_param("difference", difference)
                 .with_param("limit", limit),
+            ShopError::DiscountApprovalRequired { limit_bp } => {
+                let percent = format!("{}", f64::from(limit_bp) / 100.0);
+                ApiError::new(code, e.to_string()).with_param("percent", percent)
+            }
             ShopError::StockApprovalRequired { ref short } => {
                 let skus = short
                     .iter()

@@ -49,11 +49,15 @@ export interface Product {
   price: number; tax_rate_bp: number; status: string; on_hand: number; low_stock_threshold: number;
   low_stock: boolean; version: number;
 }
-export interface Line { product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number }
+export interface Line {
+  product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number;
+  line_discount: number; order_discount: number; discount_bp?: number;
+}
 export interface ShortLine { line: number; sku: string; on_hand: number; quantity: number }
 export interface Quote {
   lines: Line[]; net: number; tax: number; gross: number;
   short: ShortLine[]; oversell_allowed: boolean; approves_oversell: boolean;
+  discount: number; discount_needs_approval: boolean;
 }
 export interface Payment { method: string; amount: number; tendered?: number; change?: number; reference?: string }
 export interface HistoryItem { seq: number; event_type: string; occurred_at: string }

@@ -138,6 +138,7 @@ fn template() -> &'static Template {
                     allow_oversell: true,
                     shift_difference_limit: None,
                     blind_count: false,
+                    discount_limit: None,
                 },
                 device_code: p(DeviceCode::parse("POS1")),
                 admin_name: p(OperatorName::parse("Admin")),
@@ -223,6 +224,7 @@ impl Device {
             lines: vec![NewLine {
                 product_id: product.id,
                 quantity: Quantity::new(n).unwrap(),
+                discount: None,
             }],
             ..NewOrder::default()
         };

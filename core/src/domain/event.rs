@@ -480,6 +480,10 @@ pub struct OrderCreated {
     /// Notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Note>,
+    /// The manager who approved a discount above the shop's limit for the
+    /// operator's role (absent when none was needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_approved_by: Option<OperatorId>,
 }
 
 /// Payload of [`DomainEvent::OrderPaid`].
@@ -986,6 +990,15 @@ fn validate_order_created(e: &mut Errors, p: &OrderCreated) {
             &format!("lines[{i}]"),
             "inconsistent",
             "net + tax must equal gross",
+        );
+        // A discount takes off at most what the line cost.
+        let cost = i128::from(l.unit_price).saturating_mul(i128::from(l.quantity.get()));
+        let off = i128::from(l.line_discount).saturating_add(i128::from(l.order_discount));
+        e.check(
+            l.line_discount < 0 || l.order_discount < 0 || off > cost,
+            &format!("lines[{i}].discount"),
+            "out_of_range",
+            "a discount is 0 up to what the line cost",
         );
         net = net.saturating_add(i128::from(a.net));
         tax = tax.saturating_add(i128::from(a.tax));

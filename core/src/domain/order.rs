@@ -127,10 +127,92 @@ pub fn price_line(
     rate: TaxRate,
     mode: TaxMode,
 ) -> Result<Amounts, FieldError> {
-    let of = || overflow("price");
-    let base = i128::from(unit_price)
+    price_base(line_base(unit_price, qty)?, rate, mode)
+}
+
+/// `unit_price × quantity`: what a line costs before any discount (gross where
+/// prices include tax, net where tax is added).
+fn line_base(unit_price: i64, qty: Quantity) -> Result<i128, FieldError> {
+    i128::from(unit_price)
         .checked_mul(i128::from(qty.get()))
-        .ok_or_else(of)?;
+        .ok_or_else(|| overflow("price"))
+}
+
+/// A discount as the cashier gives it: a percentage (in basis points, 1000 = 10 %)
+/// or an amount in minor units. On a line it comes off `unit_price × quantity`; on
+/// the order it comes off the lines after their own discounts, shared between them
+/// in proportion. Tax is always on the discounted amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discount {
+    /// Basis points of the amount, 0 to 10 000.
+    Percent(u32),
+    /// Minor units, 0 or more.
+    Amount(i64),
+}
+
+impl Discount {
+    /// A percentage as a person types it (`10`, `12.5`, `12,5`, with or without
+    /// `%`): 0 to 100 with at most two decimals.
+    pub fn parse_percent(raw: &str) -> Result<Discount, FieldError> {
+        let bad = || {
+            FieldError::new(
+                "discount",
+                "invalid_percent",
+                "must be a percentage from 0 to 100, such as 10 or 12.5",
+            )
+        };
+        let t = raw.trim().trim_end_matches('%').trim().replace(',', ".");
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let digits = |s: &str, max: usize| s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole, 3) || !digits(frac, 2) {
+            return Err(bad());
+        }
+        let whole: u32 = whole.parse().map_err(|_| bad())?;
+        let frac: u32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        let bp = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(frac))
+            .ok_or_else(bad)?;
+        if bp > 10_000 {
+            return Err(bad());
+        }
+        Ok(Discount::Percent(bp))
+    }
+
+    /// What comes off `base`; more than `base` is refused (`too_large`).
+    fn off(self, base: i128, field: &str) -> Result<i128, FieldError> {
+        let off = match self {
+            Discount::Percent(bp) if bp > 10_000 => {
+                return Err(FieldError::new(
+                    field,
+                    "out_of_range",
+                    "a percentage is 0 to 100",
+                ))
+            }
+            Discount::Percent(bp) => base
+                .checked_mul(i128::from(bp))
+                .and_then(|v| div_round_half_away(v, 10_000))
+                .ok_or_else(|| overflow(field))?,
+            Discount::Amount(a) if a < 0 => {
+                return Err(FieldError::new(field, "negative", "must not be negative"))
+            }
+            Discount::Amount(a) => i128::from(a),
+        };
+        if off > base {
+            return Err(FieldError::new(
+                field,
+                "too_large",
+                "a discount cannot be more than the amount",
+            ));
+        }
+        Ok(off)
+    }
+}
+
+/// Prices a discounted base amount (see [`price_line`]).
+fn price_base(base: i128, rate: TaxRate, mode: TaxMode) -> Result<Amounts, FieldError> {
+    let of = || overflow("price");
     let bp = i128::from(rate.basis_points());
     let taxed = base.checked_mul(bp).ok_or_else(of)?;
     let (net, tax, gross) = match mode {
@@ -167,9 +249,23 @@ pub struct OrderLine {
     pub tax_rate: TaxRate,
     /// Units.
     pub quantity: Quantity,
-    /// Priced amounts.
+    /// The discount this line was given, as given (shown on the receipt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
+    /// Minor units taken off by the line's own discount.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line_discount: i64,
+    /// Minor units taken off as this line's share of the order's discount.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub order_discount: i64,
+    /// Priced amounts, after the discounts.
     #[serde(flatten)]
     pub amounts: Amounts,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// A product snapshot and a quantity, before pricing.
@@ -187,13 +283,19 @@ pub struct LineSpec {
     pub tax_rate: TaxRate,
     /// Units.
     pub quantity: Quantity,
+    /// The line's discount.
+    pub discount: Option<Discount>,
 }
 
 /// Prices every line and adds them up, so that the order total is by construction
-/// the sum of its lines.
+/// the sum of its lines. Each line's discount comes off its amount; then the order's
+/// discount comes off what is left, shared between the lines in proportion (the
+/// shares are differences of rounded-down running sums, so they add up to it
+/// exactly and none is more than its line); tax is on what remains.
 pub fn price_lines(
     specs: Vec<LineSpec>,
     mode: TaxMode,
+    order_discount: Option<Discount>,
 ) -> Result<(Vec<OrderLine>, Amounts), DomainError> {
     let mut e = Errors::new();
     e.check(
@@ -209,9 +311,9 @@ pub fn price_lines(
         "at most 500 lines",
     );
     e.finish()?;
-    let mut total = Amounts::default();
-    let mut lines = Vec::with_capacity(specs.len());
-    for (i, s) in specs.into_iter().enumerate() {
+    // Each line's amount after its own discount.
+    let mut after = Vec::with_capacity(specs.len());
+    for (i, s) in specs.iter().enumerate() {
         let field = format!("lines[{i}]");
         if s.unit_price < 0 {
             return Err(FieldError::new(
@@ -221,8 +323,48 @@ pub fn price_lines(
             )
             .into());
         }
-        let amounts =
-            price_line(s.unit_price, s.quantity, s.tax_rate, mode).map_err(|e| e.at(&field))?;
+        let base = line_base(s.unit_price, s.quantity).map_err(|e| e.at(&field))?;
+        let off = match s.discount {
+            Some(d) => d.off(base, &format!("{field}.discount"))?,
+            None => 0,
+        };
+        after.push((off, base.checked_sub(off).ok_or_else(|| overflow(&field))?));
+    }
+    let left: i128 = after
+        .iter()
+        .try_fold(0i128, |sum, (_, a)| sum.checked_add(*a))
+        .ok_or_else(|| overflow("total"))?;
+    let whole = match order_discount {
+        Some(d) => d.off(left, "discount")?,
+        None => 0,
+    };
+    let fit = |v: i128, field: &str| i64::try_from(v).map_err(|_| overflow(field));
+    let mut total = Amounts::default();
+    let mut lines = Vec::with_capacity(specs.len());
+    let (mut running, mut given) = (0i128, 0i128);
+    for (i, (s, (line_off, line_after))) in specs.into_iter().zip(after).enumerate() {
+        let field = format!("lines[{i}]");
+        running = running
+            .checked_add(line_after)
+            .ok_or_else(|| overflow(&field))?;
+        let upto = if left == 0 {
+            0
+        } else {
+            whole
+                .checked_mul(running)
+                .and_then(|v| v.checked_div(left))
+                .ok_or_else(|| overflow(&field))?
+        };
+        let share = upto.checked_sub(given).ok_or_else(|| overflow(&field))?;
+        given = upto;
+        let amounts = price_base(
+            line_after
+                .checked_sub(share)
+                .ok_or_else(|| overflow(&field))?,
+            s.tax_rate,
+            mode,
+        )
+        .map_err(|e| e.at(&field))?;
         let add = |a: i64, b: i64| a.checked_add(b).ok_or_else(|| overflow("total"));
         total = Amounts {
             net: add(total.net, amounts.net)?,
@@ -236,6 +378,9 @@ pub fn price_lines(
             unit_price: s.unit_price,
             tax_rate: s.tax_rate,
             quantity: s.quantity,
+            discount: s.discount,
+            line_discount: fit(line_off, &field)?,
+            order_discount: fit(share, &field)?,
             amounts,
         });
     }

@@ -60,6 +60,17 @@ impl Role {
         self.allows(Permission(Resource::Stock, Action::Approve))
     }
 
+    /// Whether this role may give discounts at all (a kiosk may not).
+    pub fn gives_discounts(self) -> bool {
+        self.allows(Permission(Resource::Orders, Action::Discount))
+    }
+
+    /// Whether this role may give discounts beyond the shop's limit for cashiers,
+    /// and approve, with its PIN, another operator's doing so.
+    pub fn approves_discounts(self) -> bool {
+        self.allows(Permission(Resource::Orders, Action::Approve))
+    }
+
     /// Whether this role holds `permission`, by the table [`GRANTS`].
     pub fn allows(self, permission: Permission) -> bool {
         GRANTS
@@ -115,8 +126,11 @@ pub enum Action {
     /// Open, close, cash in/out.
     Operate,
     /// Vouch with one's PIN for what another operator may not do alone (a shift
-    /// difference above the shop's limit, selling more than is in stock).
+    /// difference above the shop's limit, selling more than is in stock, a
+    /// discount above the cashier's limit).
     Approve,
+    /// Give a discount (within the shop's limit for the role).
+    Discount,
 }
 
 /// A `(Resource, Action)` pair.
@@ -134,6 +148,7 @@ const CASHIER: &[Permission] = &[
     Permission(Orders, Edit),
     Permission(Orders, Fulfil),
     Permission(Orders, Cancel),
+    Permission(Orders, Discount),
     Permission(Payments, Take),
     Permission(Cash, View),
     Permission(Cash, Operate),
@@ -157,6 +172,7 @@ const MANAGER_EXTRA: &[Permission] = &[
     Permission(Maintenance, Operate),
     Permission(Cash, Approve),
     Permission(Stock, Approve),
+    Permission(Orders, Approve),
 ];
 
 const ADMIN_EXTRA: &[Permission] = &[Permission(Settings, Edit)];

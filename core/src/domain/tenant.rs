@@ -150,6 +150,11 @@ pub struct TenantSettings {
     /// Whether the cashier counts the drawer without being shown what it should hold.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blind_count: bool,
+    /// The largest discount, in basis points of a sale before discounts (1000 =
+    /// 10 %), an operator whose role may not approve discounts gives alone; above
+    /// it a manager approves with their PIN. `None`: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_limit: Option<u32>,
 }
 
 impl TenantSettings {
@@ -166,8 +171,22 @@ impl TenantSettings {
                 "out_of_range",
                 "is larger than any amount a shop can hold",
             )),
+            _ if self.discount_limit.is_some_and(|bp| bp > 10_000) => Err(FieldError::new(
+                "discount_limit",
+                "out_of_range",
+                "a percentage is 0 to 100",
+            )),
             _ => Ok(()),
         }
+    }
+
+    /// Whether a discount of `discount` on a sale of `base` (before discounts, minor
+    /// units) is above the shop's limit for operators who may not approve.
+    pub fn discount_limit_exceeded(&self, discount: i64, base: i64) -> bool {
+        self.discount_limit.is_some_and(|bp| {
+            i128::from(discount).saturating_mul(10_000)
+                > i128::from(bp).saturating_mul(i128::from(base))
+        })
     }
 
     /// The shop's limit when `difference` (either way) is above it: closing the

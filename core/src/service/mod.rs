@@ -129,6 +129,13 @@ pub enum ShopError {
         /// The lines short of stock.
         short: Vec<orders::ShortLine>,
     },
+    /// A discount above the shop's limit for the operator's role needs a manager's
+    /// approval.
+    #[error("a discount above {limit_bp} basis points of the sale needs a manager's approval")]
+    DiscountApprovalRequired {
+        /// The shop's limit, basis points.
+        limit_bp: u32,
+    },
     /// The database failed; nothing was changed.
     #[error("storage error: {0}")]
     Storage(#[from] StoreError),
@@ -158,6 +165,7 @@ impl ShopError {
             ShopError::AlreadySetUp => "already_set_up",
             ShopError::ApprovalRequired { .. } => "approval_required",
             ShopError::StockApprovalRequired { .. } => "stock_approval_required",
+            ShopError::DiscountApprovalRequired { .. } => "discount_approval_required",
             ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
             ShopError::Storage(_) => "storage",
         }

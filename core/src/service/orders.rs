@@ -12,16 +12,15 @@ use crate::domain::ids::{CashSessionId, OperatorId, OrderId, ProductId};
 use crate::domain::operator::Pin;
 use crate::domain::order::OrderActionKind;
 use crate::domain::order::{
-    price_lines, Amounts, AnyOrder, Customer, LineSpec, Order, OrderAction, OrderData, OrderLine,
-    OrderStatus, Pending, TrackingNumber,
+    price_lines, Amounts, AnyOrder, Customer, Discount, LineSpec, Order, OrderAction, OrderData,
+    OrderLine, OrderStatus, Pending, TrackingNumber,
 };
 use crate::domain::payment::{PaymentMethod, RefundRequest, RefundedItems, Tender};
 use crate::domain::permission::Operation;
-use crate::domain::permission::Role;
 use crate::domain::product::ProductStatus;
 use crate::domain::product::Sku;
 use crate::domain::stock::{MovementKind, Quantity, StockMovement};
-use crate::domain::tenant::Tenant;
+use crate::domain::tenant::{TaxMode, Tenant};
 use crate::domain::text::{Note, Reason};
 use crate::domain::FieldError;
 use crate::store::{self, OrderQuery, WriteTx};
@@ -34,6 +33,8 @@ pub struct NewLine {
     pub product_id: ProductId,
     /// Units.
     pub quantity: Quantity,
+    /// The line's discount, if any.
+    pub discount: Option<Discount>,
 }
 
 /// A new order as entered.
@@ -45,6 +46,8 @@ pub struct NewOrder {
     pub customer: Option<Customer>,
     /// Notes.
     pub notes: Option<Note>,
+    /// A discount on the whole order, if any.
+    pub discount: Option<Discount>,
 }
 
 /// A line of a basket that asks for more than the stock on hand.
@@ -72,6 +75,10 @@ pub struct Quote {
     pub short: Vec<ShortLine>,
     /// Whether the shop sells beyond its stock without asking (else a manager approves).
     pub oversell_allowed: bool,
+    /// Minor units taken off by discounts (lines' and the order's).
+    pub discount: i64,
+    /// Whether the discounts need a manager's approval for the operator asking.
+    pub discount_needs_approval: bool,
 }
 
 /// The lines of `lines` (product, SKU, units) that ask for more than `on_hand` says
@@ -138,18 +145,60 @@ fn line_specs(
             unit_price: p.price,
             tax_rate: p.tax_rate,
             quantity: l.quantity,
+            discount: l.discount,
         });
     }
     Ok(specs)
 }
 
-/// Snapshots the products, prices the lines and numbers the order.
+/// Whether the discounts on `lines` need a manager: a role that may not discount
+/// gives none; above the shop's limit a role that may not approve needs an
+/// approver, who is then returned to be recorded.
+fn discount_approval(
+    caller: Caller,
+    tenant: &Tenant,
+    lines: &[OrderLine],
+    approver: Option<OperatorId>,
+) -> Result<Option<OperatorId>, ShopError> {
+    let (mut off, mut base) = (0i64, 0i64);
+    for l in lines {
+        let line_off = l.line_discount.saturating_add(l.order_discount);
+        off = off.saturating_add(line_off);
+        base = base
+            .saturating_add(match tenant.settings.tax_mode {
+                TaxMode::Inclusive => l.amounts.gross,
+                TaxMode::Exclusive => l.amounts.net,
+            })
+            .saturating_add(line_off);
+    }
+    if off == 0 {
+        return Ok(None);
+    }
+    if !caller.role.gives_discounts() {
+        return Err(ShopError::Forbidden {
+            operation: "give discounts",
+        });
+    }
+    if caller.role.approves_discounts() || !tenant.settings.discount_limit_exceeded(off, base) {
+        return Ok(None);
+    }
+    match approver {
+        Some(a) => Ok(Some(a)),
+        None => Err(ShopError::DiscountApprovalRequired {
+            limit_bp: tenant.settings.discount_limit.unwrap_or(0),
+        }),
+    }
+}
+
+/// Snapshots the products, prices the lines and numbers the order; with the manager
+/// who approved its discounts, if that was needed.
 fn build_order(
     tx: &mut WriteTx<'_>,
     caller: Caller,
     tenant: &Tenant,
     new: NewOrder,
-) -> Result<Order<Pending>, ShopError> {
+    approver: Option<OperatorId>,
+) -> Result<(Order<Pending>, Option<OperatorId>), ShopError> {
     let mut seen = Vec::with_capacity(new.lines.len());
     let specs = line_specs(tx, caller, tenant, &new.lines, |id, on_hand| {
         seen.push((id, on_hand));
@@ -158,9 +207,10 @@ fn build_order(
         tx.vouch(Aggregate::Product, id.as_uuid());
         tx.know_stock(id, on_hand);
     }
-    let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
+    let (lines, totals) = price_lines(specs, tenant.settings.tax_mode, new.discount)?;
+    let approved_by = discount_approval(caller, tenant, &lines, approver)?;
     let number = tx.next_order_number()?;
-    Ok(Order::new(OrderData {
+    let order = Order::new(OrderData {
         id: OrderId::from_uuid(tx.new_id()),
         tenant_id: caller.tenant,
         number,
@@ -175,11 +225,13 @@ fn build_order(
         cancel_reason: None,
         refunds: Vec::new(),
         created_at: tx.now(),
-    })?)
+    })?;
+    Ok((order, approved_by))
 }
 
-fn created_event(d: &OrderData) -> OrderCreated {
+fn created_event(d: &OrderData, discount_approved_by: Option<OperatorId>) -> OrderCreated {
     OrderCreated {
+        discount_approved_by,
         order_id: d.id,
         number: d.number.clone(),
         currency: d.currency,
@@ -327,10 +379,11 @@ impl Shop {
     pub fn create_order(&self, actor: &Actor, new: NewOrder) -> Result<AnyOrder, ShopError> {
         self.command(actor, Operation::CreateOrder, |tx, caller| {
             let tenant = tenant_of(tx, caller)?;
-            let order = AnyOrder::Pending(build_order(tx, caller, &tenant, new)?);
+            let (pending, approved_by) = build_order(tx, caller, &tenant, new, None)?;
+            let order = AnyOrder::Pending(pending);
             store::insert_order(tx, &order, Some(caller.operator), None)?;
             tx.vouch(Aggregate::Order, order.data().id.as_uuid());
-            tx.append(created_event(order.data()))?;
+            tx.append(created_event(order.data(), approved_by))?;
             Ok(order)
         })
     }
@@ -361,13 +414,13 @@ impl Shop {
         let approver = self.approver(
             actor,
             approval,
-            Role::approves_oversell,
-            "approve selling beyond stock",
+            |r| r.approves_oversell() && r.approves_discounts(),
+            "approve at the till",
         )?;
         self.command(actor, Operation::CounterSale, |tx, caller| {
             let tenant = tenant_of(tx, caller)?;
-            let pending = build_order(tx, caller, &tenant, new)?;
-            let created = created_event(pending.data());
+            let (pending, approved_by) = build_order(tx, caller, &tenant, new, approver)?;
+            let created = created_event(pending.data(), approved_by);
             let paid = pending.confirm().pay(tenders)?;
             let order = AnyOrder::Delivered(paid.hand_over());
             let d = order.data();
@@ -502,7 +555,12 @@ impl Shop {
 
     /// Prices a basket exactly as a sale would, without saving anything, and names
     /// the lines short of stock (the till marks them as they are scanned).
-    pub fn quote(&self, actor: &Actor, lines: &[NewLine]) -> Result<Quote, ShopError> {
+    pub fn quote(
+        &self,
+        actor: &Actor,
+        lines: &[NewLine],
+        discount: Option<Discount>,
+    ) -> Result<Quote, ShopError> {
         self.query(actor, Operation::QuoteOrder, |c, caller| {
             let tenant = self.cached_tenant(c, caller)?;
             let oversell_allowed = tenant.settings.allow_oversell;
@@ -516,7 +574,15 @@ impl Shop {
             let specs = line_specs(c, caller, &tenant, lines, |id, on_hand| {
                 seen.insert(id, on_hand);
             })?;
-            let (lines, totals) = price_lines(specs, tenant.settings.tax_mode)?;
+            let (lines, totals) = price_lines(specs, tenant.settings.tax_mode, discount)?;
+            let discount_needs_approval = matches!(
+                discount_approval(caller, &tenant, &lines, None),
+                Err(ShopError::DiscountApprovalRequired { .. })
+            );
+            let discount = lines.iter().fold(0i64, |sum, l| {
+                sum.saturating_add(l.line_discount)
+                    .saturating_add(l.order_discount)
+            });
             let short = short_lines(
                 lines
                     .iter()
@@ -528,6 +594,8 @@ impl Shop {
                 totals,
                 short,
                 oversell_allowed,
+                discount,
+                discount_needs_approval,
             })
         })
     }

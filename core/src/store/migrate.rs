@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_line_refunds.sql",
         include_str!("../../../migrations/edge/0006_line_refunds.sql"),
     ),
+    (
+        7,
+        "0007_discounts.sql",
+        include_str!("../../../migrations/edge/0007_discounts.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

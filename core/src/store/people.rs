@@ -33,7 +33,7 @@ pub fn update_tenant_settings(
     c.prepare_cached(
         "UPDATE tenants SET name = ?2, currency = ?3, default_locale = ?4, tax_mode = ?5, feature_commerce = ?6,
          feature_content = ?7, feature_kiosk = ?8, allow_oversell = ?9, updated_at = ?10,
-         shift_difference_limit = ?11, blind_count = ?12 WHERE id = ?1",
+         shift_difference_limit = ?11, blind_count = ?12, discount_limit = ?13 WHERE id = ?1",
     )?
     .execute(params![
         id.to_string(),
@@ -48,6 +48,7 @@ pub fn update_tenant_settings(
         now.to_rfc3339(),
         s.shift_difference_limit,
         s.blind_count,
+        s.discount_limit,
     ])?;
     Ok(())
 }
@@ -56,7 +57,7 @@ pub fn update_tenant_settings(
 pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     c.prepare_cached(
         "SELECT id, slug, name, currency, default_locale, tax_mode, feature_commerce, feature_content,
-         feature_kiosk, allow_oversell, shift_difference_limit, blind_count FROM tenants WHERE id = ?1",
+         feature_kiosk, allow_oversell, shift_difference_limit, blind_count, discount_limit FROM tenants WHERE id = ?1",
     )?
     .query_row([id.to_string()], |r| {
         Ok(Tenant {
@@ -71,6 +72,7 @@ pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError
                 allow_oversell: r.get(9)?,
                 shift_difference_limit: r.get(10)?,
                 blind_count: r.get(11)?,
+                discount_limit: r.get(12)?,
             },
         })
     })

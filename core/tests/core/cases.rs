@@ -199,7 +199,7 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
         }
         Operation::QuoteOrder => {
             let p = t.product(&format!("Q{}", unique()), 100, 0);
-            Box::new(move |a| ok(s.quote(a, &new_order(&[(&p, 2)]).lines)))
+            Box::new(move |a| ok(s.quote(a, &new_order(&[(&p, 2)]).lines, None)))
         }
         Operation::ConfirmOrder => {
             let id = pending_order(t);

@@ -15,7 +15,7 @@ use rustok_core::domain::locale::Localized;
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::order::{
-    price_lines, Customer, CustomerName, LineSpec, OrderNumber, TrackingNumber,
+    price_lines, Customer, CustomerName, Discount, LineSpec, OrderNumber, TrackingNumber,
 };
 use rustok_core::domain::payment::{
     settle, PaymentMethod, Refund, RefundPayment, RefundedItems, RefundedLine, Tender,
@@ -174,8 +174,9 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 unit_price: a.n,
                 tax_rate: TaxRate::from_basis_points(2000).unwrap(),
                 quantity: Quantity::new(1 + a.n % 7).unwrap(),
+                discount: a.flag.then_some(Discount::Percent(1000)),
             };
-            let (lines, totals) = price_lines(vec![spec], TaxMode::Inclusive).unwrap();
+            let (lines, totals) = price_lines(vec![spec], TaxMode::Inclusive, None).unwrap();
             OrderCreated {
                 order_id: OrderId::from_uuid(u(5)),
                 number: OrderNumber::parse("POS1-000042").unwrap(),
@@ -188,6 +189,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                     contact: None,
                 }),
                 notes: a.flag.then(|| Note::parse(&a.text).unwrap()),
+                discount_approved_by: a.flag.then(|| OperatorId::from_uuid(u(2))),
             }
             .into()
         }

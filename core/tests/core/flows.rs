@@ -5,10 +5,10 @@ use rustok_core::domain::cash::CashMoveKind;
 use rustok_core::domain::content::{
     ContentFields, ContentKind, ContentSlug, ContentStatus, ContentTitle, Translation,
 };
-use rustok_core::domain::event::{DomainEvent, OrderPaid};
+use rustok_core::domain::event::{DomainEvent, OrderCreated, OrderPaid};
 use rustok_core::domain::locale::Localized;
 use rustok_core::domain::operator::OperatorName;
-use rustok_core::domain::order::{OrderStatus, TrackingNumber};
+use rustok_core::domain::order::{Discount, OrderStatus, TrackingNumber};
 use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::ProductStatus;
@@ -89,16 +89,136 @@ fn selling_needs_an_open_shift() {
     );
 }
 
-fn last_payment(t: &TestShop) -> OrderPaid {
+/// The newest event `pick` takes.
+fn last_event<T>(t: &TestShop, pick: fn(DomainEvent) -> Option<T>) -> T {
     let events = t.shop.store().events_after(0, 10_000).unwrap();
     events
         .iter()
         .rev()
-        .find_map(|e| match e.decode(&Upcasters::standard()).unwrap() {
-            DomainEvent::OrderPaid(p) => Some(p),
-            _ => None,
-        })
-        .expect("a payment")
+        .find_map(|e| pick(e.decode(&Upcasters::standard()).unwrap()))
+        .expect("such an event")
+}
+
+fn last_payment(t: &TestShop) -> OrderPaid {
+    last_event(t, |e| match e {
+        DomainEvent::OrderPaid(p) => Some(p),
+        _ => None,
+    })
+}
+
+fn last_created(t: &TestShop) -> OrderCreated {
+    last_event(t, |e| match e {
+        DomainEvent::OrderCreated(p) => Some(p),
+        _ => None,
+    })
+}
+
+/// Discounts at the counter: a cashier gives up to the shop's limit (10 % here)
+/// alone; above it a manager approves with their PIN (a wrong one is refused and
+/// nothing is written) and `OrderCreated` names them; a manager needs nobody; a
+/// kiosk gives none; tax is on what is paid, and a full refund gives back exactly
+/// what was paid.
+#[test]
+fn a_discount_above_the_cashiers_limit_needs_a_manager() {
+    let t = spawn_shop_with(TaxMode::Inclusive, false);
+    let tea = t.product("TEA", 1_000, 50);
+    let cake = t.product("CAKE", 3_000, 50);
+    t.open_shift(0);
+    let card = |amount| {
+        [Tender::Card {
+            amount,
+            reference: None,
+        }]
+    };
+    // 5 % off the tea line: within the limit.
+    let mut basket = new_order(&[(&tea, 2), (&cake, 1)]);
+    basket.lines[0].discount = Some(Discount::Percent(500));
+    let q = t.shop.quote(&t.cashier, &basket.lines, None).unwrap();
+    assert_eq!((q.discount, q.totals.gross), (100, 4_900));
+    assert!(!q.discount_needs_approval);
+    t.shop
+        .counter_sale(&t.cashier, basket.clone(), &card(4_900))
+        .unwrap();
+    let created = last_created(&t);
+    assert_eq!(created.lines[0].line_discount, 100);
+    assert_eq!(created.discount_approved_by, None);
+
+    // 10.00 off the whole sale of 50.00 (20 %): a manager must approve.
+    let mut big = new_order(&[(&tea, 2), (&cake, 1)]);
+    big.discount = Some(Discount::Amount(1_000));
+    let q = t.shop.quote(&t.cashier, &big.lines, big.discount).unwrap();
+    assert!(q.discount_needs_approval);
+    assert_eq!(q.totals.gross, 4_000);
+    // Shared in proportion: 2 × 10.00 of 50.00 and 30.00 of 50.00.
+    assert_eq!(
+        q.lines.iter().map(|l| l.order_discount).collect::<Vec<_>>(),
+        [400, 600]
+    );
+    let before = t.fingerprint();
+    match t.shop.counter_sale(&t.cashier, big.clone(), &card(4_000)) {
+        Err(ShopError::DiscountApprovalRequired { limit_bp: 1000 }) => {}
+        other => panic!("expected a request for approval, got {other:?}"),
+    }
+    assert_eq!(t.fingerprint(), before, "nothing sold, nothing written");
+    let manager_id = t.manager.operator_id();
+    let wrong = t.shop.counter_sale_approved(
+        &t.cashier,
+        big.clone(),
+        &card(4_000),
+        Some((manager_id, &pin("0000"))),
+    );
+    assert!(
+        matches!(wrong, Err(ShopError::WrongPin { .. })),
+        "{wrong:?}"
+    );
+    let sold = t
+        .shop
+        .counter_sale_approved(
+            &t.cashier,
+            big.clone(),
+            &card(4_000),
+            Some((manager_id, &pin(PINS[1].1))),
+        )
+        .unwrap();
+    assert_eq!(last_created(&t).discount_approved_by, Some(manager_id));
+    // Tax is on what was paid: 20 % inclusive of 16.00 and 24.00.
+    assert_eq!(
+        sold.data()
+            .lines
+            .iter()
+            .map(|l| l.amounts.tax)
+            .collect::<Vec<_>>(),
+        [267, 400]
+    );
+    // Everything back: exactly what was paid.
+    let refunded = t
+        .shop
+        .refund_order(&t.manager, sold.data().id, RefundRequest::everything(true))
+        .unwrap();
+    assert_eq!(refunded.data().refunds[0].amount, 4_000);
+
+    // A manager gives it alone, and nobody is recorded.
+    t.shop
+        .counter_sale(&t.manager, big.clone(), &card(4_000))
+        .unwrap();
+    assert_eq!(last_created(&t).discount_approved_by, None);
+    // A kiosk gives no discount at all.
+    assert!(matches!(
+        t.shop.create_order(&t.kiosk, basket),
+        Err(ShopError::Forbidden { .. })
+    ));
+    // More than the line costs is refused with a field error.
+    let mut silly = new_order(&[(&tea, 1)]);
+    silly.lines[0].discount = Some(Discount::Amount(1_001));
+    match t.shop.quote(&t.cashier, &silly.lines, None) {
+        Err(ShopError::Validation { fields }) => {
+            assert_eq!(
+                (fields[0].field.as_str(), fields[0].code),
+                ("lines[0].discount", "too_large")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Bug 5 of the counter trial: "only 0 of DEMO-004 in stock" refused the whole sale
@@ -114,7 +234,7 @@ fn stock_blocks_the_sale_only_at_payment() {
     t.open_shift(0);
     // Tea on two lines: the second one is short, counted after the first.
     let basket = new_order(&[(&cake, 2), (&tea, 1), (&tea, 1)]);
-    let q = t.shop.quote(&t.cashier, &basket.lines).unwrap();
+    let q = t.shop.quote(&t.cashier, &basket.lines, None).unwrap();
     assert!(!q.oversell_allowed);
     assert_eq!(
         q.short,
@@ -195,7 +315,7 @@ fn stock_blocks_the_sale_only_at_payment() {
     t.open_shift(0);
     let q = t
         .shop
-        .quote(&t.cashier, &new_order(&[(&tea, 2)]).lines)
+        .quote(&t.cashier, &new_order(&[(&tea, 2)]).lines, None)
         .unwrap();
     assert!(q.oversell_allowed && q.short.len() == 1);
     t.sell(&[(&tea, 2)]);
@@ -771,7 +891,7 @@ fn a_quote_prices_exactly_like_the_sale_and_saves_nothing() {
     t.open_shift(0);
     let basket = new_order(&[(&a, 3), (&b, 1)]);
     let before = t.fingerprint();
-    let q = t.shop.quote(&t.kiosk, &basket.lines).unwrap();
+    let q = t.shop.quote(&t.kiosk, &basket.lines, None).unwrap();
     assert_eq!(t.fingerprint(), before);
     let order = t.shop.create_order(&t.kiosk, basket).unwrap();
     assert_eq!(order.data().lines, q.lines);

@@ -61,6 +61,7 @@ pub fn settings(tax_mode: TaxMode, allow_oversell: bool) -> TenantSettings {
         allow_oversell,
         shift_difference_limit: None,
         blind_count: false,
+        discount_limit: Some(1000),
     }
 }
 
@@ -185,6 +186,7 @@ impl TestShop {
                 .map(|(p, q)| NewLine {
                     product_id: p.id,
                     quantity: Quantity::new(*q).unwrap(),
+                    discount: None,
                 })
                 .collect(),
             ..NewOrder::default()
@@ -219,6 +221,7 @@ pub fn new_order(lines: &[(&Product, i64)]) -> NewOrder {
             .map(|(p, q)| NewLine {
                 product_id: p.id,
                 quantity: Quantity::new(*q).unwrap(),
+                discount: None,
             })
             .collect(),
         ..NewOrder::default()
@@ -274,7 +277,7 @@ pub fn line_refund(line: usize, units: i64, restock: bool) -> RefundLineRequest 
 
 /// An order as the domain builds it, from priced `specs` (no storage).
 pub fn order_data(specs: Vec<LineSpec>, mode: TaxMode) -> OrderData {
-    let (lines, totals) = price_lines(specs, mode).unwrap();
+    let (lines, totals) = price_lines(specs, mode, None).unwrap();
     OrderData {
         id: OrderId::from_uuid(uuid::Uuid::from_u128(2)),
         tenant_id: TenantId::from_uuid(uuid::Uuid::from_u128(3)),

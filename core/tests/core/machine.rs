@@ -50,6 +50,7 @@ fn order(total_units: i64) -> AnyOrder {
         unit_price: 333,
         tax_rate: TaxRate::from_basis_points(1000).unwrap(),
         quantity: Quantity::new(total_units).unwrap(),
+        discount: None,
     };
     AnyOrder::Pending(Order::new(order_data(vec![spec], TaxMode::Exclusive)).unwrap())
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use rustok_core::domain::ids::ProductId;
 use rustok_core::domain::money::div_round_half_away;
 use rustok_core::domain::order::{
-    plan_refund, price_line, price_lines, refunded_by, refunded_units, LineSpec,
+    plan_refund, price_line, price_lines, refunded_by, refunded_units, Discount, LineSpec,
 };
 use rustok_core::domain::payment::{settle, PaymentMethod, RefundRequest, RefundedItems, Tender};
 use rustok_core::domain::product::{ProductTitle, Sku, TaxRate};
@@ -24,6 +24,7 @@ fn spec(price: i64, qty: i64, bp: u32) -> LineSpec {
         unit_price: price,
         tax_rate: TaxRate::from_basis_points(bp).unwrap(),
         quantity: Quantity::new(qty).unwrap(),
+        discount: None,
     }
 }
 
@@ -86,7 +87,7 @@ proptest! {
         mode in mode(),
     ) {
         let specs = lines.iter().map(|&(p, q, bp)| spec(p, q, bp)).collect();
-        let (priced, total) = price_lines(specs, mode).unwrap();
+        let (priced, total) = price_lines(specs, mode, None).unwrap();
         prop_assert_eq!(total.net, priced.iter().map(|l| l.amounts.net).sum::<i64>());
         prop_assert_eq!(total.tax, priced.iter().map(|l| l.amounts.tax).sum::<i64>());
         prop_assert_eq!(total.gross, priced.iter().map(|l| l.amounts.gross).sum::<i64>());
@@ -98,6 +99,59 @@ proptest! {
             // The rounded tax is within half a minor unit of the exact tax.
             prop_assert!((i128::from(l.amounts.tax) * exact_den - base * i128::from(bp)).abs() * 2 <= exact_den);
         }
+    }
+
+    /// Discounts on lines and on the order keep `sum(lines) == total`, never take off
+    /// more than a line cost, give exactly the order discount asked, put tax on what
+    /// is left (within half a minor unit of exact), and tax per rate sums to the
+    /// order's tax.
+    #[test]
+    fn discounts_keep_the_total_the_sum_of_the_lines_and_tax_on_what_is_paid(
+        lines in proptest::collection::vec(
+            (0i64..1_000_000, 1i64..100, prop_oneof![Just(0u32), Just(1000u32), Just(2000u32)], 0u32..=10_000, 0i64..2_000_000, any::<bool>(), any::<bool>()),
+            1..20,
+        ),
+        whole in prop_oneof![Just(None), (0u32..=10_000).prop_map(|b| Some(Discount::Percent(b))), (0i64..5_000_000).prop_map(|a| Some(Discount::Amount(a)))],
+        mode in mode(),
+    ) {
+        let specs: Vec<LineSpec> = lines.iter().map(|&(p, q, bp, pct, amount, has, by_pct)| LineSpec {
+            discount: has.then_some(if by_pct { Discount::Percent(pct) } else { Discount::Amount(amount.min(p * q)) }),
+            ..spec(p, q, bp)
+        }).collect();
+        let left: i64 = specs.iter().map(|s| {
+            let base = s.unit_price * s.quantity.get();
+            base - match s.discount {
+                Some(Discount::Percent(b)) => i64::try_from(div_round_half_away(i128::from(base) * i128::from(b), 10_000).unwrap()).unwrap(),
+                Some(Discount::Amount(a)) => a,
+                None => 0,
+            }
+        }).sum();
+        let priced = price_lines(specs.clone(), mode, whole);
+        let expected_whole = match whole {
+            Some(Discount::Percent(b)) => i64::try_from(div_round_half_away(i128::from(left) * i128::from(b), 10_000).unwrap()).unwrap(),
+            Some(Discount::Amount(a)) if a > left => { prop_assert!(priced.is_err()); return Ok(()); }
+            Some(Discount::Amount(a)) => a,
+            None => 0,
+        };
+        let (priced, total) = priced.unwrap();
+        prop_assert_eq!(total.net, priced.iter().map(|l| l.amounts.net).sum::<i64>());
+        prop_assert_eq!(total.tax, priced.iter().map(|l| l.amounts.tax).sum::<i64>());
+        prop_assert_eq!(total.gross, priced.iter().map(|l| l.amounts.gross).sum::<i64>());
+        prop_assert_eq!(priced.iter().map(|l| l.order_discount).sum::<i64>(), expected_whole);
+        let mut per_rate = std::collections::BTreeMap::new();
+        for (l, s) in priced.iter().zip(&specs) {
+            let base = s.unit_price * s.quantity.get();
+            prop_assert!(l.line_discount >= 0 && l.order_discount >= 0);
+            prop_assert!(l.line_discount + l.order_discount <= base, "{l:?}");
+            let paid = base - l.line_discount - l.order_discount;
+            let (exact_den, taxed) = match mode {
+                TaxMode::Inclusive => { prop_assert_eq!(l.amounts.gross, paid); (10_000 + i128::from(s.tax_rate.basis_points()), i128::from(paid)) }
+                TaxMode::Exclusive => { prop_assert_eq!(l.amounts.net, paid); (10_000, i128::from(paid)) }
+            };
+            prop_assert!((i128::from(l.amounts.tax) * exact_den - taxed * i128::from(s.tax_rate.basis_points())).abs() * 2 <= exact_den);
+            *per_rate.entry(s.tax_rate.basis_points()).or_insert(0i64) += l.amounts.tax;
+        }
+        prop_assert_eq!(per_rate.values().sum::<i64>(), total.tax);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use super::{actor, tenant};
 use crate::dto::{
-    self, ClosePreviewDto, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto, ShiftDto,
+    self, ClosePreviewDto, DiscountInput, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto,
+    ShiftDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -50,9 +51,17 @@ pub(crate) fn scan(state: State<'_, AppState>, code: String) -> ApiResult<Produc
 
 /// Prices a basket as a sale would.
 #[tauri::command(async)]
-pub(crate) fn quote(state: State<'_, AppState>, lines: Vec<LineInput>) -> ApiResult<QuoteDto> {
+pub(crate) fn quote(
+    state: State<'_, AppState>,
+    lines: Vec<LineInput>,
+    discount: Option<DiscountInput>,
+) -> ApiResult<QuoteDto> {
     let a = actor(&state)?;
-    let q = state.shop.quote(&a, &dto::parse_lines(&lines)?)?;
+    let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
+    let discount = dto::parse_discount(discount.as_ref(), currency, "discount")?;
+    let q = state
+        .shop
+        .quote(&a, &dto::parse_lines(&lines, currency)?, discount)?;
     Ok(QuoteDto::new(&q, a.role()))
 }
 
@@ -63,6 +72,7 @@ pub(crate) fn counter_sale(
     state: State<'_, AppState>,
     lines: Vec<LineInput>,
     payments: Vec<PaymentInput>,
+    discount: Option<DiscountInput>,
     approver_id: Option<String>,
     approver_pin: Option<String>,
 ) -> ApiResult<OrderDto> {
@@ -70,7 +80,8 @@ pub(crate) fn counter_sale(
     let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
     let tenders = dto::parse_tenders(&payments, currency)?;
     let order = NewOrder {
-        lines: dto::parse_lines(&lines)?,
+        lines: dto::parse_lines(&lines, currency)?,
+        discount: dto::parse_discount(discount.as_ref(), currency, "discount")?,
         ..NewOrder::default()
     };
     let approval = approval(approver_id, approver_pin)?;

@@ -28,6 +28,7 @@ fn expected_code(e: &ShopError) -> &'static str {
         ShopError::AlreadySetUp => "already_set_up",
         ShopError::ApprovalRequired { .. } => "approval_required",
         ShopError::StockApprovalRequired { .. } => "stock_approval_required",
+        ShopError::DiscountApprovalRequired { .. } => "discount_approval_required",
         ShopError::Storage(StoreError::NotSetUp) => "not_set_up",
         ShopError::Storage(_) => "storage",
     }
@@ -71,6 +72,7 @@ fn every_core_error_kind_maps_to_its_code_and_details() {
                 quantity: 1,
             }],
         },
+        ShopError::DiscountApprovalRequired { limit_bp: 1250 },
         ShopError::Storage(StoreError::NotSetUp),
         ShopError::Storage(StoreError::InjectedFault),
     ];
@@ -562,4 +564,77 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
         )
         .unwrap_err();
     assert_eq!(stranger["code"], "not_found");
+}
+
+/// Discounts from outside: percentages that are not one or above 100, negative or
+/// oversized amounts, both or neither kind, on a line and on the sale. Each is a
+/// field error at its place, from the quote and from the sale alike, and nothing is
+/// sold; a cashier's discount above the demo's limit asks for a manager.
+#[test]
+fn discounts_refuse_hostile_input_and_change_nothing() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    app.invoke("open_shift", json!({ "float": "50.00" }))
+        .unwrap();
+    let product = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap();
+    let sell = |line: Value, whole: Value| {
+        let lines = json!([{ "productId": product["id"], "quantity": 2, "discount": line }]);
+        let quote = app.invoke("quote", json!({ "lines": lines, "discount": whole }));
+        let sale = app.invoke(
+            "counter_sale",
+            json!({ "lines": lines, "discount": whole, "payments": [{ "method": "card", "amount": "4.98" }] }),
+        );
+        (quote, sale)
+    };
+    let on_line = vec!["lines[0].discount"];
+    let on_sale = vec!["discount"];
+    for (line, whole, fields) in [
+        (json!({ "percent": "abc" }), Value::Null, &on_line),
+        (json!({ "percent": "100.01" }), Value::Null, &on_line),
+        (json!({ "percent": "-5" }), Value::Null, &on_line),
+        (json!({ "percent": "1e3" }), Value::Null, &on_line),
+        (json!({ "amount": "-1.00" }), Value::Null, &on_line),
+        (json!({ "amount": "4.99" }), Value::Null, &on_line),
+        (
+            json!({ "amount": "99999999999999999999" }),
+            Value::Null,
+            &on_line,
+        ),
+        (
+            json!({ "percent": "5", "amount": "1.00" }),
+            Value::Null,
+            &on_line,
+        ),
+        (json!({}), Value::Null, &on_line),
+        (Value::Null, json!({ "amount": "5.00" }), &on_sale),
+        (Value::Null, json!({ "percent": "٣" }), &on_sale),
+        (Value::Null, json!({ "amount": "0.001" }), &on_sale),
+    ] {
+        let (quote, sale) = sell(line.clone(), whole.clone());
+        for r in [quote, sale] {
+            let e = r.expect_err(&format!("{line} {whole}"));
+            assert_eq!(&invalid_fields(&e), fields, "{line} {whole}: {e}");
+        }
+    }
+    // Shapes the command cannot take are refused by the IPC layer itself.
+    for line in [json!("10%"), json!({ "percent": 10 }), json!([1])] {
+        let (quote, sale) = sell(line.clone(), Value::Null);
+        assert!(quote.is_err() && sale.is_err(), "{line}");
+    }
+    // 50 % off: above a cashier's 10 %, so a manager must approve; nothing sold.
+    let (quote, sale) = sell(json!({ "percent": "50" }), Value::Null);
+    assert_eq!(quote.unwrap()["discount_needs_approval"], true);
+    assert_eq!(sale.unwrap_err()["code"], "discount_approval_required");
+    let orders = app.invoke("list_orders", json!({})).unwrap();
+    assert_eq!(orders, json!([]), "nothing was sold");
+    // Within the limit it sells, and the total is the discounted one.
+    let (quote, sale) = sell(json!({ "percent": "10" }), Value::Null);
+    assert_eq!(quote.unwrap()["gross"], 448);
+    assert!(
+        sale.is_err(),
+        "the card amount must match the discounted total"
+    );
 }
