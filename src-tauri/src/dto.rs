@@ -872,3 +872,67 @@ pub fn operator_id(s: &str) -> ApiResult<OperatorId> {
 pub fn shop_format(t: &Tenant) -> (Currency, Locale) {
     (t.settings.currency, t.settings.default_locale.clone())
 }
+
+/// A parked sale, as the list of parked sales shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParkedDto {
+    /// Id.
+    pub id: String,
+    /// When it was parked (RFC 3339).
+    pub parked_at: String,
+    /// Lines.
+    pub lines: usize,
+    /// Units in all.
+    pub units: i64,
+    /// The first titles, for the cashier to recognise the customer's cart.
+    pub titles: Vec<String>,
+}
+
+/// A discount as the UI's cart holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartDiscountDto {
+    /// `percent` or `amount`.
+    pub kind: &'static str,
+    /// Decimal text, as typed (`10`, `1.50`).
+    pub value: String,
+}
+
+impl CartDiscountDto {
+    /// From a discount, amounts in `currency`.
+    pub fn new(d: Discount, currency: Currency) -> Self {
+        match d {
+            Discount::Percent(bp) => Self {
+                kind: "percent",
+                value: format!("{}", f64::from(bp) / 100.0),
+            },
+            Discount::Amount(minor) => Self {
+                kind: "amount",
+                value: Money { minor, currency }.to_decimal_string(),
+            },
+        }
+    }
+}
+
+/// A line of a cart taken up again: the product as it is now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartLineDto {
+    /// The product, at today's price.
+    pub product: ProductDto,
+    /// Units.
+    pub qty: i64,
+    /// Its discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscountDto>,
+}
+
+/// A cart taken up again.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartDto {
+    /// Lines whose products the shop still has.
+    pub lines: Vec<CartLineDto>,
+    /// The discount on the whole sale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscountDto>,
+    /// Lines left out because their product is gone.
+    pub missing: usize,
+}

@@ -72,6 +72,14 @@ export interface Refund {
 }
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
+/** A cart put aside at the till. */
+export interface Parked { id: string; parked_at: string; lines: number; units: number; titles: string[] }
+/** A parked cart taken up again, at today's prices. */
+export interface ResumedCart {
+  lines: { product: Product; qty: number; discount?: { kind: "percent" | "amount"; value: string } }[];
+  discount?: { kind: "percent" | "amount"; value: string };
+  missing: number;
+}
 export interface Operator { id: string; name: string; role: string; active: boolean }
 /** An operator with what the operator asking may do to it (the commands refuse the rest). */
 export interface OperatorRow extends Operator { roles: string[]; deactivate: boolean; reset_pin: boolean }

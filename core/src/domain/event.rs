@@ -12,11 +12,13 @@ use crate::domain::error::Errors;
 use crate::domain::hlc::Hlc;
 use crate::domain::ids::{
     CashSessionId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId, OrderId,
-    ProductId, TenantId,
+    ParkedSaleId, ProductId, TenantId,
 };
 use crate::domain::money::{self, Currency, Money};
 use crate::domain::operator::OperatorName;
-use crate::domain::order::{Amounts, Customer, OrderLine, OrderNumber, TrackingNumber};
+use crate::domain::order::{
+    Amounts, Customer, OrderLine, OrderNumber, ParkedBasket, TrackingNumber,
+};
 use crate::domain::payment::{Payment, Refund};
 use crate::domain::permission::Role;
 use crate::domain::product::{ProductFields, ProductStatus};
@@ -319,6 +321,10 @@ events! {
     ContentArchived = 1,
     /// A manager discarded an event a handler (e.g. sync) had given up on.
     DeadLetterDiscarded = 1,
+    /// A cart was put aside at the till, to be taken up again on this device.
+    SaleParked = 1,
+    /// A parked cart was taken up again (it is no longer parked).
+    ParkedSaleResumed = 1,
 }
 
 /// Payload of [`DomainEvent::TenantCreated`].
@@ -701,6 +707,26 @@ pub struct DeadLetterDiscarded {
     pub attempts: u32,
 }
 
+/// Payload of [`DomainEvent::SaleParked`]. The device holds its parked carts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleParked {
+    /// This device.
+    pub device_id: DeviceId,
+    /// The parked sale.
+    pub parked_sale_id: ParkedSaleId,
+    /// The cart (prices are taken when it is taken up again).
+    pub basket: ParkedBasket,
+}
+
+/// Payload of [`DomainEvent::ParkedSaleResumed`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedSaleResumed {
+    /// This device.
+    pub device_id: DeviceId,
+    /// The parked sale taken up again.
+    pub parked_sale_id: ParkedSaleId,
+}
+
 /// Longest handler name in a [`DeadLetterDiscarded`].
 pub const MAX_HANDLER_NAME: usize = 64;
 /// Longest error text kept in a [`DeadLetterDiscarded`].
@@ -772,6 +798,8 @@ impl DomainEvent {
             E::ContentPublished(p) => (Aggregate::Content, p.content_id.as_uuid()),
             E::ContentArchived(p) => (Aggregate::Content, p.content_id.as_uuid()),
             E::DeadLetterDiscarded(p) => (Aggregate::Device, p.device_id.as_uuid()),
+            E::SaleParked(p) => (Aggregate::Device, p.device_id.as_uuid()),
+            E::ParkedSaleResumed(p) => (Aggregate::Device, p.device_id.as_uuid()),
         }
     }
 
@@ -895,6 +923,7 @@ impl DomainEvent {
                     "must equal counted minus expected",
                 );
             }
+            DomainEvent::SaleParked(p) => p.basket.validate()?,
             DomainEvent::DeadLetterDiscarded(p) => {
                 let name = p.handler.chars().count();
                 e.check(

@@ -106,6 +106,8 @@ id_type!(
     EventId,
     /// Ties together all events caused by one user intent.
     CorrelationId,
+    /// A sale parked at the till.
+    ParkedSaleId,
 );
 
 #[cfg(test)]

@@ -210,6 +210,58 @@ impl Discount {
     }
 }
 
+/// A line of a parked cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedLine {
+    /// Product.
+    pub product_id: ProductId,
+    /// Units.
+    pub quantity: Quantity,
+    /// The line's discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
+}
+
+/// A cart put aside at the till: products, units and discounts, no prices (they are
+/// taken when it is taken up again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedBasket {
+    /// Lines, in the cart's order.
+    pub lines: Vec<ParkedLine>,
+    /// The discount on the whole sale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
+}
+
+impl ParkedBasket {
+    /// 1 to [`MAX_LINES`] lines; percentages up to 100, amounts not negative.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut e = Errors::new();
+        e.check(
+            self.lines.is_empty() || self.lines.len() > MAX_LINES,
+            "lines",
+            "required",
+            "a parked sale has 1 to 500 lines",
+        );
+        let discounts = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("lines[{i}].discount"), l.discount))
+            .chain([("discount".to_owned(), self.discount)]);
+        for (field, d) in discounts {
+            e.check(
+                matches!(d, Some(Discount::Percent(bp)) if bp > 10_000)
+                    || matches!(d, Some(Discount::Amount(a)) if a < 0 || !crate::domain::money::in_range(a)),
+                &field,
+                "out_of_range",
+                "a percentage is 0 to 100, an amount 0 or more",
+            );
+        }
+        e.finish()
+    }
+}
+
 /// Prices a discounted base amount (see [`price_line`]).
 fn price_base(base: i128, rate: TaxRate, mode: TaxMode) -> Result<Amounts, FieldError> {
     let of = || overflow("price");

@@ -295,6 +295,12 @@ operations! {
     RefundOrder => (Orders, Refund),
     /// Sell at the counter in one step.
     CounterSale => (Payments, Take),
+    /// Put a cart aside at the till.
+    ParkSale => (Payments, Take),
+    /// See the carts put aside.
+    ListParkedSales => (Payments, Take),
+    /// Take a cart put aside up again.
+    ResumeParkedSale => (Payments, Take),
     /// Read the cash session.
     ViewCashSession => (Cash, View),
     /// Open a cash session with a float.

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0007_discounts.sql",
         include_str!("../../../migrations/edge/0007_discounts.sql"),
     ),
+    (
+        8,
+        "0008_parked_sales.sql",
+        include_str!("../../../migrations/edge/0008_parked_sales.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

@@ -15,6 +15,7 @@ mod doctor;
 mod migrate;
 mod orders;
 mod outbox;
+mod parked;
 mod people;
 mod rows;
 mod scan;
@@ -27,6 +28,7 @@ pub use doctor::{partial_path, BackupReport, DoctorReport};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
 pub use outbox::{order_events, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
+pub use parked::*;
 pub use people::*;
 pub use scan::*;
 

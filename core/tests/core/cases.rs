@@ -323,6 +323,19 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
             Box::new(move |a| ok(s.discard_dead_letter(a, "sync", 1)))
         }
         Operation::EnrolDevice => Box::new(move |a| ok(s.enrolment_identity(a))),
+        Operation::ParkSale => {
+            let p = t.product(&format!("K{}", unique()), 100, 0);
+            Box::new(move |a| ok(s.park_sale(a, &new_order(&[(&p, 1)]).lines, None)))
+        }
+        Operation::ListParkedSales => Box::new(move |a| ok(s.parked_sales(a))),
+        Operation::ResumeParkedSale => {
+            let p = t.product(&format!("R{}", unique()), 100, 0);
+            let id = s
+                .park_sale(&t.admin, &new_order(&[(&p, 1)]).lines, None)
+                .unwrap()
+                .id;
+            Box::new(move |a| ok(s.resume_sale(a, id)))
+        }
     }
 }
 

@@ -15,7 +15,8 @@ use rustok_core::domain::locale::Localized;
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::order::{
-    price_lines, Customer, CustomerName, Discount, LineSpec, OrderNumber, TrackingNumber,
+    price_lines, Customer, CustomerName, Discount, LineSpec, OrderNumber, ParkedBasket, ParkedLine,
+    TrackingNumber,
 };
 use rustok_core::domain::payment::{
     settle, PaymentMethod, Refund, RefundPayment, RefundedItems, RefundedLine, Tender,
@@ -318,6 +319,24 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             event_type: "OrderPaid".into(),
             error: format!("rejected: {}", a.text),
             attempts: (a.n % 10) as u32 + 1,
+        }
+        .into(),
+        EventType::SaleParked => SaleParked {
+            device_id: DeviceId::from_uuid(u(8)),
+            parked_sale_id: ParkedSaleId::from_uuid(u(10)),
+            basket: ParkedBasket {
+                lines: vec![ParkedLine {
+                    product_id: ProductId::from_uuid(u(3)),
+                    quantity: Quantity::new(1 + a.n % 7).unwrap(),
+                    discount: a.flag.then_some(Discount::Amount(a.n % 100)),
+                }],
+                discount: (!a.flag).then_some(Discount::Percent(500)),
+            },
+        }
+        .into(),
+        EventType::ParkedSaleResumed => ParkedSaleResumed {
+            device_id: DeviceId::from_uuid(u(8)),
+            parked_sale_id: ParkedSaleId::from_uuid(u(10)),
         }
         .into(),
     }

@@ -2,18 +2,18 @@
 
 use super::{actor, tenant};
 use crate::dto::{
-    self, ClosePreviewDto, DiscountInput, LineInput, OrderDto, PaymentInput, ProductDto, QuoteDto,
-    ShiftDto,
+    self, CartDiscountDto, CartDto, CartLineDto, ClosePreviewDto, DiscountInput, LineInput,
+    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::cash::CashMoveKind;
-use rustok_core::domain::ids::OperatorId;
+use rustok_core::domain::ids::{OperatorId, ParkedSaleId};
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
 use rustok_core::domain::text::Reason;
-use rustok_core::service::{NewOrder, ShopError};
+use rustok_core::service::{NewOrder, ParkedSale, ShopError};
 use tauri::State;
 
 /// A scanned or typed code: a barcode (8, 12 or 13 digits, check digit verified) or a SKU.
@@ -184,4 +184,86 @@ fn approval(id: Option<String>, pin: Option<String>) -> ApiResult<Option<(Operat
         ))),
         _ => Ok(None),
     }
+}
+
+/// Puts the cart aside (the customer went back for something); it survives a
+/// restart of the till and is taken up again with `resume_sale`.
+#[tauri::command(async)]
+pub(crate) fn park_sale(
+    state: State<'_, AppState>,
+    lines: Vec<LineInput>,
+    discount: Option<DiscountInput>,
+) -> ApiResult<ParkedDto> {
+    let a = actor(&state)?;
+    let t = tenant(&state, &a)?;
+    let (currency, locale) = dto::shop_format(&t);
+    let lines = dto::parse_lines(&lines, currency)?;
+    let discount = dto::parse_discount(discount.as_ref(), currency, "discount")?;
+    let p = state.shop.park_sale(&a, &lines, discount)?;
+    parked_dto(&state, &a, &p, &locale)
+}
+
+/// The carts put aside, oldest first.
+#[tauri::command(async)]
+pub(crate) fn parked_sales(state: State<'_, AppState>) -> ApiResult<Vec<ParkedDto>> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    state
+        .shop
+        .parked_sales(&a)?
+        .iter()
+        .map(|p| parked_dto(&state, &a, p, &locale))
+        .collect()
+}
+
+/// Takes a parked cart up again, at today's prices; it is no longer parked.
+#[tauri::command(async)]
+pub(crate) fn resume_sale(state: State<'_, AppState>, id: String) -> ApiResult<CartDto> {
+    let a = actor(&state)?;
+    let (currency, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let id = ParkedSaleId::parse(&id).map_err(|e| ApiError::from(e.at("id")))?;
+    let p = state.shop.resume_sale(&a, id)?;
+    let mut lines = Vec::with_capacity(p.basket.lines.len());
+    let mut missing = 0;
+    for l in &p.basket.lines {
+        match state.shop.product(&a, l.product_id) {
+            Ok(product) => lines.push(CartLineDto {
+                product: ProductDto::new(&product, &locale),
+                qty: l.quantity.get(),
+                discount: l.discount.map(|d| CartDiscountDto::new(d, currency)),
+            }),
+            Err(ShopError::NotFound { .. }) => missing += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(CartDto {
+        lines,
+        discount: p.basket.discount.map(|d| CartDiscountDto::new(d, currency)),
+        missing,
+    })
+}
+
+fn parked_dto(
+    state: &AppState,
+    a: &rustok_core::service::Actor,
+    p: &ParkedSale,
+    locale: &rustok_core::domain::locale::Locale,
+) -> ApiResult<ParkedDto> {
+    let mut titles = Vec::new();
+    for l in p.basket.lines.iter().take(3) {
+        if let Ok(product) = state.shop.product(a, l.product_id) {
+            titles.push(ProductDto::new(&product, locale).title);
+        }
+    }
+    Ok(ParkedDto {
+        id: p.id.to_string(),
+        parked_at: p.parked_at.to_rfc3339(),
+        lines: p.basket.lines.len(),
+        units: p
+            .basket
+            .lines
+            .iter()
+            .fold(0i64, |n, l| n.saturating_add(l.quantity.get())),
+        titles,
+    })
 }

@@ -449,6 +449,18 @@ impl Session {
         self.client.execute_async(&js, vec![]).await.unwrap()
     }
 
+    /// Closes the app and starts it again on the same data folder, as a till
+    /// restarted at lunch would be.
+    async fn restart(mut self) -> Session {
+        let data = std::mem::replace(&mut self._data, tempfile::tempdir().unwrap());
+        let (name, step) = (self.name, self.step);
+        let _ = self.client.clone().close().await;
+        drop(self);
+        let mut s = Session::start_in(name, data, &[]).await;
+        s.step = step;
+        s
+    }
+
     fn data_path(&self) -> PathBuf {
         self._data.path().to_owned()
     }

@@ -638,3 +638,65 @@ fn discounts_refuse_hostile_input_and_change_nothing() {
         "the card amount must match the discounted total"
     );
 }
+
+/// Parked sales from outside: no lines, unknown or malformed products, hostile
+/// discounts, malformed and unknown ids, a replayed resume. Each is refused with a
+/// typed error and parks or takes up nothing.
+#[test]
+fn parked_sales_refuse_hostile_input_and_replays() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    let product = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap();
+    for (lines, field) in [
+        (json!([]), "lines"),
+        (
+            json!([{ "productId": "nope", "quantity": 1 }]),
+            "lines[0].product_id",
+        ),
+        (
+            json!([{ "productId": "0192f0e4-0000-7000-8000-000000000077", "quantity": 1 }]),
+            "lines[0].product_id",
+        ),
+        (
+            json!([{ "productId": product["id"], "quantity": 0 }]),
+            "lines[0].quantity",
+        ),
+        (
+            json!([{ "productId": product["id"], "quantity": 1, "discount": { "percent": "101" } }]),
+            "lines[0].discount",
+        ),
+    ] {
+        let e = app
+            .invoke("park_sale", json!({ "lines": lines }))
+            .unwrap_err();
+        assert_eq!(invalid_fields(&e), [field], "{lines}");
+    }
+    assert_eq!(app.invoke("parked_sales", json!({})).unwrap(), json!([]));
+    let parked = app
+        .invoke(
+            "park_sale",
+            json!({ "lines": [{ "productId": product["id"], "quantity": 2 }] }),
+        )
+        .unwrap();
+    for id in [
+        json!("x"),
+        json!(""),
+        json!("0192f0e4-0000-7000-8000-000000000077"),
+    ] {
+        assert!(
+            app.invoke("resume_sale", json!({ "id": id })).is_err(),
+            "{id}"
+        );
+    }
+    let cart = app
+        .invoke("resume_sale", json!({ "id": parked["id"] }))
+        .unwrap();
+    assert_eq!(cart["lines"][0]["qty"], 2);
+    let again = app
+        .invoke("resume_sale", json!({ "id": parked["id"] }))
+        .unwrap_err();
+    assert_eq!(again["code"], "not_found", "a cart is taken up once");
+}
