@@ -312,6 +312,11 @@ async fn money_in_the_ui_assumes_two_decimals() {
     s.type_into("[data-test=f-sku]", "ONIGIRI").await;
     s.type_into("[data-test=f-title-en]", "Onigiri").await;
     s.type_into("[data-test=f-price]", "150").await;
+    // The tax rate as a percentage: Japan's reduced 8 % (a word is refused).
+    s.type_into("[data-test=f-tax]", "eight").await;
+    s.click("[data-test=save-product]").await;
+    s.find("[data-test=err-tax]").await;
+    s.type_into("[data-test=f-tax]", "8").await;
     s.click("[data-test=save-product]").await;
     s.text_with("[data-test=product-price]", "150 JPY").await;
     s.shot("priced-in-yen").await;
@@ -332,6 +337,8 @@ async fn money_in_the_ui_assumes_two_decimals() {
         .unwrap();
     s.text_with("[data-test=receipt-change]", "Change 850 JPY")
         .await;
+    // 8 % inside 150 JPY is 11.1, rounded to whole yen.
+    s.text_with("[data-test=receipt-tax]", "11 JPY").await;
     s.shot("receipt-in-yen").await;
     s.click("[data-test=close-shift]").await;
     s.type_into("[data-test=counted]", "10150").await;
@@ -775,5 +782,27 @@ async fn a_parked_sale_survives_a_restart_of_the_app() {
         .await
         .unwrap();
     s.text_with("[data-test=receipt-total]", "10.47 EUR").await;
+    s.finish().await;
+}
+
+/// The keystroke budget: three scanned items paid with exact cash are three scans
+/// and two keys (F2, Enter), all sent to whatever has focus, as a scanner and a
+/// cashier's fingers would; no click anywhere.
+#[tokio::test(flavor = "current_thread")]
+async fn three_scanned_items_paid_with_exact_cash_take_three_scans_and_two_keys() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-keystrokes", CASHIER).await;
+    for i in 0..3 {
+        s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(i)))
+            .await;
+        s.cart_has(i + 1).await;
+    }
+    s.keys_to_focus(F2).await;
+    s.find("[data-test=tendered]").await;
+    s.keys_to_focus(ENTER).await;
+    s.text_with("[data-test=receipt-change]", "Change 0.00 EUR")
+        .await;
+    s.text_with("[data-test=receipt-total]", "9.67 EUR").await;
+    s.shot("paid").await;
     s.finish().await;
 }
