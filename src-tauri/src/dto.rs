@@ -143,6 +143,8 @@ pub struct LineDto {
     pub tax: i64,
     /// Gross.
     pub gross: i64,
+    /// Titles at the time of sale per locale (the UI shows its language's).
+    pub titles: BTreeMap<String, String>,
     /// Minor units off by the line's own discount.
     pub line_discount: i64,
     /// Minor units off as the line's share of the order's discount.
@@ -163,6 +165,11 @@ impl From<&OrderLine> for LineDto {
             net: l.amounts.net,
             tax: l.amounts.tax,
             gross: l.amounts.gross,
+            titles: l
+                .titles
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             line_discount: l.line_discount,
             order_discount: l.order_discount,
             discount_bp: match l.discount {
@@ -884,8 +891,18 @@ pub struct ParkedDto {
     pub lines: usize,
     /// Units in all.
     pub units: i64,
-    /// The first titles, for the cashier to recognise the customer's cart.
-    pub titles: Vec<String>,
+    /// The first products' titles (in the shop's language, and per locale), for the
+    /// cashier to recognise the customer's cart.
+    pub titles: Vec<TitlesDto>,
+}
+
+/// A title in the shop's language and in every locale it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct TitlesDto {
+    /// In the shop's default locale.
+    pub title: String,
+    /// Per locale.
+    pub titles: BTreeMap<String, String>,
 }
 
 /// A discount as the UI's cart holds it.

@@ -51,7 +51,7 @@ export interface Product {
 }
 export interface Line {
   product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number;
-  line_discount: number; order_discount: number; discount_bp?: number;
+  titles: Record<string, string>; line_discount: number; order_discount: number; discount_bp?: number;
 }
 export interface ShortLine { line: number; sku: string; on_hand: number; quantity: number }
 export interface Quote {
@@ -73,7 +73,7 @@ export interface Refund {
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
 /** A cart put aside at the till. */
-export interface Parked { id: string; parked_at: string; lines: number; units: number; titles: string[] }
+export interface Parked { id: string; parked_at: string; lines: number; units: number; titles: { title: string; titles: Record<string, string> }[] }
 /** A parked cart taken up again, at today's prices. */
 export interface ResumedCart {
   lines: { product: Product; qty: number; discount?: { kind: "percent" | "amount"; value: string } }[];

@@ -28,6 +28,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::device::DeviceCode;
 use crate::domain::error::Errors;
 use crate::domain::ids::{OrderId, ProductId, TenantId};
+use crate::domain::locale::Localized;
 use crate::domain::money::{div_round_half_away, Currency};
 use crate::domain::payment::{
     self, Payment, PaymentMethod, Refund, RefundPayment, RefundRequest, RefundedItems,
@@ -295,6 +296,10 @@ pub struct OrderLine {
     pub sku: Sku,
     /// Title at the time of sale, in the shop's default locale.
     pub title: ProductTitle,
+    /// Titles at the time of sale in every locale the product had (a receipt in the
+    /// UI's language); absent on lines sold before they were kept.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub titles: Localized<ProductTitle>,
     /// Unit price at the time of sale.
     pub unit_price: i64,
     /// Tax rate at the time of sale.
@@ -329,6 +334,8 @@ pub struct LineSpec {
     pub sku: Sku,
     /// Title.
     pub title: ProductTitle,
+    /// Titles in every locale.
+    pub titles: Localized<ProductTitle>,
     /// Unit price.
     pub unit_price: i64,
     /// Tax rate.
@@ -427,6 +434,7 @@ pub fn price_lines(
             product_id: s.product_id,
             sku: s.sku,
             title: s.title,
+            titles: s.titles,
             unit_price: s.unit_price,
             tax_rate: s.tax_rate,
             quantity: s.quantity,

@@ -142,6 +142,7 @@ fn line_specs(
             product_id: l.product_id,
             sku: p.sku,
             title,
+            titles: p.titles,
             unit_price: p.price,
             tax_rate: p.tax_rate,
             quantity: l.quantity,

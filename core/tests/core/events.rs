@@ -172,6 +172,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 product_id: ProductId::from_uuid(u(3)),
                 sku: Sku::parse("SKU-1").unwrap(),
                 title,
+                titles: Localized::new(),
                 unit_price: a.n,
                 tax_rate: TaxRate::from_basis_points(2000).unwrap(),
                 quantity: Quantity::new(1 + a.n % 7).unwrap(),

@@ -3,6 +3,7 @@
 use crate::helpers::*;
 use proptest::prelude::*;
 use rustok_core::domain::ids::ProductId;
+use rustok_core::domain::locale::Localized;
 use rustok_core::domain::order::{
     refunded_units, AnyOrder, LineSpec, Order, OrderAction, OrderStatus,
 };
@@ -47,6 +48,7 @@ fn order(total_units: i64) -> AnyOrder {
         product_id: ProductId::from_uuid(uuid::Uuid::from_u128(1)),
         sku: Sku::parse("A").unwrap(),
         title: ProductTitle::parse("A").unwrap(),
+        titles: Localized::new(),
         unit_price: 333,
         tax_rate: TaxRate::from_basis_points(1000).unwrap(),
         quantity: Quantity::new(total_units).unwrap(),

@@ -3,6 +3,7 @@
 use crate::helpers::{line_refund, order_data};
 use proptest::prelude::*;
 use rustok_core::domain::ids::ProductId;
+use rustok_core::domain::locale::Localized;
 use rustok_core::domain::money::div_round_half_away;
 use rustok_core::domain::order::{
     plan_refund, price_line, price_lines, refunded_by, refunded_units, Discount, LineSpec,
@@ -21,6 +22,7 @@ fn spec(price: i64, qty: i64, bp: u32) -> LineSpec {
         product_id: ProductId::from_uuid(uuid::Uuid::from_u128(9)),
         sku: Sku::parse("X").unwrap(),
         title: ProductTitle::parse("X").unwrap(),
+        titles: Localized::new(),
         unit_price: price,
         tax_rate: TaxRate::from_basis_points(bp).unwrap(),
         quantity: Quantity::new(qty).unwrap(),

@@ -3,7 +3,7 @@
 use super::{actor, tenant};
 use crate::dto::{
     self, CartDiscountDto, CartDto, CartLineDto, ClosePreviewDto, DiscountInput, LineInput,
-    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto,
+    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto, TitlesDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -252,7 +252,11 @@ fn parked_dto(
     let mut titles = Vec::new();
     for l in p.basket.lines.iter().take(3) {
         if let Ok(product) = state.shop.product(a, l.product_id) {
-            titles.push(ProductDto::new(&product, locale).title);
+            let p = ProductDto::new(&product, locale);
+            titles.push(TitlesDto {
+                title: p.title,
+                titles: p.titles,
+            });
         }
     }
     Ok(ParkedDto {

@@ -806,3 +806,126 @@ async fn three_scanned_items_paid_with_exact_cash_take_three_scans_and_two_keys(
     s.shot("paid").await;
     s.finish().await;
 }
+
+impl Session {
+    /// Fails on English left on the screen in the Russian UI: any word of two or more
+    /// Latin letters in the page's text, placeholders and labels for assistive
+    /// technology, once the shop's own data (its name, the operators' names, SKUs,
+    /// the currency) and key names are taken out.
+    async fn no_english(&mut self, screen: &str) {
+        self.shot(&format!("ru-{screen}")).await;
+        let text = self
+            .client
+            .execute(
+                "const bits = [document.body.innerText];
+                 for (const el of document.querySelectorAll('[placeholder],[aria-label],[title]'))
+                   bits.push(el.getAttribute('placeholder') || '', el.getAttribute('aria-label') || '',
+                             el.getAttribute('title') || '');
+                 return bits.join('\\n');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let mut text = text.as_str().unwrap_or_default().to_owned();
+        for data in [
+            "RusToK Demo Shop",
+            "Alice Admin",
+            "Max Manager",
+            "Cara Cashier",
+            "Kiosk",
+            "http://",
+        ] {
+            text = text.replace(data, " ");
+        }
+        // A language switch names the other language in that language.
+        let allowed = [
+            "DEMO", "EUR", "POS", "PIN", "EN", "English", "Esc", "Enter", "Del",
+        ];
+        let english: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() >= 2 && !allowed.contains(w))
+            .collect();
+        assert!(
+            english.is_empty(),
+            "{}: English on the Russian {screen} screen: {english:?}",
+            self.name
+        );
+    }
+}
+
+/// The whole counter in Russian: a manager who switched the login screen to Russian
+/// sells (name search, discount, a short line approved), parks and resumes, moves
+/// cash, refunds a line, looks at the catalog, operators and sync, and starts to
+/// close the shift. No screen or dialog visited shows English (the test reads every
+/// text, not a person).
+#[tokio::test(flavor = "current_thread")]
+async fn the_whole_counter_in_russian() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::start("c-russian").await;
+    s.create_demo().await;
+    s.click("[data-test=login-lang]").await;
+    s.text_with("[data-test=login-lang]", "English").await;
+    s.no_english("login").await;
+    s.login(MANAGER.0, "Менеджер", MANAGER.2).await;
+    s.type_into("[data-test=float]", "100.00").await;
+    s.no_english("shift-closed").await;
+    s.click("[data-test=open-shift]").await;
+    s.text_with("[data-test=status-shift]", "Смена открыта")
+        .await;
+    s.no_english("checkout-empty").await;
+    s.keys_to_focus("мёд").await;
+    s.find("[data-test=name-result]").await;
+    s.no_english("name-search").await;
+    // Several honeys: the arrow picks the first, Enter adds it.
+    s.keys_to_focus(&format!("\u{E015}{ENTER}")).await;
+    s.cart_has(1).await;
+    s.keys_to_focus(&format!("5*{}{ENTER}", demo::barcode(3)))
+        .await;
+    s.cart_has(2).await;
+    s.find("[data-test=short-note]").await;
+    s.keys_to_focus("\u{E037}").await;
+    s.type_into("[data-test=discount-value]", "10").await;
+    s.no_english("discount").await;
+    s.keys_to_focus(ENTER).await;
+    s.find("[data-test=line-discount]").await;
+    s.keys_to_focus("\u{E038}").await;
+    s.cart_has(0).await;
+    s.click("[data-test=parked]").await;
+    s.find("[data-test=parked-sale]").await;
+    s.no_english("parked").await;
+    s.click("[data-test=parked-sale]").await;
+    s.cart_has(2).await;
+    s.keys_to_focus(F6).await;
+    s.type_into("[data-test=card-part]", "5").await;
+    s.no_english("split-payment").await;
+    s.find("[data-test=tendered]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    s.find("[data-test=receipt]").await;
+    s.no_english("receipt").await;
+    s.click("[data-test=cash-move]").await;
+    s.no_english("cash-move").await;
+    s.keys_to_focus(ESC).await;
+    s.click("[data-test=nav-orders]").await;
+    s.click("[data-test=order-row] td").await;
+    s.find("[data-test=refund-line]").await;
+    s.no_english("orders").await;
+    s.click("[data-test=nav-catalog]").await;
+    s.click("[data-test=new-product]").await;
+    s.no_english("catalog").await;
+    s.keys_to_focus(ESC).await;
+    s.click("[data-test=nav-operators]").await;
+    s.find("[data-test=operator-row]").await;
+    s.no_english("operators").await;
+    s.click("[data-test=nav-sync]").await;
+    s.no_english("sync").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.click("[data-test=close-shift]").await;
+    s.type_into("[data-test=counted]", "1").await;
+    s.click("[data-test=close-next]").await;
+    s.find("[data-test=close-difference]").await;
+    s.no_english("close-shift").await;
+    s.finish().await;
+}
