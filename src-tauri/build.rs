@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "park_sale",
     "parked_sales",
     "resume_sale",
+    "shift_report",
     "list_orders",
     "get_order",
     "order_action",

@@ -19,7 +19,7 @@ use rustok_core::domain::tenant::{
     Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
 };
 use rustok_core::domain::FieldError;
-use rustok_core::service::{NewLine, OperatorRights, Quote, ShopSetup};
+use rustok_core::service::{NewLine, OperatorRights, Quote, ShiftReport, ShopSetup};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -952,4 +952,95 @@ pub struct CartDto {
     pub discount: Option<CartDiscountDto>,
     /// Lines left out because their product is gone.
     pub missing: usize,
+}
+
+/// A shift's report (X while open, Z once closed); amounts in minor units.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShiftReportDto {
+    /// The shift and its cash.
+    pub shift: ShiftDto,
+    /// Whether it is closed (a Z report).
+    pub closed: bool,
+    /// When it closed (RFC 3339).
+    pub closed_at: Option<String>,
+    /// Sales paid.
+    pub receipts: u32,
+    /// Their net, tax and gross.
+    pub net: i64,
+    /// Tax.
+    pub tax: i64,
+    /// Gross.
+    pub gross: i64,
+    /// Taken off by discounts.
+    pub discounts: i64,
+    /// Sales per tender.
+    pub tenders: Vec<TenderTotalDto>,
+    /// Sales per tax rate.
+    pub tax_rates: Vec<TaxLineDto>,
+    /// Refunds made.
+    pub refunds: u32,
+    /// Given back.
+    pub refunded: i64,
+    /// Refunds per tender.
+    pub refund_tenders: Vec<TenderTotalDto>,
+}
+
+/// A tender's total.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenderTotalDto {
+    /// `cash`, `card` or `other`.
+    pub method: &'static str,
+    /// Amount.
+    pub amount: i64,
+}
+
+/// Sales at one tax rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaxLineDto {
+    /// Basis points.
+    pub rate_bp: u32,
+    /// Net.
+    pub net: i64,
+    /// Tax.
+    pub tax: i64,
+    /// Gross.
+    pub gross: i64,
+}
+
+impl ShiftReportDto {
+    /// From the core's report.
+    pub fn new(r: &ShiftReport) -> Self {
+        let tenders = |v: &[(rustok_core::domain::payment::PaymentMethod, i64)]| {
+            v.iter()
+                .map(|(m, a)| TenderTotalDto {
+                    method: m.as_str(),
+                    amount: *a,
+                })
+                .collect()
+        };
+        Self {
+            shift: ShiftDto::new(&r.session, !r.shows_expected),
+            closed: r.session.closing.is_some(),
+            closed_at: r.session.closing.as_ref().map(|c| c.closed_at.to_rfc3339()),
+            receipts: r.receipts,
+            net: r.sales.net,
+            tax: r.sales.tax,
+            gross: r.sales.gross,
+            discounts: r.discounts,
+            tenders: tenders(&r.tenders),
+            tax_rates: r
+                .tax
+                .iter()
+                .map(|l| TaxLineDto {
+                    rate_bp: l.rate.basis_points(),
+                    net: l.amounts.net,
+                    tax: l.amounts.tax,
+                    gross: l.amounts.gross,
+                })
+                .collect(),
+            refunds: r.refunds,
+            refunded: r.refunded,
+            refund_tenders: tenders(&r.refund_tenders),
+        }
+    }
 }

@@ -72,6 +72,13 @@ export interface Refund {
 }
 export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
 export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
+/** A shift's report: X while open, Z once closed. */
+export interface ShiftReport {
+  shift: Shift; closed: boolean; closed_at?: string; receipts: number; net: number; tax: number; gross: number;
+  discounts: number; tenders: { method: string; amount: number }[];
+  tax_rates: { rate_bp: number; net: number; tax: number; gross: number }[];
+  refunds: number; refunded: number; refund_tenders: { method: string; amount: number }[];
+}
 /** A cart put aside at the till. */
 export interface Parked { id: string; parked_at: string; lines: number; units: number; titles: { title: string; titles: Record<string, string> }[] }
 /** A parked cart taken up again, at today's prices. */

@@ -9,12 +9,14 @@ mod maintenance;
 mod operators;
 mod orders;
 mod parked;
+mod report;
 mod setup;
 
 pub use maintenance::DeadLetterDetail;
 pub use operators::OperatorRights;
 pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use parked::{new_lines as parked_lines, ParkedSale};
+pub use report::{ShiftReport, TaxLine};
 pub use setup::ShopSetup;
 
 use crate::cache::{CacheInvalidator, Caches, Session};

@@ -27,7 +27,7 @@ pub use content::*;
 pub use doctor::{partial_path, BackupReport, DoctorReport};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
-pub use outbox::{order_events, outbox_status_in, EventMeta, OutboxStatus, WriteTx};
+pub use outbox::{order_events, outbox_status_in, shift_events, EventMeta, OutboxStatus, WriteTx};
 pub use parked::*;
 pub use people::*;
 pub use scan::*;

@@ -8,7 +8,8 @@ use crate::domain::device::DeviceCode;
 use crate::domain::event::{Aggregate, DomainEvent, Envelope, Origin};
 use crate::domain::hlc::Hlc;
 use crate::domain::ids::{
-    uuid_v7_after, CorrelationId, DeviceId, EventId, OperatorId, OrderId, ProductId, TenantId,
+    uuid_v7_after, CashSessionId, CorrelationId, DeviceId, EventId, OperatorId, OrderId, ProductId,
+    TenantId,
 };
 use crate::domain::order::OrderNumber;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -567,6 +568,23 @@ pub fn order_events(c: &Connection, order: OrderId) -> Result<Vec<Envelope>, Sto
          AND aggregate_id = ?1 ORDER BY seq"
     ))?;
     let rows = st.query_map([order.to_string()], envelope)?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::from)
+}
+
+/// The sales and refunds made on this device while shift `session` was open (from
+/// its opening event to its closing one, or to now), oldest first.
+pub fn shift_events(c: &Connection, session: CashSessionId) -> Result<Vec<Envelope>, StoreError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ENVELOPE_COLUMNS} FROM events
+         WHERE type IN ('OrderPaid', 'OrderRefunded')
+         AND seq > (SELECT min(seq) FROM events WHERE aggregate_id = ?1)
+         AND seq < coalesce(
+             (SELECT max(seq) FROM events WHERE aggregate_id = ?1 AND type = 'CashSessionClosed'),
+             9223372036854775807)
+         ORDER BY seq"
+    ))?;
+    let rows = st.query_map([session.to_string()], envelope)?;
     rows.collect::<Result<Vec<_>, _>>()
         .map_err(StoreError::from)
 }

@@ -153,3 +153,117 @@ fn a_negative_shift_limit_is_refused() {
         Err(ShopError::Validation { .. })
     ));
 }
+
+/// The X report adds up the open shift and the Z report the closed one: receipts,
+/// sales by tender and by tax rate (tax on what was paid after discounts),
+/// discounts, refunds by tender, and cash; a later shift's sale is in neither.
+#[test]
+fn the_x_and_z_reports_add_up_the_shift() {
+    use crate::helpers::{line_refund, new_order, product_fields};
+    use rustok_core::domain::cash::CashMoveKind;
+    use rustok_core::domain::order::Discount;
+    use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
+    use rustok_core::domain::product::{ProductStatus, TaxRate};
+    use rustok_core::domain::stock::Quantity;
+    use rustok_core::domain::text::Reason;
+    let t = spawn_shop();
+    let tea = t.product("XTEA", 1_000, 50);
+    let mut f = product_fields("XBOOK", 2_000, None);
+    f.tax_rate = TaxRate::from_basis_points(1000).unwrap();
+    let book = t
+        .shop
+        .create_product(&t.manager, f, ProductStatus::Active)
+        .unwrap();
+    t.shop
+        .receive_stock(&t.manager, book.id, Quantity::new(5).unwrap(), None)
+        .unwrap();
+    t.open_shift(5_000);
+    // Two teas, 5 % off, for cash (a 20.00 note).
+    let mut first = new_order(&[(&tea, 2)]);
+    first.lines[0].discount = Some(Discount::Percent(500));
+    t.shop
+        .counter_sale(
+            &t.cashier,
+            first,
+            &[Tender::Cash {
+                amount: 1_900,
+                tendered: 2_000,
+            }],
+        )
+        .unwrap();
+    // A book and a tea: 15.00 by card, the rest in cash.
+    let second = t
+        .shop
+        .counter_sale(
+            &t.cashier,
+            new_order(&[(&book, 1), (&tea, 1)]),
+            &[
+                Tender::Card {
+                    amount: 1_500,
+                    reference: None,
+                },
+                Tender::Cash {
+                    amount: 1_500,
+                    tendered: 1_500,
+                },
+            ],
+        )
+        .unwrap();
+    // The tea comes back, in cash.
+    t.shop
+        .refund_order(
+            &t.manager,
+            second.data().id,
+            RefundRequest {
+                lines: vec![line_refund(1, 1, true)],
+                restock: true,
+                to: Some(PaymentMethod::Cash),
+                reason: None,
+            },
+        )
+        .unwrap();
+    t.shop
+        .move_cash(
+            &t.cashier,
+            CashMoveKind::In,
+            300,
+            Reason::parse("coins from the bank").unwrap(),
+        )
+        .unwrap();
+
+    let x = t.shop.shift_report(&t.cashier, None).unwrap();
+    let check = |r: &rustok_core::service::ShiftReport| {
+        assert_eq!(r.receipts, 2);
+        assert_eq!(r.sales.gross, 4_900);
+        assert_eq!(r.discounts, 100);
+        assert_eq!(
+            r.tenders,
+            [(PaymentMethod::Cash, 3_400), (PaymentMethod::Card, 1_500)]
+        );
+        // 10 %: 20.00 → 1.82; 20 %: 19.00 → 3.17 and 10.00 → 1.67.
+        let tax: Vec<_> = r
+            .tax
+            .iter()
+            .map(|l| (l.rate.basis_points(), l.amounts.gross, l.amounts.tax))
+            .collect();
+        assert_eq!(tax, [(1000, 2_000, 182), (2000, 2_900, 484)]);
+        assert_eq!(
+            r.tax.iter().map(|l| l.amounts.tax).sum::<i64>(),
+            r.sales.tax
+        );
+        assert_eq!((r.refunds, r.refunded), (1, 1_000));
+        assert_eq!(r.refund_tenders, [(PaymentMethod::Cash, 1_000)]);
+        assert_eq!(r.session.totals.expected(), 5_000 + 3_400 - 1_000 + 300);
+    };
+    check(&x);
+    assert!(x.session.closing.is_none() && x.shows_expected);
+    let closed = t.shop.close_cash_session(&t.cashier, 7_700, None).unwrap();
+
+    // The next shift sells; the first shift's Z report is unchanged.
+    t.open_shift(0);
+    t.sell(&[(&tea, 1)]);
+    let z = t.shop.shift_report(&t.manager, Some(closed.id)).unwrap();
+    check(&z);
+    assert_eq!(z.session.closing.as_ref().unwrap().difference, 0);
+    assert_eq!(t.shop.shift_report(&t.cashier, None).unwrap().receipts, 1);
+}

@@ -3,12 +3,12 @@
 use super::{actor, tenant};
 use crate::dto::{
     self, CartDiscountDto, CartDto, CartLineDto, ClosePreviewDto, DiscountInput, LineInput,
-    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto, TitlesDto,
+    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto, ShiftReportDto, TitlesDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::cash::CashMoveKind;
-use rustok_core::domain::ids::{OperatorId, ParkedSaleId};
+use rustok_core::domain::ids::{CashSessionId, OperatorId, ParkedSaleId};
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
@@ -270,4 +270,17 @@ fn parked_dto(
             .fold(0i64, |n, l| n.saturating_add(l.quantity.get())),
         titles,
     })
+}
+
+/// The report of the open shift (X), or of shift `id` (its Z report, to print again).
+#[tauri::command(async)]
+pub(crate) fn shift_report(
+    state: State<'_, AppState>,
+    id: Option<String>,
+) -> ApiResult<ShiftReportDto> {
+    let a = actor(&state)?;
+    let id = id
+        .map(|id| CashSessionId::parse(&id).map_err(|e| ApiError::from(e.at("id"))))
+        .transpose()?;
+    Ok(ShiftReportDto::new(&state.shop.shift_report(&a, id)?))
 }

@@ -35,6 +35,7 @@ pub(crate) fn handler<R: tauri::Runtime>(
         checkout::park_sale,
         checkout::parked_sales,
         checkout::resume_sale,
+        checkout::shift_report,
         orders::list_orders,
         orders::get_order,
         orders::order_action,

@@ -922,10 +922,69 @@ async fn the_whole_counter_in_russian() {
     s.click("[data-test=nav-sync]").await;
     s.no_english("sync").await;
     s.click("[data-test=nav-checkout]").await;
+    s.click("[data-test=x-report]").await;
+    s.find("[data-test=report-receipts]").await;
+    s.no_english("x-report").await;
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=shift-report]").await;
     s.click("[data-test=close-shift]").await;
     s.type_into("[data-test=counted]", "1").await;
     s.click("[data-test=close-next]").await;
     s.find("[data-test=close-difference]").await;
     s.no_english("close-shift").await;
+    s.finish().await;
+}
+
+/// A shift as the manager reads it: a cash sale, 10.00 put into the drawer, the X
+/// report (receipts, sales by tender, what the drawer should hold), a close short
+/// by more than the demo's limit approved by the manager, and the Z report naming
+/// the difference.
+#[tokio::test(flavor = "current_thread")]
+async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-reports", CASHIER).await;
+    s.keys_to_focus(&format!("2*{}{ENTER}", demo::barcode(0)))
+        .await;
+    s.cart_has(1).await;
+    s.keys_to_focus(F2).await;
+    s.find("[data-test=tendered]").await;
+    s.keys_to_focus(ENTER).await;
+    s.find("[data-test=receipt]").await;
+    s.click("[data-test=cash-move]").await;
+    s.type_into("[data-test=cash-amount]", "10.00").await;
+    s.type_into("[data-test=cash-reason]", "coins from the bank")
+        .await;
+    s.click("[data-test=cash-save]").await;
+    s.text_with("[data-test=status-shift]", "114.98 EUR").await;
+    s.click("[data-test=x-report]").await;
+    s.text_with("[data-test=report-title]", "X report").await;
+    s.text_with("[data-test=report-receipts]", "1").await;
+    s.text_with("[data-test=report-sales]", "4.98 EUR").await;
+    s.text_with("[data-test=report-tender][data-method=cash]", "4.98 EUR")
+        .await;
+    s.text_with("[data-test=report-expected]", "114.98 EUR")
+        .await;
+    s.shot("x-report").await;
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=shift-report]").await;
+    s.click("[data-test=close-shift]").await;
+    s.type_into("[data-test=counted]", "100.00").await;
+    s.click("[data-test=close-next]").await;
+    s.text_with("[data-test=close-difference]", "-14.98 EUR")
+        .await;
+    s.find("[data-test=approver]")
+        .await
+        .select_by_label("Max Manager")
+        .await
+        .unwrap();
+    s.type_into("[data-test=approver-pin]", "2222").await;
+    s.click("[data-test=close-confirm]").await;
+    s.find("[data-test=shift-closed]").await;
+    s.click("[data-test=z-report]").await;
+    s.text_with("[data-test=report-title]", "Z report").await;
+    s.text_with("[data-test=report-difference]", "-14.98 EUR")
+        .await;
+    s.text_with("[data-test=report-sales]", "4.98 EUR").await;
+    s.shot("z-report").await;
     s.finish().await;
 }
