@@ -129,6 +129,16 @@ impl Session {
         .unwrap()
     }
 
+    /// Chooses Max Manager in the approval box and types `pin` into it.
+    async fn manager_approves(&self, pin: &str) {
+        self.find("[data-test=approver]")
+            .await
+            .select_by_label("Max Manager")
+            .await
+            .unwrap();
+        self.type_into("[data-test=approver-pin]", pin).await;
+    }
+
     /// Waits until nothing matches `css`.
     async fn gone(&self, css: &str) {
         let deadline = Instant::now() + WAIT;
@@ -164,12 +174,7 @@ async fn a_scan_closes_the_shift() {
     s.click("[data-test=close-next]").await;
     s.text_with("[data-test=close-difference]", &format!("-{}", euros(5159)))
         .await;
-    s.find("[data-test=approver]")
-        .await
-        .select_by_label("Max Manager")
-        .await
-        .unwrap();
-    s.type_into("[data-test=approver-pin]", "2222").await;
+    s.manager_approves("2222").await;
     s.shot("shortage-needs-manager").await;
     s.click("[data-test=close-confirm]").await;
     s.text_with("[data-test=shift-closed]", &format!("-{}", euros(5159)))
@@ -386,13 +391,7 @@ async fn stock_blocks_the_sale_only_at_payment() {
     s.text_with("[data-test=checkout-error]", "a manager approves")
         .await;
     assert!(s.absent("[data-test=receipt]").await);
-    s.find("[data-test=approver]")
-        .await
-        .select_by_label("Max Manager")
-        .await
-        .unwrap();
-    s.type_into("[data-test=approver-pin]", &format!("0000{ENTER}"))
-        .await;
+    s.manager_approves(&format!("0000{ENTER}")).await;
     s.text_with("[data-test=checkout-error]", "Wrong PIN").await;
     assert!(s.absent("[data-test=receipt]").await);
     s.shot("wrong-manager-pin").await;
@@ -689,13 +688,7 @@ async fn a_three_item_sale_with_a_name_search_a_quantity_and_discounts_split_pai
     s.type_into("[data-test=tendered]", "10.00").await;
     s.text_with("[data-test=change-preview]", "3.10 EUR").await;
     s.text_with("[data-test=short-approval]", "discount").await;
-    s.find("[data-test=approver]")
-        .await
-        .select_by_label("Max Manager")
-        .await
-        .unwrap();
-    s.type_into("[data-test=approver-pin]", &format!("2222{ENTER}"))
-        .await;
+    s.manager_approves(&format!("2222{ENTER}")).await;
     s.text_with("[data-test=receipt-change]", "Change 3.10 EUR")
         .await;
     s.text_with("[data-test=receipt-discount]", "2.75 EUR")
@@ -972,12 +965,7 @@ async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
     s.click("[data-test=close-next]").await;
     s.text_with("[data-test=close-difference]", "-14.98 EUR")
         .await;
-    s.find("[data-test=approver]")
-        .await
-        .select_by_label("Max Manager")
-        .await
-        .unwrap();
-    s.type_into("[data-test=approver-pin]", "2222").await;
+    s.manager_approves("2222").await;
     s.click("[data-test=close-confirm]").await;
     s.find("[data-test=shift-closed]").await;
     s.click("[data-test=z-report]").await;
