@@ -145,6 +145,8 @@ pub struct LineDto {
     pub gross: i64,
     /// Titles at the time of sale per locale (the UI shows its language's).
     pub titles: BTreeMap<String, String>,
+    /// Tax rate, basis points.
+    pub tax_rate_bp: u32,
     /// Minor units off by the line's own discount.
     pub line_discount: i64,
     /// Minor units off as the line's share of the order's discount.
@@ -170,6 +172,7 @@ impl From<&OrderLine> for LineDto {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            tax_rate_bp: l.tax_rate.basis_points(),
             line_discount: l.line_discount,
             order_discount: l.order_discount,
             discount_bp: match l.discount {
@@ -325,6 +328,8 @@ pub struct OrderDto {
     pub actions: Vec<OrderActionKind>,
     /// Events of the order.
     pub history: Vec<HistoryDto>,
+    /// The operator who made the sale (the actor of its first event), when known.
+    pub cashier_id: Option<String>,
 }
 
 impl OrderDto {
@@ -351,6 +356,10 @@ impl OrderDto {
             customer: d.customer.as_ref().map(|c| c.name.to_string()),
             actions,
             history: history.iter().map(HistoryDto::from).collect(),
+            cashier_id: history
+                .first()
+                .and_then(|e| e.actor_id)
+                .map(|id| id.to_string()),
         }
     }
 }

@@ -51,7 +51,7 @@ export interface Product {
 }
 export interface Line {
   product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number;
-  titles: Record<string, string>; line_discount: number; order_discount: number; discount_bp?: number;
+  titles: Record<string, string>; tax_rate_bp: number; line_discount: number; order_discount: number; discount_bp?: number;
 }
 export interface ShortLine { line: number; sku: string; on_hand: number; quantity: number }
 export interface Quote {
@@ -64,7 +64,7 @@ export interface HistoryItem { seq: number; event_type: string; occurred_at: str
 export interface Order {
   id: string; number: string; status: string; created_at: string; lines: Line[]; net: number; tax: number; gross: number;
   payments: Payment[]; tracking?: string; refunded: number; refunded_units: number[]; refunds: Refund[];
-  customer?: string; actions: string[]; history: HistoryItem[];
+  customer?: string; actions: string[]; history: HistoryItem[]; cashier_id?: string;
 }
 export interface Refund {
   amount: number; payments: { method: string; amount: number }[];
@@ -101,9 +101,13 @@ export interface StatusBar { operator?: Session; shift?: Shift; sync?: SyncStatu
 
 let exponent = 2;
 let currency = "";
+/** The shop and till a receipt names. */
+export const shop = { name: "", device: "" };
 export function setMoneyFormat(info: AppInfo): void {
   exponent = info.exponent;
   currency = info.currency ?? "";
+  shop.name = info.shop_name ?? "";
+  shop.device = info.device_code ?? "";
 }
 
 /** Minor units as a decimal amount, e.g. 1234 → "12.34". */

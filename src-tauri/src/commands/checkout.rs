@@ -91,7 +91,10 @@ pub(crate) fn counter_sale(
         &tenders,
         approval.as_ref().map(|(id, pin)| (*id, pin)),
     )?;
-    Ok(OrderDto::new(&o, Vec::new(), &[]))
+    Ok(OrderDto {
+        cashier_id: Some(a.operator_id().to_string()),
+        ..OrderDto::new(&o, Vec::new(), &[])
+    })
 }
 
 /// Opens a shift with a float (decimal text).

@@ -976,3 +976,65 @@ async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
     s.shot("z-report").await;
     s.finish().await;
 }
+
+/// A real receipt: the shop, the till and the cashier, date and time, lines, tax per
+/// rate, tenders; the paper (58 mm, 80 mm, A4) is kept by the till; the same receipt
+/// is printed again from Orders, in the language the UI is in then.
+#[tokio::test(flavor = "current_thread")]
+async fn a_receipt_names_the_shop_till_and_cashier_and_prints_again_from_orders() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-receipt", CASHIER).await;
+    s.scan(&demo::barcode(0)).await;
+    s.scan(&demo::barcode(1)).await;
+    s.keys_to_focus("\u{E033}").await;
+    s.find("[data-test=confirm-pay]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    s.text_with("[data-test=receipt-shop]", "RusToK Demo Shop")
+        .await;
+    s.text_with("[data-test=receipt-cashier]", "Cara Cashier")
+        .await;
+    s.text_with("[data-test=receipt-rate]", "%").await;
+    s.text_with("[data-test=receipt]", "Till POS1").await;
+    s.find("[data-test=receipt-paper]")
+        .await
+        .select_by_value("58")
+        .await
+        .unwrap();
+    s.attr_in("[data-test=receipt]", "data-paper", &["58"])
+        .await;
+    s.shot("receipt").await;
+    s.click("[data-test=nav-orders]").await;
+    s.click("[data-test=order-row] td").await;
+    s.click("[data-test=reprint]").await;
+    s.text_with(
+        "[data-test=reprint-dialog] [data-test=receipt-cashier]",
+        "Cara Cashier",
+    )
+    .await;
+    s.attr_in(
+        "[data-test=reprint-dialog] [data-test=receipt]",
+        "data-paper",
+        &["58"],
+    )
+    .await;
+    s.text_with(
+        "[data-test=reprint-dialog] [data-test=receipt-total]",
+        "8.48 EUR",
+    )
+    .await;
+    s.shot("reprint").await;
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=reprint-dialog]").await;
+    s.click("[data-test=lang]").await;
+    s.click("[data-test=reprint]").await;
+    s.text_with(
+        "[data-test=reprint-dialog] [data-test=receipt]",
+        "Касса POS1",
+    )
+    .await;
+    s.shot("reprint-in-russian").await;
+    s.finish().await;
+}
