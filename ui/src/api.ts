@@ -101,6 +101,10 @@ export interface StatusBar { operator?: Session; shift?: Shift; sync?: SyncStatu
 
 let exponent = 2;
 let currency = "";
+/** The shop's currency code. */
+export function currencyCode(): string {
+  return currency;
+}
 /** The shop and till a receipt names. */
 export const shop = { name: "", device: "" };
 export function setMoneyFormat(info: AppInfo): void {

@@ -961,7 +961,13 @@ async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
     s.keys_to_focus(ESC).await;
     s.gone("[data-test=shift-report]").await;
     s.click("[data-test=close-shift]").await;
-    s.type_into("[data-test=counted]", "100.00").await;
+    // Counted note by note: two 50s (a count that is not a number is refused).
+    s.click("[data-test=count-by-pieces]").await;
+    s.type_into("[data-test=piece][data-value='5000']", "2x").await;
+    s.find("[data-test=pieces-error]").await;
+    s.type_into("[data-test=piece][data-value='5000']", "2").await;
+    s.value_is("[data-test=counted]", "100.00").await;
+    s.shot("counted-by-pieces").await;
     s.click("[data-test=close-next]").await;
     s.text_with("[data-test=close-difference]", "-14.98 EUR")
         .await;
