@@ -963,9 +963,11 @@ async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
     s.click("[data-test=close-shift]").await;
     // Counted note by note: two 50s (a count that is not a number is refused).
     s.click("[data-test=count-by-pieces]").await;
-    s.type_into("[data-test=piece][data-value='5000']", "2x").await;
+    s.type_into("[data-test=piece][data-value='5000']", "2x")
+        .await;
     s.find("[data-test=pieces-error]").await;
-    s.type_into("[data-test=piece][data-value='5000']", "2").await;
+    s.type_into("[data-test=piece][data-value='5000']", "2")
+        .await;
     s.value_is("[data-test=counted]", "100.00").await;
     s.shot("counted-by-pieces").await;
     s.click("[data-test=close-next]").await;
