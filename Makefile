@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
-.PHONY: help run run-central test tools system-deps ui lint invariants deny unit contract bench measure fuzz stall crash-loop
+.PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure fuzz stall crash-loop
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
@@ -39,7 +39,7 @@ run-central:
 	$(CARGO) run --locked -p rustok-central -- --data-dir target/central --listen $(CENTRAL_LISTEN) --print-code demo-shop
 
 ## Everything CI checks, from a fresh clone.
-test: system-deps tools ui lint invariants deny unit contract
+test: system-deps tools ui ui-check lint invariants deny unit contract
 
 ## Debian packages, installed only when missing.
 system-deps:
@@ -57,6 +57,10 @@ ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run build
+
+## The UI's types: svelte-check and TypeScript, strict, warnings fail.
+ui-check: ui/node_modules/.package-lock.json
+	cd ui && npm run check
 
 ## Tools the checks need, installed only when missing.
 tools:
