@@ -131,6 +131,8 @@ const en = {
   discountRemove: "No discount",
   parkButton: "Park (F8)",
   xReport: "X report",
+  noOrders: "No orders match.",
+  noProducts: "No products match.",
   countByPieces: "Count notes and coins",
   countTotalOnly: "Type the total instead",
   piecesInvalid: "Each count is a whole number of notes or coins.",
@@ -383,6 +385,8 @@ const ru: Texts = {
   discountRemove: "Без скидки",
   parkButton: "Отложить (F8)",
   xReport: "X-отчёт",
+  noOrders: "Заказов не найдено.",
+  noProducts: "Товаров не найдено.",
   countByPieces: "Считать по купюрам и монетам",
   countTotalOnly: "Ввести общую сумму",
   piecesInvalid: "Количество купюр и монет — целое число.",
@@ -514,6 +518,10 @@ export const t = derived(lang, (l) => {
     return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
   };
 });
+
+/** A date (and time) in the UI language's format. */
+export const when = derived(lang, (l) => (iso: string, time = true): string =>
+  new Date(iso).toLocaleString(l === "ru" ? "ru-RU" : "en-GB", time ? { dateStyle: "short", timeStyle: "medium" } : { dateStyle: "short" }));
 
 /** A product's title in the UI language, else the shop's default-locale title. */
 export const titled = derived(lang, (l) => (p: { title: string; titles?: Record<string, string> }): string =>

@@ -629,6 +629,10 @@ async fn a_price_change_by_the_manager_reaches_the_next_scan() {
     s.text_with("[data-test=product-row]", "Honey Classic")
         .await;
     s.shot("search-russian").await;
+    s.type_into("[data-test=catalog-search]", &format!("zzzz{ENTER}"))
+        .await;
+    s.text_with("[data-test=no-results]", "No products match")
+        .await;
     s.click("[data-test=nav-checkout]").await;
     s.open_shift().await;
     s.scan(&demo::barcode(0)).await;
