@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 pub mod sync;
 
 /// The shop as the UI needs it to format and label things.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfoDto {
     /// Whether the device has a shop yet.
     pub set_up: bool,
@@ -43,7 +43,7 @@ pub struct AppInfoDto {
 }
 
 /// An operator on the login screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LoginChoiceDto {
     /// Id.
     pub id: String,
@@ -54,7 +54,7 @@ pub struct LoginChoiceDto {
 }
 
 /// Who is logged in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SessionDto {
     /// Operator id.
     pub operator_id: String,
@@ -67,7 +67,7 @@ pub struct SessionDto {
 }
 
 /// A product.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProductDto {
     /// Id.
     pub id: String,
@@ -125,7 +125,7 @@ impl ProductDto {
 }
 
 /// An order line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LineDto {
     /// Product.
     pub product_id: String,
@@ -184,7 +184,7 @@ impl From<&OrderLine> for LineDto {
 }
 
 /// A priced basket.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QuoteDto {
     /// Lines.
     pub lines: Vec<LineDto>,
@@ -207,7 +207,7 @@ pub struct QuoteDto {
 }
 
 /// A basket line short of stock.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShortLineDto {
     /// Position in the basket.
     pub line: usize,
@@ -246,7 +246,7 @@ impl QuoteDto {
 }
 
 /// A payment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PaymentDto {
     /// `cash`, `card` or `other`.
     pub method: &'static str,
@@ -273,7 +273,7 @@ impl From<&Payment> for PaymentDto {
 }
 
 /// One event of an order's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryDto {
     /// Outbox sequence number.
     pub seq: u64,
@@ -294,7 +294,7 @@ impl From<&Envelope> for HistoryDto {
 }
 
 /// An order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OrderDto {
     /// Id.
     pub id: String,
@@ -325,6 +325,9 @@ pub struct OrderDto {
     /// Customer name.
     pub customer: Option<String>,
     /// Transitions the logged-in operator may perform now.
+    #[ts(
+        type = r#"Array<"confirm" | "pay" | "ship" | "deliver" | "hand_over" | "cancel" | "refund">"#
+    )]
     pub actions: Vec<OrderActionKind>,
     /// Events of the order.
     pub history: Vec<HistoryDto>,
@@ -365,7 +368,7 @@ impl OrderDto {
 }
 
 /// One refund of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RefundDto {
     /// Money given back.
     pub amount: i64,
@@ -378,7 +381,7 @@ pub struct RefundDto {
 }
 
 /// Money given back through one tender.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RefundPaymentDto {
     /// `cash`, `card` or `other`.
     pub method: &'static str,
@@ -387,7 +390,7 @@ pub struct RefundPaymentDto {
 }
 
 /// Units of one line given back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RefundLineDto {
     /// Position of the line in the order.
     pub line: u32,
@@ -431,7 +434,7 @@ impl From<&Refund> for RefundDto {
 }
 
 /// A cash session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShiftDto {
     /// Id.
     pub id: String,
@@ -484,7 +487,7 @@ impl ShiftDto {
 }
 
 /// What closing the shift with a count would record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ClosePreviewDto {
     /// Counted, minor units.
     pub counted: i64,
@@ -499,7 +502,7 @@ pub struct ClosePreviewDto {
 }
 
 /// An operator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OperatorDto {
     /// Id.
     pub id: String,
@@ -524,7 +527,7 @@ impl From<&Operator> for OperatorDto {
 
 /// The Operators screen: every operator with what the operator asking may do to it,
 /// and the roles a new operator may be given. Nothing else is offered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OperatorsDto {
     /// Every operator.
     pub operators: Vec<OperatorRowDto>,
@@ -533,7 +536,7 @@ pub struct OperatorsDto {
 }
 
 /// One operator and what may be done to it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OperatorRowDto {
     /// The operator.
     #[serde(flatten)]
@@ -559,7 +562,7 @@ impl OperatorRowDto {
 }
 
 /// What the status bar shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct StatusBarDto {
     /// Who is logged in.
     pub operator: Option<SessionDto>,
@@ -890,7 +893,7 @@ pub fn shop_format(t: &Tenant) -> (Currency, Locale) {
 }
 
 /// A parked sale, as the list of parked sales shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ParkedDto {
     /// Id.
     pub id: String,
@@ -906,7 +909,7 @@ pub struct ParkedDto {
 }
 
 /// A title in the shop's language and in every locale it has.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TitlesDto {
     /// In the shop's default locale.
     pub title: String,
@@ -915,9 +918,10 @@ pub struct TitlesDto {
 }
 
 /// A discount as the UI's cart holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CartDiscountDto {
     /// `percent` or `amount`.
+    #[ts(type = r#""percent" | "amount""#)]
     pub kind: &'static str,
     /// Decimal text, as typed (`10`, `1.50`).
     pub value: String,
@@ -940,7 +944,7 @@ impl CartDiscountDto {
 }
 
 /// A line of a cart taken up again: the product as it is now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CartLineDto {
     /// The product, at today's price.
     pub product: ProductDto,
@@ -952,7 +956,7 @@ pub struct CartLineDto {
 }
 
 /// A cart taken up again.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CartDto {
     /// Lines whose products the shop still has.
     pub lines: Vec<CartLineDto>,
@@ -964,7 +968,7 @@ pub struct CartDto {
 }
 
 /// A shift's report (X while open, Z once closed); amounts in minor units.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShiftReportDto {
     /// The shift and its cash.
     pub shift: ShiftDto,
@@ -995,7 +999,7 @@ pub struct ShiftReportDto {
 }
 
 /// A tender's total.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TenderTotalDto {
     /// `cash`, `card` or `other`.
     pub method: &'static str,
@@ -1004,7 +1008,7 @@ pub struct TenderTotalDto {
 }
 
 /// Sales at one tax rate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TaxLineDto {
     /// Basis points.
     pub rate_bp: u32,

@@ -6,7 +6,7 @@ use rustok_core::service::ShopError;
 use serde::Serialize;
 
 /// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ApiFieldError {
     /// Field path, e.g. `price` or `lines[1].quantity`.
     pub field: String,
@@ -21,7 +21,7 @@ pub struct ApiFieldError {
 }
 
 /// An error returned by a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{code}: {message}")]
 pub struct ApiError {
     /// Stable machine code.

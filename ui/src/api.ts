@@ -4,15 +4,18 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-export interface ApiFieldError { field: string; code: string; message: string; params?: Record<string, string> }
-export interface ApiError {
-  code: string;
-  message: string;
-  fields?: ApiFieldError[];
-  params?: Record<string, string>;
-  retry_after_secs?: number;
-  attempts_left?: number;
-}
+// Every shape a command returns is declared from the Rust DTOs (generated/dto.ts,
+// kept current by the app's `bindings` test); the names the screens use:
+export type {
+  ApiError, ApiFieldError,
+  AppInfoDto as AppInfo, LoginChoiceDto as LoginChoice, SessionDto as Session, ProductDto as Product,
+  LineDto as Line, ShortLineDto as ShortLine, QuoteDto as Quote, PaymentDto as Payment, HistoryDto as HistoryItem,
+  OrderDto as Order, RefundDto as Refund, ShiftDto as Shift, ClosePreviewDto as ClosePreview,
+  ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
+  OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
+  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar,
+} from "./generated/dto";
+import type { ApiError, ApiFieldError, AppInfoDto as AppInfo } from "./generated/dto";
 
 export class CommandError extends Error {
   constructor(public readonly error: ApiError) { super(error.message); }
@@ -29,7 +32,7 @@ export async function call<T>(cmd: string, args: Record<string, unknown> = {}): 
   } catch (e) {
     const err = e as ApiError;
     if (err && typeof err === "object" && "code" in err) throw new CommandError(err);
-    throw new CommandError({ code: "internal", message: String(e) });
+    throw new CommandError({ code: "internal", message: String(e), fields: null, retry_after_secs: null, attempts_left: null, params: {} });
   }
 }
 
@@ -41,63 +44,7 @@ export function onSyncChanged(f: () => void): Promise<UnlistenFn> {
   return listen("sync-changed", () => f());
 }
 
-export interface AppInfo { set_up: boolean; shop_name?: string; device_code?: string; currency?: string; exponent: number; default_locale?: string }
-export interface LoginChoice { id: string; name: string; role: string }
-export interface Session { operator_id: string; name: string; role: string; can: string[] }
-export interface Product {
-  id: string; sku: string; barcode?: string; title: string; titles: Record<string, string>;
-  price: number; tax_rate_bp: number; status: string; on_hand: number; low_stock_threshold: number;
-  low_stock: boolean; version: number;
-}
-export interface Line {
-  product_id: string; sku: string; title: string; unit_price: number; quantity: number; net: number; tax: number; gross: number;
-  titles: Record<string, string>; tax_rate_bp: number; line_discount: number; order_discount: number; discount_bp?: number;
-}
-export interface ShortLine { line: number; sku: string; on_hand: number; quantity: number }
-export interface Quote {
-  lines: Line[]; net: number; tax: number; gross: number;
-  short: ShortLine[]; oversell_allowed: boolean; approves_oversell: boolean;
-  discount: number; discount_needs_approval: boolean;
-}
-export interface Payment { method: string; amount: number; tendered?: number; change?: number; reference?: string }
-export interface HistoryItem { seq: number; event_type: string; occurred_at: string }
-export interface Order {
-  id: string; number: string; status: string; created_at: string; lines: Line[]; net: number; tax: number; gross: number;
-  payments: Payment[]; tracking?: string; refunded: number; refunded_units: number[]; refunds: Refund[];
-  customer?: string; actions: string[]; history: HistoryItem[]; cashier_id?: string;
-}
-export interface Refund {
-  amount: number; payments: { method: string; amount: number }[];
-  lines?: { line: number; quantity: number; amount: number; restock: boolean }[]; reason?: string;
-}
-export interface Shift { id: string; opened_at: string; float: number; sales: number; refunds: number; cash_in: number; cash_out: number; expected?: number; counted?: number; difference?: number; unsynced_events?: number }
-export interface ClosePreview { counted: number; expected: number; difference: number; limit?: number; approval_needed: boolean }
-/** A shift's report: X while open, Z once closed. */
-export interface ShiftReport {
-  shift: Shift; closed: boolean; closed_at?: string; receipts: number; net: number; tax: number; gross: number;
-  discounts: number; tenders: { method: string; amount: number }[];
-  tax_rates: { rate_bp: number; net: number; tax: number; gross: number }[];
-  refunds: number; refunded: number; refund_tenders: { method: string; amount: number }[];
-}
-/** A cart put aside at the till. */
-export interface Parked { id: string; parked_at: string; lines: number; units: number; titles: { title: string; titles: Record<string, string> }[] }
-/** A parked cart taken up again, at today's prices. */
-export interface ResumedCart {
-  lines: { product: Product; qty: number; discount?: { kind: "percent" | "amount"; value: string } }[];
-  discount?: { kind: "percent" | "amount"; value: string };
-  missing: number;
-}
-export interface Operator { id: string; name: string; role: string; active: boolean }
-/** An operator with what the operator asking may do to it (the commands refuse the rest). */
-export interface OperatorRow extends Operator { roles: string[]; deactivate: boolean; reset_pin: boolean }
-export interface Operators { operators: OperatorRow[]; create_roles: string[] }
-export interface SyncStatus {
-  state: "not_enrolled" | "starting" | "syncing" | "online" | "offline" | "breaker_open" | "refused";
-  central_url?: string; tenant?: string; pending: number; oldest_pending_secs?: number;
-  last_success?: string; last_success_secs?: number; last_error?: string; last_error_kind?: string; breaker: string; rejected: number;
-}
-export interface DeadLetter { handler: string; seq: number; event_type: string; occurred_at: string; error: string; attempts: number; recorded_at: string }
-export interface StatusBar { operator?: Session; shift?: Shift; sync?: SyncStatus }
+
 
 let exponent = 2;
 let currency = "";

@@ -12,7 +12,7 @@ type Texts = {
 const all = texts as Record<string, Texts>;
 
 /** `{name}` and `{name:money}` (minor units) filled from the error's params. */
-function fill(text: string, params: Record<string, string> = {}): string {
+function fill(text: string, params: { [name: string]: string | undefined } = {}): string {
   return text.replace(/\{(\w+)(?::(\w+))?\}/g, (_, name: string, kind?: string) => {
     const v = params[name] ?? "";
     return kind === "money" && v !== "" && Number.isFinite(Number(v)) ? money(Number(v)) : v;

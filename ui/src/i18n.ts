@@ -524,7 +524,7 @@ export const when = derived(lang, (l) => (iso: string, time = true): string =>
   new Date(iso).toLocaleString(l === "ru" ? "ru-RU" : "en-GB", time ? { dateStyle: "short", timeStyle: "medium" } : { dateStyle: "short" }));
 
 /** A product's title in the UI language, else the shop's default-locale title. */
-export const titled = derived(lang, (l) => (p: { title: string; titles?: Record<string, string> }): string =>
+export const titled = derived(lang, (l) => (p: { title: string; titles?: { [locale: string]: string | undefined } }): string =>
   p.titles?.[l] || p.title);
 
 /** A duration in seconds, short: "45 s", "12 min", "3 h", "2 d". */

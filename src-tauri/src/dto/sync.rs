@@ -7,7 +7,7 @@ use rustok_sync::agent::SyncStatus;
 use serde::Serialize;
 
 /// What the sync panel and the status-bar indicator show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncStatusDto {
     /// `not_enrolled`, `starting`, `syncing`, `online`, `offline`, `breaker_open`,
     /// `refused`.
@@ -35,7 +35,7 @@ pub struct SyncStatusDto {
 }
 
 /// One dead letter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DeadLetterDto {
     /// Which part gave up: `sync` (central rejected it), `index`, …
     pub handler: String,

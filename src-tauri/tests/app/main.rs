@@ -8,6 +8,7 @@
 // Helpers unwrap like tests do: a panic there is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bindings;
 mod central;
 mod cli;
 mod e2e;

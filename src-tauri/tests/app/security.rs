@@ -94,7 +94,11 @@ fn every_granted_command_is_used_by_the_window() {
     // dead code and needless reach.
     let mut ui = String::new();
     for entry in std::fs::read_dir(root().join("ui/src")).unwrap() {
-        ui.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        let path = entry.unwrap().path();
+        // Files only: `generated/` holds types, not calls.
+        if path.is_file() {
+            ui.push_str(&std::fs::read_to_string(path).unwrap());
+        }
     }
     let unused: Vec<String> = commands()
         .into_iter()

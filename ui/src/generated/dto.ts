@@ -1,0 +1,758 @@
+// Generated from the Rust DTOs by src-tauri/tests/app/bindings.rs (ts-rs); do not edit.
+
+export type AppInfoDto = { 
+/**
+ * Whether the device has a shop yet.
+ */
+set_up: boolean, 
+/**
+ * Shop name.
+ */
+shop_name: string | null, 
+/**
+ * Device code.
+ */
+device_code: string | null, 
+/**
+ * Currency code.
+ */
+currency: string | null, 
+/**
+ * Decimals of the currency.
+ */
+exponent: number, 
+/**
+ * Default locale of the content.
+ */
+default_locale: string | null, };
+export type LoginChoiceDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Role.
+ */
+role: string, };
+export type SessionDto = { 
+/**
+ * Operator id.
+ */
+operator_id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Role.
+ */
+role: string, 
+/**
+ * Operations the role allows (names of `Operation`), decided by the core.
+ */
+can: Array<string>, };
+export type ProductDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * SKU.
+ */
+sku: string, 
+/**
+ * Barcode.
+ */
+barcode: string | null, 
+/**
+ * Title in the shop's default locale (or any).
+ */
+title: string, 
+/**
+ * Titles per locale.
+ */
+titles: { [key in string]?: string }, 
+/**
+ * Unit price in minor units.
+ */
+price: number, 
+/**
+ * Tax rate in basis points.
+ */
+tax_rate_bp: number, 
+/**
+ * `draft`, `active` or `archived`.
+ */
+status: string, 
+/**
+ * Stock on hand.
+ */
+on_hand: number, 
+/**
+ * Low-stock threshold.
+ */
+low_stock_threshold: number, 
+/**
+ * At or below the threshold.
+ */
+low_stock: boolean, 
+/**
+ * For optimistic concurrency.
+ */
+version: number, };
+export type LineDto = { 
+/**
+ * Product.
+ */
+product_id: string, 
+/**
+ * SKU.
+ */
+sku: string, 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Unit price.
+ */
+unit_price: number, 
+/**
+ * Quantity.
+ */
+quantity: number, 
+/**
+ * Net.
+ */
+net: number, 
+/**
+ * Tax.
+ */
+tax: number, 
+/**
+ * Gross.
+ */
+gross: number, 
+/**
+ * Titles at the time of sale per locale (the UI shows its language's).
+ */
+titles: { [key in string]?: string }, 
+/**
+ * Tax rate, basis points.
+ */
+tax_rate_bp: number, 
+/**
+ * Minor units off by the line's own discount.
+ */
+line_discount: number, 
+/**
+ * Minor units off as the line's share of the order's discount.
+ */
+order_discount: number, 
+/**
+ * The line's discount as a percentage, in basis points, when given as one.
+ */
+discount_bp: number | null, };
+export type QuoteDto = { 
+/**
+ * Lines.
+ */
+lines: Array<LineDto>, 
+/**
+ * Net total.
+ */
+net: number, 
+/**
+ * Tax total.
+ */
+tax: number, 
+/**
+ * Gross total.
+ */
+gross: number, 
+/**
+ * Lines asking for more than is on hand.
+ */
+short: Array<ShortLineDto>, 
+/**
+ * Whether the shop sells beyond its stock without asking.
+ */
+oversell_allowed: boolean, 
+/**
+ * Whether the logged-in operator may sell beyond stock without a manager.
+ */
+approves_oversell: boolean, 
+/**
+ * Minor units off by discounts.
+ */
+discount: number, 
+/**
+ * Whether the discounts need a manager's PIN for the logged-in operator.
+ */
+discount_needs_approval: boolean, };
+export type ShortLineDto = { 
+/**
+ * Position in the basket.
+ */
+line: number, 
+/**
+ * SKU.
+ */
+sku: string, 
+/**
+ * Units on hand for it.
+ */
+on_hand: number, 
+/**
+ * Units asked for.
+ */
+quantity: number, };
+export type PaymentDto = { 
+/**
+ * `cash`, `card` or `other`.
+ */
+method: string, 
+/**
+ * Amount.
+ */
+amount: number, 
+/**
+ * Cash handed over.
+ */
+tendered: number | null, 
+/**
+ * Change given.
+ */
+change: number | null, 
+/**
+ * Reference.
+ */
+reference: string | null, };
+export type HistoryDto = { 
+/**
+ * Outbox sequence number.
+ */
+seq: number, 
+/**
+ * Event type.
+ */
+event_type: string, 
+/**
+ * When.
+ */
+occurred_at: string, };
+export type OrderDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Number.
+ */
+number: string, 
+/**
+ * Status.
+ */
+status: string, 
+/**
+ * Created at (RFC 3339).
+ */
+created_at: string, 
+/**
+ * Lines.
+ */
+lines: Array<LineDto>, 
+/**
+ * Net total.
+ */
+net: number, 
+/**
+ * Tax total.
+ */
+tax: number, 
+/**
+ * Gross total.
+ */
+gross: number, 
+/**
+ * Payments.
+ */
+payments: Array<PaymentDto>, 
+/**
+ * Tracking number.
+ */
+tracking: string | null, 
+/**
+ * Money refunded in all (0 when none).
+ */
+refunded: number, 
+/**
+ * Units refunded so far, per line (same order as `lines`).
+ */
+refunded_units: Array<number>, 
+/**
+ * Refunds, oldest first.
+ */
+refunds: Array<RefundDto>, 
+/**
+ * Customer name.
+ */
+customer: string | null, 
+/**
+ * Transitions the logged-in operator may perform now.
+ */
+actions: Array<"confirm" | "pay" | "ship" | "deliver" | "hand_over" | "cancel" | "refund">, 
+/**
+ * Events of the order.
+ */
+history: Array<HistoryDto>, 
+/**
+ * The operator who made the sale (the actor of its first event), when known.
+ */
+cashier_id: string | null, };
+export type RefundDto = { 
+/**
+ * Money given back.
+ */
+amount: number, 
+/**
+ * Per tender.
+ */
+payments: Array<RefundPaymentDto>, 
+/**
+ * Lines and units given back; `None` for an old refund of the whole order.
+ */
+lines: Array<RefundLineDto> | null, 
+/**
+ * Why.
+ */
+reason: string | null, };
+export type RefundPaymentDto = { 
+/**
+ * `cash`, `card` or `other`.
+ */
+method: string, 
+/**
+ * Amount.
+ */
+amount: number, };
+export type RefundLineDto = { 
+/**
+ * Position of the line in the order.
+ */
+line: number, 
+/**
+ * Units.
+ */
+quantity: number, 
+/**
+ * Money.
+ */
+amount: number, 
+/**
+ * Whether they went back on the shelf.
+ */
+restock: boolean, };
+export type ShiftDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Opened at.
+ */
+opened_at: string, 
+/**
+ * Float.
+ */
+float: number, 
+/**
+ * Cash sales.
+ */
+sales: number, 
+/**
+ * Cash refunds.
+ */
+refunds: number, 
+/**
+ * Cash in.
+ */
+cash_in: number, 
+/**
+ * Cash out.
+ */
+cash_out: number, 
+/**
+ * Expected in the drawer (at closing, what was expected then); absent while
+ * the operator counts blind.
+ */
+expected: number | null, 
+/**
+ * Counted at closing.
+ */
+counted: number | null, 
+/**
+ * Counted − expected.
+ */
+difference: number | null, 
+/**
+ * Events not yet synced at closing.
+ */
+unsynced_events: number | null, };
+export type ClosePreviewDto = { 
+/**
+ * Counted, minor units.
+ */
+counted: number, 
+/**
+ * What the drawer should hold.
+ */
+expected: number, 
+/**
+ * Counted − expected: negative is a shortfall.
+ */
+difference: number, 
+/**
+ * The shop's limit, when the difference is above it.
+ */
+limit: number | null, 
+/**
+ * Whether a manager must approve (with their PIN) before the shift closes.
+ */
+approval_needed: boolean, };
+export type OperatorDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Role.
+ */
+role: string, 
+/**
+ * Active.
+ */
+active: boolean, };
+export type OperatorsDto = { 
+/**
+ * Every operator.
+ */
+operators: Array<OperatorRowDto>, 
+/**
+ * Roles a new operator may get (empty: may not create operators).
+ */
+create_roles: Array<string>, };
+export type OperatorRowDto = { 
+/**
+ * Roles the operator can be given (empty: the role is shown, not offered).
+ */
+roles: Array<string>, 
+/**
+ * May be deactivated.
+ */
+deactivate: boolean, 
+/**
+ * May get a new PIN.
+ */
+reset_pin: boolean, 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Role.
+ */
+role: string, 
+/**
+ * Active.
+ */
+active: boolean, };
+export type StatusBarDto = { 
+/**
+ * Who is logged in.
+ */
+operator: SessionDto | null, 
+/**
+ * The open shift.
+ */
+shift: ShiftDto | null, 
+/**
+ * Sync with the central server (roles that may see it).
+ */
+sync: SyncStatusDto | null, };
+export type ParkedDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * When it was parked (RFC 3339).
+ */
+parked_at: string, 
+/**
+ * Lines.
+ */
+lines: number, 
+/**
+ * Units in all.
+ */
+units: number, 
+/**
+ * The first products' titles (in the shop's language, and per locale), for the
+ * cashier to recognise the customer's cart.
+ */
+titles: Array<TitlesDto>, };
+export type TitlesDto = { 
+/**
+ * In the shop's default locale.
+ */
+title: string, 
+/**
+ * Per locale.
+ */
+titles: { [key in string]?: string }, };
+export type CartDiscountDto = { 
+/**
+ * `percent` or `amount`.
+ */
+kind: "percent" | "amount", 
+/**
+ * Decimal text, as typed (`10`, `1.50`).
+ */
+value: string, };
+export type CartLineDto = { 
+/**
+ * The product, at today's price.
+ */
+product: ProductDto, 
+/**
+ * Units.
+ */
+qty: number, 
+/**
+ * Its discount.
+ */
+discount: CartDiscountDto | null, };
+export type CartDto = { 
+/**
+ * Lines whose products the shop still has.
+ */
+lines: Array<CartLineDto>, 
+/**
+ * The discount on the whole sale.
+ */
+discount: CartDiscountDto | null, 
+/**
+ * Lines left out because their product is gone.
+ */
+missing: number, };
+export type ShiftReportDto = { 
+/**
+ * The shift and its cash.
+ */
+shift: ShiftDto, 
+/**
+ * Whether it is closed (a Z report).
+ */
+closed: boolean, 
+/**
+ * When it closed (RFC 3339).
+ */
+closed_at: string | null, 
+/**
+ * Sales paid.
+ */
+receipts: number, 
+/**
+ * Their net, tax and gross.
+ */
+net: number, 
+/**
+ * Tax.
+ */
+tax: number, 
+/**
+ * Gross.
+ */
+gross: number, 
+/**
+ * Taken off by discounts.
+ */
+discounts: number, 
+/**
+ * Sales per tender.
+ */
+tenders: Array<TenderTotalDto>, 
+/**
+ * Sales per tax rate.
+ */
+tax_rates: Array<TaxLineDto>, 
+/**
+ * Refunds made.
+ */
+refunds: number, 
+/**
+ * Given back.
+ */
+refunded: number, 
+/**
+ * Refunds per tender.
+ */
+refund_tenders: Array<TenderTotalDto>, };
+export type TenderTotalDto = { 
+/**
+ * `cash`, `card` or `other`.
+ */
+method: string, 
+/**
+ * Amount.
+ */
+amount: number, };
+export type TaxLineDto = { 
+/**
+ * Basis points.
+ */
+rate_bp: number, 
+/**
+ * Net.
+ */
+net: number, 
+/**
+ * Tax.
+ */
+tax: number, 
+/**
+ * Gross.
+ */
+gross: number, };
+export type SyncStatusDto = { 
+/**
+ * `not_enrolled`, `starting`, `syncing`, `online`, `offline`, `breaker_open`,
+ * `refused`.
+ */
+state: string, 
+/**
+ * Central's URL, once enrolled.
+ */
+central_url: string | null, 
+/**
+ * This shop's name at central.
+ */
+tenant: string | null, 
+/**
+ * Events not yet at central.
+ */
+pending: number, 
+/**
+ * Age of the oldest of them, seconds.
+ */
+oldest_pending_secs: number | null, 
+/**
+ * When central last answered, RFC 3339.
+ */
+last_success: string | null, 
+/**
+ * Seconds since then.
+ */
+last_success_secs: number | null, 
+/**
+ * The last failure, until the next success (English detail).
+ */
+last_error: string | null, 
+/**
+ * Its kind (`network`, `timeout`, `refused`…), which the UI words.
+ */
+last_error_kind: string | null, 
+/**
+ * `closed`, `open`, `half_open`.
+ */
+breaker: string, 
+/**
+ * Events central rejected (see the dead letters).
+ */
+rejected: number, };
+export type DeadLetterDto = { 
+/**
+ * Which part gave up: `sync` (central rejected it), `index`, …
+ */
+handler: string, 
+/**
+ * Outbox seq of the event.
+ */
+seq: number, 
+/**
+ * Its type.
+ */
+event_type: string, 
+/**
+ * When it happened, RFC 3339.
+ */
+occurred_at: string, 
+/**
+ * Why it failed, last time.
+ */
+error: string, 
+/**
+ * Attempts so far.
+ */
+attempts: number, 
+/**
+ * When it was set aside, RFC 3339.
+ */
+recorded_at: string, };
+export type ApiFieldError = { 
+/**
+ * Field path, e.g. `price` or `lines[1].quantity`.
+ */
+field: string, 
+/**
+ * Stable code, e.g. `check_digit`.
+ */
+code: string, 
+/**
+ * Readable explanation (English; the UI words the error itself from `code`
+ * and `params`).
+ */
+message: string, 
+/**
+ * Values the UI needs to word the error: a limit, a SKU, an amount in minor units.
+ */
+params: { [key in string]?: string }, };
+export type ApiError = { 
+/**
+ * Stable machine code.
+ */
+code: string, 
+/**
+ * Readable explanation.
+ */
+message: string, 
+/**
+ * Invalid fields, for `validation`.
+ */
+fields: Array<ApiFieldError> | null, 
+/**
+ * Seconds until a lockout ends, for `locked`.
+ */
+retry_after_secs: number | null, 
+/**
+ * Wrong PINs left before a lockout, for `wrong_pin`.
+ */
+attempts_left: number | null, 
+/**
+ * Values the UI needs to word the error in its language (`ui/src/errors.json`):
+ * seconds, attempts, amounts in minor units, SKUs.
+ */
+params: { [key in string]?: string }, };
