@@ -13,9 +13,9 @@ export type {
   OrderDto as Order, RefundDto as Refund, ShiftDto as Shift, ClosePreviewDto as ClosePreview,
   ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
-  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar,
+  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, Command, Operation,
 } from "./generated/dto";
-import type { ApiError, ApiFieldError, AppInfoDto as AppInfo } from "./generated/dto";
+import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";
 
 export class CommandError extends Error {
   constructor(public readonly error: ApiError) { super(error.message); }
@@ -26,7 +26,7 @@ export class CommandError extends Error {
   }
 }
 
-export async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+export async function call<T>(cmd: Command, args: Record<string, unknown> = {}): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

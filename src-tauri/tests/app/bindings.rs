@@ -8,6 +8,7 @@ use rustok_app::dto::sync::{DeadLetterDto, SyncStatusDto};
 use rustok_app::dto::*;
 use rustok_app::error::{ApiError, ApiFieldError};
 use rustok_core::domain::order::OrderActionKind;
+use rustok_core::domain::permission::Operation;
 use std::path::Path;
 use ts_rs::TS;
 
@@ -53,6 +54,22 @@ fn declarations() -> String {
         out.push_str(&d);
         out.push('\n');
     }
+    // The names the UI may call and check: the app's commands and the core's operations.
+    let union = |names: Vec<String>| {
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    out.push_str(&format!(
+        "export type Command = {};\n",
+        union(crate::security::commands())
+    ));
+    out.push_str(&format!(
+        "export type Operation = {};\n",
+        union(Operation::ALL.iter().map(|o| o.name().to_owned()).collect())
+    ));
     // serde_json sends every integer as a JSON number, which JavaScript reads as a
     // number (amounts stay within 2^53: `money::MAX_MINOR`), never as a bigint.
     out.replace("bigint", "number")

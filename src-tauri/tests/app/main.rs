@@ -13,5 +13,5 @@ mod central;
 mod cli;
 mod e2e;
 mod ipc;
-mod security;
+pub mod security;
 mod texts;

@@ -28,7 +28,8 @@ fn the_csp_is_exactly_the_reviewed_one() {
     }
 }
 
-fn commands() -> Vec<String> {
+/// The app's commands, from the handler list.
+pub fn commands() -> Vec<String> {
     // The handler list in src/commands/mod.rs: lines like `session::login,`.
     let src = std::fs::read_to_string(root().join("src-tauri/src/commands/mod.rs")).unwrap();
     src.lines()
