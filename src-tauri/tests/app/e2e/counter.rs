@@ -1046,3 +1046,31 @@ async fn a_receipt_names_the_shop_till_and_cashier_and_prints_again_from_orders(
     s.shot("reprint-in-russian").await;
     s.finish().await;
 }
+
+/// Found by the new-user trial: two Enters with no gap on the cash payment sold the
+/// cart twice. One payment is taken at a time, and a paid cart is not paid again.
+#[tokio::test(flavor = "current_thread")]
+async fn a_double_enter_on_the_payment_sells_once() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-double-enter", CASHIER).await;
+    s.scan(&demo::barcode(4)).await;
+    s.keys_to_focus(F2).await;
+    s.find("[data-test=tendered]").await;
+    // Two submits with no gap at all, as a bouncing key gives them.
+    s.client
+        .execute(
+            "const f = document.querySelector('[data-test=pay-form]'); f.requestSubmit(); f.requestSubmit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.find("[data-test=receipt]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let sold: i64 = s
+        .db()
+        .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sold, 1, "one cart, one sale");
+    s.shot("sold-once").await;
+    s.finish().await;
+}
