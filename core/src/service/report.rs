@@ -84,8 +84,7 @@ impl Shop {
             let upcasters = Upcasters::standard();
             let mut r = ShiftReport {
                 shows_expected: session.closing.is_some()
-                    || !tenant.settings.blind_count
-                    || caller.role.approves_cash_differences(),
+                    || !tenant.settings.counts_blind(caller.role),
                 session,
                 receipts: 0,
                 sales: Amounts::default(),
