@@ -7,6 +7,9 @@ export type CartDiscount = { kind: "percent" | "amount" | "price"; value: string
 export type CartLine = { product: Product; qty: number; discount?: CartDiscount };
 
 export const sale = $state({
+  /** The id this cart is sold under, made at the first payment and kept until the
+   * next sale: a payment sent twice (a second Enter, a retry) sells once. */
+  id: null as string | null,
   lines: [] as CartLine[],
   selected: 0,
   /** A discount on the whole sale. */
@@ -16,6 +19,7 @@ export const sale = $state({
 });
 
 export function clearSale(): void {
+  sale.id = null;
   sale.lines = [];
   sale.selected = 0;
   sale.discount = null;
@@ -39,4 +43,15 @@ export function basket(): { lines: Record<string, unknown>[]; discount?: Record<
     lines: sale.lines.map((l) => ({ productId: l.product.id, quantity: l.qty, discount: discountArg(l.discount, l) })),
     discount: discountArg(sale.discount),
   };
+}
+
+/** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so sale
+ * ids sort by time like every id the till makes. */
+export function newSaleId(now: number = Date.now()): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  for (let i = 0; i < 6; i++) b[i] = Math.floor(now / 2 ** (8 * (5 - i))) & 0xff;
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

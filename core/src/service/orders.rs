@@ -15,7 +15,7 @@ use crate::domain::order::{
     price_lines, Amounts, AnyOrder, Customer, Discount, LineSpec, Order, OrderAction, OrderData,
     OrderLine, OrderStatus, Pending, TrackingNumber,
 };
-use crate::domain::payment::{PaymentMethod, RefundRequest, RefundedItems, Tender};
+use crate::domain::payment::{self, PaymentMethod, RefundRequest, RefundedItems, Tender};
 use crate::domain::permission::Operation;
 use crate::domain::product::ProductStatus;
 use crate::domain::product::Sku;
@@ -40,6 +40,10 @@ pub struct NewLine {
 /// A new order as entered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewOrder {
+    /// The id the till chose for this sale (a UUIDv7), so that a sale sent twice
+    /// — a second Enter, a retry after an answer that was lost — is made once:
+    /// sending it again returns the order made the first time. `None`: a new id.
+    pub id: Option<OrderId>,
     /// Lines; at least one.
     pub lines: Vec<NewLine>,
     /// Customer, if known.
@@ -191,6 +195,51 @@ fn discount_approval(
     }
 }
 
+/// The order already made with the id `new` carries, when this is the same sale
+/// sent again: same lines (product, quantity, discount) and, for a sale, the
+/// same tenders. The id of another order, or of another shop's, is refused.
+fn made_before(
+    tx: &WriteTx<'_>,
+    caller: Caller,
+    new: &NewOrder,
+    tenders: Option<&[Tender]>,
+) -> Result<Option<AnyOrder>, ShopError> {
+    let Some(id) = new.id else {
+        return Ok(None);
+    };
+    if id.as_uuid().get_version_num() != 7 {
+        return Err(FieldError::new("sale_id", "invalid_sale_id", "must be a UUIDv7").into());
+    }
+    let used = || {
+        ShopError::from(FieldError::new(
+            "sale_id",
+            "sale_id_used",
+            "this sale id belongs to another sale",
+        ))
+    };
+    let Some(order) = store::order(tx, caller.tenant, id)? else {
+        return match store::order_exists(tx, id)? {
+            true => Err(used()),
+            false => Ok(None),
+        };
+    };
+    let d = order.data();
+    let same_lines = d.lines.len() == new.lines.len()
+        && d.lines.iter().zip(&new.lines).all(|(had, asked)| {
+            had.product_id == asked.product_id
+                && had.quantity == asked.quantity
+                && had.discount == asked.discount
+        });
+    let same_tenders = match tenders {
+        Some(t) => payment::settle(d.totals.gross, t).is_ok_and(|p| p == d.payments),
+        None => d.payments.is_empty(),
+    };
+    match same_lines && same_tenders {
+        true => Ok(Some(order)),
+        false => Err(used()),
+    }
+}
+
 /// Snapshots the products, prices the lines and numbers the order; with the manager
 /// who approved its discounts, if that was needed.
 fn build_order(
@@ -211,8 +260,12 @@ fn build_order(
     let (lines, totals) = price_lines(specs, tenant.settings.tax_mode, new.discount)?;
     let approved_by = discount_approval(caller, tenant, &lines, approver)?;
     let number = tx.next_order_number()?;
+    let id = match new.id {
+        Some(id) => id,
+        None => OrderId::from_uuid(tx.new_id()),
+    };
     let order = Order::new(OrderData {
-        id: OrderId::from_uuid(tx.new_id()),
+        id,
         tenant_id: caller.tenant,
         number,
         currency: tenant.settings.currency,
@@ -379,6 +432,9 @@ impl Shop {
     /// Starts an order (a kiosk basket, a phone order). Stock moves when it is paid.
     pub fn create_order(&self, actor: &Actor, new: NewOrder) -> Result<AnyOrder, ShopError> {
         self.command(actor, Operation::CreateOrder, |tx, caller| {
+            if let Some(order) = made_before(tx, caller, &new, None)? {
+                return Ok(order);
+            }
             let tenant = tenant_of(tx, caller)?;
             let (pending, approved_by) = build_order(tx, caller, &tenant, new, None)?;
             let order = AnyOrder::Pending(pending);
@@ -390,7 +446,9 @@ impl Shop {
     }
 
     /// Sells at the counter in one transaction: create → confirm → pay → hand over.
-    /// Needs an open cash session; the tenders must add up to the total. Selling
+    /// Needs an open cash session; the tenders must add up to the total. A sale
+    /// sent again with its [`NewOrder::id`] returns the order made the first time
+    /// and records nothing. Selling
     /// more than is in stock, when the shop does not allow it, needs a manager (see
     /// [`Shop::counter_sale_approved`]).
     pub fn counter_sale(
@@ -419,6 +477,9 @@ impl Shop {
             "approve at the till",
         )?;
         self.command(actor, Operation::CounterSale, |tx, caller| {
+            if let Some(order) = made_before(tx, caller, &new, Some(tenders))? {
+                return Ok(order);
+            }
             let tenant = tenant_of(tx, caller)?;
             let (pending, approved_by) = build_order(tx, caller, &tenant, new, approver)?;
             let created = created_event(pending.data(), approved_by);

@@ -127,6 +127,14 @@ pub fn order(
     .map_err(StoreError::from)
 }
 
+/// Whether any shop has an order with this id (ids chosen by a till must not
+/// take another shop's).
+pub fn order_exists(c: &Connection, id: OrderId) -> Result<bool, StoreError> {
+    c.prepare_cached("SELECT EXISTS (SELECT 1 FROM orders WHERE id = ?1)")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .map_err(StoreError::from)
+}
+
 /// A page of the order list.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrderQuery {

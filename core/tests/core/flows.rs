@@ -6,8 +6,10 @@ use rustok_core::domain::content::{
     ContentFields, ContentKind, ContentSlug, ContentStatus, ContentTitle, Translation,
 };
 use rustok_core::domain::event::{DomainEvent, OrderCreated, OrderPaid};
+use rustok_core::domain::ids::OrderId;
 use rustok_core::domain::locale::Localized;
 use rustok_core::domain::operator::OperatorName;
+use rustok_core::domain::order::AnyOrder;
 use rustok_core::domain::order::{Discount, OrderStatus, TrackingNumber};
 use rustok_core::domain::payment::{PaymentMethod, RefundRequest, Tender};
 use rustok_core::domain::permission::Role;
@@ -17,7 +19,7 @@ use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::tenant::TaxMode;
 use rustok_core::domain::text::Reason;
 use rustok_core::domain::upcast::Upcasters;
-use rustok_core::service::{ShopError, ShortLine};
+use rustok_core::service::{NewOrder, ShopError, ShortLine};
 
 #[test]
 fn counter_sale_with_cash_gives_change_and_delivers_in_one_step() {
@@ -1108,4 +1110,112 @@ fn every_stock_event_reports_the_stock_its_movement_left() {
     assert_eq!(moved(at), [row("MUG", 6, 10)]);
     assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 10);
     assert!(t.shop.doctor(&t.admin).unwrap().is_clean());
+}
+
+/// A UUIDv7 as a till makes one for a sale.
+fn sale_id(n: u128) -> OrderId {
+    OrderId::from_uuid(uuid::Uuid::from_u128(
+        0x0193_9000_0000_7000_8000_0000_0000_0000 | n,
+    ))
+}
+
+#[test]
+fn a_sale_sent_twice_with_its_id_is_made_once() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    t.open_shift(10_000);
+    let sale = || NewOrder {
+        id: Some(sale_id(1)),
+        ..new_order(&[(&tea, 2)])
+    };
+    let cash = [Tender::Cash {
+        amount: 500,
+        tendered: 1000,
+    }];
+    let first = t.shop.counter_sale(&t.cashier, sale(), &cash).unwrap();
+    assert_eq!(first.data().id, sale_id(1));
+    let (events, fingerprint) = (t.event_count(), t.fingerprint());
+    // A second Enter, or a retry after the answer was lost: the same order back.
+    let again = t.shop.counter_sale(&t.cashier, sale(), &cash).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(t.event_count(), events, "nothing recorded the second time");
+    assert_eq!(t.fingerprint(), fingerprint);
+    assert_eq!(t.shop.product(&t.cashier, tea.id).unwrap().on_hand, 8);
+    let shift = t.shop.current_cash_session(&t.cashier).unwrap().unwrap();
+    assert_eq!(shift.totals.sales, 500);
+
+    // The id of that sale for anything else is refused and changes nothing.
+    let used = |r: Result<AnyOrder, ShopError>| match r {
+        Err(ShopError::Validation { fields }) => {
+            assert_eq!(
+                (fields[0].field.as_str(), fields[0].code),
+                ("sale_id", "sale_id_used")
+            );
+        }
+        other => panic!("expected sale_id_used, got {other:?}"),
+    };
+    used(t.shop.counter_sale(
+        &t.cashier,
+        NewOrder {
+            id: Some(sale_id(1)),
+            ..new_order(&[(&tea, 3)])
+        },
+        &[Tender::Cash {
+            amount: 750,
+            tendered: 1000,
+        }],
+    ));
+    used(t.shop.counter_sale(
+        &t.cashier,
+        sale(),
+        &[Tender::Card {
+            amount: 500,
+            reference: None,
+        }],
+    ));
+    used(t.shop.create_order(&t.cashier, sale()));
+    assert_eq!(t.fingerprint(), fingerprint);
+
+    // Only a UUIDv7 is a sale id.
+    let v4 = OrderId::from_uuid(uuid::Uuid::from_u128(
+        0x0193_9000_0000_4000_8000_0000_0000_0002,
+    ));
+    match t.shop.counter_sale(
+        &t.cashier,
+        NewOrder {
+            id: Some(v4),
+            ..new_order(&[(&tea, 1)])
+        },
+        &[Tender::Card {
+            amount: 250,
+            reference: None,
+        }],
+    ) {
+        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "invalid_sale_id"),
+        other => panic!("expected invalid_sale_id, got {other:?}"),
+    }
+
+    // A sale refused the first time (not enough paid) is made by the retry.
+    let short = [Tender::Cash {
+        amount: 250,
+        tendered: 250,
+    }];
+    let other = NewOrder {
+        id: Some(sale_id(2)),
+        ..new_order(&[(&tea, 1)])
+    };
+    assert!(t.shop.counter_sale(&t.cashier, other.clone(), &[]).is_err());
+    let made = t
+        .shop
+        .counter_sale(&t.cashier, other.clone(), &short)
+        .unwrap();
+    assert_eq!(made.data().id, sale_id(2));
+    // A till started again on the same file still knows the id.
+    let before = t.event_count();
+    let restarted = open_shop(&t.db_path(), t.clock.clone(), 99);
+    assert_eq!(
+        restarted.counter_sale(&t.cashier, other, &short).unwrap(),
+        made
+    );
+    assert_eq!(t.event_count(), before);
 }

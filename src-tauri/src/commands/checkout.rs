@@ -8,7 +8,7 @@ use crate::dto::{
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::cash::CashMoveKind;
-use rustok_core::domain::ids::{CashSessionId, OperatorId, ParkedSaleId};
+use rustok_core::domain::ids::{CashSessionId, OperatorId, OrderId, ParkedSaleId};
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
@@ -66,10 +66,13 @@ pub(crate) fn quote(
 }
 
 /// Sells the basket at the counter in one transaction; a manager's name and PIN
-/// approve lines short of stock when the shop does not allow overselling.
+/// approve lines short of stock when the shop does not allow overselling. The
+/// cart's `sale_id` (a UUIDv7 the UI made for it) makes the sale once: the same
+/// sale sent again returns the order made the first time.
 #[tauri::command(async)]
 pub(crate) fn counter_sale(
     state: State<'_, AppState>,
+    sale_id: Option<String>,
     lines: Vec<LineInput>,
     payments: Vec<PaymentInput>,
     discount: Option<DiscountInput>,
@@ -80,6 +83,7 @@ pub(crate) fn counter_sale(
     let (currency, _) = dto::shop_format(&tenant(&state, &a)?);
     let tenders = dto::parse_tenders(&payments, currency)?;
     let order = NewOrder {
+        id: dto::optional(sale_id, |s| OrderId::parse(s).map_err(|e| e.at("sale_id")))?,
         lines: dto::parse_lines(&lines, currency)?,
         discount: dto::parse_discount(discount.as_ref(), currency, "discount")?,
         ..NewOrder::default()

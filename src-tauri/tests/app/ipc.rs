@@ -160,6 +160,20 @@ fn login(app: &MockApp, name: &str, pin: &str) -> Result<Value, Value> {
 }
 
 /// The fields of a `validation` error, in order.
+/// The demo shop with `name` logged in, a shift open with 50.00 and the first
+/// demo product scanned.
+fn demo_shift(name: &str, pin: &str) -> (MockApp, Value) {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, name, pin).unwrap();
+    app.invoke("open_shift", json!({ "float": "50.00" }))
+        .unwrap();
+    let product = app
+        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
+        .unwrap();
+    (app, product)
+}
+
 fn invalid_fields(err: &Value) -> Vec<&str> {
     assert_eq!(err["code"], "validation", "{err}");
     err["fields"]
@@ -483,14 +497,7 @@ fn closing_a_shift_and_moving_cash_refuse_hostile_input_and_change_nothing() {
 /// a complete refund and a stranger's order id are refused with their own codes.
 #[test]
 fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
-    let app = mock_app();
-    app.invoke("create_demo_shop", json!({})).unwrap();
-    login(&app, "Max Manager", "2222").unwrap();
-    app.invoke("open_shift", json!({ "float": "50.00" }))
-        .unwrap();
-    let product = app
-        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
-        .unwrap();
+    let (app, product) = demo_shift("Max Manager", "2222");
     let order = app
         .invoke(
             "counter_sale",
@@ -572,14 +579,7 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
 /// sold; a cashier's discount above the demo's limit asks for a manager.
 #[test]
 fn discounts_refuse_hostile_input_and_change_nothing() {
-    let app = mock_app();
-    app.invoke("create_demo_shop", json!({})).unwrap();
-    login(&app, "Cara Cashier", "3333").unwrap();
-    app.invoke("open_shift", json!({ "float": "50.00" }))
-        .unwrap();
-    let product = app
-        .invoke("scan", json!({ "code": rustok_app::demo::barcode(0) }))
-        .unwrap();
+    let (app, product) = demo_shift("Cara Cashier", "3333");
     let sell = |line: Value, whole: Value| {
         let lines = json!([{ "productId": product["id"], "quantity": 2, "discount": line }]);
         let quote = app.invoke("quote", json!({ "lines": lines, "discount": whole }));
@@ -699,4 +699,56 @@ fn parked_sales_refuse_hostile_input_and_replays() {
         .invoke("resume_sale", json!({ "id": parked["id"] }))
         .unwrap_err();
     assert_eq!(again["code"], "not_found", "a cart is taken up once");
+}
+
+/// A sale sent twice from a page script — a second Enter, a retry — with the cart's
+/// sale id sells once: the same order comes back and the drawer counts it once.
+/// Malformed, oversized and non-v7 sale ids are field errors that sell nothing;
+/// the id of one sale sent with another cart is refused.
+#[test]
+fn a_counter_sale_replayed_with_its_sale_id_sells_once() {
+    let (app, product) = demo_shift("Cara Cashier", "3333");
+    let sale_id = "0193a000-0000-7000-8000-00000000c0de";
+    let sell = |id: Value, quantity: i64| {
+        app.invoke(
+            "counter_sale",
+            json!({ "saleId": id, "lines": [{ "productId": product["id"], "quantity": quantity }],
+                    "payments": [{ "method": "cash", "amount": decimal(249 * quantity), "tendered": "20.00" }] }),
+        )
+    };
+    let drawer = || app.invoke("status_bar", json!({})).unwrap()["shift"]["expected"].clone();
+    let first = sell(json!(sale_id), 2).unwrap();
+    let after_first = drawer();
+    for _ in 0..3 {
+        let again = sell(json!(sale_id), 2).unwrap();
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(again["number"], first["number"]);
+    }
+    assert_eq!(drawer(), after_first, "the drawer counts the sale once");
+    assert_eq!(drawer(), json!(5_000 + 498));
+
+    let used = sell(json!(sale_id), 3).unwrap_err();
+    assert_eq!(invalid_fields(&used), ["sale_id"]);
+    for bad in [
+        json!("not-a-uuid"),
+        json!("0193a000-0000-4000-8000-00000000c0de"),
+        json!("00000000-0000-0000-0000-000000000000"),
+        json!("x".repeat(100_000)),
+    ] {
+        let e = sell(bad.clone(), 1).unwrap_err();
+        assert_eq!(invalid_fields(&e), ["sale_id"], "{bad:.40}");
+    }
+    for shape in [json!(42), json!(["a"]), json!({ "id": sale_id })] {
+        assert!(sell(shape.clone(), 1).is_err(), "{shape}");
+    }
+    assert_eq!(drawer(), after_first, "nothing else was sold");
+    // Without a sale id every call is a new sale, as before.
+    let a = sell(Value::Null, 1).unwrap();
+    let b = sell(Value::Null, 1).unwrap();
+    assert_ne!(a["id"], b["id"]);
+}
+
+/// Minor units as the UI types them (two decimals, the demo's EUR).
+fn decimal(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
 }
