@@ -49,6 +49,7 @@ fn till(dir: &std::path::Path) -> Till {
             shift_difference_limit: None,
             blind_count: false,
             discount_limit: None,
+            address: None,
         },
         device_code: parse(DeviceCode::parse("POS1")),
         admin_name: parse(OperatorName::parse("Admin")),

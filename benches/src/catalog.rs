@@ -210,6 +210,7 @@ pub fn shop(dir: &Path) -> (Arc<Shop>, Actor) {
                 shift_difference_limit: None,
                 blind_count: false,
                 discount_limit: None,
+                address: None,
             },
             device_code: ok(DeviceCode::parse("POS1")),
             admin_name: ok(OperatorName::parse("Admin")),

@@ -15,9 +15,14 @@ use rustok_core::domain::product::{
     gs1_check_digit, Barcode, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
 };
 use rustok_core::domain::stock::Quantity;
-use rustok_core::domain::tenant::{Features, ShopName, TaxMode, TenantSettings, TenantSlug};
+use rustok_core::domain::tenant::{
+    Features, ShopAddress, ShopName, TaxMode, TenantSettings, TenantSlug,
+};
 use rustok_core::domain::FieldError;
 use rustok_core::service::{Actor, Shop, ShopError, ShopSetup};
+
+/// The demo shop's address, printed on its receipts.
+pub const ADDRESS: &str = "12 Market Street, Springfield";
 
 /// The demo operators: name, role, PIN (documented in the README).
 pub const OPERATORS: &[(&str, Role, &str)] = &[
@@ -112,6 +117,7 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             blind_count: false,
             // A cashier gives up to 10 % off a sale; more needs a manager.
             discount_limit: Some(1000),
+            address: Some(field(ShopAddress::parse(ADDRESS))?),
         },
         device_code: field(DeviceCode::parse("POS1"))?,
         admin_name: field(OperatorName::parse(admin_name))?,

@@ -16,7 +16,7 @@ use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
-    Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
+    Features, ShopAddress, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
 };
 use rustok_core::domain::FieldError;
 use rustok_core::service::{NewLine, OperatorRights, Quote, ShiftReport, ShopSetup};
@@ -32,6 +32,8 @@ pub struct AppInfoDto {
     pub set_up: bool,
     /// Shop name.
     pub shop_name: Option<String>,
+    /// Shop address, for receipts.
+    pub shop_address: Option<String>,
     /// Device code.
     pub device_code: Option<String>,
     /// Currency code.
@@ -440,6 +442,8 @@ pub struct ShiftDto {
     pub id: String,
     /// Opened at.
     pub opened_at: String,
+    /// Closed at, once closed.
+    pub closed_at: Option<String>,
     /// Float.
     pub float: i64,
     /// Cash sales.
@@ -469,6 +473,7 @@ impl ShiftDto {
         Self {
             id: s.id.to_string(),
             opened_at: s.opened_at.to_rfc3339(),
+            closed_at: c.map(|c| c.closed_at.to_rfc3339()),
             float: s.totals.float,
             sales: s.totals.sales,
             refunds: s.totals.refunds,
@@ -599,6 +604,9 @@ pub struct ShopSetupInput {
     /// The largest discount a cashier gives alone, percent text (empty: no limit).
     #[serde(default)]
     pub discount_limit: String,
+    /// The shop's address for receipts (empty: none).
+    #[serde(default)]
+    pub address: String,
 }
 
 /// Parses the first-run form, reporting every invalid field at once.
@@ -612,6 +620,10 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
     let device_code = e.take("device_code", DeviceCode::parse(&i.device_code));
     let admin_name = e.take("admin_name", OperatorName::parse(&i.admin_name));
     let admin_pin = e.take("admin_pin", Pin::parse(&i.admin_pin));
+    let address = match i.address.trim() {
+        "" => Some(None),
+        text => e.take("address", ShopAddress::parse(text)).map(Some),
+    };
     let limit = match (currency, i.shift_difference_limit.trim()) {
         (Some(c), text) if !text.is_empty() => e
             .take("shift_difference_limit", Money::parse_decimal(text, c))
@@ -642,6 +654,7 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
                 shift_difference_limit: limit?,
                 blind_count: false,
                 discount_limit: discount_limit?,
+                address: address?,
             },
             device_code: device_code?,
             admin_name: admin_name?,
@@ -996,6 +1009,14 @@ pub struct ShiftReportDto {
     pub refunded: i64,
     /// Refunds per tender.
     pub refund_tenders: Vec<TenderTotalDto>,
+    /// The till's code.
+    pub till: String,
+    /// Who opened the shift.
+    pub opened_by: Option<String>,
+    /// Who closed it.
+    pub closed_by: Option<String>,
+    /// Who approved its difference, when that was needed.
+    pub approved_by: Option<String>,
 }
 
 /// A tender's total.
@@ -1035,6 +1056,10 @@ impl ShiftReportDto {
             shift: ShiftDto::new(&r.session, !r.shows_expected),
             closed: r.session.closing.is_some(),
             closed_at: r.session.closing.as_ref().map(|c| c.closed_at.to_rfc3339()),
+            till: r.till.as_str().to_owned(),
+            opened_by: r.opened_by.as_ref().map(|n| n.as_str().to_owned()),
+            closed_by: r.closed_by.as_ref().map(|n| n.as_str().to_owned()),
+            approved_by: r.approved_by.as_ref().map(|n| n.as_str().to_owned()),
             receipts: r.receipts,
             net: r.sales.net,
             tax: r.sales.tax,

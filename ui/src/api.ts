@@ -3,6 +3,7 @@
 // in the UI language; `message` is English, for logs.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { numberFormat } from "./format.svelte";
 
 // Every shape a command returns is declared from the Rust DTOs (generated/dto.ts,
 // kept current by the app's `bindings` test); the names the screens use:
@@ -53,11 +54,12 @@ export function currencyCode(): string {
   return currency;
 }
 /** The shop and till a receipt names. */
-export const shop = { name: "", device: "" };
+export const shop = { name: "", address: "", device: "" };
 export function setMoneyFormat(info: AppInfo): void {
   exponent = info.exponent;
   currency = info.currency ?? "";
   shop.name = info.shop_name ?? "";
+  shop.address = info.shop_address ?? "";
   shop.device = info.device_code ?? "";
 }
 
@@ -90,7 +92,14 @@ export function parseMoney(text: string, exp: number = exponent): number | null 
   return Number.isSafeInteger(minor) ? minor : null;
 }
 
-/** Minor units with the currency, e.g. "12.34 EUR". */
+/** Minor units as a person reads them in the UI language ("12.34", "12,34"): for
+ * amounts shown, and for amounts put into a field to edit (parseMoney reads both). */
+export function shown(minor: number): string {
+  const d = decimal(minor);
+  return numberFormat.separator === "." ? d : d.replace(".", numberFormat.separator);
+}
+
+/** Minor units with the currency, e.g. "12.34 EUR" ("12,34 EUR" in Russian). */
 export function money(minor: number): string {
-  return `${decimal(minor)} ${currency}`.trim();
+  return `${shown(minor)} ${currency}`.trim();
 }

@@ -16,6 +16,8 @@ export const sale = $state({
   discount: null as CartDiscount | null,
   /** The receipt of the sale just made, until the next one starts. */
   receipt: null as Order | null,
+  /** Who left this cart on the till, when someone else is logged in now. */
+  leftBy: null as { id: string; name: string } | null,
 });
 
 export function clearSale(): void {
@@ -24,6 +26,24 @@ export function clearSale(): void {
   sale.selected = 0;
   sale.discount = null;
   sale.receipt = null;
+  sale.leftBy = null;
+}
+
+let owner: { id: string; name: string } | null = null;
+
+/**
+ * The operator at the till is now `id` (`name`). A cart in progress stays on the
+ * till for whoever logs in next — a colleague may finish it, park it or clear it —
+ * and `sale.leftBy` names who left it, so it never arrives unannounced; a finished
+ * sale's receipt is the last operator's business and is put away.
+ */
+export function saleFor(id: string, name: string): void {
+  if (owner && owner.id !== id) {
+    if (sale.receipt) clearSale();
+    else if (sale.lines.length) sale.leftBy = owner;
+  }
+  if (sale.leftBy?.id === id) sale.leftBy = null;
+  owner = { id, name };
 }
 
 /** A discount as the commands take it; a new price becomes the amount off the line. */

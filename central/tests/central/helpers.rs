@@ -139,6 +139,7 @@ fn template() -> &'static Template {
                     shift_difference_limit: None,
                     blind_count: false,
                     discount_limit: None,
+                    address: None,
                 },
                 device_code: p(DeviceCode::parse("POS1")),
                 admin_name: p(OperatorName::parse("Admin")),

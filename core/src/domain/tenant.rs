@@ -73,6 +73,29 @@ bounded_text!(
     ShopName, "name", 1, 100
 );
 
+/// A shop's address as its receipts print it: one line, 1–200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ShopAddress(String);
+
+impl ShopAddress {
+    /// Trims and checks the text: bounded like every text, and on one line (a
+    /// receipt prints it as one).
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = crate::domain::text::bounded(raw, "address", 1, 200)?;
+        if s.contains(['\n', '\r', '\t']) {
+            return Err(FieldError::new(
+                "address",
+                "one_line",
+                "must be one line (street, town)",
+            ));
+        }
+        Ok(Self(s))
+    }
+}
+
+crate::domain::text::text_newtype!(ShopAddress);
+
 /// Whether catalog prices include tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -155,6 +178,10 @@ pub struct TenantSettings {
     /// it a manager approves with their PIN. `None`: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_limit: Option<u32>,
+    /// Where the shop is, as receipts print it. Absent from settings written
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<ShopAddress>,
 }
 
 impl TenantSettings {

@@ -16,7 +16,7 @@ pub use maintenance::DeadLetterDetail;
 pub use operators::OperatorRights;
 pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use parked::{new_lines as parked_lines, ParkedSale};
-pub use report::{ShiftReport, TaxLine};
+pub use report::{ShiftReport, TaxLine, MAX_SHIFTS_LISTED};
 pub use setup::ShopSetup;
 
 use crate::cache::{CacheInvalidator, Caches, Session};

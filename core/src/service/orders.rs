@@ -15,7 +15,7 @@ use crate::domain::order::{
     price_lines, Amounts, AnyOrder, Customer, Discount, LineSpec, Order, OrderAction, OrderData,
     OrderLine, OrderStatus, Pending, TrackingNumber,
 };
-use crate::domain::payment::{self, PaymentMethod, RefundRequest, RefundedItems, Tender};
+use crate::domain::payment::{self, PaymentMethod, Refund, RefundRequest, RefundedItems, Tender};
 use crate::domain::permission::Operation;
 use crate::domain::product::ProductStatus;
 use crate::domain::product::Sku;
@@ -613,6 +613,27 @@ impl Shop {
         req: RefundRequest,
     ) -> Result<AnyOrder, ShopError> {
         self.transition(actor, Operation::RefundOrder, id, OrderAction::Refund(req))
+    }
+
+    /// What refunding `req` would give back — per line and per tender — checked
+    /// exactly as [`Shop::refund_order`] checks it, without recording anything: the
+    /// order screen's confirmation names the money before it moves.
+    pub fn preview_refund(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        req: RefundRequest,
+    ) -> Result<Refund, ShopError> {
+        self.query(actor, Operation::RefundOrder, |c, caller| {
+            let order = store::order(c, caller.tenant, id)?
+                .ok_or(ShopError::NotFound { entity: "order" })?;
+            let next = order.apply(OrderAction::Refund(req))?;
+            next.data()
+                .refunds
+                .last()
+                .cloned()
+                .ok_or(ShopError::NotFound { entity: "refund" })
+        })
     }
 
     /// Prices a basket exactly as a sale would, without saving anything, and names

@@ -3,8 +3,10 @@
 
 use super::{Actor, Shop, ShopError};
 use crate::domain::cash::CashSession;
+use crate::domain::device::DeviceCode;
 use crate::domain::event::DomainEvent;
-use crate::domain::ids::CashSessionId;
+use crate::domain::ids::{CashSessionId, OperatorId};
+use crate::domain::operator::OperatorName;
 use crate::domain::order::Amounts;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::permission::Operation;
@@ -46,6 +48,15 @@ pub struct ShiftReport {
     /// Whether the operator asking may see what the drawer should hold (not while a
     /// blind-count shift is open, for roles that may not approve its difference).
     pub shows_expected: bool,
+    /// The till the shift was kept on.
+    pub till: DeviceCode,
+    /// Who opened the shift, who closed it and who approved its difference, by
+    /// name (as they are named now; `None` when the operator is gone).
+    pub opened_by: Option<OperatorName>,
+    /// See [`ShiftReport::opened_by`].
+    pub closed_by: Option<OperatorName>,
+    /// See [`ShiftReport::opened_by`].
+    pub approved_by: Option<OperatorName>,
 }
 
 fn add(sum: &mut i64, v: i64) {
@@ -64,7 +75,22 @@ fn rank(m: PaymentMethod) -> u8 {
     }
 }
 
+/// Most closed shifts [`Shop::closed_shifts`] lists.
+pub const MAX_SHIFTS_LISTED: u32 = 200;
+
 impl Shop {
+    /// The shifts closed on this till, the last first (at most `limit`, capped at
+    /// [`MAX_SHIFTS_LISTED`]): each one's Z report is [`Shop::shift_report`].
+    pub fn closed_shifts(&self, actor: &Actor, limit: u32) -> Result<Vec<CashSession>, ShopError> {
+        self.query(actor, Operation::ViewCashSession, |c, caller| {
+            Ok(store::closed_cash_sessions(
+                c,
+                caller.tenant,
+                limit.clamp(1, MAX_SHIFTS_LISTED),
+            )?)
+        })
+    }
+
     /// The report of shift `id`, or of the open shift (an X report) when `id` is
     /// `None`. A closed shift's report is its Z report, and can be printed again.
     pub fn shift_report(
@@ -82,7 +108,20 @@ impl Shop {
             })?;
             let tenant = self.cached_tenant(c, caller)?;
             let upcasters = Upcasters::standard();
+            let name = |id: Option<OperatorId>| -> Result<Option<OperatorName>, ShopError> {
+                Ok(match id {
+                    Some(id) => store::operator(c, caller.tenant, id)?.map(|o| o.name),
+                    None => None,
+                })
+            };
+            let closing = session.closing.as_ref();
             let mut r = ShiftReport {
+                till: store::device_identity(c)?
+                    .ok_or(StoreError::NotSetUp)?
+                    .device_code,
+                opened_by: name(Some(session.opened_by))?,
+                closed_by: name(closing.map(|x| x.closed_by))?,
+                approved_by: name(closing.and_then(|x| x.approved_by))?,
                 shows_expected: session.closing.is_some()
                     || !tenant.settings.counts_blind(caller.role),
                 session,

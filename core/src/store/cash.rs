@@ -110,6 +110,22 @@ pub fn open_cash_session(
     .map_err(StoreError::from)
 }
 
+/// The closed sessions of `tenant` on this device, the last closed first, at most
+/// `limit`: their Z reports are printed again from this list.
+pub fn closed_cash_sessions(
+    c: &Connection,
+    tenant: TenantId,
+    limit: u32,
+) -> Result<Vec<CashSession>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM cash_sessions WHERE tenant_id = ?1 AND closed_at IS NOT NULL
+         ORDER BY closed_at DESC, id DESC LIMIT ?2"
+    ))?
+    .query_map(rusqlite::params![tenant.to_string(), limit], row)?
+    .collect::<Result<_, _>>()
+    .map_err(StoreError::from)
+}
+
 /// A session by id.
 pub fn cash_session(
     c: &Connection,

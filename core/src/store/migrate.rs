@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0008_parked_sales.sql",
         include_str!("../../../migrations/edge/0008_parked_sales.sql"),
     ),
+    (
+        9,
+        "0009_shop_address.sql",
+        include_str!("../../../migrations/edge/0009_shop_address.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

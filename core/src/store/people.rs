@@ -10,7 +10,9 @@ use crate::domain::locale::Locale;
 use crate::domain::money::Currency;
 use crate::domain::operator::{Operator, OperatorName, PinAttempts, PinHash};
 use crate::domain::permission::Role;
-use crate::domain::tenant::{Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug};
+use crate::domain::tenant::{
+    Features, ShopAddress, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Inserts a tenant.
@@ -33,7 +35,7 @@ pub fn update_tenant_settings(
     c.prepare_cached(
         "UPDATE tenants SET name = ?2, currency = ?3, default_locale = ?4, tax_mode = ?5, feature_commerce = ?6,
          feature_content = ?7, feature_kiosk = ?8, allow_oversell = ?9, updated_at = ?10,
-         shift_difference_limit = ?11, blind_count = ?12, discount_limit = ?13 WHERE id = ?1",
+         shift_difference_limit = ?11, blind_count = ?12, discount_limit = ?13, address = ?14 WHERE id = ?1",
     )?
     .execute(params![
         id.to_string(),
@@ -49,6 +51,7 @@ pub fn update_tenant_settings(
         s.shift_difference_limit,
         s.blind_count,
         s.discount_limit,
+        s.address.as_ref().map(ShopAddress::as_str),
     ])?;
     Ok(())
 }
@@ -57,7 +60,7 @@ pub fn update_tenant_settings(
 pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     c.prepare_cached(
         "SELECT id, slug, name, currency, default_locale, tax_mode, feature_commerce, feature_content,
-         feature_kiosk, allow_oversell, shift_difference_limit, blind_count, discount_limit FROM tenants WHERE id = ?1",
+         feature_kiosk, allow_oversell, shift_difference_limit, blind_count, discount_limit, address FROM tenants WHERE id = ?1",
     )?
     .query_row([id.to_string()], |r| {
         Ok(Tenant {
@@ -73,6 +76,7 @@ pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError
                 shift_difference_limit: r.get(10)?,
                 blind_count: r.get(11)?,
                 discount_limit: r.get(12)?,
+                address: parse_opt(r, 13, ShopAddress::parse)?,
             },
         })
     })

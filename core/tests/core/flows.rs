@@ -512,14 +512,35 @@ fn a_partial_refund_closes_the_order_and_restocks_everything() {
     let forbidden = t.shop.refund_order(&t.cashier, id, one_tea(None));
     assert!(matches!(forbidden, Err(ShopError::Forbidden { .. })));
 
-    // One tea back on the shelf, its 2.50 back in cash as asked.
+    // The screen names the refund first: what it would give back, recording
+    // nothing, checked like the refund (a cashier may not, too many units fail).
     let before = t.event_count();
+    let preview = t
+        .shop
+        .preview_refund(&t.manager, id, one_tea(Some(PaymentMethod::Cash)))
+        .unwrap();
+    assert_eq!(t.event_count(), before, "a preview records nothing");
+    assert!(matches!(
+        t.shop.preview_refund(&t.cashier, id, one_tea(None)),
+        Err(ShopError::Forbidden { .. })
+    ));
+    let too_many = RefundRequest {
+        lines: vec![line_refund(0, 4, true)],
+        ..one_tea(None)
+    };
+    assert!(matches!(
+        t.shop.preview_refund(&t.manager, id, too_many),
+        Err(ShopError::Validation { .. })
+    ));
+
+    // One tea back on the shelf, its 2.50 back in cash as asked.
     let partly = t
         .shop
         .refund_order(&t.manager, id, one_tea(Some(PaymentMethod::Cash)))
         .unwrap();
     assert_eq!(partly.status(), OrderStatus::PartiallyRefunded);
     let r = partly.data().refunds.last().unwrap();
+    assert_eq!(r, &preview, "the refund made is the one named");
     assert_eq!(r.amount, 250);
     assert_eq!(r.paid_by(PaymentMethod::Cash), 250);
     assert_eq!((on_hand(&tea), on_hand(&cake)), (8, 3));

@@ -13,7 +13,9 @@ use rustok_core::domain::product::{
     gs1_check_digit, Barcode, Product, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
 };
 use rustok_core::domain::stock::Quantity;
-use rustok_core::domain::tenant::{Features, ShopName, TaxMode, TenantSettings, TenantSlug};
+use rustok_core::domain::tenant::{
+    Features, ShopAddress, ShopName, TaxMode, TenantSettings, TenantSlug,
+};
 use rustok_core::service::{Actor, NewLine, NewOrder, Shop, ShopSetup};
 use rustok_core::store::Store;
 use rustok_core::testing::{ManualClock, SeededEntropy};
@@ -62,6 +64,7 @@ pub fn settings(tax_mode: TaxMode, allow_oversell: bool) -> TenantSettings {
         shift_difference_limit: None,
         blind_count: false,
         discount_limit: Some(1000),
+        address: Some(ShopAddress::parse("3 Corner Lane, Townsville").unwrap()),
     }
 }
 

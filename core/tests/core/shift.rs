@@ -4,6 +4,7 @@
 
 use crate::helpers::{pin, spawn_shop, TestShop, PINS};
 use rustok_core::domain::event::DomainEvent;
+use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::upcast::Upcasters;
 use rustok_core::service::ShopError;
@@ -266,4 +267,33 @@ fn the_x_and_z_reports_add_up_the_shift() {
     check(&z);
     assert_eq!(z.session.closing.as_ref().unwrap().difference, 0);
     assert_eq!(t.shop.shift_report(&t.cashier, None).unwrap().receipts, 1);
+    // The Z report names the till and the people; no difference, no approver.
+    assert_eq!(z.till.as_str(), "POS1");
+    let name = |n: &Option<OperatorName>| n.as_ref().map(|n| n.as_str().to_owned());
+    assert_eq!(name(&z.opened_by).as_deref(), Some("Cara Cashier"));
+    assert_eq!(name(&z.closed_by).as_deref(), Some("Cara Cashier"));
+    assert_eq!(name(&z.approved_by), None);
+    assert_eq!(name(&x.closed_by), None, "an X report has nobody closing");
+
+    // Closed shifts are listed, the last closed first, for their Z reports.
+    t.clock.advance_ms(60_000);
+    let second = t.shop.close_cash_session(&t.manager, 250, None).unwrap();
+    let listed: Vec<_> = t
+        .shop
+        .closed_shifts(&t.manager, 50)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, [second.id, closed.id]);
+    assert_eq!(t.shop.closed_shifts(&t.manager, 1).unwrap().len(), 1);
+    assert_eq!(
+        t.shop.closed_shifts(&t.manager, 0).unwrap().len(),
+        1,
+        "at least one"
+    );
+    assert!(matches!(
+        t.shop.closed_shifts(&t.kiosk, 50),
+        Err(ShopError::Forbidden { .. })
+    ));
 }

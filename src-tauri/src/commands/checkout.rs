@@ -101,6 +101,17 @@ pub(crate) fn counter_sale(
     })
 }
 
+/// The shifts closed on this till, the last first, to print their Z reports again.
+#[tauri::command(async)]
+pub(crate) fn list_shifts(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> ApiResult<Vec<ShiftDto>> {
+    let a = actor(&state)?;
+    let shifts = state.shop.closed_shifts(&a, limit.unwrap_or(50))?;
+    Ok(shifts.iter().map(|s| ShiftDto::new(s, false)).collect())
+}
+
 /// Opens a shift with a float (decimal text).
 #[tauri::command(async)]
 pub(crate) fn open_shift(state: State<'_, AppState>, float: String) -> ApiResult<ShiftDto> {

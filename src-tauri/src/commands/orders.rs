@@ -1,7 +1,7 @@
 //! Orders: list, detail with history and allowed actions, transitions.
 
 use super::{actor, tenant};
-use crate::dto::{self, OrderDto, PaymentInput};
+use crate::dto::{self, OrderDto, PaymentInput, RefundDto};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::error::Errors;
@@ -114,6 +114,20 @@ pub(crate) fn order_action(
         OrderActionKind::Refund => shop.refund_order(&a, id, refund_request(input)?)?,
     };
     get_order(state, id.to_string())
+}
+
+/// What a refund would give back, per line and tender, checked like the refund
+/// itself and recording nothing: the screen asks the operator to confirm it.
+#[tauri::command(async)]
+pub(crate) fn preview_refund(
+    state: State<'_, AppState>,
+    id: String,
+    input: OrderActionInput,
+) -> ApiResult<RefundDto> {
+    let a = actor(&state)?;
+    let id = dto::order_id(&id)?;
+    let refund = state.shop.preview_refund(&a, id, refund_request(input)?)?;
+    Ok(RefundDto::from(&refund))
 }
 
 /// The refund the order screen asks for, every bad field named at once.

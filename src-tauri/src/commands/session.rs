@@ -38,6 +38,7 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
         None => AppInfoDto {
             set_up: false,
             shop_name: None,
+            shop_address: None,
             device_code: None,
             currency: None,
             exponent: 2,
@@ -46,6 +47,7 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
         Some((device, settings)) => AppInfoDto {
             set_up: true,
             shop_name: Some(settings.name.to_string()),
+            shop_address: settings.address.as_ref().map(ToString::to_string),
             device_code: Some(device.device_code.to_string()),
             currency: Some(settings.currency.to_string()),
             exponent: settings.currency.exponent(),

@@ -522,7 +522,7 @@ async fn cashier_sells_two_scanned_items_for_cash_and_the_order_is_delivered() {
     s.click("[data-test=nav-orders]").await;
     s.text_with(
         "[data-test=order-row] [data-test=order-status]",
-        "Delivered",
+        "Completed",
     )
     .await;
     s.text_with("[data-test=order-row]", "POS1-000001").await;
@@ -680,28 +680,41 @@ async fn a_partial_refund_closes_the_order_and_restocks_everything() {
 
     s.click("[data-test=nav-orders]").await;
     s.click("[data-test=order-row] td").await;
-    s.text_with("[data-test=order-detail-status]", "Delivered")
+    s.text_with("[data-test=order-detail-status]", "Completed")
         .await;
-    // Everything left is offered; the manager lowers it to one tea.
+    // Nothing is offered back until the manager says what came back: one tea.
     s.attr_in(
         "[data-test=refund-line][data-sku=DEMO-001] [data-test=refund-qty]",
         "value",
-        &["3"],
+        &["0"],
     )
     .await;
+    s.click("[data-test=action-refund]").await;
+    s.text_with("[data-test=order-detail]", "Choose at least one unit")
+        .await;
     s.type_into(
         "[data-test=refund-line][data-sku=DEMO-001] [data-test=refund-qty]",
         "1",
     )
     .await;
-    s.type_into(
-        "[data-test=refund-line][data-sku=DEMO-002] [data-test=refund-qty]",
-        "0",
-    )
-    .await;
+    // A refund says why.
+    s.click("[data-test=action-refund]").await;
+    s.text_with("[data-test=order-detail]", "Say why").await;
     s.type_into("[data-test=reason]", "dented tin").await;
     s.shot("one-tea").await;
+    // The money is named before it moves; Esc steps back, nothing is refunded.
     s.click("[data-test=action-refund]").await;
+    s.text_with("[data-test=refund-confirm-amount]", "Give back 2.49 EUR?")
+        .await;
+    s.text_with("[data-test=refund-confirm]", "back in stock: 1")
+        .await;
+    s.shot("refund-confirm").await;
+    s.keys_to_focus("\u{E00C}").await;
+    assert!(s.absent("[data-test=refund-confirm]").await);
+    s.text_with("[data-test=order-detail-status]", "Completed")
+        .await;
+    s.click("[data-test=action-refund]").await;
+    s.keys_to_focus(ENTER).await;
     s.text_with("[data-test=order-detail-status]", "Partly refunded")
         .await;
     s.text_with(
@@ -711,18 +724,25 @@ async fn a_partial_refund_closes_the_order_and_restocks_everything() {
     .await;
     let one = s.text_with("[data-test=refund-record]", "Cash").await;
     assert!(one.contains("DEMO-001 × 1"), "{one}");
+    s.text_with("[data-test=refund-line][data-sku=DEMO-001]", "/ 2")
+        .await;
+    s.shot("partly-refunded").await;
+
+    // The rest: the cake was broken, it does not go back on the shelf.
+    s.click("[data-test=refund-everything]").await;
     s.attr_in(
         "[data-test=refund-line][data-sku=DEMO-001] [data-test=refund-qty]",
         "value",
         &["2"],
     )
     .await;
-    s.shot("partly-refunded").await;
-
-    // The rest: the cake was broken, it does not go back on the shelf.
     s.click("[data-test=refund-line][data-sku=DEMO-002] [data-test=refund-restock]")
         .await;
+    s.type_into("[data-test=reason]", "the rest").await;
     s.click("[data-test=action-refund]").await;
+    s.text_with("[data-test=refund-confirm]", "back in stock: 2")
+        .await;
+    s.click("[data-test=refund-yes]").await;
     s.text_with("[data-test=order-detail-status]", "Refunded")
         .await;
     assert!(

@@ -417,8 +417,26 @@ fn setting_up_a_shop_refuses_every_bad_field_at_once_and_only_once() {
             .unwrap_err();
         assert_eq!(invalid_fields(&e), ["shift_difference_limit"], "{limit}");
     }
+    // An address is one printable line a receipt can hold.
+    for address in [
+        "1-2-3 Ginza\nTokyo".to_owned(),
+        "Ginza\u{0007}".to_owned(),
+        "x".repeat(201),
+        "丁".repeat(100_000),
+    ] {
+        let e = app
+            .invoke("set_up_shop", setup_form(json!({ "address": address })))
+            .unwrap_err();
+        assert_eq!(invalid_fields(&e), ["address"], "{address:.20}");
+    }
     assert_eq!(app.invoke("app_info", json!({})).unwrap()["set_up"], false);
-    let info = app.invoke("set_up_shop", setup_form(json!({}))).unwrap();
+    let info = app
+        .invoke(
+            "set_up_shop",
+            setup_form(json!({ "address": "  1-2-3 Ginza, Tokyo  " })),
+        )
+        .unwrap();
+    assert_eq!(info["shop_address"], "1-2-3 Ginza, Tokyo");
     assert_eq!(
         (info["currency"].clone(), info["exponent"].clone()),
         (json!("JPY"), json!(0))
@@ -505,14 +523,17 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
         )
         .unwrap();
     let id = order["id"].clone();
-    let refund = |extra: Value| {
+    // The refund itself, or its preview (which must refuse exactly the same).
+    let ask = |command: &str, extra: Value| {
         let mut input = json!({ "action": "refund", "payments": [] });
         input
             .as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        app.invoke("order_action", json!({ "id": id, "input": input }))
+        app.invoke(command, json!({ "id": id, "input": input }))
     };
+    let refund = |extra: Value| ask("order_action", extra);
+    let preview = |extra: Value| ask("preview_refund", extra);
     let status = || app.invoke("get_order", json!({ "id": id })).unwrap();
     let before = status();
     for (lines, fields) in [
@@ -540,6 +561,8 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
     ] {
         let e = refund(json!({ "refundLines": lines })).unwrap_err();
         assert_eq!(invalid_fields(&e), fields, "{lines}");
+        let p = preview(json!({ "refundLines": lines })).unwrap_err();
+        assert_eq!(invalid_fields(&p), fields, "preview {lines}");
     }
     // Shapes the command cannot take are refused by the IPC layer itself.
     for extra in [
@@ -557,6 +580,10 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
         assert_eq!(invalid_fields(&e), ["to"], "{extra}");
     }
     assert_eq!(status(), before, "nothing changed");
+    let named =
+        preview(json!({ "refundLines": [{ "line": 0, "quantity": 2, "restock": true }] })).unwrap();
+    assert_eq!(named["amount"], 498);
+    assert_eq!(status(), before, "a preview changes nothing");
 
     let done =
         refund(json!({ "refundLines": [{ "line": 0, "quantity": 2, "restock": true }] })).unwrap();
@@ -564,6 +591,8 @@ fn refunds_refuse_hostile_lines_and_replays_and_change_nothing() {
     assert_eq!(done["refunded"], 498);
     let replay = refund(json!({ "refundLines": [{ "line": 0, "quantity": 1 }] })).unwrap_err();
     assert_eq!(replay["code"], "invalid_transition");
+    let late = preview(json!({ "refundLines": [{ "line": 0, "quantity": 1 }] })).unwrap_err();
+    assert_eq!(late["code"], "invalid_transition");
     let stranger = app
         .invoke(
             "order_action",

@@ -10,6 +10,10 @@ set_up: boolean,
  */
 shop_name: string | null, 
 /**
+ * Shop address, for receipts.
+ */
+shop_address: string | null, 
+/**
  * Device code.
  */
 device_code: string | null, 
@@ -367,6 +371,10 @@ id: string,
  */
 opened_at: string, 
 /**
+ * Closed at, once closed.
+ */
+closed_at: string | null, 
+/**
  * Float.
  */
 float: number, 
@@ -610,7 +618,23 @@ refunded: number,
 /**
  * Refunds per tender.
  */
-refund_tenders: Array<TenderTotalDto>, };
+refund_tenders: Array<TenderTotalDto>, 
+/**
+ * The till's code.
+ */
+till: string, 
+/**
+ * Who opened the shift.
+ */
+opened_by: string | null, 
+/**
+ * Who closed it.
+ */
+closed_by: string | null, 
+/**
+ * Who approved its difference, when that was needed.
+ */
+approved_by: string | null, };
 export type TenderTotalDto = { 
 /**
  * `cash`, `card` or `other`.
@@ -756,5 +780,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_orders" | "get_order" | "order_action" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";
