@@ -108,6 +108,8 @@ id_type!(
     CorrelationId,
     /// A sale parked at the till.
     ParkedSaleId,
+    /// A kiosk ticket.
+    TicketId,
 );
 
 #[cfg(test)]

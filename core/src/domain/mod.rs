@@ -25,6 +25,7 @@ pub mod product;
 pub mod stock;
 pub mod tenant;
 pub mod text;
+pub mod ticket;
 pub mod upcast;
 
 pub use error::{DomainError, FieldError};

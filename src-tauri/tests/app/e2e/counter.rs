@@ -1155,6 +1155,12 @@ async fn slips_at_the_till_lose_nothing_and_say_what_happened() {
     s.text_with("[data-test=change-preview]", "Short by 1.49 EUR")
         .await;
     s.shot("short-tender").await;
+    // What cannot be an amount is marked as it is typed, before any Enter.
+    s.attr_in("[data-test=tendered]", "aria-invalid", &["false"])
+        .await;
+    s.type_into("[data-test=tendered]", "1.0O").await;
+    s.attr_in("[data-test=tendered]", "aria-invalid", &["true"])
+        .await;
     s.keys_to_focus(ESC).await;
     s.gone("[data-test=pay-form]").await;
 
