@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "resume_sale",
     "shift_report",
     "list_shifts",
+    "read_ticket",
     "list_orders",
     "get_order",
     "order_action",

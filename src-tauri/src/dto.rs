@@ -980,6 +980,47 @@ pub struct CartDto {
     pub missing: usize,
 }
 
+/// A scanned kiosk ticket, read into the counter's cart.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct TicketCartDto {
+    /// The ticket, for the sale to record.
+    pub ticket_id: String,
+    /// Lines whose product is still for sale, at today's prices.
+    pub lines: Vec<TicketLineDto>,
+    /// Lines left out: the product is gone or no longer for sale.
+    pub missing: usize,
+}
+
+/// One line of a scanned ticket.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct TicketLineDto {
+    /// The product as it is now.
+    pub product: ProductDto,
+    /// Units.
+    pub qty: i64,
+    /// The unit price the customer saw at the kiosk.
+    pub price_then: i64,
+}
+
+impl TicketCartDto {
+    /// From the core's reading, titled in `locale`.
+    pub fn new(c: &rustok_core::service::TicketCart, locale: &Locale) -> Self {
+        Self {
+            ticket_id: c.ticket_id.to_string(),
+            lines: c
+                .lines
+                .iter()
+                .map(|l| TicketLineDto {
+                    product: ProductDto::new(&l.product, locale),
+                    qty: l.quantity.get(),
+                    price_then: l.price_then,
+                })
+                .collect(),
+            missing: c.missing,
+        }
+    }
+}
+
 /// A shift's report (X while open, Z once closed); amounts in minor units.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ShiftReportDto {

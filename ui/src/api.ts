@@ -14,7 +14,8 @@ export type {
   OrderDto as Order, RefundDto as Refund, ShiftDto as Shift, ClosePreviewDto as ClosePreview,
   ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
-  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, Command, Operation,
+  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
+  Command, Operation,
 } from "./generated/dto";
 import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";
 
@@ -99,7 +100,14 @@ export function shown(minor: number): string {
   return numberFormat.separator === "." ? d : d.replace(".", numberFormat.separator);
 }
 
-/** Minor units with the currency, e.g. "12.34 EUR" ("12,34 EUR" in Russian). */
+/** Minor units with the currency, thousands grouped as the UI language groups them:
+ * "12,345.60 EUR" in English, "12 345,60 EUR" in Russian. */
 export function money(minor: number): string {
-  return `${shown(minor)} ${currency}`.trim();
+  const text = shown(minor);
+  const sep = numberFormat.separator;
+  const cut = text.indexOf(sep);
+  const [whole, frac] = cut >= 0 ? [text.slice(0, cut), text.slice(cut)] : [text, ""];
+  const group = sep === "." ? "," : "\u00a0";
+  const digits = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  return `${digits}${frac} ${currency}`.trim();
 }

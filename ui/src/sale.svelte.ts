@@ -16,6 +16,8 @@ export const sale = $state({
   discount: null as CartDiscount | null,
   /** The receipt of the sale just made, until the next one starts. */
   receipt: null as Order | null,
+  /** The kiosk ticket this cart was scanned from (the sale records it). */
+  ticket: null as string | null,
   /** Who left this cart on the till, when someone else is logged in now. */
   leftBy: null as { id: string; name: string } | null,
 });
@@ -27,6 +29,7 @@ export function clearSale(): void {
   sale.discount = null;
   sale.receipt = null;
   sale.leftBy = null;
+  sale.ticket = null;
 }
 
 let owner: { id: string; name: string } | null = null;

@@ -3,13 +3,15 @@
 // goes to the cart, whichever field has focus: the field gets back what it held
 // before the burst, and the Enter presses no button and submits no form. Fields
 // marked `data-scan` (the checkout's scan field, the catalog's search and barcode)
-// take scans themselves.
+// take scans themselves, as their whole entry.
 
 /** Longest gap between two keys of one burst, in milliseconds. */
 const GAP_MS = 30;
 /** Fewest characters a burst must have (EAN-8 and short SKUs). */
 const MIN_LEN = 6;
 const SCAN_CHAR = /^[0-9A-Za-z_-]$/;
+/** A quantity typed for the scan that follows it, e.g. "3*". */
+const QTY_FIRST = /^\s*\d+\s*[*×]\s*$/;
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
 
@@ -42,7 +44,17 @@ function onKeyDown(e: KeyboardEvent) {
     const burst = buffer.length >= MIN_LEN && now - last <= GAP_MS;
     const code = buffer;
     buffer = "";
-    if (!burst || takesScans(e.target)) return;
+    if (!burst) return;
+    if (takesScans(e.target)) {
+      // A scan is the whole entry of a field that takes scans: what was typed
+      // before it (half a name, a refused quantity) is dropped, except a quantity
+      // waiting for it ("3*").
+      if (field && before !== "" && !QTY_FIRST.test(before)) {
+        field.value = code;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      return;
+    }
     e.preventDefault();
     e.stopImmediatePropagation();
     if (field && field.value !== before) {

@@ -183,7 +183,19 @@ impl CashSession {
             return Err(FieldError::new("amount", "not_positive", "must be more than zero").into());
         }
         match kind {
-            CashMoveKind::In => self.totals.cash_in = grown("amount", self.totals.cash_in, amount)?,
+            CashMoveKind::In => {
+                // Money put in is counted money too: no drawer takes a thousand
+                // times what it holds (a barcode typed into the amount, a slip).
+                if !plausible_count(amount, self.totals.expected(), self.currency.exponent()) {
+                    return Err(FieldError::new(
+                        "amount",
+                        "implausible",
+                        "is far more than this drawer could hold",
+                    )
+                    .into());
+                }
+                self.totals.cash_in = grown("amount", self.totals.cash_in, amount)?
+            }
             CashMoveKind::Out => {
                 if amount > self.totals.expected() {
                     return Err(FieldError::new(

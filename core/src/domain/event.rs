@@ -12,7 +12,7 @@ use crate::domain::error::Errors;
 use crate::domain::hlc::Hlc;
 use crate::domain::ids::{
     CashSessionId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId, OrderId,
-    ParkedSaleId, ProductId, TenantId,
+    ParkedSaleId, ProductId, TenantId, TicketId,
 };
 use crate::domain::money::{self, Currency, Money};
 use crate::domain::operator::OperatorName;
@@ -25,6 +25,7 @@ use crate::domain::product::{ProductFields, ProductStatus};
 use crate::domain::stock::{MovementKind, Quantity};
 use crate::domain::tenant::{TaxMode, TenantSettings, TenantSlug};
 use crate::domain::text::{Note, Reason};
+use crate::domain::ticket::Ticket;
 use crate::domain::upcast::{UpcastError, Upcasters};
 use crate::domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -325,6 +326,8 @@ events! {
     SaleParked = 1,
     /// A parked cart was taken up again (it is no longer parked).
     ParkedSaleResumed = 1,
+    /// A kiosk gave a customer a ticket to pay at the counter.
+    TicketIssued = 1,
 }
 
 /// Payload of [`DomainEvent::TenantCreated`].
@@ -490,6 +493,9 @@ pub struct OrderCreated {
     /// operator's role (absent when none was needed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_approved_by: Option<OperatorId>,
+    /// The kiosk ticket the sale was made from (absent for every other sale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<TicketId>,
 }
 
 /// Payload of [`DomainEvent::OrderPaid`].
@@ -727,6 +733,19 @@ pub struct ParkedSaleResumed {
     pub parked_sale_id: ParkedSaleId,
 }
 
+/// Payload of [`DomainEvent::TicketIssued`]: what a customer chose at this kiosk,
+/// at the prices shown. Not an order: the counter that scans the ticket sells it,
+/// and its `OrderCreated` names the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketIssued {
+    /// This kiosk.
+    pub device_id: DeviceId,
+    /// The ticket, as its code carries it.
+    pub ticket: Ticket,
+    /// The number the customer was shown (counting up per kiosk).
+    pub number: u32,
+}
+
 /// Longest handler name in a [`DeadLetterDiscarded`].
 pub const MAX_HANDLER_NAME: usize = 64;
 /// Longest error text kept in a [`DeadLetterDiscarded`].
@@ -800,6 +819,7 @@ impl DomainEvent {
             E::DeadLetterDiscarded(p) => (Aggregate::Device, p.device_id.as_uuid()),
             E::SaleParked(p) => (Aggregate::Device, p.device_id.as_uuid()),
             E::ParkedSaleResumed(p) => (Aggregate::Device, p.device_id.as_uuid()),
+            E::TicketIssued(p) => (Aggregate::Device, p.device_id.as_uuid()),
         }
     }
 
@@ -924,6 +944,10 @@ impl DomainEvent {
                 );
             }
             DomainEvent::SaleParked(p) => p.basket.validate()?,
+            DomainEvent::TicketIssued(p) => {
+                Ticket::new(p.ticket.id, p.ticket.lines.clone())?;
+                e.check(p.number == 0, "number", "not_positive", "must be 1 or more");
+            }
             DomainEvent::DeadLetterDiscarded(p) => {
                 let name = p.handler.chars().count();
                 e.check(

@@ -301,6 +301,10 @@ operations! {
     ListParkedSales => (Payments, Take),
     /// Take a cart put aside up again.
     ResumeParkedSale => (Payments, Take),
+    /// Give a customer a ticket to pay at the counter (a kiosk).
+    IssueTicket => (Orders, Create),
+    /// Read a kiosk ticket scanned at the counter into the cart.
+    ReadTicket => (Payments, Take),
     /// Read the cash session.
     ViewCashSession => (Cash, View),
     /// Open a cash session with a float.

@@ -77,11 +77,17 @@ impl Ticket {
     /// Checks the lines a kiosk puts on a ticket.
     pub fn new(id: TicketId, lines: Vec<TicketLine>) -> Result<Self, FieldError> {
         if lines.is_empty() {
-            return Err(FieldError::new("lines", "required", "a ticket has at least one line"));
+            return Err(FieldError::new(
+                "lines",
+                "required",
+                "a ticket has at least one line",
+            ));
         }
         if lines.len() > MAX_LINES {
-            return Err(FieldError::new("lines", "too_many", "at most 30 lines on a ticket")
-                .with_param("max", MAX_LINES));
+            return Err(
+                FieldError::new("lines", "too_many", "at most 30 lines on a ticket")
+                    .with_param("max", MAX_LINES),
+            );
         }
         for (i, l) in lines.iter().enumerate() {
             if l.quantity.get() > MAX_QUANTITY {
@@ -230,7 +236,11 @@ mod tests {
                 }
                 bad[i] = d;
                 let bad = String::from_utf8(bad).unwrap();
-                assert!(Ticket::parse_code(&bad).is_err(), "digit {i} → {}", d as char);
+                assert!(
+                    Ticket::parse_code(&bad).is_err(),
+                    "digit {i} → {}",
+                    d as char
+                );
             }
         }
         for i in 0..code.len() - 1 {
@@ -249,13 +259,19 @@ mod tests {
         let code = ticket().code();
         let code_of = |s: &str| Ticket::parse_code(s).unwrap_err().code;
         assert_eq!(code_of(&code[..code.len() - 1]), "invalid_ticket");
-        assert_eq!(code_of(&code[..HEAD_DIGITS + CHECK_DIGITS]), "invalid_ticket");
+        assert_eq!(
+            code_of(&code[..HEAD_DIGITS + CHECK_DIGITS]),
+            "invalid_ticket"
+        );
         assert_eq!(code_of(&format!("{code}0")), "invalid_ticket");
         assert_eq!(code_of("2000000000015"), "invalid_ticket");
         assert_eq!(code_of("91ABC"), "invalid_ticket");
         assert_eq!(code_of(&format!("92{}", &code[2..])), "ticket_version");
         assert_eq!(code_of(""), "invalid_ticket");
-        assert_eq!(code_of(&format!("91{}", "9".repeat(100_000))), "invalid_ticket");
+        assert_eq!(
+            code_of(&format!("91{}", "9".repeat(100_000))),
+            "invalid_ticket"
+        );
         assert!(!Ticket::looks_like_code("2000000000015"));
     }
 

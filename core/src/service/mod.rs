@@ -11,6 +11,7 @@ mod orders;
 mod parked;
 mod report;
 mod setup;
+mod tickets;
 
 pub use maintenance::DeadLetterDetail;
 pub use operators::OperatorRights;
@@ -18,6 +19,7 @@ pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use parked::{new_lines as parked_lines, ParkedSale};
 pub use report::{ShiftReport, TaxLine, MAX_SHIFTS_LISTED};
 pub use setup::ShopSetup;
+pub use tickets::{IssuedTicket, TicketCart, TicketCartLine};
 
 use crate::cache::{CacheInvalidator, Caches, Session};
 use crate::domain::clock::{Clock, Entropy};

@@ -8,7 +8,7 @@ use crate::domain::event::{
     Aggregate, Envelope, OrderCancelled, OrderConfirmed, OrderCreated, OrderDelivered, OrderPaid,
     OrderRefunded, OrderShipped,
 };
-use crate::domain::ids::{CashSessionId, OperatorId, OrderId, ProductId};
+use crate::domain::ids::{CashSessionId, OperatorId, OrderId, ProductId, TicketId};
 use crate::domain::operator::Pin;
 use crate::domain::order::OrderActionKind;
 use crate::domain::order::{
@@ -52,6 +52,8 @@ pub struct NewOrder {
     pub notes: Option<Note>,
     /// A discount on the whole order, if any.
     pub discount: Option<Discount>,
+    /// The kiosk ticket the order is made from: sold at most once on this till.
+    pub ticket: Option<TicketId>,
 }
 
 /// A line of a basket that asks for more than the stock on hand.
@@ -283,9 +285,35 @@ fn build_order(
     Ok((order, approved_by))
 }
 
-fn created_event(d: &OrderData, discount_approved_by: Option<OperatorId>) -> OrderCreated {
+/// Records that the order takes kiosk ticket `ticket`; a ticket already sold on this
+/// till is refused, naming the sale that took it.
+fn take_ticket(
+    tx: &WriteTx<'_>,
+    caller: Caller,
+    order: OrderId,
+    ticket: Option<TicketId>,
+) -> Result<(), ShopError> {
+    let Some(ticket) = ticket else {
+        return Ok(());
+    };
+    if let Some(number) = store::ticket_sold_as(tx, caller.tenant, ticket)? {
+        return Err(
+            FieldError::new("ticket", "ticket_sold", "this ticket is already sold")
+                .with_param("number", number)
+                .into(),
+        );
+    }
+    Ok(store::set_order_ticket(tx, order, ticket)?)
+}
+
+fn created_event(
+    d: &OrderData,
+    discount_approved_by: Option<OperatorId>,
+    ticket_id: Option<TicketId>,
+) -> OrderCreated {
     OrderCreated {
         discount_approved_by,
+        ticket_id,
         order_id: d.id,
         number: d.number.clone(),
         currency: d.currency,
@@ -436,11 +464,13 @@ impl Shop {
                 return Ok(order);
             }
             let tenant = tenant_of(tx, caller)?;
+            let ticket = new.ticket;
             let (pending, approved_by) = build_order(tx, caller, &tenant, new, None)?;
             let order = AnyOrder::Pending(pending);
             store::insert_order(tx, &order, Some(caller.operator), None)?;
+            take_ticket(tx, caller, order.data().id, ticket)?;
             tx.vouch(Aggregate::Order, order.data().id.as_uuid());
-            tx.append(created_event(order.data(), approved_by))?;
+            tx.append(created_event(order.data(), approved_by, ticket))?;
             Ok(order)
         })
     }
@@ -481,13 +511,15 @@ impl Shop {
                 return Ok(order);
             }
             let tenant = tenant_of(tx, caller)?;
+            let ticket = new.ticket;
             let (pending, approved_by) = build_order(tx, caller, &tenant, new, approver)?;
-            let created = created_event(pending.data(), approved_by);
+            let created = created_event(pending.data(), approved_by, ticket);
             let paid = pending.confirm().pay(tenders)?;
             let order = AnyOrder::Delivered(paid.hand_over());
             let d = order.data();
             let session = open_session(tx, caller)?;
             store::insert_order(tx, &order, Some(caller.operator), Some(session.id))?;
+            take_ticket(tx, caller, d.id, ticket)?;
             tx.vouch(Aggregate::Order, d.id.as_uuid());
             // The order row must exist before the events that refer to it.
             tx.append(created)?;

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0009_shop_address.sql",
         include_str!("../../../migrations/edge/0009_shop_address.sql"),
     ),
+    (
+        10,
+        "0010_kiosk_tickets.sql",
+        include_str!("../../../migrations/edge/0010_kiosk_tickets.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

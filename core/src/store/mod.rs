@@ -19,6 +19,7 @@ mod parked;
 mod people;
 mod rows;
 mod scan;
+mod tickets;
 
 pub use bus::{dead_letters_in, delete_dead_letter_in, event_in, DeadLetter};
 pub use cash::*;
@@ -31,6 +32,7 @@ pub use outbox::{order_events, outbox_status_in, shift_events, EventMeta, Outbox
 pub use parked::*;
 pub use people::*;
 pub use scan::*;
+pub use tickets::*;
 
 use crate::domain::event::{Aggregate, Envelope};
 use crate::domain::{DomainError, FieldError};

@@ -336,6 +336,18 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
                 .id;
             Box::new(move |a| ok(s.resume_sale(a, id)))
         }
+        Operation::IssueTicket => {
+            let p = t.product(&format!("T{}", unique()), 100, 0);
+            Box::new(move |a| ok(s.issue_ticket(a, &[(p.id, Quantity::new(1).unwrap())])))
+        }
+        Operation::ReadTicket => {
+            let p = t.product(&format!("Q{}", unique()), 100, 0);
+            let code = s
+                .issue_ticket(&t.kiosk, &[(p.id, Quantity::new(2).unwrap())])
+                .unwrap()
+                .code;
+            Box::new(move |a| ok(s.read_ticket(a, &code)))
+        }
     }
 }
 

@@ -26,6 +26,7 @@ use rustok_core::domain::product::{ProductStatus, ProductTitle, Sku, TaxRate};
 use rustok_core::domain::stock::{MovementKind, Quantity};
 use rustok_core::domain::tenant::{TaxMode, TenantSlug};
 use rustok_core::domain::text::{Note, Reason};
+use rustok_core::domain::ticket::{Ticket, TicketLine};
 use rustok_core::domain::upcast::{UpcastError, Upcasters};
 use serde_json::value::RawValue;
 use std::path::PathBuf;
@@ -192,6 +193,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 }),
                 notes: a.flag.then(|| Note::parse(&a.text).unwrap()),
                 discount_approved_by: a.flag.then(|| OperatorId::from_uuid(u(2))),
+                ticket_id: a.flag.then(|| TicketId::from_uuid(u(11))),
             }
             .into()
         }
@@ -338,6 +340,20 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
         EventType::ParkedSaleResumed => ParkedSaleResumed {
             device_id: DeviceId::from_uuid(u(8)),
             parked_sale_id: ParkedSaleId::from_uuid(u(10)),
+        }
+        .into(),
+        EventType::TicketIssued => TicketIssued {
+            device_id: DeviceId::from_uuid(u(8)),
+            ticket: Ticket::new(
+                TicketId::from_uuid(u(11)),
+                vec![TicketLine {
+                    product_id: ProductId::from_uuid(u(3)),
+                    quantity: Quantity::new(1 + a.n % 7).unwrap(),
+                    unit_price: a.n,
+                }],
+            )
+            .unwrap(),
+            number: (a.n % 1000) as u32 + 1,
         }
         .into(),
     }

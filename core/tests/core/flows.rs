@@ -18,6 +18,7 @@ use rustok_core::domain::product::Sku;
 use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::tenant::TaxMode;
 use rustok_core::domain::text::Reason;
+use rustok_core::domain::ticket::{Ticket, TicketLine};
 use rustok_core::domain::upcast::Upcasters;
 use rustok_core::service::{NewOrder, ShopError, ShortLine};
 
@@ -646,6 +647,20 @@ fn cash_session_close_reports_the_difference_and_unsynced_events() {
         Reason::parse("oops").unwrap(),
     );
     assert!(matches!(too_much, Err(ShopError::Validation { .. })));
+    // A cash-in no drawer takes (a barcode typed into the amount) is refused too.
+    let before = t.fingerprint();
+    for absurd in [20_000_000_000_039, 999_999_900] {
+        match t.shop.move_cash(
+            &t.cashier,
+            CashMoveKind::In,
+            absurd,
+            Reason::parse("slip").unwrap(),
+        ) {
+            Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "implausible"),
+            other => panic!("{absurd}: expected implausible, got {other:?}"),
+        }
+    }
+    assert_eq!(t.fingerprint(), before);
     let closed = t.shop.close_cash_session(&t.cashier, 4_650, None).unwrap();
     let c = closed.closing.unwrap();
     assert_eq!(c.expected, 5_000 + 500 - 1_000 + 200);
@@ -1239,4 +1254,133 @@ fn a_sale_sent_twice_with_its_id_is_made_once() {
         made
     );
     assert_eq!(t.event_count(), before);
+}
+
+/// A kiosk ticket, from the kiosk to the counter: the kiosk issues it at the prices
+/// shown (an event of the kiosk, no order); the counter reads its code — a price
+/// changed since and a product taken off sale are said — and sells it at today's
+/// prices; the sale names the ticket, and the ticket is sold once.
+#[test]
+fn a_kiosk_ticket_is_sold_at_the_counter_once() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    let cake = t.product("CAKE", 399, 10);
+    let jam = t.product("JAM", 500, 10);
+    let q = |n| Quantity::new(n).unwrap();
+    let orders_before = t
+        .shop
+        .orders(&t.manager, &Default::default())
+        .unwrap()
+        .len();
+    let issued = t
+        .shop
+        .issue_ticket(&t.kiosk, &[(tea.id, q(2)), (cake.id, q(1)), (jam.id, q(1))])
+        .unwrap();
+    assert_eq!(issued.number, 1);
+    assert!(issued.code.bytes().all(|b| b.is_ascii_digit()));
+    let event = last_event(&t, |e| match e {
+        DomainEvent::TicketIssued(p) => Some(p),
+        _ => None,
+    });
+    assert_eq!(event.ticket, issued.ticket);
+    assert_eq!(
+        t.shop
+            .orders(&t.manager, &Default::default())
+            .unwrap()
+            .len(),
+        orders_before,
+        "a ticket is not an order on the kiosk"
+    );
+    let second = t.shop.issue_ticket(&t.kiosk, &[(tea.id, q(1))]).unwrap();
+    assert_eq!(second.number, 2);
+
+    // Before the customer reaches the counter: the cake costs more, the jam is off sale.
+    let mut f = cake.fields.clone();
+    f.price = eur_cents(449);
+    t.shop
+        .update_product(&t.manager, cake.id, cake.version, f)
+        .unwrap();
+    t.shop
+        .set_product_status(&t.manager, jam.id, jam.version, ProductStatus::Archived)
+        .unwrap();
+    let cart = t.shop.read_ticket(&t.cashier, &issued.code).unwrap();
+    assert_eq!(cart.ticket_id, issued.ticket.id);
+    assert_eq!(cart.missing, 1);
+    let seen: Vec<_> = cart
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.product.id,
+                l.quantity.get(),
+                l.price_then,
+                l.product.fields.price.minor,
+            )
+        })
+        .collect();
+    assert_eq!(seen, [(tea.id, 2, 250, 250), (cake.id, 1, 399, 449)]);
+    assert!(matches!(
+        t.shop.read_ticket(&t.kiosk, &issued.code),
+        Err(ShopError::Forbidden { .. })
+    ));
+
+    t.open_shift(10_000);
+    let sale = |ticket| NewOrder {
+        ticket: Some(ticket),
+        ..new_order(&[(&tea, 2), (&cake, 1)])
+    };
+    let cash = [Tender::Cash {
+        amount: 949,
+        tendered: 1000,
+    }];
+    let order = t
+        .shop
+        .counter_sale(&t.cashier, sale(issued.ticket.id), &cash)
+        .unwrap();
+    assert_eq!(order.data().totals.gross, 949, "today's prices");
+    assert_eq!(last_created(&t).ticket_id, Some(issued.ticket.id));
+
+    // The same ticket again — scanned twice, or its code kept — is refused, and
+    // says which sale took it; nothing is written.
+    let sold = |r: Result<_, ShopError>| match r {
+        Err(ShopError::Validation { fields }) => {
+            assert_eq!(fields[0].code, "ticket_sold");
+            assert!(fields[0]
+                .params
+                .iter()
+                .any(|(k, v)| *k == "number" && v == order.data().number.as_str()));
+        }
+        other => panic!("expected ticket_sold, got {other:?}"),
+    };
+    let fingerprint = t.fingerprint();
+    sold(t.shop.read_ticket(&t.cashier, &issued.code).map(|_| ()));
+    sold(
+        t.shop
+            .counter_sale(&t.cashier, sale(issued.ticket.id), &cash)
+            .map(|_| ()),
+    );
+    assert_eq!(t.fingerprint(), fingerprint);
+
+    // A code misread by the scanner is refused, never sold.
+    let mut misread = issued.code.clone().into_bytes();
+    misread[50] = if misread[50] == b'1' { b'2' } else { b'1' };
+    match t
+        .shop
+        .read_ticket(&t.cashier, std::str::from_utf8(&misread).unwrap())
+    {
+        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "invalid_ticket"),
+        other => panic!("expected invalid_ticket, got {other:?}"),
+    }
+    // A ticket for products of another shop's catalog reads as nothing to sell.
+    let foreign = Ticket::new(
+        rustok_core::domain::ids::TicketId::from_uuid(uuid::Uuid::from_u128(77)),
+        vec![TicketLine {
+            product_id: rustok_core::domain::ids::ProductId::from_uuid(uuid::Uuid::from_u128(78)),
+            quantity: q(1),
+            unit_price: 1,
+        }],
+    )
+    .unwrap();
+    let cart = t.shop.read_ticket(&t.cashier, &foreign.code()).unwrap();
+    assert_eq!((cart.lines.len(), cart.missing), (0, 1));
 }

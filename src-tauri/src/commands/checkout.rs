@@ -3,12 +3,13 @@
 use super::{actor, tenant};
 use crate::dto::{
     self, CartDiscountDto, CartDto, CartLineDto, ClosePreviewDto, DiscountInput, LineInput,
-    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto, ShiftReportDto, TitlesDto,
+    OrderDto, ParkedDto, PaymentInput, ProductDto, QuoteDto, ShiftDto, ShiftReportDto,
+    TicketCartDto, TitlesDto,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::cash::CashMoveKind;
-use rustok_core::domain::ids::{CashSessionId, OperatorId, OrderId, ParkedSaleId};
+use rustok_core::domain::ids::{CashSessionId, OperatorId, OrderId, ParkedSaleId, TicketId};
 use rustok_core::domain::money::Money;
 use rustok_core::domain::operator::Pin;
 use rustok_core::domain::product::{Barcode, Sku};
@@ -73,6 +74,7 @@ pub(crate) fn quote(
 pub(crate) fn counter_sale(
     state: State<'_, AppState>,
     sale_id: Option<String>,
+    ticket_id: Option<String>,
     lines: Vec<LineInput>,
     payments: Vec<PaymentInput>,
     discount: Option<DiscountInput>,
@@ -84,6 +86,9 @@ pub(crate) fn counter_sale(
     let tenders = dto::parse_tenders(&payments, currency)?;
     let order = NewOrder {
         id: dto::optional(sale_id, |s| OrderId::parse(s).map_err(|e| e.at("sale_id")))?,
+        ticket: dto::optional(ticket_id, |s| {
+            TicketId::parse(s).map_err(|e| e.at("ticket"))
+        })?,
         lines: dto::parse_lines(&lines, currency)?,
         discount: dto::parse_discount(discount.as_ref(), currency, "discount")?,
         ..NewOrder::default()
@@ -110,6 +115,15 @@ pub(crate) fn list_shifts(
     let a = actor(&state)?;
     let shifts = state.shop.closed_shifts(&a, limit.unwrap_or(50))?;
     Ok(shifts.iter().map(|s| ShiftDto::new(s, false)).collect())
+}
+
+/// The counter reads a kiosk ticket's code (as the scanner typed it) into a cart.
+#[tauri::command(async)]
+pub(crate) fn read_ticket(state: State<'_, AppState>, code: String) -> ApiResult<TicketCartDto> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let cart = state.shop.read_ticket(&a, &code)?;
+    Ok(TicketCartDto::new(&cart, &locale))
 }
 
 /// Opens a shift with a float (decimal text).

@@ -37,6 +37,7 @@ pub(crate) fn handler<R: tauri::Runtime>(
         checkout::resume_sale,
         checkout::shift_report,
         checkout::list_shifts,
+        checkout::read_ticket,
         orders::list_orders,
         orders::get_order,
         orders::order_action,

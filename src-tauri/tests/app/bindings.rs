@@ -39,6 +39,8 @@ fn declarations() -> String {
         CartLineDto::decl(),
         CartDto::decl(),
         ShiftReportDto::decl(),
+        TicketCartDto::decl(),
+        TicketLineDto::decl(),
         TenderTotalDto::decl(),
         TaxLineDto::decl(),
         SyncStatusDto::decl(),

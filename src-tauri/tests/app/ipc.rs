@@ -492,6 +492,8 @@ fn closing_a_shift_and_moving_cash_refuse_hostile_input_and_change_nothing() {
         ("sideways", "1.00", "float top-up", "kind"),
         ("in", "0", "float top-up", "amount"),
         ("out", "99999999999999999999", "to the safe", "amount"),
+        ("in", "9999999.00", "a slip of the finger", "amount"),
+        ("in", "20000000000039", "a barcode in the amount", "amount"),
         ("out", "1.00", "", "reason"),
     ] {
         let e = app

@@ -635,6 +635,32 @@ closed_by: string | null,
  * Who approved its difference, when that was needed.
  */
 approved_by: string | null, };
+export type TicketCartDto = { 
+/**
+ * The ticket, for the sale to record.
+ */
+ticket_id: string, 
+/**
+ * Lines whose product is still for sale, at today's prices.
+ */
+lines: Array<TicketLineDto>, 
+/**
+ * Lines left out: the product is gone or no longer for sale.
+ */
+missing: number, };
+export type TicketLineDto = { 
+/**
+ * The product as it is now.
+ */
+product: ProductDto, 
+/**
+ * Units.
+ */
+qty: number, 
+/**
+ * The unit price the customer saw at the kiosk.
+ */
+price_then: number, };
 export type TenderTotalDto = { 
 /**
  * `cash`, `card` or `other`.
@@ -780,5 +806,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
-export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

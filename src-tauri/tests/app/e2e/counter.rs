@@ -131,8 +131,10 @@ impl Session {
         .unwrap()
     }
 
-    /// Chooses Max Manager in the approval box and types `pin` into it.
+    /// Chooses Max Manager in the approval box (once the names are there) and
+    /// types `pin` into it.
     async fn manager_approves(&self, pin: &str) {
+        self.text_with("[data-test=approver]", "Max Manager").await;
         self.find("[data-test=approver]")
             .await
             .select_by_label("Max Manager")
@@ -178,6 +180,21 @@ async fn a_scan_closes_the_shift() {
         .await;
     s.manager_approves("2222").await;
     s.shot("shortage-needs-manager").await;
+    // The scan put a sale into the cart: the shift does not close over it (the
+    // new-user trial closed a shift so).
+    s.click("[data-test=close-confirm]").await;
+    s.text_with("[data-test=close-error]", "still in the cart")
+        .await;
+    s.text_with("[data-test=status-shift]", "Shift open").await;
+    s.keys_to_focus(ESC).await;
+    s.keys_to_focus(ESC).await;
+    s.gone("[data-test=close-dialog]").await;
+    s.keys_to_focus("\u{E038}").await;
+    s.cart_has(0).await;
+    s.click("[data-test=close-shift]").await;
+    s.type_into("[data-test=counted]", "48.41").await;
+    s.click("[data-test=close-next]").await;
+    s.manager_approves("2222").await;
     s.click("[data-test=close-confirm]").await;
     s.text_with("[data-test=shift-closed]", &format!("-{}", euros(5159)))
         .await;
@@ -338,7 +355,7 @@ async fn money_in_the_ui_assumes_two_decimals() {
     s.click("[data-test=nav-checkout]").await;
     s.type_into("[data-test=float]", "10000").await;
     s.click("[data-test=open-shift]").await;
-    s.text_with("[data-test=status-shift]", "In the drawer 10000 JPY")
+    s.text_with("[data-test=status-shift]", "In the drawer 10,000 JPY")
         .await;
     s.scan("ONIGIRI").await;
     s.text_with("[data-test=total]", "150 JPY").await;
@@ -1130,7 +1147,7 @@ async fn slips_at_the_till_lose_nothing_and_say_what_happened() {
     s.scan(&demo::barcode(0)).await;
     s.scan(&demo::barcode(1)).await;
     s.keys_to_focus(F4).await;
-    s.text_with("[data-test=clear-confirm]", "Clear this sale of 2 items")
+    s.text_with("[data-test=clear-confirm]", "Clear this sale? Units: 2")
         .await;
     s.shot("clear-asks").await;
     s.keys_to_focus(ESC).await;
@@ -1179,10 +1196,29 @@ async fn slips_at_the_till_lose_nothing_and_say_what_happened() {
     s.keys_to_focus(ESC).await;
     s.gone("[data-test=shift-report]").await;
 
+    // A scan into the catalog's search replaces what was typed there (the trial
+    // got "пельм2000000000046" and nothing found); a refused quantity at the
+    // checkout does not stay to spoil the next scan.
+    s.click("[data-test=nav-catalog]").await;
+    s.type_into("[data-test=catalog-search]", "пельм").await;
+    s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(3)))
+        .await;
+    s.value_is("[data-test=catalog-search]", &demo::barcode(3))
+        .await;
+    s.find("[data-test=product-row][data-sku=DEMO-004]").await;
+    s.click("[data-test=nav-checkout]").await;
+    s.keys_to_focus(&format!("*0{ENTER}")).await;
+    s.text_with("[data-test=checkout-error]", "whole number")
+        .await;
+    s.value_is("[data-test=scan]", "").await;
+    s.keys_to_focus(&format!("{}{ENTER}", demo::barcode(1)))
+        .await;
+    s.cart_has(2).await;
+
     // She leaves the cart for the manager, who is told whose it is.
     s.click("[data-test=logout]").await;
     s.login(MANAGER.0, MANAGER.1, MANAGER.2).await;
-    s.cart_has(1).await;
+    s.cart_has(2).await;
     s.text_with("[data-test=cart-left-by]", "Cara Cashier")
         .await;
     s.shot("cart-left-by").await;
@@ -1195,5 +1231,101 @@ async fn slips_at_the_till_lose_nothing_and_say_what_happened() {
     s.find("[data-test=scan]").await;
     assert!(s.absent("[data-test=receipt]").await);
     assert!(s.absent("[data-test=cart-left-by]").await);
+    s.finish().await;
+}
+
+/// A kiosk ticket reaches the counter by a scan: its QR text (what a 2D scanner
+/// types) goes into the scan field; the lines come into the cart at today's prices,
+/// a price changed since the kiosk is said with both prices, the sale records the
+/// ticket, and the same ticket scanned again is refused, naming the sale.
+#[tokio::test(flavor = "current_thread")]
+async fn a_kiosk_ticket_scanned_at_the_counter_is_sold_once() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-ticket", MANAGER).await;
+    // The kiosk's side (its screens come with the kiosk): the core on this till's
+    // database file, as the Kiosk operator, issues the ticket.
+    let (ticket_id, code) = {
+        use rustok_core::domain::{operator::Pin, stock::Quantity};
+        let store = std::sync::Arc::new(
+            rustok_core::store::Store::open(&s.data_path().join("shop.db")).unwrap(),
+        );
+        let shop = rustok_core::service::Shop::new(
+            store,
+            std::sync::Arc::new(rustok_core::system::SystemClock),
+            std::sync::Arc::new(rustok_core::system::OsEntropy),
+        );
+        let kiosk = shop
+            .login(
+                rustok_core::domain::ids::OperatorId::parse(&s.operator_id("Kiosk")).unwrap(),
+                &Pin::parse("4444").unwrap(),
+            )
+            .unwrap();
+        let product = |sku: &str| {
+            shop.product_by_sku(
+                &kiosk,
+                &rustok_core::domain::product::Sku::parse(sku).unwrap(),
+            )
+            .unwrap()
+        };
+        let q = |n| Quantity::new(n).unwrap();
+        let issued = shop
+            .issue_ticket(
+                &kiosk,
+                &[
+                    (product("DEMO-001").id, q(2)),
+                    (product("DEMO-002").id, q(1)),
+                ],
+            )
+            .unwrap();
+        (issued.ticket.id.to_string(), issued.code)
+    };
+    let ids = s
+        .invoke(
+            "invoke('list_products', { text: 'DEMO-002', status: 'active', limit: 5 })
+               .then(ps => ps.map(p => ({ id: p.id, version: p.version, sku: p.sku })))",
+        )
+        .await;
+    let coffee = ids["ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sku"] == "DEMO-002")
+        .unwrap()
+        .clone();
+    // Coffee costs more by the time the customer reaches the counter.
+    let repriced = s
+        .invoke(&format!(
+            "invoke('update_product', {{ id: '{}', version: {}, input: {{ sku: 'DEMO-002', barcode: '{}', titles: {{ en: 'Coffee Classic' }}, price: '6.49', taxRateBp: 2000, lowStockThreshold: 5 }} }})",
+            coffee["id"].as_str().unwrap(),
+            coffee["version"],
+            demo::barcode(1)
+        ))
+        .await;
+    assert!(repriced.get("ok").is_some(), "{repriced}");
+    s.scan(&code).await;
+    s.cart_has(2).await;
+    s.text_with("[data-test=checkout-info]", "Kiosk ticket")
+        .await;
+    s.text_with(
+        "[data-test=checkout-info]",
+        "Coffee Classic now costs 6.49 EUR (the kiosk showed 5.99 EUR)",
+    )
+    .await;
+    s.text_with("[data-test=total]", "11.47 EUR").await;
+    s.shot("ticket-in-cart").await;
+    s.keys_to_focus(F2).await;
+    s.keys_to_focus(ENTER).await;
+    s.find("[data-test=receipt]").await;
+    let created = s.last_event("OrderCreated");
+    assert_eq!(
+        created["ticket_id"],
+        ticket_id.as_str(),
+        "the sale records the ticket: {created}"
+    );
+    // The same ticket again: refused, nothing added.
+    s.keys_to_focus(&format!("{code}{ENTER}")).await;
+    s.text_with("[data-test=checkout-error]", "already sold as POS1-000001")
+        .await;
+    s.shot("ticket-sold-once").await;
     s.finish().await;
 }
