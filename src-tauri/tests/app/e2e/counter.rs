@@ -1313,6 +1313,11 @@ async fn a_kiosk_ticket_scanned_at_the_counter_is_sold_once() {
     .await;
     s.text_with("[data-test=total]", "11.47 EUR").await;
     s.shot("ticket-in-cart").await;
+    // Parked, the ticket could be scanned again and sold twice: it is not parked.
+    s.keys_to_focus("\u{E038}").await;
+    s.text_with("[data-test=checkout-error]", "not parked")
+        .await;
+    s.cart_has(2).await;
     s.keys_to_focus(F2).await;
     s.keys_to_focus(ENTER).await;
     s.find("[data-test=receipt]").await;
