@@ -50,6 +50,7 @@ fn till(dir: &std::path::Path) -> Till {
             blind_count: false,
             discount_limit: None,
             address: None,
+            kiosk_idle_secs: None,
         },
         device_code: parse(DeviceCode::parse("POS1")),
         admin_name: parse(OperatorName::parse("Admin")),
@@ -75,6 +76,8 @@ fn till(dir: &std::path::Path) -> Till {
                 price: Money::new(199 + i * 100, eur),
                 tax_rate: parse(TaxRate::from_basis_points(2000)),
                 low_stock_threshold: 0,
+                category: None,
+                image: None,
             };
             let p = parse(shop.create_product(&admin, fields, ProductStatus::Active));
             parse(shop.receive_stock(&admin, p.id, parse(Quantity::new(1_000_000)), None));

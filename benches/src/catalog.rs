@@ -211,6 +211,7 @@ pub fn shop(dir: &Path) -> (Arc<Shop>, Actor) {
                 blind_count: false,
                 discount_limit: None,
                 address: None,
+                kiosk_idle_secs: None,
             },
             device_code: ok(DeviceCode::parse("POS1")),
             admin_name: ok(OperatorName::parse("Admin")),

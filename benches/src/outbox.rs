@@ -27,6 +27,8 @@ pub fn device_template(dir: &Path, n: u64) -> PathBuf {
             700,
         )),
         low_stock_threshold: 0,
+        category: None,
+        image: None,
     };
     let p = ok(shop.create_product(
         &admin,

@@ -41,6 +41,11 @@ impl Paths {
         self.data_dir.join("shop.db")
     }
 
+    /// Product images, each named by the digest of its bytes.
+    pub fn images(&self) -> PathBuf {
+        self.data_dir.join("images")
+    }
+
     /// The search index (derived from the database; rebuilt when missing).
     pub fn index(&self) -> PathBuf {
         self.data_dir.join("index")

@@ -118,6 +118,7 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             // A cashier gives up to 10 % off a sale; more needs a manager.
             discount_limit: Some(1000),
             address: Some(field(ShopAddress::parse(ADDRESS))?),
+            kiosk_idle_secs: None,
         },
         device_code: field(DeviceCode::parse("POS1"))?,
         admin_name: field(OperatorName::parse(admin_name))?,
@@ -147,6 +148,8 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
                 2000
             }))?,
             low_stock_threshold: 5,
+            category: None,
+            image: None,
         };
         let p = shop.create_product(&admin, fields, ProductStatus::Active)?;
         // Every seventh product is nearly sold out, so low stock shows up in the demo.

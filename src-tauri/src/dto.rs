@@ -3,17 +3,21 @@
 
 use crate::error::{ApiError, ApiResult};
 use rustok_core::domain::cash::CashSession;
+use rustok_core::domain::category::{Category, CategoryFields, CategoryName};
 use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::error::Errors;
 use rustok_core::domain::event::Envelope;
-use rustok_core::domain::ids::{OperatorId, OrderId, ProductId};
+use rustok_core::domain::ids::{CategoryId, OperatorId, OrderId, ProductId};
+use rustok_core::domain::image::ImageDigest;
 use rustok_core::domain::locale::{Locale, Localized};
 use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{Operator, OperatorName, Pin};
 use rustok_core::domain::order::{refunded_units, AnyOrder, Discount, OrderActionKind, OrderLine};
 use rustok_core::domain::payment::{Payment, PaymentReference, Refund, RefundedItems, Tender};
 use rustok_core::domain::permission::Role;
-use rustok_core::domain::product::{Barcode, Product, ProductFields, ProductTitle, Sku, TaxRate};
+use rustok_core::domain::product::{
+    Barcode, Product, ProductDescription, ProductFields, ProductTitle, Sku, TaxRate,
+};
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
     Features, ShopAddress, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
@@ -95,6 +99,12 @@ pub struct ProductDto {
     pub low_stock: bool,
     /// For optimistic concurrency.
     pub version: u32,
+    /// Descriptions per locale.
+    pub descriptions: BTreeMap<String, String>,
+    /// Category id.
+    pub category: Option<String>,
+    /// Digest of its picture (shown from `image://localhost/<digest>`).
+    pub image: Option<String>,
 }
 
 impl ProductDto {
@@ -122,8 +132,92 @@ impl ProductDto {
             low_stock_threshold: f.low_stock_threshold,
             low_stock: p.is_low_on_stock(),
             version: p.version,
+            descriptions: f
+                .descriptions
+                .iter()
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect(),
+            category: f.category.map(|c| c.to_string()),
+            image: f.image.as_ref().map(ToString::to_string),
         }
     }
+}
+
+/// A catalog category.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct CategoryDto {
+    /// Id.
+    pub id: String,
+    /// Name in the shop's main language (or any).
+    pub name: String,
+    /// Names per locale.
+    pub names: BTreeMap<String, String>,
+    /// Order among its siblings.
+    pub position: u32,
+    /// The category it sits under.
+    pub parent: Option<String>,
+    /// For optimistic concurrency.
+    pub version: u32,
+}
+
+impl CategoryDto {
+    /// From a category, named in `locale`.
+    pub fn new(k: &Category, locale: &Locale) -> Self {
+        Self {
+            id: k.id.to_string(),
+            name: k
+                .fields
+                .names
+                .resolve(locale, locale)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            names: k
+                .fields
+                .names
+                .iter()
+                .map(|(l, n)| (l.to_string(), n.to_string()))
+                .collect(),
+            position: k.fields.position,
+            parent: k.fields.parent.map(|p| p.to_string()),
+            version: k.version,
+        }
+    }
+}
+
+/// A category form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryInput {
+    /// Names per locale (empty ones are left out).
+    pub names: BTreeMap<String, String>,
+    /// Order among its siblings.
+    pub position: u32,
+    /// The category it sits under (empty or absent: top level).
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// Parses a category form, reporting every invalid field at once.
+pub fn parse_category(input: &CategoryInput) -> ApiResult<CategoryFields> {
+    let mut e = Errors::new();
+    let mut names = Localized::new();
+    for (locale, name) in input.names.iter().filter(|(_, t)| !t.trim().is_empty()) {
+        let field = format!("names.{locale}");
+        if let (Some(l), Some(n)) = (
+            e.take(&field, Locale::parse(locale)),
+            e.take(&field, CategoryName::parse(name)),
+        ) {
+            names.insert(l, n);
+        }
+    }
+    let parent = optional_field(&mut e, "parent", input.parent.as_deref(), CategoryId::parse);
+    finish(e)?;
+    let parent = parent.ok_or_else(|| ApiError::new("validation", "invalid category"))?;
+    Ok(CategoryFields {
+        names,
+        position: input.position,
+        parent,
+    })
 }
 
 /// An order line.
@@ -655,6 +749,7 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
                 blind_count: false,
                 discount_limit: discount_limit?,
                 address: address?,
+                kiosk_idle_secs: None,
             },
             device_code: device_code?,
             admin_name: admin_name?,
@@ -824,6 +919,15 @@ pub struct ProductInput {
     pub tax_rate_bp: u32,
     /// Low-stock threshold.
     pub low_stock_threshold: i64,
+    /// Descriptions per locale (empty ones are left out).
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
+    /// Category id (empty or absent for none).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Digest of a picture stored with `store_image` (absent for none).
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 /// Parses a product form, reporting every invalid field at once.
@@ -849,21 +953,60 @@ pub fn parse_product(input: &ProductInput, currency: Currency) -> ApiResult<Prod
             titles.insert(l, t);
         }
     }
+    let mut descriptions = Localized::new();
+    for (locale, text) in input
+        .descriptions
+        .iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+    {
+        let field = format!("descriptions.{locale}");
+        if let (Some(l), Some(t)) = (
+            e.take(&field, Locale::parse(locale)),
+            e.take(&field, ProductDescription::parse(text)),
+        ) {
+            descriptions.insert(l, t);
+        }
+    }
     let price = e.take("price", Money::parse_decimal(&input.price, currency));
     let tax_rate = e.take("tax_rate_bp", TaxRate::from_basis_points(input.tax_rate_bp));
+    let category = optional_field(
+        &mut e,
+        "category",
+        input.category.as_deref(),
+        CategoryId::parse,
+    );
+    let image = optional_field(&mut e, "image", input.image.as_deref(), ImageDigest::parse);
     finish(e)?;
-    match (sku, barcode, price, tax_rate) {
-        (Some(sku), Some(barcode), Some(price), Some(tax_rate)) => Ok(ProductFields {
-            sku,
-            barcode,
-            titles,
-            descriptions: Localized::new(),
-            price,
-            tax_rate,
-            low_stock_threshold: input.low_stock_threshold,
-        }),
+    match (sku, barcode, price, tax_rate, category, image) {
+        (Some(sku), Some(barcode), Some(price), Some(tax_rate), Some(category), Some(image)) => {
+            Ok(ProductFields {
+                sku,
+                barcode,
+                titles,
+                descriptions,
+                price,
+                tax_rate,
+                low_stock_threshold: input.low_stock_threshold,
+                category,
+                image,
+            })
+        }
         // Unreachable: every None above recorded an error and `finish` returned it.
         _ => Err(ApiError::new("validation", "invalid product")),
+    }
+}
+
+/// An optional field: absent or blank is `Some(None)`; text that does not parse
+/// records an error (under `field`) and is `None`.
+fn optional_field<T>(
+    e: &mut Errors,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Option<Option<T>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(s) => e.take(field, parse(s)).map(Some),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::config::Paths;
 use crate::state::AppState;
 use rustok_core::bus::{Bus, BusConfig, EventHandler, HandlerError, ThreadSleeper};
 use rustok_core::domain::event::Envelope;
+use rustok_core::domain::image::ImageDigest;
 use rustok_core::index::remote::{IndexConfig, RemoteIndex, RemoteIndexHandler, WorkerCommand};
 use rustok_core::service::Shop;
 use rustok_core::store::{CommitListener, Store};
@@ -121,12 +122,38 @@ fn start_bus<R: Runtime>(
     .map_err(|e| e.to_string())
 }
 
-/// Adds the app (state, commands, the event bus) to `builder`: the default builder
-/// for the window, or the mock runtime's in tests.
+/// The URI scheme product images are shown from (`rimg://localhost/<digest>`;
+/// the CSP allows it for images only).
+pub const IMAGE_SCHEME: &str = "rimg";
+
+/// Answers `rimg://localhost/<digest>` with the stored image: read-only, by a
+/// digest that must parse (so never a path), to this app's own window only.
+fn image_response(state: &AppState, path: &str) -> tauri::http::Response<Vec<u8>> {
+    let found = ImageDigest::parse(path.trim_start_matches('/'))
+        .ok()
+        .and_then(|d| state.shop.images()?.read(&d).ok().flatten());
+    let builder = tauri::http::Response::builder();
+    let response = match found {
+        Some(bytes) => builder
+            .status(200)
+            .header("Content-Type", "image/jpeg")
+            // Named by its digest: the bytes behind a URL never change.
+            .header("Cache-Control", "max-age=31536000, immutable")
+            .body(bytes),
+        None => builder.status(404).body(Vec::new()),
+    };
+    response.unwrap_or_default()
+}
+
+/// Adds the app (state, commands, the image scheme, the event bus) to `builder`:
+/// the default builder for the window, or the mock runtime's in tests.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
         .invoke_handler(crate::commands::handler())
+        .register_uri_scheme_protocol(IMAGE_SCHEME, |ctx, request| {
+            image_response(&ctx.app_handle().state::<AppState>(), request.uri().path())
+        })
         .setup(|app| Ok(start_services(app.handle())?))
 }
 
@@ -208,6 +235,11 @@ pub fn run(paths: &Paths, demo: bool) -> ExitCode {
             eprintln!("cannot create the demo shop: {e}");
             return ExitCode::FAILURE;
         }
+    }
+    match rustok_core::store::ImageStore::open(&paths.images()) {
+        Ok(images) => shop.attach_images(images),
+        // The till sells without pictures; adding one says the device keeps none.
+        Err(e) => tracing::error!(error = %e, "no product images: cannot open their folder"),
     }
     let index = open_index(paths, &shop);
     let state = AppState::new(shop)

@@ -1,7 +1,7 @@
 // Typed access to the app's commands. Errors arrive as { code, message, fields?,
 // params? }: screens branch on `code` and word the error with `$explain` (errors.ts)
 // in the UI language; `message` is English, for logs.
-import { invoke } from "@tauri-apps/api/core";
+import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { numberFormat } from "./format.svelte";
 
@@ -15,6 +15,7 @@ export type {
   ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
   DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
+  CategoryDto as Category,
   Command, Operation,
 } from "./generated/dto";
 import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";
@@ -29,6 +30,20 @@ export class CommandError extends Error {
 }
 
 export async function call<T>(cmd: Command, args: Record<string, unknown> = {}): Promise<T> {
+  return send<T>(cmd, args);
+}
+
+/** A command whose argument is a file's bytes, sent as they are (not as JSON). */
+export async function callWithBytes<T>(cmd: Command, bytes: Uint8Array): Promise<T> {
+  return send<T>(cmd, bytes);
+}
+
+/** Where the window shows the stored image named `digest` from. */
+export function imageUrl(digest: string): string {
+  return convertFileSrc(digest, "rimg");
+}
+
+async function send<T>(cmd: Command, args: Record<string, unknown> | Uint8Array): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

@@ -140,6 +140,7 @@ fn template() -> &'static Template {
                     blind_count: false,
                     discount_limit: None,
                     address: None,
+                    kiosk_idle_secs: None,
                 },
                 device_code: p(DeviceCode::parse("POS1")),
                 admin_name: p(OperatorName::parse("Admin")),
@@ -164,6 +165,8 @@ fn template() -> &'static Template {
                         price: Money::new(250 + i * 100, eur),
                         tax_rate: p(TaxRate::from_basis_points(2000)),
                         low_stock_threshold: 0,
+                        category: None,
+                        image: None,
                     };
                     p(shop.create_product(&admin, fields, ProductStatus::Active))
                 })

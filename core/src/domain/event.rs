@@ -5,14 +5,15 @@
 //! `(type, version)` ever shipped lives in `core/tests/fixtures/events/`.
 
 use crate::domain::cash::CashMoveKind;
+use crate::domain::category::CategoryFields;
 use crate::domain::clock::Timestamp;
 use crate::domain::content::ContentFields;
 use crate::domain::device::DeviceCode;
 use crate::domain::error::Errors;
 use crate::domain::hlc::Hlc;
 use crate::domain::ids::{
-    CashSessionId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId, OrderId,
-    ParkedSaleId, ProductId, TenantId, TicketId,
+    CashSessionId, CategoryId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId,
+    OrderId, ParkedSaleId, ProductId, TenantId, TicketId,
 };
 use crate::domain::money::{self, Currency, Money};
 use crate::domain::operator::OperatorName;
@@ -197,6 +198,8 @@ pub enum Aggregate {
     CashSession,
     /// `content_nodes`.
     Content,
+    /// `categories`.
+    Category,
 }
 
 macro_rules! events {
@@ -328,6 +331,10 @@ events! {
     ParkedSaleResumed = 1,
     /// A kiosk gave a customer a ticket to pay at the counter.
     TicketIssued = 1,
+    /// A catalog category was added.
+    CategoryCreated = 1,
+    /// A catalog category changed (names, position, parent).
+    CategoryUpdated = 1,
 }
 
 /// Payload of [`DomainEvent::TenantCreated`].
@@ -746,6 +753,28 @@ pub struct TicketIssued {
     pub number: u32,
 }
 
+/// Payload of [`DomainEvent::CategoryCreated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCreated {
+    /// Category.
+    pub category_id: CategoryId,
+    /// Fields.
+    #[serde(flatten)]
+    pub fields: CategoryFields,
+}
+
+/// Payload of [`DomainEvent::CategoryUpdated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryUpdated {
+    /// Category.
+    pub category_id: CategoryId,
+    /// Version after the edit.
+    pub version: u32,
+    /// New fields.
+    #[serde(flatten)]
+    pub fields: CategoryFields,
+}
+
 /// Longest handler name in a [`DeadLetterDiscarded`].
 pub const MAX_HANDLER_NAME: usize = 64;
 /// Longest error text kept in a [`DeadLetterDiscarded`].
@@ -820,6 +849,8 @@ impl DomainEvent {
             E::SaleParked(p) => (Aggregate::Device, p.device_id.as_uuid()),
             E::ParkedSaleResumed(p) => (Aggregate::Device, p.device_id.as_uuid()),
             E::TicketIssued(p) => (Aggregate::Device, p.device_id.as_uuid()),
+            E::CategoryCreated(p) => (Aggregate::Category, p.category_id.as_uuid()),
+            E::CategoryUpdated(p) => (Aggregate::Category, p.category_id.as_uuid()),
         }
     }
 
@@ -847,7 +878,12 @@ impl DomainEvent {
     /// aggregate first, then any other entity it names.
     pub fn references(&self) -> Vec<(Aggregate, Uuid)> {
         let mut refs = vec![self.aggregate()];
+        let category = |c: &Option<CategoryId>| c.map(|c| (Aggregate::Category, c.as_uuid()));
         match self {
+            DomainEvent::ProductCreated(p) => refs.extend(category(&p.fields.category)),
+            DomainEvent::ProductUpdated(p) => refs.extend(category(&p.fields.category)),
+            DomainEvent::CategoryCreated(p) => refs.extend(category(&p.fields.parent)),
+            DomainEvent::CategoryUpdated(p) => refs.extend(category(&p.fields.parent)),
             DomainEvent::StockMoved(StockMoved {
                 order_id: Some(o), ..
             }) => {
@@ -883,6 +919,8 @@ impl DomainEvent {
             DomainEvent::ProductUpdated(p) => p.fields.validate()?,
             DomainEvent::ContentCreated(p) => p.fields.validate()?,
             DomainEvent::ContentUpdated(p) => p.fields.validate()?,
+            DomainEvent::CategoryCreated(p) => p.fields.validate(Some(p.category_id))?,
+            DomainEvent::CategoryUpdated(p) => p.fields.validate(Some(p.category_id))?,
             DomainEvent::StockMoved(p) => {
                 e.check(
                     !p.kind.accepts(p.delta),

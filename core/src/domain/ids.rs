@@ -110,6 +110,8 @@ id_type!(
     ParkedSaleId,
     /// A kiosk ticket.
     TicketId,
+    /// A catalog category.
+    CategoryId,
 );
 
 #[cfg(test)]

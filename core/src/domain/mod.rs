@@ -8,6 +8,7 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 pub mod cash;
+pub mod category;
 pub mod clock;
 pub mod content;
 pub mod device;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod hlc;
 pub mod ids;
+pub mod image;
 pub mod locale;
 pub mod money;
 pub mod operator;

@@ -267,6 +267,12 @@ operations! {
     UpdateProduct => (Catalog, Edit),
     /// Activate or archive a product.
     ChangeProductStatus => (Catalog, Edit),
+    /// Add a catalog category.
+    CreateCategory => (Catalog, Create),
+    /// Change a catalog category.
+    UpdateCategory => (Catalog, Edit),
+    /// Add a product picture (decoded, re-encoded, stored by digest).
+    StoreImage => (Catalog, Edit),
     /// Read stock movements.
     ViewStock => (Stock, View),
     /// Receive goods.

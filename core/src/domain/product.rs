@@ -1,6 +1,7 @@
 //! Products: SKU and barcode parsers, tax rates, status rules, versioned edits.
 
-use crate::domain::ids::{ProductId, TenantId};
+use crate::domain::ids::{CategoryId, ProductId, TenantId};
+use crate::domain::image::ImageDigest;
 use crate::domain::locale::Localized;
 use crate::domain::money::Money;
 use crate::domain::text::bounded_text;
@@ -197,6 +198,14 @@ pub struct ProductFields {
     pub tax_rate: TaxRate,
     /// At or below this on-hand quantity the product counts as low on stock.
     pub low_stock_threshold: i64,
+    /// The category it is shown under (kiosk, catalog). Absent from products
+    /// written before categories existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CategoryId>,
+    /// Its picture, by the digest of the stored bytes. Absent from products
+    /// written before images existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageDigest>,
 }
 
 impl ProductFields {

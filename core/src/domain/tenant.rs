@@ -182,7 +182,19 @@ pub struct TenantSettings {
     /// before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<ShopAddress>,
+    /// Seconds an untouched kiosk waits before it counts down and starts over;
+    /// `None` takes [`KIOSK_IDLE_DEFAULT_SECS`]. Absent from settings written
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_idle_secs: Option<u32>,
 }
+
+/// The kiosk's idle time when the shop has not set one.
+pub const KIOSK_IDLE_DEFAULT_SECS: u32 = 90;
+/// The shortest idle time a shop may set (a customer reading a product needs it).
+pub const KIOSK_IDLE_MIN_SECS: u32 = 20;
+/// The longest idle time a shop may set.
+pub const KIOSK_IDLE_MAX_SECS: u32 = 3600;
 
 impl TenantSettings {
     /// Refuses a negative shift difference limit, or one no shop can hold.
@@ -203,6 +215,16 @@ impl TenantSettings {
                 "out_of_range",
                 "a percentage is 0 to 100",
             )),
+            _ if self
+                .kiosk_idle_secs
+                .is_some_and(|s| !(KIOSK_IDLE_MIN_SECS..=KIOSK_IDLE_MAX_SECS).contains(&s)) =>
+            {
+                Err(FieldError::new(
+                    "kiosk_idle_secs",
+                    "out_of_range",
+                    "must be 20 to 3600 seconds",
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -221,6 +243,11 @@ impl TenantSettings {
     pub fn shift_limit_exceeded(&self, difference: i64) -> Option<i64> {
         self.shift_difference_limit
             .filter(|l| difference.unsigned_abs() > l.unsigned_abs())
+    }
+
+    /// Seconds an untouched kiosk waits before it starts over.
+    pub fn kiosk_idle_secs(&self) -> u32 {
+        self.kiosk_idle_secs.unwrap_or(KIOSK_IDLE_DEFAULT_SECS)
     }
 
     /// Whether `role` counts the drawer blind: the shop asks for blind counts and

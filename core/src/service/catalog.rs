@@ -24,6 +24,9 @@ fn check_fields(
     f.validate()?;
     let tenant = tenant_of(c, caller)?;
     let mut e = Errors::new();
+    if let Err(bad) = super::categories::check_product_category(c, caller, f.category) {
+        e.push(bad);
+    }
     if f.price.currency != tenant.settings.currency {
         e.push(
             FieldError::new(
@@ -156,6 +159,7 @@ impl Shop {
                 .into());
             }
             check_fields(tx, caller, &fields, None)?;
+            self.check_image(fields.image.as_ref())?;
             let p = Product {
                 id: ProductId::from_uuid(tx.new_id()),
                 tenant_id: caller.tenant,
@@ -186,6 +190,9 @@ impl Shop {
             let mut p = load_product(tx, caller, id)?;
             check_version(&p, expected_version)?;
             check_fields(tx, caller, &fields, Some(id))?;
+            if fields.image != p.fields.image {
+                self.check_image(fields.image.as_ref())?;
+            }
             p.fields = fields;
             p.version += 1;
             store::update_product(tx, &p, tx.now())?;
@@ -308,6 +315,7 @@ impl Shop {
                             n => n.min(MAX_RESULTS),
                         },
                         offset: 0,
+                        category: None,
                     },
                 )?);
             };

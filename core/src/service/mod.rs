@@ -4,6 +4,7 @@
 mod cash;
 pub use cash::ClosePreview;
 mod catalog;
+mod categories;
 mod content;
 mod maintenance;
 mod operators;
@@ -299,6 +300,7 @@ pub struct Shop {
     caches: Arc<Caches>,
     index: RwLock<Option<Arc<dyn SearchIndex>>>,
     device_tenant: OnceLock<TenantId>,
+    images: OnceLock<store::ImageStore>,
 }
 
 impl std::fmt::Debug for Shop {
@@ -323,6 +325,7 @@ impl Shop {
             caches,
             index: RwLock::new(None),
             device_tenant: OnceLock::new(),
+            images: OnceLock::new(),
         }
     }
 

@@ -3,7 +3,8 @@
 use super::rows::{json, parse, parse_opt, u32_col, RowCountSql};
 use super::StoreError;
 use crate::domain::clock::Timestamp;
-use crate::domain::ids::{MovementId, OperatorId, OrderId, ProductId, TenantId};
+use crate::domain::ids::{CategoryId, MovementId, OperatorId, OrderId, ProductId, TenantId};
+use crate::domain::image::ImageDigest;
 use crate::domain::locale::Localized;
 use crate::domain::money::{Currency, Money};
 use crate::domain::product::{
@@ -18,7 +19,7 @@ use std::borrow::Cow;
 macro_rules! product_columns {
     () => {
         "id, tenant_id, sku, barcode, titles, descriptions, price, currency, tax_rate_bp,
-         status, on_hand, low_stock_threshold, version"
+         status, on_hand, low_stock_threshold, version, category_id, image"
     };
 }
 
@@ -37,6 +38,8 @@ fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
             price: Money::new(r.get(6)?, currency),
             tax_rate: tax_rate(r, 8)?,
             low_stock_threshold: r.get(11)?,
+            category: parse_opt(r, 13, CategoryId::parse)?,
+            image: parse_opt(r, 14, ImageDigest::parse)?,
         },
         status: parse(r, 9, ProductStatus::parse)?,
         on_hand: r.get(10)?,
@@ -54,7 +57,7 @@ fn tax_rate(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<TaxRate> {
 pub fn insert_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(), StoreError> {
     let f = &p.fields;
     c.prepare_cached(&format!(
-        "INSERT INTO products ({PRODUCT_COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        "INSERT INTO products ({PRODUCT_COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))?
     .execute(params![
         p.id.to_string(),
@@ -70,6 +73,8 @@ pub fn insert_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(),
         p.on_hand,
         f.low_stock_threshold,
         p.version,
+        f.category.map(|c| c.to_string()),
+        f.image.as_ref().map(ImageDigest::as_str),
         now.to_rfc3339(),
     ])?;
     Ok(())
@@ -80,7 +85,8 @@ pub fn update_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(),
     let f = &p.fields;
     c.prepare_cached(
         "UPDATE products SET sku = ?2, barcode = ?3, titles = ?4, descriptions = ?5, price = ?6, currency = ?7,
-         tax_rate_bp = ?8, status = ?9, low_stock_threshold = ?10, version = ?11, updated_at = ?12 WHERE id = ?1",
+         tax_rate_bp = ?8, status = ?9, low_stock_threshold = ?10, version = ?11, updated_at = ?12,
+         category_id = ?13, image = ?14 WHERE id = ?1",
     )?
     .execute(params![
         p.id.to_string(),
@@ -95,6 +101,8 @@ pub fn update_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(),
         f.low_stock_threshold,
         p.version,
         now.to_rfc3339(),
+        f.category.map(|c| c.to_string()),
+        f.image.as_ref().map(ImageDigest::as_str),
     ])?;
     Ok(())
 }
@@ -221,6 +229,8 @@ pub struct ProductQuery {
     pub low_stock: bool,
     /// Case-insensitive substring of SKU, barcode or a title.
     pub text: Option<String>,
+    /// Only products in this category.
+    pub category: Option<CategoryId>,
     /// Page size (at most 500).
     pub limit: u32,
     /// Rows to skip.
@@ -246,6 +256,7 @@ pub fn products(
          AND (CASE WHEN ?2 IS NULL THEN status <> 'archived' ELSE status = ?2 END)
          AND (?3 = 0 OR on_hand <= low_stock_threshold)
          AND (?4 IS NULL OR sku LIKE ?4 ESCAPE '\\' OR barcode LIKE ?4 ESCAPE '\\' OR titles LIKE ?4 ESCAPE '\\')
+         AND (?7 IS NULL OR category_id = ?7)
          ORDER BY sku LIMIT ?5 OFFSET ?6"
     ))?;
     let rows = st.query_map(
@@ -255,7 +266,8 @@ pub fn products(
             q.low_stock,
             pattern,
             q.limit.min(500),
-            q.offset
+            q.offset,
+            q.category.map(|c| c.to_string()),
         ],
         product_row,
     )?;

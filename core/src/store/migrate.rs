@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0010_kiosk_tickets.sql",
         include_str!("../../../migrations/edge/0010_kiosk_tickets.sql"),
     ),
+    (
+        11,
+        "0011_categories_images.sql",
+        include_str!("../../../migrations/edge/0011_categories_images.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

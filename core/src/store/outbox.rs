@@ -131,6 +131,7 @@ fn table_of(a: Aggregate) -> &'static str {
         Aggregate::Order => "SELECT 1 FROM orders WHERE id = ?1",
         Aggregate::CashSession => "SELECT 1 FROM cash_sessions WHERE id = ?1",
         Aggregate::Content => "SELECT 1 FROM content_nodes WHERE id = ?1",
+        Aggregate::Category => "SELECT 1 FROM categories WHERE id = ?1",
     }
 }
 

@@ -35,7 +35,7 @@ pub fn update_tenant_settings(
     c.prepare_cached(
         "UPDATE tenants SET name = ?2, currency = ?3, default_locale = ?4, tax_mode = ?5, feature_commerce = ?6,
          feature_content = ?7, feature_kiosk = ?8, allow_oversell = ?9, updated_at = ?10,
-         shift_difference_limit = ?11, blind_count = ?12, discount_limit = ?13, address = ?14 WHERE id = ?1",
+         shift_difference_limit = ?11, blind_count = ?12, discount_limit = ?13, address = ?14, kiosk_idle_secs = ?15 WHERE id = ?1",
     )?
     .execute(params![
         id.to_string(),
@@ -52,6 +52,7 @@ pub fn update_tenant_settings(
         s.blind_count,
         s.discount_limit,
         s.address.as_ref().map(ShopAddress::as_str),
+        s.kiosk_idle_secs,
     ])?;
     Ok(())
 }
@@ -60,7 +61,7 @@ pub fn update_tenant_settings(
 pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     c.prepare_cached(
         "SELECT id, slug, name, currency, default_locale, tax_mode, feature_commerce, feature_content,
-         feature_kiosk, allow_oversell, shift_difference_limit, blind_count, discount_limit, address FROM tenants WHERE id = ?1",
+         feature_kiosk, allow_oversell, shift_difference_limit, blind_count, discount_limit, address, kiosk_idle_secs FROM tenants WHERE id = ?1",
     )?
     .query_row([id.to_string()], |r| {
         Ok(Tenant {
@@ -77,6 +78,7 @@ pub fn tenant(c: &Connection, id: TenantId) -> Result<Option<Tenant>, StoreError
                 blind_count: r.get(11)?,
                 discount_limit: r.get(12)?,
                 address: parse_opt(r, 13, ShopAddress::parse)?,
+                kiosk_idle_secs: r.get(14)?,
             },
         })
     })

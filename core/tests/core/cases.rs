@@ -167,6 +167,20 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
             let p = t.product(&format!("C{}", unique()), 100, 0);
             Box::new(move |a| ok(s.set_product_status(a, p.id, p.version, ProductStatus::Archived)))
         }
+        Operation::CreateCategory => Box::new(move |a| {
+            ok(s.create_category(a, category_fields(&format!("New {}", unique()), 1, None)))
+        }),
+        Operation::UpdateCategory => {
+            let k = s
+                .create_category(&t.admin, category_fields("Edited", 1, None))
+                .unwrap();
+            Box::new(move |a| {
+                let mut f = k.fields.clone();
+                f.position = 2;
+                ok(s.update_category(a, k.id, k.version, f))
+            })
+        }
+        Operation::StoreImage => Box::new(move |a| ok(s.store_image(a, &png(3, 2)))),
         Operation::ViewStock => {
             let p = t.product(&format!("W{}", unique()), 100, 3).id;
             Box::new(move |a| ok(s.stock_movements(a, p, 10)))

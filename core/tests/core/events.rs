@@ -356,6 +356,21 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             number: (a.n % 1000) as u32 + 1,
         }
         .into(),
+        EventType::CategoryCreated => CategoryCreated {
+            category_id: CategoryId::from_uuid(u(12)),
+            fields: category_fields(&a.text, (a.n % 100) as u32, None),
+        }
+        .into(),
+        EventType::CategoryUpdated => CategoryUpdated {
+            category_id: CategoryId::from_uuid(u(12)),
+            version: 2,
+            fields: category_fields(
+                &a.text,
+                (a.n % 100) as u32,
+                Some(CategoryId::from_uuid(u(13))),
+            ),
+        }
+        .into(),
     }
 }
 

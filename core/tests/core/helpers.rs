@@ -17,7 +17,7 @@ use rustok_core::domain::tenant::{
     Features, ShopAddress, ShopName, TaxMode, TenantSettings, TenantSlug,
 };
 use rustok_core::service::{Actor, NewLine, NewOrder, Shop, ShopSetup};
-use rustok_core::store::Store;
+use rustok_core::store::{ImageStore, Store};
 use rustok_core::testing::{ManualClock, SeededEntropy};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,6 +65,7 @@ pub fn settings(tax_mode: TaxMode, allow_oversell: bool) -> TenantSettings {
         blind_count: false,
         discount_limit: Some(1000),
         address: Some(ShopAddress::parse("3 Corner Lane, Townsville").unwrap()),
+        kiosk_idle_secs: None,
     }
 }
 
@@ -79,7 +80,37 @@ pub fn product_fields(sku: &str, price: i64, barcode: Option<Barcode>) -> Produc
         price: eur_cents(price),
         tax_rate: TaxRate::from_basis_points(2000).unwrap(),
         low_stock_threshold: 2,
+        category: None,
+        image: None,
     }
+}
+
+/// A category named `name` in English and Russian, at `position`, under `parent`.
+pub fn category_fields(
+    name: &str,
+    position: u32,
+    parent: Option<rustok_core::domain::ids::CategoryId>,
+) -> rustok_core::domain::category::CategoryFields {
+    use rustok_core::domain::category::{CategoryFields, CategoryName};
+    CategoryFields {
+        names: Localized::new()
+            .with(en(), CategoryName::parse(name).unwrap())
+            .with(
+                ru(),
+                CategoryName::parse(&format!("Раздел {name}")).unwrap(),
+            ),
+        position,
+        parent,
+    }
+}
+
+/// A PNG of `w`×`h` pixels, half transparent red (a real file, as a camera or an
+/// editor would write it).
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 0, 0, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }
 
 pub struct TestShop {
@@ -113,6 +144,7 @@ pub fn spawn_shop_with(tax_mode: TaxMode, allow_oversell: bool) -> TestShop {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START));
     let shop = Arc::new(open_shop(&dir.path().join("shop.db"), clock.clone(), 7));
+    shop.attach_images(ImageStore::open(&dir.path().join("images")).unwrap());
     let admin = shop
         .set_up(ShopSetup {
             slug: TenantSlug::parse("corner").unwrap(),

@@ -8,6 +8,7 @@
 mod atomicity;
 mod bus;
 mod cases;
+mod categories;
 mod concurrency;
 mod contained;
 mod events;

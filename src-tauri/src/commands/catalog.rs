@@ -1,12 +1,14 @@
 //! The catalog: products, their status, and stock.
 
 use super::{actor, tenant};
-use crate::dto::{self, ProductDto, ProductInput};
+use crate::dto::{self, CategoryDto, CategoryInput, ProductDto, ProductInput};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use rustok_core::domain::ids::CategoryId;
 use rustok_core::domain::product::ProductStatus;
 use rustok_core::domain::stock::{Quantity, StockDelta};
 use rustok_core::domain::text::Reason;
+use rustok_core::domain::FieldError;
 use rustok_core::store::ProductQuery;
 use tauri::State;
 
@@ -22,16 +24,19 @@ pub(crate) fn list_products(
     status: Option<String>,
     low_stock: Option<bool>,
     limit: Option<u32>,
+    category: Option<String>,
 ) -> ApiResult<Vec<ProductDto>> {
     let a = actor(&state)?;
     let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
     let status = dto::optional(status, ProductStatus::parse)?;
+    let category = dto::optional(category, CategoryId::parse)?;
     let q = ProductQuery {
         status,
         low_stock: low_stock.unwrap_or(false),
         text: text.filter(|t| !t.trim().is_empty()),
         limit: limit.unwrap_or(LIST_LIMIT).clamp(1, LIST_LIMIT),
         offset: 0,
+        category,
     };
     Ok(state
         .shop
@@ -129,4 +134,66 @@ pub(crate) fn adjust_stock(
     Ok(state
         .shop
         .adjust_stock(&a, dto::product_id(&id)?, delta, reason)?)
+}
+
+/// Every category of the shop, by position, named in the shop's main language.
+#[tauri::command(async)]
+pub(crate) fn list_categories(state: State<'_, AppState>) -> ApiResult<Vec<CategoryDto>> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    Ok(state
+        .shop
+        .categories(&a)?
+        .iter()
+        .map(|k| CategoryDto::new(k, &locale))
+        .collect())
+}
+
+/// Adds a category.
+#[tauri::command(async)]
+pub(crate) fn create_category(
+    state: State<'_, AppState>,
+    input: CategoryInput,
+) -> ApiResult<CategoryDto> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let k = state
+        .shop
+        .create_category(&a, dto::parse_category(&input)?)?;
+    Ok(CategoryDto::new(&k, &locale))
+}
+
+/// Edits a category still at `version`.
+#[tauri::command(async)]
+pub(crate) fn update_category(
+    state: State<'_, AppState>,
+    id: String,
+    version: u32,
+    input: CategoryInput,
+) -> ApiResult<CategoryDto> {
+    let a = actor(&state)?;
+    let (_, locale) = dto::shop_format(&tenant(&state, &a)?);
+    let id = CategoryId::parse(&id).map_err(|e| ApiError::from(e.at("id")))?;
+    let k = state
+        .shop
+        .update_category(&a, id, version, dto::parse_category(&input)?)?;
+    Ok(CategoryDto::new(&k, &locale))
+}
+
+/// Stores a picture sent as the raw request body (the file's bytes, not JSON);
+/// returns the digest a product form then names.
+#[tauri::command(async)]
+pub(crate) fn store_image(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> ApiResult<String> {
+    let a = actor(&state)?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ApiError::from(FieldError::new(
+            "image",
+            "not_an_image",
+            "is not a PNG, JPEG or WebP picture",
+        )));
+    };
+    Ok(state.shop.store_image(&a, bytes)?.to_string())
 }

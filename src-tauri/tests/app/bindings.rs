@@ -41,6 +41,7 @@ fn declarations() -> String {
         ShiftReportDto::decl(),
         TicketCartDto::decl(),
         TicketLineDto::decl(),
+        CategoryDto::decl(),
         TenderTotalDto::decl(),
         TaxLineDto::decl(),
         SyncStatusDto::decl(),

@@ -111,6 +111,7 @@ fn mock_app_with(f: impl FnOnce(AppState, &std::path::Path) -> AppState) -> Mock
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("shop.db")).unwrap());
     let shop = Arc::new(Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy)));
+    shop.attach_images(rustok_core::store::ImageStore::open(&dir.path().join("images")).unwrap());
     let state = f(AppState::new(shop.clone()), dir.path());
     let app = rustok_app::gui::configure(mock_builder(), state)
         .build(rustok_app::gui::context())
@@ -131,6 +132,15 @@ fn mock_app_with(f: impl FnOnce(AppState, &std::path::Path) -> AppState) -> Mock
 
 impl MockApp {
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.send(cmd, tauri::ipc::InvokeBody::Json(args))
+    }
+
+    /// A command whose body is raw bytes (a file), as the UI sends a picture.
+    fn invoke_raw(&self, cmd: &str, bytes: Vec<u8>) -> Result<Value, Value> {
+        self.send(cmd, tauri::ipc::InvokeBody::Raw(bytes))
+    }
+
+    fn send(&self, cmd: &str, body: tauri::ipc::InvokeBody) -> Result<Value, Value> {
         get_ipc_response(
             &self.webview,
             InvokeRequest {
@@ -138,7 +148,7 @@ impl MockApp {
                 callback: tauri::ipc::CallbackFn(0),
                 error: tauri::ipc::CallbackFn(1),
                 url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
+                body,
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
@@ -782,4 +792,114 @@ fn a_counter_sale_replayed_with_its_sale_id_sells_once() {
 /// Minor units as the UI types them (two decimals, the demo's EUR).
 fn decimal(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+/// A small PNG, as a manager's picture file would be.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([10, 120, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn categories_and_pictures_refuse_hostile_input_and_reach_the_product() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    // A cashier browses categories but adds neither them nor pictures.
+    assert!(app.invoke("list_categories", json!({})).is_ok());
+    let input = json!({ "names": { "en": "Drinks", "ru": "Напитки" }, "position": 1 });
+    assert_eq!(
+        app.invoke("create_category", json!({ "input": input }))
+            .unwrap_err()["code"],
+        "forbidden"
+    );
+    assert_eq!(
+        app.invoke_raw("store_image", png(4, 4)).unwrap_err()["code"],
+        "forbidden"
+    );
+    app.invoke("logout", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+
+    // Hostile category forms: every bad field at once, nothing made.
+    let before = app.invoke("list_categories", json!({})).unwrap();
+    let bad = json!({ "names": { "xx-bad!": "A", "ru": "x".repeat(61) }, "position": 10_001, "parent": "../etc" });
+    let err = app
+        .invoke("create_category", json!({ "input": bad }))
+        .unwrap_err();
+    assert_eq!(
+        invalid_fields(&err),
+        vec!["names.ru", "names.xx-bad!", "parent"]
+    );
+    let over = json!({ "names": { "en": "A" }, "position": 10_001 });
+    let err = app
+        .invoke("create_category", json!({ "input": over }))
+        .unwrap_err();
+    assert_eq!(invalid_fields(&err), vec!["position"]);
+    let err = app
+        .invoke(
+            "create_category",
+            json!({ "input": { "names": {}, "position": -1 } }),
+        )
+        .unwrap_err();
+    // Refused before the command runs: not a number the form's type can hold.
+    assert!(err.as_str().unwrap().contains("invalid args"), "{err}");
+    assert_eq!(app.invoke("list_categories", json!({})).unwrap(), before);
+
+    let drinks = app
+        .invoke("create_category", json!({ "input": input }))
+        .unwrap();
+    assert_eq!(
+        (drinks["name"].clone(), drinks["names"]["ru"].clone()),
+        (json!("Drinks"), json!("Напитки"))
+    );
+
+    // Pictures: a JSON body, a text file, a huge body are refused; a PNG is kept.
+    let err = app
+        .invoke("store_image", json!({ "bytes": [1, 2, 3] }))
+        .unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "not_an_image");
+    let err = app
+        .invoke_raw("store_image", b"<svg onload=alert(1)>".to_vec())
+        .unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "not_an_image");
+    let err = app
+        .invoke_raw("store_image", vec![0x89; 9 * 1024 * 1024])
+        .unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "too_large");
+    let digest = app.invoke_raw("store_image", png(300, 200)).unwrap();
+    let digest = digest.as_str().unwrap().to_owned();
+    assert_eq!(digest.len(), 64);
+
+    // The product names both; a digest that was never stored, or is a path, is refused.
+    let form = |image: &str| {
+        json!({ "input": {
+            "sku": "PIC-1", "barcode": "", "titles": { "en": "Lemonade" }, "price": "2.50",
+            "taxRateBp": 2000, "lowStockThreshold": 1, "category": drinks["id"], "image": image,
+            "descriptions": { "en": "Fresh", "ru": "Свежий" }
+        }, "active": true })
+    };
+    let err = app
+        .invoke("create_product", form("../../shop.db"))
+        .unwrap_err();
+    assert_eq!(invalid_fields(&err), vec!["image"]);
+    let err = app
+        .invoke("create_product", form(&"a".repeat(64)))
+        .unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "unknown");
+    let p = app.invoke("create_product", form(&digest)).unwrap();
+    assert_eq!(
+        (p["image"].as_str(), p["category"].clone()),
+        (Some(digest.as_str()), drinks["id"].clone())
+    );
+    assert_eq!(p["descriptions"]["ru"], "Свежий");
+    let listed = app
+        .invoke("list_products", json!({ "category": drinks["id"] }))
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let err = app
+        .invoke("list_products", json!({ "category": "drinks" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "validation");
 }

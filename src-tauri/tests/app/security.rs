@@ -12,7 +12,7 @@ fn json(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(root().join(path)).unwrap()).unwrap()
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: rimg: http://rimg.localhost; font-src 'self'; connect-src ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 #[test]
 fn the_csp_is_exactly_the_reviewed_one() {
@@ -61,7 +61,7 @@ fn the_window_is_granted_exactly_its_commands_and_event_listening() {
     assert_eq!(granted, want);
     assert_eq!(
         commands().len(),
-        41,
+        45,
         "a command was added or removed: review the capability"
     );
     let caps: Vec<_> = std::fs::read_dir(root().join("capabilities"))

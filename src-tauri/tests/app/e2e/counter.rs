@@ -871,9 +871,11 @@ impl Session {
         ] {
             text = text.replace(data, " ");
         }
-        // A language switch names the other language in that language.
+        // A language switch names the other language in that language; file
+        // formats have no other names.
         let allowed = [
-            "DEMO", "EUR", "POS", "PIN", "EN", "English", "Esc", "Enter", "Del",
+            "DEMO", "EUR", "POS", "PIN", "EN", "English", "Esc", "Enter", "Del", "PNG", "JPEG",
+            "WebP",
         ];
         let english: Vec<&str> = text
             .split(|c: char| !c.is_ascii_alphabetic())

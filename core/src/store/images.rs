@@ -1,0 +1,145 @@
+//! Product images: files in the data folder's `images/`, each named by the SHA-256
+//! digest of its bytes. Whatever a manager adds is decoded within limits and
+//! re-encoded to one JPEG of bounded size, so what is stored (and later shown,
+//! printed and synced) is never the file that came in.
+
+use super::StoreError;
+use crate::domain::image::ImageDigest;
+use crate::domain::FieldError;
+use image::{codecs::jpeg::JpegEncoder, ImageFormat, ImageReader, Limits, RgbImage};
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+/// The largest file accepted, in bytes (8 MiB: a phone photo).
+pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+/// The widest or tallest picture decoded, in pixels (beyond it: refused, so a
+/// small file cannot ask for gigabytes when decoded).
+pub const MAX_IMAGE_EDGE: u32 = 8_000;
+/// The longest edge of a stored image, in pixels (a kiosk tile, a search result).
+pub const STORED_IMAGE_EDGE: u32 = 640;
+const MAX_DECODE_ALLOC: u64 = 300 * 1024 * 1024;
+const JPEG_QUALITY: u8 = 85;
+
+fn not_an_image() -> FieldError {
+    FieldError::new(
+        "image",
+        "not_an_image",
+        "is not a PNG, JPEG or WebP picture",
+    )
+}
+
+/// Decodes `bytes` (PNG, JPEG or WebP, within the limits above), scales it to fit
+/// [`STORED_IMAGE_EDGE`], lays any transparency on white and encodes a JPEG.
+pub fn reencode_image(bytes: &[u8]) -> Result<Vec<u8>, FieldError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(FieldError::new("image", "too_large", "is larger than 8 MB")
+            .with_param("limit_mb", MAX_IMAGE_BYTES / (1024 * 1024)));
+    }
+    let format = image::guess_format(bytes).map_err(|_| not_an_image())?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
+        return Err(not_an_image());
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_EDGE);
+    limits.max_image_height = Some(MAX_IMAGE_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => FieldError::new(
+            "image",
+            "too_many_pixels",
+            "is larger than 8000 pixels a side",
+        )
+        .with_param("limit_px", MAX_IMAGE_EDGE),
+        _ => not_an_image(),
+    })?;
+    if picture.width() == 0 || picture.height() == 0 {
+        return Err(not_an_image());
+    }
+    let picture = if picture.width() > STORED_IMAGE_EDGE || picture.height() > STORED_IMAGE_EDGE {
+        picture.resize(
+            STORED_IMAGE_EDGE,
+            STORED_IMAGE_EDGE,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        picture
+    };
+    let rgba = picture.to_rgba8();
+    let rgb = RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        // Over white: c·a + 255·(1 − a), in integers (each term ≤ 255·255).
+        let over = |c: u8| {
+            let (c, a) = (u16::from(c), u16::from(a));
+            let mixed = (c * a + 255 * (255 - a) + 127) / 255;
+            u8::try_from(mixed).unwrap_or(u8::MAX)
+        };
+        image::Rgb([over(r), over(g), over(b)])
+    });
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(&rgb)
+        .map_err(|_| not_an_image())?;
+    Ok(out)
+}
+
+/// The folder of stored images.
+#[derive(Debug, Clone)]
+pub struct ImageStore {
+    dir: PathBuf,
+}
+
+impl ImageStore {
+    /// Opens (and makes, if missing) the folder.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        fs::create_dir_all(dir)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// Where the image named `digest` is (or would be).
+    pub fn path(&self, digest: &ImageDigest) -> PathBuf {
+        self.dir.join(format!("{digest}.jpg"))
+    }
+
+    /// Whether the image named `digest` is here.
+    pub fn contains(&self, digest: &ImageDigest) -> bool {
+        self.path(digest).is_file()
+    }
+
+    /// The bytes of the image named `digest`, if it is here.
+    pub fn read(&self, digest: &ImageDigest) -> Result<Option<Vec<u8>>, StoreError> {
+        match fs::read(self.path(digest)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Keeps `bytes` (already re-encoded) under their digest: written to a
+    /// temporary file, flushed to disk, then renamed into place, so a crash leaves
+    /// either the whole image or none. Storing the same bytes twice is one file.
+    pub fn put(&self, bytes: &[u8]) -> Result<ImageDigest, StoreError> {
+        let digest = ImageDigest::of(bytes);
+        let path = self.path(&digest);
+        if path.is_file() {
+            return Ok(digest);
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        if let Ok(d) = fs::File::open(&self.dir) {
+            // The rename is durable once the folder is; a failure here leaves the
+            // file in place and is not worth refusing the image for.
+            let _ = d.sync_all();
+        }
+        Ok(digest)
+    }
+}
