@@ -71,6 +71,11 @@ impl Role {
         self.allows(Permission(Resource::Orders, Action::Approve))
     }
 
+    /// Whether this role may, with its PIN, take a device out of kiosk mode.
+    pub fn unlocks_kiosk(self) -> bool {
+        self.allows(Permission(Resource::Settings, Action::Approve))
+    }
+
     /// Whether this role holds `permission`, by the table [`GRANTS`].
     pub fn allows(self, permission: Permission) -> bool {
         GRANTS
@@ -173,6 +178,7 @@ const MANAGER_EXTRA: &[Permission] = &[
     Permission(Cash, Approve),
     Permission(Stock, Approve),
     Permission(Orders, Approve),
+    Permission(Settings, Approve),
 ];
 
 const ADMIN_EXTRA: &[Permission] = &[Permission(Settings, Edit)];

@@ -5,8 +5,10 @@
 use super::{Actor, Shop, ShopError};
 use crate::domain::clock::Timestamp;
 use crate::domain::event::TicketIssued;
-use crate::domain::ids::{ProductId, TicketId};
+use crate::domain::ids::{OperatorId, ProductId, TicketId};
+use crate::domain::operator::Pin;
 use crate::domain::permission::Operation;
+use crate::domain::permission::Role;
 use crate::domain::product::{Product, ProductStatus};
 use crate::domain::stock::Quantity;
 use crate::domain::ticket::{Ticket, TicketLine};
@@ -49,6 +51,26 @@ pub struct TicketCart {
 }
 
 impl Shop {
+    /// Checks the PIN of the manager who takes this device out of kiosk mode; the
+    /// kiosk logged in (`kiosk`) asks, the manager vouches. A wrong PIN counts
+    /// towards the manager's lockout; a cashier's PIN is refused.
+    pub fn unlock_kiosk(
+        &self,
+        kiosk: &Actor,
+        manager: OperatorId,
+        pin: &Pin,
+    ) -> Result<OperatorId, ShopError> {
+        self.approver(
+            kiosk,
+            Some((manager, pin)),
+            Role::unlocks_kiosk,
+            "UnlockKiosk",
+        )?
+        .ok_or(ShopError::Forbidden {
+            operation: "UnlockKiosk",
+        })
+    }
+
     /// Issues a ticket for `lines` (product, units) at today's prices: only active
     /// products of the shop, at most 999 of one, at most 30 lines.
     pub fn issue_ticket(
