@@ -4,6 +4,10 @@
 use crate::error::{ApiError, ApiResult};
 use rustok_core::domain::cash::CashSession;
 use rustok_core::domain::category::{Category, CategoryFields, CategoryName};
+use rustok_core::domain::content::{
+    AnyContent, ContentBody, ContentExcerpt, ContentFields, ContentKind, ContentSlug, ContentTitle,
+    Translation,
+};
 use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::error::Errors;
 use rustok_core::domain::event::Envelope;
@@ -46,6 +50,10 @@ pub struct AppInfoDto {
     pub exponent: u32,
     /// Default locale of the content.
     pub default_locale: Option<String>,
+    /// Whether the shop uses content pages and promos (the Content screen).
+    pub content: bool,
+    /// Whether the shop has self-service kiosks.
+    pub kiosk: bool,
 }
 
 /// An operator on the login screen.
@@ -1264,5 +1272,173 @@ impl ShiftReportDto {
             refunded: r.refunded,
             refund_tenders: tenders(&r.refund_tenders),
         }
+    }
+}
+
+/// One language's text of a page or promo.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct TranslationDto {
+    /// Title.
+    pub title: String,
+    /// Teaser (empty for none).
+    #[serde(default)]
+    pub excerpt: String,
+    /// Markdown body (empty for none).
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A page or promo, as the Content screen edits it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ContentDto {
+    /// Id.
+    pub id: String,
+    /// `page`, `promo` or `article`.
+    pub kind: &'static str,
+    /// Slug.
+    pub slug: String,
+    /// Order (smaller first).
+    pub position: i32,
+    /// `draft`, `published` or `archived`.
+    pub status: &'static str,
+    /// When it was published (RFC 3339).
+    pub published_at: Option<String>,
+    /// For optimistic concurrency.
+    pub version: u32,
+    /// Texts per locale.
+    pub translations: BTreeMap<String, TranslationDto>,
+}
+
+impl ContentDto {
+    /// From a stored node.
+    pub fn new(n: &AnyContent) -> Self {
+        let d = n.data();
+        Self {
+            id: d.id.to_string(),
+            kind: d.fields.kind.as_str(),
+            slug: d.fields.slug.to_string(),
+            position: d.fields.position,
+            status: n.status().as_str(),
+            published_at: d.published_at.map(|t| t.to_rfc3339()),
+            version: d.version,
+            translations: d
+                .fields
+                .translations
+                .iter()
+                .map(|(l, t)| {
+                    (
+                        l.to_string(),
+                        TranslationDto {
+                            title: t.title.to_string(),
+                            excerpt: t
+                                .excerpt
+                                .as_ref()
+                                .map(ToString::to_string)
+                                .unwrap_or_default(),
+                            body: t.body.as_ref().map(ToString::to_string).unwrap_or_default(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A published page or promo in one language, as a kiosk shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ShownContentDto {
+    /// Id.
+    pub id: String,
+    /// `page` or `promo`.
+    pub kind: &'static str,
+    /// Slug.
+    pub slug: String,
+    /// The language shown (the one asked for, else the shop's main one).
+    pub locale: String,
+    /// Title.
+    pub title: String,
+    /// Teaser.
+    pub excerpt: Option<String>,
+    /// The body as safe HTML (see `markdown::safe_html`).
+    pub body_html: Option<String>,
+}
+
+impl ShownContentDto {
+    /// `n` in `locale`, else in `fallback`; `None` when it has neither.
+    pub fn new(n: &AnyContent, locale: &Locale, fallback: &Locale) -> Option<Self> {
+        let d = n.data();
+        let (shown, t) = [locale, fallback]
+            .into_iter()
+            .find_map(|l| d.fields.translations.get(l).map(|t| (l, t)))?;
+        Some(Self {
+            id: d.id.to_string(),
+            kind: d.fields.kind.as_str(),
+            slug: d.fields.slug.to_string(),
+            locale: shown.to_string(),
+            title: t.title.to_string(),
+            excerpt: t.excerpt.as_ref().map(ToString::to_string),
+            body_html: t
+                .body
+                .as_ref()
+                .map(|b| crate::markdown::safe_html(b.as_str())),
+        })
+    }
+}
+
+/// A page or promo form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentInput {
+    /// `page` or `promo`.
+    pub kind: String,
+    /// Slug.
+    pub slug: String,
+    /// Order.
+    pub position: i32,
+    /// Texts per locale; a language whose title is empty is left out.
+    pub translations: BTreeMap<String, TranslationDto>,
+}
+
+/// Parses a page or promo form, reporting every invalid field at once.
+pub fn parse_content(i: &ContentInput) -> ApiResult<ContentFields> {
+    let mut e = Errors::new();
+    let kind = e.take("kind", ContentKind::parse(&i.kind));
+    let slug = e.take("slug", ContentSlug::parse(&i.slug));
+    let mut translations = Localized::new();
+    for (locale, t) in &i.translations {
+        let blank = |s: &str| s.trim().is_empty();
+        if blank(&t.title) && blank(&t.excerpt) && blank(&t.body) {
+            continue;
+        }
+        let at = |f: &str| format!("translations.{locale}.{f}");
+        let l = e.take(&format!("translations.{locale}"), Locale::parse(locale));
+        let title = e.take(&at("title"), ContentTitle::parse(&t.title));
+        let excerpt = optional_field(
+            &mut e,
+            &at("excerpt"),
+            Some(&t.excerpt),
+            ContentExcerpt::parse,
+        );
+        let body = optional_field(&mut e, &at("body"), Some(&t.body), ContentBody::parse);
+        if let (Some(l), Some(title), Some(excerpt), Some(body)) = (l, title, excerpt, body) {
+            translations.insert(
+                l,
+                Translation {
+                    title,
+                    excerpt,
+                    body,
+                },
+            );
+        }
+    }
+    finish(e)?;
+    match (kind, slug) {
+        (Some(kind), Some(slug)) => Ok(ContentFields {
+            kind,
+            slug,
+            position: i.position,
+            translations,
+        }),
+        _ => Err(ApiError::new("validation", "invalid content")),
     }
 }

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod gui;
 pub mod logging;
+pub mod markdown;
 pub mod state;
 
 use std::process::ExitCode;

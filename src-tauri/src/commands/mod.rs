@@ -3,6 +3,7 @@
 
 mod catalog;
 mod checkout;
+mod content;
 mod operators;
 mod orders;
 mod session;
@@ -52,6 +53,12 @@ pub(crate) fn handler<R: tauri::Runtime>(
         catalog::create_category,
         catalog::update_category,
         catalog::store_image,
+        content::list_content,
+        content::create_content,
+        content::update_content,
+        content::set_content_status,
+        content::render_markdown,
+        content::shown_content,
         operators::list_operators,
         operators::create_operator,
         operators::change_operator_role,

@@ -43,6 +43,8 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             currency: None,
             exponent: 2,
             default_locale: None,
+            content: false,
+            kiosk: false,
         },
         Some((device, settings)) => AppInfoDto {
             set_up: true,
@@ -52,6 +54,8 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             currency: Some(settings.currency.to_string()),
             exponent: settings.currency.exponent(),
             default_locale: Some(settings.default_locale.to_string()),
+            content: settings.features.content,
+            kiosk: settings.features.kiosk,
         },
     })
 }

@@ -966,4 +966,5 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
 
 /// The counter as a cashier and a manager use it: one regression test per bug the
 /// first trial found.
+mod backoffice;
 mod counter;

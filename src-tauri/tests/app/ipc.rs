@@ -903,3 +903,158 @@ fn categories_and_pictures_refuse_hostile_input_and_reach_the_product() {
         .unwrap_err();
     assert_eq!(err["code"], "validation");
 }
+
+#[test]
+fn content_refuses_hostile_input_and_shows_each_language_with_a_fallback() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    let form = |slug: &str, tr: Value| json!({ "input": { "kind": "promo", "slug": slug, "position": 1, "translations": tr } });
+    let before = app.invoke("list_content", json!({})).unwrap();
+    let shown_before = app
+        .invoke("shown_content", json!({ "locale": "en" }))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    // Every bad field at once; a language with nothing typed is left out.
+    let bad = json!({ "en": { "title": "", "excerpt": "x", "body": "" }, "ru": { "title": "", "excerpt": "", "body": "" } });
+    let err = app
+        .invoke("create_content", form("../Promo", bad))
+        .unwrap_err();
+    assert_eq!(invalid_fields(&err), vec!["slug", "translations.en.title"]);
+    let err = app
+        .invoke(
+            "create_content",
+            form(
+                "empty",
+                json!({ "ru": { "title": " ", "excerpt": "", "body": "" } }),
+            ),
+        )
+        .unwrap_err();
+    assert_eq!(invalid_fields(&err), vec!["translations"]);
+    assert_eq!(app.invoke("list_content", json!({})).unwrap(), before);
+
+    let both = json!({
+        "en": { "title": "Two for one", "excerpt": "Tea", "body": "**Bold** <script>alert(1)</script> [x](javascript:alert(1))" },
+        "ru": { "title": "Два по цене одного", "excerpt": "Чай", "body": "" }
+    });
+    let promo = app.invoke("create_content", form("tea", both)).unwrap();
+    let only_en = json!({ "en": { "title": "Opening hours", "excerpt": "", "body": "" } });
+    let page = app
+        .invoke("create_content", form("hours", only_en))
+        .unwrap();
+    assert_eq!(
+        app.invoke(
+            "create_content",
+            form(
+                "tea",
+                json!({ "en": { "title": "Again", "excerpt": "", "body": "" } })
+            )
+        )
+        .unwrap_err()["fields"][0]["code"],
+        "taken"
+    );
+    // Drafts are not shown; published ones are, in the language asked, else the shop's.
+    let ru = app
+        .invoke("shown_content", json!({ "locale": "ru" }))
+        .unwrap();
+    assert!(
+        !ru.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["slug"] == "tea" || c["slug"] == "hours"),
+        "{ru}"
+    );
+    for n in [&promo, &page] {
+        app.invoke(
+            "set_content_status",
+            json!({ "id": n["id"], "publish": true }),
+        )
+        .unwrap();
+    }
+    let ru = app
+        .invoke("shown_content", json!({ "locale": "ru" }))
+        .unwrap();
+    let titles: Vec<_> = ru
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["title"].clone(), c["locale"].clone()))
+        .collect();
+    assert!(
+        titles.contains(&(json!("Два по цене одного"), json!("ru"))),
+        "{ru}"
+    );
+    assert!(
+        titles.contains(&(json!("Opening hours"), json!("en"))),
+        "{ru}"
+    );
+    let en = app
+        .invoke("shown_content", json!({ "locale": "en" }))
+        .unwrap();
+    let html = en
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == "tea")
+        .unwrap()["body_html"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        html.contains("<strong>Bold</strong>") && !html.contains("<script") && !html.contains("<a"),
+        "{html}"
+    );
+    assert_eq!(
+        app.invoke("shown_content", json!({ "locale": "<x>" }))
+            .unwrap_err()["code"],
+        "validation"
+    );
+    // Archived: gone from the kiosk, and no longer editable; a replayed publish is refused.
+    app.invoke(
+        "set_content_status",
+        json!({ "id": promo["id"], "publish": false }),
+    )
+    .unwrap();
+    assert_eq!(
+        app.invoke(
+            "set_content_status",
+            json!({ "id": promo["id"], "publish": true })
+        )
+        .unwrap_err()["code"],
+        "invalid_transition"
+    );
+    assert_eq!(
+        app.invoke("shown_content", json!({ "locale": "en" }))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        shown_before + 1
+    );
+    let err = app.invoke("update_content", json!({ "id": promo["id"], "version": 1, "input": form("tea", json!({ "en": { "title": "X", "excerpt": "", "body": "" } }))["input"] })).unwrap_err();
+    assert_eq!(err["code"], "invalid_transition");
+    // A cashier reads, but neither writes nor publishes.
+    app.invoke("logout", json!({})).unwrap();
+    login(&app, "Cara Cashier", "3333").unwrap();
+    assert_eq!(
+        app.invoke(
+            "set_content_status",
+            json!({ "id": page["id"], "publish": false })
+        )
+        .unwrap_err()["code"],
+        "forbidden"
+    );
+    assert_eq!(
+        app.invoke(
+            "create_content",
+            form(
+                "mine",
+                json!({ "en": { "title": "Mine", "excerpt": "", "body": "" } })
+            )
+        )
+        .unwrap_err()["code"],
+        "forbidden"
+    );
+}

@@ -28,7 +28,15 @@ exponent: number,
 /**
  * Default locale of the content.
  */
-default_locale: string | null, };
+default_locale: string | null, 
+/**
+ * Whether the shop uses content pages and promos (the Content screen).
+ */
+content: boolean, 
+/**
+ * Whether the shop has self-service kiosks.
+ */
+kiosk: boolean, };
 export type LoginChoiceDto = { 
 /**
  * Id.
@@ -698,6 +706,81 @@ parent: string | null,
  * For optimistic concurrency.
  */
 version: number, };
+export type ContentDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * `page`, `promo` or `article`.
+ */
+kind: string, 
+/**
+ * Slug.
+ */
+slug: string, 
+/**
+ * Order (smaller first).
+ */
+position: number, 
+/**
+ * `draft`, `published` or `archived`.
+ */
+status: string, 
+/**
+ * When it was published (RFC 3339).
+ */
+published_at: string | null, 
+/**
+ * For optimistic concurrency.
+ */
+version: number, 
+/**
+ * Texts per locale.
+ */
+translations: { [key in string]?: TranslationDto }, };
+export type TranslationDto = { 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Teaser (empty for none).
+ */
+excerpt: string, 
+/**
+ * Markdown body (empty for none).
+ */
+body: string, };
+export type ShownContentDto = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * `page` or `promo`.
+ */
+kind: string, 
+/**
+ * Slug.
+ */
+slug: string, 
+/**
+ * The language shown (the one asked for, else the shop's main one).
+ */
+locale: string, 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Teaser.
+ */
+excerpt: string | null, 
+/**
+ * The body as safe HTML (see `markdown::safe_html`).
+ */
+body_html: string | null, };
 export type TenderTotalDto = { 
 /**
  * `cash`, `card` or `other`.
@@ -843,5 +926,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

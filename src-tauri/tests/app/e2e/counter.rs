@@ -875,7 +875,7 @@ impl Session {
         // formats have no other names.
         let allowed = [
             "DEMO", "EUR", "POS", "PIN", "EN", "English", "Esc", "Enter", "Del", "PNG", "JPEG",
-            "WebP",
+            "WebP", "Markdown",
         ];
         let english: Vec<&str> = text
             .split(|c: char| !c.is_ascii_alphabetic())
@@ -951,6 +951,15 @@ async fn the_whole_counter_in_russian() {
     s.click("[data-test=nav-catalog]").await;
     s.click("[data-test=new-product]").await;
     s.no_english("catalog").await;
+    s.keys_to_focus(ESC).await;
+    s.click("[data-test=tab-categories]").await;
+    s.click("[data-test=new-category]").await;
+    s.no_english("categories").await;
+    s.keys_to_focus(ESC).await;
+    s.click("[data-test=nav-content]").await;
+    s.click("[data-test=new-content]").await;
+    s.find("[data-test=shown-content]").await;
+    s.no_english("content").await;
     s.keys_to_focus(ESC).await;
     s.click("[data-test=nav-operators]").await;
     s.find("[data-test=operator-row]").await;
