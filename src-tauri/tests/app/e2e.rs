@@ -714,6 +714,9 @@ async fn a_partial_refund_closes_the_order_and_restocks_everything() {
     s.text_with("[data-test=order-detail-status]", "Completed")
         .await;
     s.click("[data-test=action-refund]").await;
+    // The manager reads the amount, then presses Enter.
+    s.text_with("[data-test=refund-confirm-amount]", "Give back 2.49 EUR?")
+        .await;
     s.keys_to_focus(ENTER).await;
     s.text_with("[data-test=order-detail-status]", "Partly refunded")
         .await;
