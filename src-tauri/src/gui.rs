@@ -131,7 +131,14 @@ pub const IMAGE_SCHEME: &str = "rimg";
 fn image_response(state: &AppState, path: &str) -> tauri::http::Response<Vec<u8>> {
     let found = ImageDigest::parse(path.trim_start_matches('/'))
         .ok()
-        .and_then(|d| state.shop.images()?.read(&d).ok().flatten());
+        .and_then(|d| match state.shop.images()?.read(&d) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // Shown as a missing picture; the reason belongs in the log.
+                tracing::warn!(error = %e, image = %d, "cannot read a product picture");
+                None
+            }
+        });
     let builder = tauri::http::Response::builder();
     let response = match found {
         Some(bytes) => builder

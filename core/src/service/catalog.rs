@@ -24,7 +24,7 @@ fn check_fields(
     f.validate()?;
     let tenant = tenant_of(c, caller)?;
     let mut e = Errors::new();
-    if let Err(bad) = super::categories::check_product_category(c, caller, f.category) {
+    if let Some(bad) = super::categories::unknown_product_category(c, caller, f.category)? {
         e.push(bad);
     }
     if f.price.currency != tenant.settings.currency {

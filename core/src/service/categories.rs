@@ -48,18 +48,21 @@ fn check_fields(
     Ok(())
 }
 
-/// The category `id` of the caller's shop, as a product field names it.
-pub(crate) fn check_product_category(
+/// The error for a product naming `id` when it is not a category of the caller's
+/// shop (a storage failure is a storage error, not a field error).
+pub(crate) fn unknown_product_category(
     c: &Connection,
     caller: Caller,
     id: Option<CategoryId>,
-) -> Result<(), FieldError> {
-    match id {
-        Some(id) if !matches!(store::category(c, caller.tenant, id), Ok(Some(_))) => Err(
-            FieldError::new("category", "unknown", "is not a category of this shop"),
-        ),
-        _ => Ok(()),
-    }
+) -> Result<Option<FieldError>, ShopError> {
+    Ok(match id {
+        Some(id) if store::category(c, caller.tenant, id)?.is_none() => Some(FieldError::new(
+            "category",
+            "unknown",
+            "is not a category of this shop",
+        )),
+        _ => None,
+    })
 }
 
 impl Shop {

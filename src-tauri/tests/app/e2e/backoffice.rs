@@ -147,7 +147,8 @@ async fn a_manager_adds_a_category_a_picture_and_a_promo_in_two_languages() {
         .await;
     s.click("[data-test=save-content]").await;
     // The slug was not one: said beside it, nothing saved.
-    s.text_with("[data-test=err-slug]", "").await;
+    s.text_with("[data-test=err-slug]", "Lower-case letters")
+        .await;
     s.type_into("[data-test=ct-slug]", "winter-tea").await;
     s.click("[data-test=ct-preview-en]").await;
     let preview = s.find("[data-test=ct-preview]").await;
