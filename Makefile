@@ -7,10 +7,11 @@ TAURI_DRIVER_VERSION := 2.1.0
 export CARGO_TERM_COLOR ?= never
 
 # Debian packages: the WebKitGTK stack the window needs, and Xvfb plus WebKitWebDriver
-# for the end-to-end tests.
+# for the end-to-end tests (with matchbox, the X11 kiosk window manager, under which
+# the kiosk story checks that a locked kiosk fills the screen).
 SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
-	xvfb xauth webkit2gtk-driver
+	xvfb xauth webkit2gtk-driver matchbox-window-manager
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 

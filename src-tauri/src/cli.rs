@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// How to call the binary.
-pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [COMMAND]
+pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [--kiosk] [COMMAND]
 
-  (no command)            start the app (--demo: with the demo shop if there is no shop yet)
+  (no command)            start the app (--demo: with the demo shop if there is no shop yet;
+                          --kiosk, or RUSTOK_KIOSK=1: as a self-service kiosk, full screen,
+                          left only with a manager's PIN)
   status                  show the device, the shop and the outbox
   doctor                  check the database and the outbox; exit 1 if anything is wrong
   backup FILE             write a consistent copy of the database to FILE
@@ -31,6 +33,8 @@ pub struct Args {
     pub data_dir: Option<PathBuf>,
     /// `--demo`: start with the demo shop when the device has no shop.
     pub demo: bool,
+    /// `--kiosk`: run the window as a self-service kiosk.
+    pub kiosk: bool,
     /// What to do.
     pub command: Command,
 }
@@ -67,6 +71,7 @@ pub enum Command {
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut data_dir = None;
     let mut demo = false;
+    let mut kiosk = false;
     let mut url = None;
     let mut code = None;
     let mut words: Vec<String> = Vec::new();
@@ -83,6 +88,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             code = Some(value(it.next(), "--code needs the enrolment code")?);
         } else if text == "--demo" {
             demo = true;
+        } else if text == "--kiosk" {
+            kiosk = true;
         } else if text == "-h" || text == "--help" {
             words.push("help".into());
         } else if text.starts_with('-') && text != "-" {
@@ -119,6 +126,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     Ok(Args {
         data_dir,
         demo,
+        kiosk,
         command,
     })
 }
@@ -229,6 +237,9 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 std::sync::Arc::new(rustok_core::system::SystemClock),
                 std::sync::Arc::new(rustok_core::system::OsEntropy),
             );
+            let images = rustok_core::store::ImageStore::open(&paths.images())
+                .map_err(|e| format!("cannot open {}: {e}", paths.images().display()))?;
+            shop.attach_images(images);
             crate::demo::create(&shop).map_err(|e| format!("cannot create the demo shop: {e}"))?;
             println!("demo shop created in {}", paths.data_dir.display());
             Ok(ExitCode::SUCCESS)

@@ -1,8 +1,9 @@
 //! The demo shop a fresh installation can create: one operator per role with
-//! documented PINs, 200 products with valid EAN-13 barcodes and English and Russian
-//! titles, and a few content pages. Deterministic, so tests and the README can name
-//! its barcodes.
+//! documented PINs, 200 products with valid EAN-13 barcodes, English and Russian
+//! titles, five categories and a drawn picture each, and a few content pages.
+//! Deterministic, so tests and the README can name its barcodes.
 
+use rustok_core::domain::category::{CategoryFields, CategoryName};
 use rustok_core::domain::content::{
     ContentBody, ContentExcerpt, ContentFields, ContentKind, ContentSlug, ContentTitle, Translation,
 };
@@ -35,27 +36,38 @@ pub const OPERATORS: &[(&str, Role, &str)] = &[
 /// Number of demo products.
 pub const PRODUCTS: usize = 200;
 
-const ITEMS: &[(&str, &str, i64)] = &[
-    ("Tea", "Чай", 249),
-    ("Coffee", "Кофе", 599),
-    ("Milk", "Молоко", 119),
-    ("Bread", "Хлеб", 189),
-    ("Apples", "Яблоки", 229),
-    ("Cheese", "Сыр", 459),
-    ("Butter", "Масло", 279),
-    ("Honey", "Мёд", 649),
-    ("Chocolate", "Шоколад", 199),
-    ("Juice", "Сок", 169),
-    ("Rice", "Рис", 149),
-    ("Pasta", "Макароны", 129),
-    ("Sugar", "Сахар", 99),
-    ("Eggs", "Яйца", 259),
-    ("Yogurt", "Йогурт", 89),
-    ("Buckwheat", "Гречка", 139),
-    ("Salmon", "Лосось", 1299),
-    ("Pelmeni", "Пельмени", 399),
-    ("Kefir", "Кефир", 109),
-    ("Cookies", "Печенье", 179),
+/// The demo's categories: English and Russian names.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("Drinks", "Напитки"),
+    ("Dairy", "Молочное"),
+    ("Bakery and sweets", "Выпечка и сладости"),
+    ("Groceries", "Бакалея"),
+    ("Fresh and frozen", "Свежее и замороженное"),
+];
+
+/// English and Russian name, base price, and category (an index into
+/// [`CATEGORIES`]) of each kind of item.
+const ITEMS: &[(&str, &str, i64, usize)] = &[
+    ("Tea", "Чай", 249, 0),
+    ("Coffee", "Кофе", 599, 0),
+    ("Milk", "Молоко", 119, 1),
+    ("Bread", "Хлеб", 189, 2),
+    ("Apples", "Яблоки", 229, 4),
+    ("Cheese", "Сыр", 459, 1),
+    ("Butter", "Масло", 279, 1),
+    ("Honey", "Мёд", 649, 2),
+    ("Chocolate", "Шоколад", 199, 2),
+    ("Juice", "Сок", 169, 0),
+    ("Rice", "Рис", 149, 3),
+    ("Pasta", "Макароны", 129, 3),
+    ("Sugar", "Сахар", 99, 3),
+    ("Eggs", "Яйца", 259, 1),
+    ("Yogurt", "Йогурт", 89, 1),
+    ("Buckwheat", "Гречка", 139, 3),
+    ("Salmon", "Лосось", 1299, 4),
+    ("Pelmeni", "Пельмени", 399, 4),
+    ("Kefir", "Кефир", 109, 1),
+    ("Cookies", "Печенье", 179, 2),
 ];
 
 const VARIANTS: &[(&str, &str, i64)] = &[
@@ -79,9 +91,53 @@ pub fn barcode(i: usize) -> String {
     format!("{body}{check}")
 }
 
+/// The category (an index into [`CATEGORIES`]) of demo product `i`.
+pub fn category(i: usize) -> usize {
+    ITEMS[i % ITEMS.len()].3
+}
+
+/// A picture for a kind of item: a disc and its shadow on a soft background, in
+/// colours of its own (the demo ships no photographs), as PNG bytes.
+fn picture(kind: usize) -> Vec<u8> {
+    // Hues spread around the colour wheel, one per kind.
+    let hue = (kind as f32 * 137.5) % 360.0;
+    let rgb = |h: f32, s: f32, l: f32| -> image::Rgb<u8> {
+        let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+        let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+        let (r, g, b) = match h as u32 / 60 {
+            0 => (c, x, 0.0),
+            1 => (x, c, 0.0),
+            2 => (0.0, c, x),
+            3 => (0.0, x, c),
+            4 => (x, 0.0, c),
+            _ => (c, 0.0, x),
+        };
+        let m = l - c / 2.0;
+        let byte = |v: f32| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+        image::Rgb([byte(r), byte(g), byte(b)])
+    };
+    let (back, disc, shade) = (rgb(hue, 0.5, 0.92), rgb(hue, 0.6, 0.5), rgb(hue, 0.3, 0.8));
+    let img = image::RgbImage::from_fn(240, 240, |x, y| {
+        let d = |cx: f32, cy: f32| ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+        if d(120.0, 112.0) < 70.0 {
+            disc
+        } else if d(128.0, 124.0) < 72.0 {
+            shade
+        } else {
+            back
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    // Writing a small image to memory cannot fail short of running out of memory.
+    match img.write_to(&mut png, image::ImageFormat::Png) {
+        Ok(()) => png.into_inner(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// English title, Russian title and price (minor units) of demo product `i`.
 pub fn product(i: usize) -> (String, String, i64) {
-    let (en, ru, base) = ITEMS[i % ITEMS.len()];
+    let (en, ru, base, _) = ITEMS[i % ITEMS.len()];
     let (ven, vru, extra) = VARIANTS[(i / ITEMS.len()) % VARIANTS.len()];
     (format!("{en} {ven}"), format!("{ru} {vru}"), base + extra)
 }
@@ -118,7 +174,8 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             // A cashier gives up to 10 % off a sale; more needs a manager.
             discount_limit: Some(1000),
             address: Some(field(ShopAddress::parse(ADDRESS))?),
-            kiosk_idle_secs: None,
+            // Short, so whoever tries the kiosk sees it start over.
+            kiosk_idle_secs: Some(30),
         },
         device_code: field(DeviceCode::parse("POS1"))?,
         admin_name: field(OperatorName::parse(admin_name))?,
@@ -132,6 +189,27 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             &field(Pin::parse(pin))?,
         )?;
     }
+    let mut categories = Vec::with_capacity(CATEGORIES.len());
+    for (position, (name_en, name_ru)) in (0u32..).zip(CATEGORIES) {
+        let k = shop.create_category(
+            &admin,
+            CategoryFields {
+                names: Localized::new()
+                    .with(en.clone(), field(CategoryName::parse(name_en))?)
+                    .with(ru.clone(), field(CategoryName::parse(name_ru))?),
+                position,
+                parent: None,
+            },
+        )?;
+        categories.push(k.id);
+    }
+    // A device that keeps no pictures (see `Shop::attach_images`) gets none.
+    let pictures = match shop.images() {
+        Some(_) => (0..ITEMS.len())
+            .map(|kind| shop.store_image(&admin, &picture(kind)).map(Some))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => vec![None; ITEMS.len()],
+    };
     for i in 0..PRODUCTS {
         let (title_en, title_ru, price) = product(i);
         let fields = ProductFields {
@@ -148,8 +226,8 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
                 2000
             }))?,
             low_stock_threshold: 5,
-            category: None,
-            image: None,
+            category: categories.get(category(i)).copied(),
+            image: pictures[i % ITEMS.len()].clone(),
         };
         let p = shop.create_product(&admin, fields, ProductStatus::Active)?;
         // Every seventh product is nearly sold out, so low stock shows up in the demo.

@@ -25,6 +25,7 @@ use rustok_core::domain::product::{
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
     Features, ShopAddress, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug,
+    KIOSK_IDLE_MAX_SECS, KIOSK_IDLE_MIN_SECS,
 };
 use rustok_core::domain::FieldError;
 use rustok_core::service::{NewLine, OperatorRights, Quote, ShiftReport, ShopSetup};
@@ -54,6 +55,12 @@ pub struct AppInfoDto {
     pub content: bool,
     /// Whether the shop has self-service kiosks.
     pub kiosk: bool,
+    /// Whether this window was started as a kiosk (`--kiosk`).
+    pub kiosk_device: bool,
+    /// Whether it is locked in kiosk mode now (a manager's PIN unlocks it).
+    pub kiosk_locked: bool,
+    /// Seconds an untouched kiosk waits before it counts down and starts over.
+    pub kiosk_idle_secs: u32,
 }
 
 /// An operator on the login screen.
@@ -709,6 +716,40 @@ pub struct ShopSetupInput {
     /// The shop's address for receipts (empty: none).
     #[serde(default)]
     pub address: String,
+    /// Whether the shop has self-service kiosks.
+    #[serde(default)]
+    pub kiosk: bool,
+    /// Whether the shop uses content pages and promos.
+    #[serde(default = "yes")]
+    pub content: bool,
+    /// Seconds an untouched kiosk waits before starting over (empty: the default).
+    #[serde(default)]
+    pub kiosk_idle_secs: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Parses a kiosk idle time in whole seconds (empty: the shop's default).
+fn parse_idle_secs(text: &str) -> Result<Option<u32>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<u32>()
+        .ok()
+        .filter(|s| (KIOSK_IDLE_MIN_SECS..=KIOSK_IDLE_MAX_SECS).contains(s))
+        .map(Some)
+        .ok_or_else(|| {
+            FieldError::new(
+                "kiosk_idle_secs",
+                "out_of_range",
+                format!("must be {KIOSK_IDLE_MIN_SECS} to {KIOSK_IDLE_MAX_SECS} seconds"),
+            )
+            .with_param("min", KIOSK_IDLE_MIN_SECS)
+            .with_param("max", KIOSK_IDLE_MAX_SECS)
+        })
 }
 
 /// Parses the first-run form, reporting every invalid field at once.
@@ -741,6 +782,7 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
                 Discount::Amount(_) => None,
             }),
     };
+    let kiosk_idle_secs = e.take("kiosk_idle_secs", parse_idle_secs(&i.kiosk_idle_secs));
     finish(e)?;
     // Every `None` recorded an error above, and `finish` returned it.
     let setup = || {
@@ -751,13 +793,17 @@ pub fn parse_setup(i: &ShopSetupInput) -> ApiResult<ShopSetup> {
                 currency: currency?,
                 default_locale: default_locale?,
                 tax_mode: tax_mode?,
-                features: Features::default(),
+                features: Features {
+                    commerce: true,
+                    content: i.content,
+                    kiosk: i.kiosk,
+                },
                 allow_oversell: i.allow_oversell,
                 shift_difference_limit: limit?,
                 blind_count: false,
                 discount_limit: discount_limit?,
                 address: address?,
-                kiosk_idle_secs: None,
+                kiosk_idle_secs: kiosk_idle_secs?,
             },
             device_code: device_code?,
             admin_name: admin_name?,
@@ -1129,6 +1175,83 @@ pub struct CartDto {
     pub discount: Option<CartDiscountDto>,
     /// Lines left out because their product is gone.
     pub missing: usize,
+}
+
+/// A kiosk's ticket line as the UI sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketLineInput {
+    /// Product id.
+    pub product_id: String,
+    /// Units (1–999).
+    pub quantity: i64,
+}
+
+/// Parses a kiosk's lines, reporting every invalid one at once.
+pub fn parse_ticket_lines(lines: &[TicketLineInput]) -> ApiResult<Vec<(ProductId, Quantity)>> {
+    let mut e = Errors::new();
+    let parsed: Vec<_> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let id = e.take(
+                &format!("lines[{i}].product_id"),
+                ProductId::parse(&l.product_id),
+            );
+            let qty = e.take(&format!("lines[{i}].quantity"), Quantity::new(l.quantity));
+            id.zip(qty)
+        })
+        .collect();
+    finish(e)?;
+    Ok(parsed.into_iter().flatten().collect())
+}
+
+/// A ticket as the kiosk shows and prints it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct TicketDto {
+    /// The number the customer tells the counter.
+    pub number: u32,
+    /// The text of its QR code, which the counter's scanner types.
+    pub code: String,
+    /// Modules per side of the QR code.
+    pub qr_size: u32,
+    /// The QR code's dark modules as an SVG path, one unit per module.
+    pub qr_path: String,
+    /// What the lines came to at the kiosk, minor units.
+    pub total: i64,
+    /// When (RFC 3339).
+    pub issued_at: String,
+}
+
+impl TicketDto {
+    /// From an issued ticket; `None` when its code does not fit a QR code (a
+    /// ticket's lines are capped far below that).
+    pub fn new(t: &rustok_core::service::IssuedTicket) -> Option<Self> {
+        use qrcodegen::{QrCode, QrCodeEcc};
+        let qr = QrCode::encode_text(&t.code, QrCodeEcc::Medium).ok()?;
+        let size = qr.size();
+        let mut path = String::new();
+        for y in 0..size {
+            for x in 0..size {
+                if qr.get_module(x, y) {
+                    path.push_str(&format!("M{x} {y}h1v1h-1z"));
+                }
+            }
+        }
+        let total = t.ticket.lines.iter().try_fold(0i64, |sum, l| {
+            l.unit_price
+                .checked_mul(l.quantity.get())
+                .and_then(|v| sum.checked_add(v))
+        })?;
+        Some(Self {
+            number: t.number,
+            code: t.code.clone(),
+            qr_size: u32::try_from(size).ok()?,
+            qr_path: path,
+            total,
+            issued_at: t.issued_at.to_rfc3339(),
+        })
+    }
 }
 
 /// A scanned kiosk ticket, read into the counter's cart.

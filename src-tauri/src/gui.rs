@@ -152,8 +152,26 @@ fn image_response(state: &AppState, path: &str) -> tauri::http::Response<Vec<u8>
     response.unwrap_or_default()
 }
 
-/// Adds the app (state, commands, the image scheme, the event bus) to `builder`:
-/// the default builder for the window, or the mock runtime's in tests.
+/// The window's label (see `tauri.conf.json`).
+pub const MAIN_WINDOW: &str = "main";
+
+/// Puts the window in kiosk mode (full screen, no title bar) or back to a normal
+/// window. A window that refuses is logged: the lock itself (closing refused, only
+/// the kiosk role logs in) does not depend on it.
+pub fn kiosk_window<R: Runtime>(app: &tauri::AppHandle<R>, locked: bool) {
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
+        return;
+    };
+    let done = window
+        .set_decorations(!locked)
+        .and_then(|()| window.set_fullscreen(locked));
+    if let Err(e) = done {
+        tracing::error!(error = %e, locked, "cannot change the kiosk window");
+    }
+}
+
+/// Adds the app (state, commands, the image scheme, the event bus, the kiosk lock)
+/// to `builder`: the default builder for the window, or the mock runtime's in tests.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
@@ -161,7 +179,21 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         .register_uri_scheme_protocol(IMAGE_SCHEME, |ctx, request| {
             image_response(&ctx.app_handle().state::<AppState>(), request.uri().path())
         })
-        .setup(|app| Ok(start_services(app.handle())?))
+        .on_window_event(|window, event| {
+            // A locked kiosk is not closed by its window's close button or Alt+F4.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<AppState>().kiosk_locked() {
+                    api.prevent_close();
+                }
+            }
+        })
+        .setup(|app| {
+            start_services(app.handle())?;
+            if app.state::<AppState>().kiosk_locked() {
+                kiosk_window(app.handle(), true);
+            }
+            Ok(())
+        })
 }
 
 /// Starts the sync agent (when the state syncs) and the event bus. The window runs
@@ -218,8 +250,9 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 }
 
 /// Opens the store in `paths` (creating the demo shop first when `demo` is set and
-/// the device has no shop) and runs the window until it is closed.
-pub fn run(paths: &Paths, demo: bool) -> ExitCode {
+/// the device has no shop) and runs the window until it is closed; with `kiosk`,
+/// as a locked self-service kiosk.
+pub fn run(paths: &Paths, demo: bool, kiosk: bool) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&paths.data_dir) {
         eprintln!(
             "cannot create the data folder {}: {e}",
@@ -237,21 +270,24 @@ pub fn run(paths: &Paths, demo: bool) -> ExitCode {
     };
     tracing::info!(data_dir = %paths.data_dir.display(), "starting");
     let shop = Arc::new(Shop::new(store, Arc::new(SystemClock), Arc::new(OsEntropy)));
+    match rustok_core::store::ImageStore::open(&paths.images()) {
+        Ok(images) => shop.attach_images(images),
+        // The till sells without pictures; adding one says the device keeps none.
+        Err(e) => tracing::error!(error = %e, "no product images: cannot open their folder"),
+    }
     if demo && matches!(shop.device(), Ok(None)) {
         if let Err(e) = crate::demo::create(&shop) {
             eprintln!("cannot create the demo shop: {e}");
             return ExitCode::FAILURE;
         }
     }
-    match rustok_core::store::ImageStore::open(&paths.images()) {
-        Ok(images) => shop.attach_images(images),
-        // The till sells without pictures; adding one says the device keeps none.
-        Err(e) => tracing::error!(error = %e, "no product images: cannot open their folder"),
-    }
     let index = open_index(paths, &shop);
-    let state = AppState::new(shop)
+    let mut state = AppState::new(shop)
         .with_sync(paths.sync_credentials())
         .with_index(index);
+    if kiosk {
+        state = state.as_kiosk();
+    }
     let app = configure(tauri::Builder::default(), state).build(context());
     match app {
         Ok(app) => {

@@ -50,7 +50,9 @@ pub fn main_entry() -> ExitCode {
         }
         cli::Command::Gui => {
             let _logs = logging::init(&paths.logs());
-            gui::run(&paths, args.demo)
+            // The environment serves kiosk sessions whose launcher passes no flags.
+            let kiosk = args.kiosk || std::env::var_os("RUSTOK_KIOSK").is_some_and(|v| v == "1");
+            gui::run(&paths, args.demo, kiosk)
         }
         other => {
             let _logs = logging::init(&paths.logs());

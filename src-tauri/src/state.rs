@@ -5,6 +5,7 @@ use rustok_core::index::remote::RemoteIndex;
 use rustok_core::service::{Actor, Shop};
 use rustok_sync::agent::Agent;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Managed Tauri state.
@@ -16,6 +17,8 @@ pub struct AppState {
     sync_credentials: Option<PathBuf>,
     sync: Mutex<Option<Arc<Agent>>>,
     index: Option<Arc<RemoteIndex>>,
+    kiosk_device: bool,
+    kiosk_locked: AtomicBool,
 }
 
 impl AppState {
@@ -28,7 +31,35 @@ impl AppState {
             sync_credentials: None,
             sync: Mutex::new(None),
             index: None,
+            kiosk_device: false,
+            kiosk_locked: AtomicBool::new(false),
         }
+    }
+
+    /// Runs this window as a kiosk (`--kiosk`): it starts locked in kiosk mode.
+    pub fn as_kiosk(self) -> Self {
+        Self {
+            kiosk_device: true,
+            kiosk_locked: AtomicBool::new(true),
+            ..self
+        }
+    }
+
+    /// Whether this window was started as a kiosk.
+    pub fn kiosk_device(&self) -> bool {
+        self.kiosk_device
+    }
+
+    /// Whether the window is locked in kiosk mode now: full screen, closing
+    /// refused, only the kiosk role logs in. A manager's PIN unlocks it.
+    pub fn kiosk_locked(&self) -> bool {
+        self.kiosk_locked.load(Ordering::SeqCst)
+    }
+
+    /// Locks or unlocks kiosk mode (only a kiosk device locks).
+    pub fn set_kiosk_locked(&self, locked: bool) {
+        self.kiosk_locked
+            .store(locked && self.kiosk_device, Ordering::SeqCst);
     }
 
     /// Keeps the search index's worker (see `gui::open_index`).

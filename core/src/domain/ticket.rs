@@ -73,22 +73,28 @@ fn check_digits(digits: &str) -> u32 {
     98u32.wrapping_sub(rest.wrapping_mul(100).wrapping_rem(97))
 }
 
+/// Checks how many lines a ticket would have: at least one, at most [`MAX_LINES`].
+pub fn check_line_count(n: usize) -> Result<(), FieldError> {
+    if n == 0 {
+        return Err(FieldError::new(
+            "lines",
+            "required",
+            "a ticket has at least one line",
+        ));
+    }
+    if n > MAX_LINES {
+        return Err(
+            FieldError::new("lines", "too_many", "at most 30 lines on a ticket")
+                .with_param("max", MAX_LINES),
+        );
+    }
+    Ok(())
+}
+
 impl Ticket {
     /// Checks the lines a kiosk puts on a ticket.
     pub fn new(id: TicketId, lines: Vec<TicketLine>) -> Result<Self, FieldError> {
-        if lines.is_empty() {
-            return Err(FieldError::new(
-                "lines",
-                "required",
-                "a ticket has at least one line",
-            ));
-        }
-        if lines.len() > MAX_LINES {
-            return Err(
-                FieldError::new("lines", "too_many", "at most 30 lines on a ticket")
-                    .with_param("max", MAX_LINES),
-            );
-        }
+        check_line_count(lines.len())?;
         for (i, l) in lines.iter().enumerate() {
             if l.quantity.get() > MAX_QUANTITY {
                 return Err(FieldError::new(

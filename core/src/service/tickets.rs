@@ -8,7 +8,6 @@ use crate::domain::event::TicketIssued;
 use crate::domain::ids::{OperatorId, ProductId, TicketId};
 use crate::domain::operator::Pin;
 use crate::domain::permission::Operation;
-use crate::domain::permission::Role;
 use crate::domain::product::{Product, ProductStatus};
 use crate::domain::stock::Quantity;
 use crate::domain::ticket::{Ticket, TicketLine};
@@ -51,24 +50,19 @@ pub struct TicketCart {
 }
 
 impl Shop {
-    /// Checks the PIN of the manager who takes this device out of kiosk mode; the
-    /// kiosk logged in (`kiosk`) asks, the manager vouches. A wrong PIN counts
-    /// towards the manager's lockout; a cashier's PIN is refused.
-    pub fn unlock_kiosk(
-        &self,
-        kiosk: &Actor,
-        manager: OperatorId,
-        pin: &Pin,
-    ) -> Result<OperatorId, ShopError> {
-        self.approver(
-            kiosk,
-            Some((manager, pin)),
-            Role::unlocks_kiosk,
-            "UnlockKiosk",
-        )?
-        .ok_or(ShopError::Forbidden {
-            operation: "UnlockKiosk",
-        })
+    /// Checks the PIN of the manager who takes this device out of kiosk mode and
+    /// returns them logged in. Asked from the kiosk's screens or its login screen
+    /// (a kiosk whose own operator is locked out must still be freed), so no session
+    /// is needed. A wrong PIN counts towards the manager's lockout; a cashier's or
+    /// the kiosk's PIN is refused.
+    pub fn unlock_kiosk(&self, manager: OperatorId, pin: &Pin) -> Result<Actor, ShopError> {
+        let a = self.login(manager, pin)?;
+        if !a.role.unlocks_kiosk() {
+            return Err(ShopError::Forbidden {
+                operation: "UnlockKiosk",
+            });
+        }
+        Ok(a)
     }
 
     /// Issues a ticket for `lines` (product, units) at today's prices: only active
@@ -78,6 +72,8 @@ impl Shop {
         actor: &Actor,
         lines: &[(ProductId, Quantity)],
     ) -> Result<IssuedTicket, ShopError> {
+        // Refused before any product is looked up, however many lines came.
+        crate::domain::ticket::check_line_count(lines.len())?;
         self.command(actor, Operation::IssueTicket, |tx, caller| {
             let mut priced = Vec::with_capacity(lines.len());
             for (i, (id, quantity)) in lines.iter().enumerate() {

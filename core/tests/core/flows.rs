@@ -1393,25 +1393,29 @@ fn only_a_managers_pin_takes_a_kiosk_out_of_kiosk_mode() {
     let cashier = t.cashier.operator_id();
     // A cashier's right PIN is refused; a wrong manager PIN counts towards the lockout.
     assert!(matches!(
-        s.unlock_kiosk(&t.kiosk, cashier, &pin(PINS[2].1)),
+        s.unlock_kiosk(cashier, &pin(PINS[2].1)),
         Err(ShopError::Forbidden { .. })
     ));
     assert!(matches!(
-        s.unlock_kiosk(&t.kiosk, manager, &pin("9999")),
+        s.unlock_kiosk(manager, &pin("9999")),
         Err(ShopError::WrongPin { attempts_left: 4 })
     ));
     assert_eq!(
-        s.unlock_kiosk(&t.kiosk, manager, &pin(PINS[1].1)).unwrap(),
+        s.unlock_kiosk(manager, &pin(PINS[1].1))
+            .unwrap()
+            .operator_id(),
         manager
     );
     // An admin may too; the kiosk itself may not.
     let admin = t.admin.operator_id();
     assert_eq!(
-        s.unlock_kiosk(&t.kiosk, admin, &pin(PINS[0].1)).unwrap(),
+        s.unlock_kiosk(admin, &pin(PINS[0].1))
+            .unwrap()
+            .operator_id(),
         admin
     );
     assert!(matches!(
-        s.unlock_kiosk(&t.kiosk, t.kiosk.operator_id(), &pin(PINS[3].1)),
+        s.unlock_kiosk(t.kiosk.operator_id(), &pin(PINS[3].1)),
         Err(ShopError::Forbidden { .. })
     ));
 }

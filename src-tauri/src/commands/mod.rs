@@ -4,6 +4,7 @@
 mod catalog;
 mod checkout;
 mod content;
+mod kiosk;
 mod operators;
 mod orders;
 mod session;
@@ -39,6 +40,9 @@ pub(crate) fn handler<R: tauri::Runtime>(
         checkout::shift_report,
         checkout::list_shifts,
         checkout::read_ticket,
+        kiosk::issue_ticket,
+        kiosk::unlock_kiosk,
+        kiosk::lock_kiosk,
         orders::list_orders,
         orders::get_order,
         orders::order_action,

@@ -1,14 +1,16 @@
 //! Setting up, logging in and out, and the status bar.
 
 use crate::demo;
-use crate::dto::{AppInfoDto, LoginChoiceDto, SessionDto, ShiftDto, ShopSetupInput, StatusBarDto};
+pub(crate) use crate::dto::SessionDto;
+use crate::dto::{AppInfoDto, LoginChoiceDto, ShiftDto, ShopSetupInput, StatusBarDto};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::operator::Pin;
+use rustok_core::domain::permission::Role;
 use rustok_core::service::Actor;
 use tauri::State;
 
-fn session_dto(state: &AppState, a: &Actor) -> ApiResult<SessionDto> {
+pub(crate) fn session_dto(state: &AppState, a: &Actor) -> ApiResult<SessionDto> {
     let name = state
         .shop
         .login_choices()?
@@ -45,6 +47,9 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             default_locale: None,
             content: false,
             kiosk: false,
+            kiosk_device: state.kiosk_device(),
+            kiosk_locked: state.kiosk_locked(),
+            kiosk_idle_secs: rustok_core::domain::tenant::KIOSK_IDLE_DEFAULT_SECS,
         },
         Some((device, settings)) => AppInfoDto {
             set_up: true,
@@ -56,6 +61,9 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             default_locale: Some(settings.default_locale.to_string()),
             content: settings.features.content,
             kiosk: settings.features.kiosk,
+            kiosk_device: state.kiosk_device(),
+            kiosk_locked: state.kiosk_locked(),
+            kiosk_idle_secs: settings.kiosk_idle_secs(),
         },
     })
 }
@@ -68,18 +76,21 @@ pub(crate) fn create_demo_shop(state: State<'_, AppState>) -> ApiResult<AppInfoD
 }
 
 /// Sets up a real shop on a device that has none; its first administrator is
-/// logged in at this window.
+/// logged in at this window (not on a locked kiosk, where only the kiosk role logs in).
 #[tauri::command(async)]
 pub(crate) fn set_up_shop(
     state: State<'_, AppState>,
     setup: ShopSetupInput,
 ) -> ApiResult<AppInfoDto> {
     let a = state.shop.set_up(crate::dto::parse_setup(&setup)?)?;
-    state.set_actor(Some(a));
+    if !state.kiosk_locked() {
+        state.set_actor(Some(a));
+    }
     app_info(state)
 }
 
-/// Active operators for the login screen.
+/// Active operators for the login screen (a locked kiosk offers its own operator
+/// to log in, and managers to unlock it).
 #[tauri::command(async)]
 pub(crate) fn login_choices(state: State<'_, AppState>) -> ApiResult<Vec<LoginChoiceDto>> {
     Ok(state
@@ -94,7 +105,9 @@ pub(crate) fn login_choices(state: State<'_, AppState>) -> ApiResult<Vec<LoginCh
         .collect())
 }
 
-/// Checks a PIN and starts a session at this window.
+/// Checks a PIN and starts a session at this window. A locked kiosk takes only
+/// the kiosk role's operators (checked before the PIN: staff leave kiosk mode with
+/// `unlock_kiosk`).
 #[tauri::command(async)]
 pub(crate) fn login(
     state: State<'_, AppState>,
@@ -103,6 +116,18 @@ pub(crate) fn login(
 ) -> ApiResult<SessionDto> {
     let id = crate::dto::operator_id(&operator_id)?;
     let pin = Pin::parse(&pin).map_err(ApiError::from)?;
+    if state.kiosk_locked()
+        && !state
+            .shop
+            .login_choices()?
+            .iter()
+            .any(|c| c.id == id && c.role == Role::Kiosk)
+    {
+        return Err(ApiError::new(
+            "kiosk_only",
+            "only the kiosk's operator logs in on a locked kiosk",
+        ));
+    }
     let a = state.shop.login(id, &pin)?;
     state.set_actor(Some(a.clone()));
     session_dto(&state, &a)

@@ -40,6 +40,7 @@ fn declarations() -> String {
         CartDto::decl(),
         ShiftReportDto::decl(),
         TicketCartDto::decl(),
+        TicketDto::decl(),
         TicketLineDto::decl(),
         CategoryDto::decl(),
         ContentDto::decl(),

@@ -26,6 +26,7 @@ struct Session {
     step: u32,
     xvfb: Child,
     driver: Child,
+    wm: Option<Child>,
     _data: tempfile::TempDir,
 }
 
@@ -96,6 +97,20 @@ struct Stack {
     client: Client,
     xvfb: Child,
     driver: Child,
+    wm: Option<Child>,
+}
+
+/// A window manager on the display, for the stories whose window asks one for
+/// something (the kiosk's full screen): matchbox, the X11 kiosk window manager,
+/// with title bars, so a window that is not full screen is smaller than the screen.
+fn start_wm(display: &str) -> Child {
+    Command::new("matchbox-window-manager")
+        .args(["-use_titlebar", "yes"])
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("matchbox-window-manager must be installed (make test installs it)")
 }
 
 impl Stack {
@@ -106,9 +121,11 @@ impl Stack {
     async fn start(
         data: &std::path::Path,
         env: &[(&str, &str)],
+        wm: bool,
         log: &std::path::Path,
     ) -> Result<Stack, String> {
         let (mut xvfb, display) = start_xvfb();
+        let mut wm = wm.then(|| start_wm(&display));
         let (port, native) = free_ports();
         let out = std::fs::File::create(log).unwrap();
         let mut driver = Command::new("tauri-driver")
@@ -149,10 +166,12 @@ impl Stack {
                         client,
                         xvfb,
                         driver,
+                        wm,
                     })
                 }
                 Ok(Err(e @ NewSessionError::SessionNotCreated(_))) => {
                     terminate(&mut driver);
+                    wm.iter_mut().for_each(terminate);
                     terminate(&mut xvfb);
                     panic!(
                         "the driver could not start the app: {e}\ndriver log:\n{}",
@@ -168,6 +187,7 @@ impl Stack {
                     listening(native),
                 );
                 terminate(&mut driver);
+                wm.iter_mut().for_each(terminate);
                 terminate(&mut xvfb);
                 return Err(state);
             }
@@ -211,7 +231,7 @@ fn log_tail(log: &std::path::Path) -> String {
 
 impl Session {
     async fn start(name: &'static str) -> Session {
-        Session::start_in(name, tempfile::tempdir().unwrap(), &[]).await
+        Session::start_in(name, tempfile::tempdir().unwrap(), &[], false).await
     }
 
     /// A window on the data folder `data`, with extra environment for the app.
@@ -225,11 +245,12 @@ impl Session {
         name: &'static str,
         data: tempfile::TempDir,
         env: &[(&str, &str)],
+        wm: bool,
     ) -> Session {
         let log = screenshots().join(format!("{name}-driver.log"));
         let mut failures = Vec::new();
         for attempt in 1..=STACK_STARTS {
-            match Stack::start(data.path(), env, &log).await {
+            match Stack::start(data.path(), env, wm, &log).await {
                 Ok(stack) => {
                     return Session {
                         client: stack.client,
@@ -237,6 +258,7 @@ impl Session {
                         step: 0,
                         xvfb: stack.xvfb,
                         driver: stack.driver,
+                        wm: stack.wm,
                         _data: data,
                     }
                 }
@@ -456,7 +478,7 @@ impl Session {
         let (name, step) = (self.name, self.step);
         let _ = self.client.clone().close().await;
         drop(self);
-        let mut s = Session::start_in(name, data, &[]).await;
+        let mut s = Session::start_in(name, data, &[], false).await;
         s.step = step;
         s
     }
@@ -476,6 +498,7 @@ impl Drop for Session {
         // tauri-driver stops WebKitWebDriver and the app on SIGTERM; Xvfb removes its
         // lock file and socket.
         terminate(&mut self.driver);
+        self.wm.iter_mut().for_each(terminate);
         terminate(&mut self.xvfb);
     }
 }
@@ -826,8 +849,13 @@ async fn an_admin_connects_the_till_and_sees_why_central_rejected_an_event_retri
     .unwrap();
     drop(db);
 
-    let mut s =
-        Session::start_in("7-dead-letter", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")]).await;
+    let mut s = Session::start_in(
+        "7-dead-letter",
+        data,
+        &[("RUSTOK_SYNC_INTERVAL_MS", "500")],
+        false,
+    )
+    .await;
     s.login("Alice Admin", "Admin", "1111").await;
     s.attr_in("[data-test=status-sync]", "data-state", &["not_enrolled"])
         .await;
@@ -897,7 +925,8 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
     let central = start_central(central_data.path(), "127.0.0.1:0").await;
     enrolled_demo(data.path(), &central);
     let addr = central.addr.to_string();
-    let mut s = Session::start_in("6-sync", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")]).await;
+    let mut s =
+        Session::start_in("6-sync", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")], false).await;
     s.login("Cara Cashier", "Cashier", "3333").await;
     s.attr_in("[data-test=status-sync]", "data-state", &["online"])
         .await;
@@ -971,3 +1000,4 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
 /// first trial found.
 mod backoffice;
 mod counter;
+mod kiosk;

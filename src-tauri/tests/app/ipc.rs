@@ -439,13 +439,27 @@ fn setting_up_a_shop_refuses_every_bad_field_at_once_and_only_once() {
             .unwrap_err();
         assert_eq!(invalid_fields(&e), ["address"], "{address:.20}");
     }
+    // A kiosk's idle time is whole seconds from 20 to an hour.
+    for secs in ["19", "3601", "-1", "1.5", "90s", "4294967296", "１２０"] {
+        let e = app
+            .invoke("set_up_shop", setup_form(json!({ "kioskIdleSecs": secs })))
+            .unwrap_err();
+        assert_eq!(invalid_fields(&e), ["kiosk_idle_secs"], "{secs}");
+    }
     assert_eq!(app.invoke("app_info", json!({})).unwrap()["set_up"], false);
     let info = app
         .invoke(
             "set_up_shop",
-            setup_form(json!({ "address": "  1-2-3 Ginza, Tokyo  " })),
+            setup_form(json!({
+                "address": "  1-2-3 Ginza, Tokyo  ",
+                "kiosk": true, "content": false, "kioskIdleSecs": " 120 ",
+            })),
         )
         .unwrap();
+    assert_eq!(
+        (&info["kiosk"], &info["content"], &info["kiosk_idle_secs"]),
+        (&json!(true), &json!(false), &json!(120))
+    );
     assert_eq!(info["shop_address"], "1-2-3 Ginza, Tokyo");
     assert_eq!(
         (info["currency"].clone(), info["exponent"].clone()),
@@ -1057,4 +1071,221 @@ fn content_refuses_hostile_input_and_shows_each_language_with_a_fallback() {
         .unwrap_err()["code"],
         "forbidden"
     );
+}
+
+fn operator_id(app: &MockApp, name: &str) -> Value {
+    app.shop
+        .login_choices()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name.as_str() == name)
+        .map(|c| json!(c.id.to_string()))
+        .unwrap()
+}
+
+#[test]
+fn a_locked_kiosk_takes_only_its_operator_and_a_managers_pin_unlocks_it() {
+    let app = mock_app_with(|state, _| state.as_kiosk());
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    let info = app.invoke("app_info", json!({})).unwrap();
+    assert_eq!(
+        (
+            &info["kiosk_device"],
+            &info["kiosk_locked"],
+            &info["kiosk_idle_secs"]
+        ),
+        (&json!(true), &json!(true), &json!(30))
+    );
+    // Only the kiosk's operator logs in: a manager's right PIN and a wrong one
+    // alike are refused before the PIN is checked.
+    let max = operator_id(&app, "Max Manager");
+    for pin in ["2222", "9999"] {
+        let err = app
+            .invoke("login", json!({ "operatorId": max, "pin": pin }))
+            .unwrap_err();
+        assert_eq!(err["code"], "kiosk_only", "{err}");
+    }
+    assert_eq!(
+        app.invoke("lock_kiosk", json!({})).unwrap_err()["code"],
+        "unauthenticated"
+    );
+    login(&app, "Kiosk", "4444").unwrap();
+    // The kiosk sells nothing and sees no shift.
+    assert_eq!(
+        app.invoke("open_shift", json!({ "float": "0" }))
+            .unwrap_err()["code"],
+        "forbidden"
+    );
+
+    // Leaving: a cashier's right PIN, the kiosk's own and a hostile one are refused;
+    // a wrong manager PIN counts towards the lockout; the window stays locked.
+    let cara = operator_id(&app, "Cara Cashier");
+    let kiosk = operator_id(&app, "Kiosk");
+    let unlock =
+        |id: &Value, pin: &str| app.invoke("unlock_kiosk", json!({ "operatorId": id, "pin": pin }));
+    assert_eq!(unlock(&cara, "3333").unwrap_err()["code"], "forbidden");
+    assert_eq!(unlock(&kiosk, "4444").unwrap_err()["code"], "forbidden");
+    assert_eq!(unlock(&max, "9999").unwrap_err()["attempts_left"], 4);
+    assert_eq!(
+        invalid_fields(&unlock(&json!("../admin"), "2222\u{0}").unwrap_err()),
+        vec!["id"]
+    );
+    assert_eq!(
+        invalid_fields(&unlock(&max, "22 22").unwrap_err()),
+        vec!["pin"]
+    );
+    assert_eq!(
+        app.invoke("app_info", json!({})).unwrap()["kiosk_locked"],
+        true
+    );
+    assert_eq!(app.invoke("session", json!({})).unwrap()["role"], "kiosk");
+
+    // A manager's PIN: unlocked, the manager logged in, every operator offered.
+    let s = unlock(&max, "2222").unwrap();
+    assert_eq!(
+        (&s["name"], &s["role"]),
+        (&json!("Max Manager"), &json!("manager"))
+    );
+    assert_eq!(
+        app.invoke("app_info", json!({})).unwrap()["kiosk_locked"],
+        false
+    );
+    assert_eq!(
+        app.invoke("login_choices", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    // Back into kiosk mode: logged out and locked again.
+    app.invoke("lock_kiosk", json!({})).unwrap();
+    assert_eq!(app.invoke("session", json!({})).unwrap(), Value::Null);
+    assert_eq!(
+        app.invoke("app_info", json!({})).unwrap()["kiosk_locked"],
+        true
+    );
+    assert_eq!(
+        app.invoke("login", json!({ "operatorId": cara, "pin": "3333" }))
+            .unwrap_err()["code"],
+        "kiosk_only"
+    );
+}
+
+#[test]
+fn a_window_not_started_as_a_kiosk_is_never_locked() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    assert_eq!(
+        app.invoke("lock_kiosk", json!({})).unwrap_err()["code"],
+        "not_a_kiosk"
+    );
+    let info = app.invoke("app_info", json!({})).unwrap();
+    assert_eq!(
+        (&info["kiosk_device"], &info["kiosk_locked"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(
+        app.invoke("login_choices", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn kiosk_tickets_refuse_hostile_lines_and_the_counter_reads_what_was_issued() {
+    let app = mock_app_with(|state, _| state.as_kiosk());
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    let products = std::cell::OnceCell::<Vec<Value>>::new();
+    let id = |i: usize| products.get().unwrap()[i]["id"].clone();
+    let issue = |lines: Value| app.invoke("issue_ticket", json!({ "lines": lines }));
+    assert_eq!(
+        issue(json!([{ "productId": "x", "quantity": 1 }])).unwrap_err()["code"],
+        "unauthenticated"
+    );
+    login(&app, "Kiosk", "4444").unwrap();
+    let list = app.invoke("list_products", json!({ "limit": 3 })).unwrap();
+    products.set(list.as_array().unwrap().clone()).unwrap();
+    let price = |i: usize| products.get().unwrap()[i]["price"].as_i64().unwrap();
+    let before = app.shop.store().outbox_status().unwrap().last_seq;
+    // Every bad line at once; no line, too many lines, and overflowing quantities.
+    let err = issue(json!([
+        { "productId": "not-a-product", "quantity": 1 },
+        { "productId": id(0), "quantity": 0 },
+        { "productId": id(1), "quantity": i64::MAX },
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        invalid_fields(&err),
+        vec![
+            "lines[0].product_id",
+            "lines[1].quantity",
+            "lines[2].quantity"
+        ]
+    );
+    assert_eq!(
+        invalid_fields(&issue(json!([])).unwrap_err()),
+        vec!["lines"]
+    );
+    let many: Vec<_> = (0..10_000)
+        .map(|_| json!({ "productId": id(0), "quantity": 1 }))
+        .collect();
+    assert_eq!(
+        invalid_fields(&issue(json!(many)).unwrap_err()),
+        vec!["lines"]
+    );
+    assert_eq!(
+        invalid_fields(&issue(json!([{ "productId": id(0), "quantity": 1000 }])).unwrap_err()),
+        vec!["lines[0].quantity"]
+    );
+    let unknown = json!("00000000-0000-4000-8000-000000000007");
+    assert_eq!(
+        invalid_fields(&issue(json!([{ "productId": unknown, "quantity": 1 }])).unwrap_err()),
+        vec!["lines[0].product_id"]
+    );
+    assert!(issue(json!({ "productId": id(0) })).is_err());
+    assert_eq!(app.shop.store().outbox_status().unwrap().last_seq, before);
+
+    let t = issue(json!([
+        { "productId": id(0), "quantity": 1 },
+        { "productId": id(1), "quantity": 3 },
+        { "productId": id(2), "quantity": 1 },
+    ]))
+    .unwrap();
+    let total = price(0) + 3 * price(1) + price(2);
+    assert_eq!((&t["number"], &t["total"]), (&json!(1), &json!(total)));
+    let code = t["code"].as_str().unwrap();
+    assert!(
+        code.starts_with("91") && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
+    // A QR code (version 1 has 21 modules a side) drawn as unit squares inside it.
+    let size = t["qr_size"].as_u64().unwrap();
+    assert!(size >= 21 && (size - 17) % 4 == 0, "{size}");
+    let path = t["qr_path"].as_str().unwrap();
+    assert!(path.starts_with('M') && path.ends_with('z'), "{path}");
+    // The same lines again make the next ticket, each sold at most once.
+    assert_eq!(
+        issue(json!([{ "productId": id(0), "quantity": 1 }])).unwrap()["number"],
+        2
+    );
+
+    // At the counter (same data, unlocked by the manager), the code reads back.
+    app.invoke(
+        "unlock_kiosk",
+        json!({ "operatorId": operator_id(&app, "Max Manager"), "pin": "2222" }),
+    )
+    .unwrap();
+    let cart = app.invoke("read_ticket", json!({ "code": code })).unwrap();
+    let quantities: Vec<_> = cart["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["qty"].clone())
+        .collect();
+    assert_eq!(quantities, vec![json!(1), json!(3), json!(1)]);
 }

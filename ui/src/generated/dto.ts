@@ -36,7 +36,19 @@ content: boolean,
 /**
  * Whether the shop has self-service kiosks.
  */
-kiosk: boolean, };
+kiosk: boolean, 
+/**
+ * Whether this window was started as a kiosk (`--kiosk`).
+ */
+kiosk_device: boolean, 
+/**
+ * Whether it is locked in kiosk mode now (a manager's PIN unlocks it).
+ */
+kiosk_locked: boolean, 
+/**
+ * Seconds an untouched kiosk waits before it counts down and starts over.
+ */
+kiosk_idle_secs: number, };
 export type LoginChoiceDto = { 
 /**
  * Id.
@@ -668,6 +680,31 @@ lines: Array<TicketLineDto>,
  * Lines left out: the product is gone or no longer for sale.
  */
 missing: number, };
+export type TicketDto = { 
+/**
+ * The number the customer tells the counter.
+ */
+number: number, 
+/**
+ * The text of its QR code, which the counter's scanner types.
+ */
+code: string, 
+/**
+ * Modules per side of the QR code.
+ */
+qr_size: number, 
+/**
+ * The QR code's dark modules as an SVG path, one unit per module.
+ */
+qr_path: string, 
+/**
+ * What the lines came to at the kiosk, minor units.
+ */
+total: number, 
+/**
+ * When (RFC 3339).
+ */
+issued_at: string, };
 export type TicketLineDto = { 
 /**
  * The product as it is now.
@@ -926,5 +963,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

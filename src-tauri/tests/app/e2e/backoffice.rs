@@ -30,7 +30,7 @@ impl Session {
     }
 
     /// Whether the picture `css` loaded (decoded with a width), from the `rimg:` scheme.
-    async fn picture_loaded(&self, css: &str) -> bool {
+    pub(super) async fn picture_loaded(&self, css: &str) -> bool {
         let img = self.find(css).await;
         for _ in 0..50 {
             let w = self
@@ -77,7 +77,11 @@ async fn a_manager_adds_a_category_a_picture_and_a_promo_in_two_languages() {
     s.type_into("[data-test=c-name-ru]", "Горячие напитки")
         .await;
     s.click("[data-test=save-category]").await;
-    s.text_with("[data-test=category-row]", "Hot drinks").await;
+    s.text_with(
+        "[data-test=category-row][data-name='Hot drinks']",
+        "Hot drinks",
+    )
+    .await;
     s.click("[data-test=new-category]").await;
     s.type_into("[data-test=c-name-en]", "Tea").await;
     s.find("[data-test=c-parent]")

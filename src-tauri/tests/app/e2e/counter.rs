@@ -102,7 +102,7 @@ impl Session {
     }
 
     /// The payload of the newest event of `event_type` in the till's database.
-    fn last_event(&self, event_type: &str) -> serde_json::Value {
+    pub(super) fn last_event(&self, event_type: &str) -> serde_json::Value {
         let data: String = self
             .db()
             .query_row(
@@ -115,7 +115,7 @@ impl Session {
     }
 
     /// The id of the operator called `name`.
-    fn operator_id(&self, name: &str) -> String {
+    pub(super) fn operator_id(&self, name: &str) -> String {
         self.db()
             .query_row("SELECT id FROM operators WHERE name = ?1", [name], |r| {
                 r.get(0)
@@ -123,7 +123,7 @@ impl Session {
             .unwrap()
     }
 
-    fn db(&self) -> rusqlite::Connection {
+    pub(super) fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(
             self.data_path().join("shop.db"),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -452,6 +452,11 @@ async fn a_cashier_finds_goods_by_name_and_types_quantities() {
         .await
         .unwrap();
     assert!(offered.len() > 1, "several salmons are offered");
+    assert!(
+        s.picture_loaded("[data-test=name-result] [data-test=name-picture]")
+            .await,
+        "the results show each product's picture"
+    );
     let second = offered[1].attr("data-sku").await.unwrap().unwrap();
     s.shot("salmon-offered").await;
     s.keys_to_focus(&format!("\u{E015}\u{E015}{ENTER}")).await;
@@ -845,7 +850,7 @@ impl Session {
     /// Latin letters in the page's text, placeholders and labels for assistive
     /// technology, once the shop's own data (its name, the operators' names, SKUs,
     /// the currency) and key names are taken out.
-    async fn no_english(&mut self, screen: &str) {
+    pub(super) async fn no_english(&mut self, screen: &str) {
         self.shot(&format!("ru-{screen}")).await;
         let text = self
             .client
@@ -875,7 +880,7 @@ impl Session {
         // formats have no other names.
         let allowed = [
             "DEMO", "EUR", "POS", "PIN", "EN", "English", "Esc", "Enter", "Del", "PNG", "JPEG",
-            "WebP", "Markdown",
+            "WebP", "Markdown", "ABC",
         ];
         let english: Vec<&str> = text
             .split(|c: char| !c.is_ascii_alphabetic())
