@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
-.PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure fuzz stall crash-loop
+.PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure measure-kiosk fuzz stall crash-loop
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
 	@echo "make measure - the app's start time, memory and size against a minimal Tauri 2 window"
+	@echo "make measure-kiosk - the kiosk with 10,000 products: a 500-tile category painted and scrolled, against bare buttons"
 	@echo "make fuzz   - a million generated envelopes, batches and requests through central (any panic or 5xx fails)"
 	@echo "make stall  - ten minutes of flat-out selling with index reads: no wait past the index deadline"
 	@echo "make crash-loop - 200 rounds of killing the index worker mid-sale and restarting the till"
@@ -120,3 +121,8 @@ bench:
 measure: system-deps ui
 	@dpkg -s imagemagick >/dev/null 2>&1 || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq imagemagick
 	bash scripts/measure-app.sh
+
+## The kiosk with 10,000 products: a 500-tile category painted and scrolled in the real window.
+measure-kiosk: system-deps ui
+	@dpkg -s imagemagick >/dev/null 2>&1 || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq imagemagick
+	bash scripts/measure-kiosk.sh

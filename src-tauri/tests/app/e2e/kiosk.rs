@@ -315,11 +315,44 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
     let sold = s.last_event("OrderCreated");
     assert_eq!(sold["ticket_id"], issued["ticket"]["id"], "{sold}");
 
-    // Back into kiosk mode: only the kiosk's operator logs in again.
+    // The manager publishes a promo written in English only.
+    s.click("[data-test=nav-content]").await;
+    s.click("[data-test=new-content]").await;
+    s.type_into("[data-test=ct-slug]", "kiosk-week").await;
+    s.type_into("[data-test=ct-title-en]", "Kiosk opening week")
+        .await;
+    s.type_into(
+        "[data-test=ct-excerpt-en]",
+        "Order here, pay at the counter",
+    )
+    .await;
+    s.click("[data-test=save-content]").await;
+    s.click("[data-test=content-row][data-slug=kiosk-week] td")
+        .await;
+    s.click("[data-test=publish-content]").await;
+    s.text_with("[data-test=detail-content-status]", "Published")
+        .await;
+
+    // Back into kiosk mode: only the kiosk's operator logs in again. Customers see
+    // each promo in their language, and the English-only one in the shop's language.
     s.click("[data-test=back-to-kiosk]").await;
     s.text_with("[data-test=kiosk-login-help]", "self-service kiosk")
         .await;
     assert!(s.full_screen().await);
+    s.login_kiosk().await;
+    s.text_with("[data-test=kiosk-attract]", "Kiosk opening week")
+        .await;
+    s.click("[data-test=kiosk-lang-ru]").await;
+    s.text_with("[data-test=kiosk-attract]", "Весенняя распродажа")
+        .await;
+    let fallback = s
+        .find("[data-test=kiosk-promo][lang=en]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fallback.contains("Kiosk opening week"), "{fallback}");
+    s.shot("promo-fallback").await;
     s.finish().await;
 }
 
