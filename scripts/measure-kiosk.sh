@@ -70,6 +70,8 @@ WD=http://127.0.0.1:$PORT
 for _ in $(seq 50); do curl -s "$WD/status" >/dev/null && break; sleep 0.2; done
 SESSION=$(curl -s -X POST "$WD/session" -H 'Content-Type: application/json' -d "{\"capabilities\":{\"alwaysMatch\":{\"browserName\":\"wry\",\"tauri:options\":{\"application\":\"$APP\"}}}}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["value"]["sessionId"])')
+# A scroll to the end of 500 tiles takes longer than WebDriver's default 30 s.
+curl -s -X POST "$WD/session/$SESSION/timeouts" -H 'Content-Type: application/json' -d '{"script": 600000}' >/dev/null
 # Runs an async script (its last argument is the callback); prints its value as JSON.
 js() {
   python3 -c 'import json,sys; print(json.dumps({"script": sys.argv[1], "args": []}))' "$1" \
@@ -151,9 +153,10 @@ for run in $(seq "$RUNS"); do
 done
 kill $DRIVER $XVFB 2>/dev/null || true
 
-printf '%s\n' "${results[@]}" | python3 - "$RUNS" <<'PY'
+printf '%s\n' "${results[@]}" >"$OUT/runs.jsonl"
+python3 - "$OUT/runs.jsonl" <<'PY'
 import json, statistics, sys
-runs = [json.loads(l) for l in sys.stdin if l.strip()]
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 med = lambda xs: statistics.median(xs)
 first, warm = runs[0], runs[1:] or runs
 def row(name, ours, floor, unit="ms"):
