@@ -11,7 +11,7 @@ export CARGO_TERM_COLOR ?= never
 # the kiosk story checks that a locked kiosk fills the screen).
 SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
-	xvfb xauth webkit2gtk-driver matchbox-window-manager
+	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 

@@ -13,7 +13,8 @@ use rustok_core::domain::money::{Currency, Money};
 use rustok_core::domain::operator::{OperatorName, Pin};
 use rustok_core::domain::permission::Role;
 use rustok_core::domain::product::{
-    gs1_check_digit, Barcode, ProductFields, ProductStatus, ProductTitle, Sku, TaxRate,
+    gs1_check_digit, Barcode, ProductDescription, ProductFields, ProductStatus, ProductTitle, Sku,
+    TaxRate,
 };
 use rustok_core::domain::stock::Quantity;
 use rustok_core::domain::tenant::{
@@ -33,6 +34,58 @@ pub const OPERATORS: &[(&str, Role, &str)] = &[
     ("Kiosk", Role::Kiosk, "4444"),
 ];
 
+/// Title, excerpt and Markdown body of a demo text in one language.
+type Text = (&'static str, &'static str, &'static str);
+
+/// The demo's content: slug, kind, English and Russian text, published or not.
+const CONTENT: &[(&str, ContentKind, Text, Text, bool)] = &[
+    (
+        "opening-hours",
+        ContentKind::Page,
+        (
+            "Opening hours",
+            "Open every day from 8:00 to 22:00.",
+            "# Opening hours\n\n- Monday to Saturday: 8:00–22:00\n- Sunday: 9:00–21:00\n\nThe kiosk takes orders whenever the shop is open; pay at the counter.",
+        ),
+        (
+            "Часы работы",
+            "Открыто каждый день с 8:00 до 22:00.",
+            "# Часы работы\n\n- Понедельник — суббота: 8:00–22:00\n- Воскресенье: 9:00–21:00\n\nКиоск принимает заказы, пока магазин открыт; оплата на кассе.",
+        ),
+        true,
+    ),
+    (
+        "spring-sale",
+        ContentKind::Promo,
+        (
+            "Spring sale: 10 % off tea",
+            "Every tea, this week only: ask at the counter.",
+            "# Spring sale\n\nTen per cent off every tea until Sunday. The discount is given at the counter.",
+        ),
+        (
+            "Весенняя распродажа: чай −10 %",
+            "Скидка на весь чай только на этой неделе — спросите на кассе.",
+            "# Весенняя распродажа\n\nСкидка 10 % на весь чай до воскресенья. Скидку дают на кассе.",
+        ),
+        true,
+    ),
+    (
+        "returns",
+        ContentKind::Article,
+        (
+            "How returns work",
+            "Bring the receipt within 14 days.",
+            "# How returns work\n\nBring the item and its receipt to the counter within 14 days.",
+        ),
+        (
+            "Как вернуть товар",
+            "Принесите чек в течение 14 дней.",
+            "# Как вернуть товар\n\nПринесите товар и чек на кассу в течение 14 дней.",
+        ),
+        false,
+    ),
+];
+
 /// Number of demo products.
 pub const PRODUCTS: usize = 200;
 
@@ -43,6 +96,43 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("Bakery and sweets", "Выпечка и сладости"),
     ("Groceries", "Бакалея"),
     ("Fresh and frozen", "Свежее и замороженное"),
+];
+
+/// English and Russian description of each kind of item (as [`ITEMS`]), shown on the
+/// kiosk's product screen.
+const DESCRIPTIONS: &[(&str, &str)] = &[
+    ("Black tea, 25 bags.", "Чёрный чай, 25 пакетиков."),
+    ("Ground coffee, 250 g.", "Молотый кофе, 250 г."),
+    ("Fresh milk, 3.2 % fat, 1 l.", "Свежее молоко 3,2 %, 1 л."),
+    (
+        "Rye and wheat loaf, baked this morning.",
+        "Ржано-пшеничный хлеб, испечён сегодня утром.",
+    ),
+    ("Red apples, 1 kg.", "Красные яблоки, 1 кг."),
+    ("Hard cheese, 200 g.", "Твёрдый сыр, 200 г."),
+    ("Butter, 82 % fat, 180 g.", "Сливочное масло 82 %, 180 г."),
+    ("Flower honey, 250 g jar.", "Цветочный мёд, банка 250 г."),
+    ("Milk chocolate, 100 g.", "Молочный шоколад, 100 г."),
+    ("Apple juice, 1 l.", "Яблочный сок, 1 л."),
+    ("Long-grain rice, 900 g.", "Длиннозёрный рис, 900 г."),
+    (
+        "Durum wheat pasta, 500 g.",
+        "Макароны из твёрдых сортов пшеницы, 500 г.",
+    ),
+    ("White sugar, 1 kg.", "Белый сахар, 1 кг."),
+    ("Ten eggs, size M.", "Десяток яиц, категория С1."),
+    ("Plain yogurt, 150 g.", "Натуральный йогурт, 150 г."),
+    ("Buckwheat groats, 900 g.", "Гречневая крупа, 900 г."),
+    (
+        "Chilled salmon fillet, 300 g.",
+        "Охлаждённое филе лосося, 300 г.",
+    ),
+    (
+        "Frozen pelmeni with beef and pork, 800 g.",
+        "Замороженные пельмени с говядиной и свининой, 800 г.",
+    ),
+    ("Kefir, 2.5 % fat, 930 ml.", "Кефир 2,5 %, 930 мл."),
+    ("Oat cookies, 300 g.", "Овсяное печенье, 300 г."),
 ];
 
 /// English and Russian name, base price, and category (an index into
@@ -210,6 +300,8 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             .collect::<Result<Vec<_>, _>>()?,
         None => vec![None; ITEMS.len()],
     };
+    // The spring sale is about tea: the kiosk marks every tea's tile.
+    let mut teas = Vec::new();
     for i in 0..PRODUCTS {
         let (title_en, title_ru, price) = product(i);
         let fields = ProductFields {
@@ -218,7 +310,12 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             titles: Localized::new()
                 .with(en.clone(), field(ProductTitle::parse(&title_en))?)
                 .with(ru.clone(), field(ProductTitle::parse(&title_ru))?),
-            descriptions: Localized::new(),
+            descriptions: {
+                let (d_en, d_ru) = DESCRIPTIONS[i % DESCRIPTIONS.len()];
+                Localized::new()
+                    .with(en.clone(), field(ProductDescription::parse(d_en))?)
+                    .with(ru.clone(), field(ProductDescription::parse(d_ru))?)
+            },
             price: Money::new(price, currency),
             tax_rate: field(TaxRate::from_basis_points(if i % 4 == 0 {
                 1000
@@ -230,54 +327,38 @@ pub fn create(shop: &Shop) -> Result<Actor, ShopError> {
             image: pictures[i % ITEMS.len()].clone(),
         };
         let p = shop.create_product(&admin, fields, ProductStatus::Active)?;
+        if i % ITEMS.len() == 0 {
+            teas.push(p.id);
+        }
         // Every seventh product is nearly sold out, so low stock shows up in the demo.
         let stock = if i % 7 == 3 { 4 } else { 50 };
         shop.receive_stock(&admin, p.id, field(Quantity::new(stock))?, None)?;
     }
-    for (slug, kind, en_title, ru_title, publish) in [
-        (
-            "opening-hours",
-            ContentKind::Page,
-            "Opening hours",
-            "Часы работы",
-            true,
-        ),
-        (
-            "spring-sale",
-            ContentKind::Promo,
-            "Spring sale: 10 % off tea",
-            "Весенняя распродажа: чай −10 %",
-            true,
-        ),
-        (
-            "returns",
-            ContentKind::Article,
-            "How returns work",
-            "Как вернуть товар",
-            false,
-        ),
-    ] {
-        let text = |t: &str| -> Result<Translation, ShopError> {
+    for (slug, kind, en_text, ru_text, publish) in CONTENT {
+        let text = |(title, excerpt, body): (&str, &str, &str)| -> Result<Translation, ShopError> {
             Ok(Translation {
-                title: field(ContentTitle::parse(t))?,
-                excerpt: Some(field(ContentExcerpt::parse(t))?),
-                body: Some(field(ContentBody::parse(&format!(
-                    "# {t}\n\nRusToK Demo Shop"
-                )))?),
+                title: field(ContentTitle::parse(title))?,
+                excerpt: Some(field(ContentExcerpt::parse(excerpt))?),
+                body: Some(field(ContentBody::parse(body))?),
             })
         };
         let node = shop.create_content(
             &admin,
             ContentFields {
-                kind,
+                kind: *kind,
                 slug: field(ContentSlug::parse(slug))?,
                 position: 0,
                 translations: Localized::new()
-                    .with(en.clone(), text(en_title)?)
-                    .with(ru.clone(), text(ru_title)?),
+                    .with(en.clone(), text(*en_text)?)
+                    .with(ru.clone(), text(*ru_text)?),
+                products: if *kind == ContentKind::Promo {
+                    teas.clone()
+                } else {
+                    Vec::new()
+                },
             },
         )?;
-        if publish {
+        if *publish {
             shop.publish_content(&admin, node.data().id)?;
         }
     }

@@ -6,7 +6,7 @@ use rustok_core::domain::cash::CashSession;
 use rustok_core::domain::category::{Category, CategoryFields, CategoryName};
 use rustok_core::domain::content::{
     AnyContent, ContentBody, ContentExcerpt, ContentFields, ContentKind, ContentSlug, ContentTitle,
-    Translation,
+    Translation, MAX_PROMO_PRODUCTS,
 };
 use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::error::Errors;
@@ -1221,6 +1221,8 @@ pub struct TicketDto {
     pub total: i64,
     /// When (RFC 3339).
     pub issued_at: String,
+    /// Until when the counter takes it (RFC 3339).
+    pub expires_at: String,
 }
 
 impl TicketDto {
@@ -1244,12 +1246,13 @@ impl TicketDto {
                 .and_then(|v| sum.checked_add(v))
         })?;
         Some(Self {
-            number: t.number,
+            number: t.ticket.number,
             code: t.code.clone(),
             qr_size: u32::try_from(size).ok()?,
             qr_path: path,
             total,
             issued_at: t.issued_at.to_rfc3339(),
+            expires_at: t.ticket.expires_at.to_rfc3339(),
         })
     }
 }
@@ -1259,6 +1262,8 @@ impl TicketDto {
 pub struct TicketCartDto {
     /// The ticket, for the sale to record.
     pub ticket_id: String,
+    /// The number the kiosk showed the customer.
+    pub number: u32,
     /// Lines whose product is still for sale, at today's prices.
     pub lines: Vec<TicketLineDto>,
     /// Lines left out: the product is gone or no longer for sale.
@@ -1281,6 +1286,7 @@ impl TicketCartDto {
     pub fn new(c: &rustok_core::service::TicketCart, locale: &Locale) -> Self {
         Self {
             ticket_id: c.ticket_id.to_string(),
+            number: c.number,
             lines: c
                 .lines
                 .iter()
@@ -1430,13 +1436,17 @@ pub struct ContentDto {
     pub version: u32,
     /// Texts per locale.
     pub translations: BTreeMap<String, TranslationDto>,
+    /// The products a promo is about, in the manager's order (those since deleted
+    /// are left out).
+    pub products: Vec<ProductDto>,
 }
 
 impl ContentDto {
-    /// From a stored node.
-    pub fn new(n: &AnyContent) -> Self {
+    /// From a stored node and its promo's products as they are now.
+    pub fn new(n: &AnyContent, products: Vec<ProductDto>) -> Self {
         let d = n.data();
         Self {
+            products,
             id: d.id.to_string(),
             kind: d.fields.kind.as_str(),
             slug: d.fields.slug.to_string(),
@@ -1484,6 +1494,8 @@ pub struct ShownContentDto {
     pub excerpt: Option<String>,
     /// The body as safe HTML (see `markdown::safe_html`).
     pub body_html: Option<String>,
+    /// The ids of the products a promo is about (the kiosk marks their tiles).
+    pub products: Vec<String>,
 }
 
 impl ShownContentDto {
@@ -1504,6 +1516,7 @@ impl ShownContentDto {
                 .body
                 .as_ref()
                 .map(|b| crate::markdown::safe_html(b.as_str())),
+            products: d.fields.products.iter().map(ToString::to_string).collect(),
         })
     }
 }
@@ -1520,6 +1533,9 @@ pub struct ContentInput {
     pub position: i32,
     /// Texts per locale; a language whose title is empty is left out.
     pub translations: BTreeMap<String, TranslationDto>,
+    /// Ids of the products a promo is about.
+    #[serde(default)]
+    pub products: Vec<String>,
 }
 
 /// Parses a page or promo form, reporting every invalid field at once.
@@ -1554,6 +1570,19 @@ pub fn parse_content(i: &ContentInput) -> ApiResult<ContentFields> {
             );
         }
     }
+    // Counted before any is parsed: a flood of ids is one error, not one each.
+    if i.products.len() > MAX_PROMO_PRODUCTS {
+        return Err(ApiError::from(
+            FieldError::new("products", "too_many", "at most 50 products in a promo")
+                .with_param("max", MAX_PROMO_PRODUCTS),
+        ));
+    }
+    let products: Vec<_> = i
+        .products
+        .iter()
+        .enumerate()
+        .map(|(n, id)| e.take(&format!("products[{n}]"), ProductId::parse(id)))
+        .collect();
     finish(e)?;
     match (kind, slug) {
         (Some(kind), Some(slug)) => Ok(ContentFields {
@@ -1561,6 +1590,7 @@ pub fn parse_content(i: &ContentInput) -> ApiResult<ContentFields> {
             slug,
             position: i.position,
             translations,
+            products: products.into_iter().flatten().collect(),
         }),
         _ => Err(ApiError::new("validation", "invalid content")),
     }

@@ -3,7 +3,7 @@
 
 use crate::domain::clock::Timestamp;
 use crate::domain::error::Errors;
-use crate::domain::ids::{ContentId, TenantId};
+use crate::domain::ids::{ContentId, ProductId, TenantId};
 use crate::domain::locale::Localized;
 use crate::domain::text::bounded_text;
 use crate::domain::{DomainError, FieldError};
@@ -112,10 +112,18 @@ pub struct ContentFields {
     pub position: i32,
     /// Texts per locale; at least one.
     pub translations: Localized<Translation>,
+    /// The products a promo is about (kiosk tiles mark them), in the manager's
+    /// order; none for pages and articles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductId>,
 }
 
+/// Most products one promo names.
+pub const MAX_PROMO_PRODUCTS: usize = 50;
+
 impl ContentFields {
-    /// Checks that there is at least one translation.
+    /// Checks that there is at least one translation, and that only a promo names
+    /// products: at most [`MAX_PROMO_PRODUCTS`], each once.
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut e = Errors::new();
         e.check(
@@ -124,6 +132,26 @@ impl ContentFields {
             "required",
             "needs at least one translation",
         );
+        e.check(
+            self.kind != ContentKind::Promo && !self.products.is_empty(),
+            "products",
+            "promo_only",
+            "only a promo names products",
+        );
+        if self.products.len() > MAX_PROMO_PRODUCTS {
+            e.push(
+                FieldError::new("products", "too_many", "at most 50 products in a promo")
+                    .with_param("max", MAX_PROMO_PRODUCTS),
+            );
+        }
+        for (i, p) in self.products.iter().enumerate() {
+            e.check(
+                self.products[..i].contains(p),
+                &format!("products[{i}]"),
+                "duplicate",
+                "named twice",
+            );
+        }
         e.finish()
     }
 }

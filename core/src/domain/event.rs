@@ -330,7 +330,7 @@ events! {
     /// A parked cart was taken up again (it is no longer parked).
     ParkedSaleResumed = 1,
     /// A kiosk gave a customer a ticket to pay at the counter.
-    TicketIssued = 1,
+    TicketIssued = 2,
     /// A catalog category was added.
     CategoryCreated = 1,
     /// A catalog category changed (names, position, parent).
@@ -747,10 +747,8 @@ pub struct ParkedSaleResumed {
 pub struct TicketIssued {
     /// This kiosk.
     pub device_id: DeviceId,
-    /// The ticket, as its code carries it.
+    /// The ticket, as its code carries it (with the number the customer was shown).
     pub ticket: Ticket,
-    /// The number the customer was shown (counting up per kiosk).
-    pub number: u32,
 }
 
 /// Payload of [`DomainEvent::CategoryCreated`].
@@ -983,8 +981,20 @@ impl DomainEvent {
             }
             DomainEvent::SaleParked(p) => p.basket.validate()?,
             DomainEvent::TicketIssued(p) => {
-                Ticket::new(p.ticket.id, p.ticket.lines.clone())?;
-                e.check(p.number == 0, "number", "not_positive", "must be 1 or more");
+                let t = &p.ticket;
+                let checked = Ticket::new(t.id, t.number, t.expires_at, t.lines.clone())?;
+                e.check(
+                    checked.expires_at != t.expires_at,
+                    "ticket.expires_at",
+                    "inconsistent",
+                    "must be whole seconds",
+                );
+                e.check(
+                    t.number == 0,
+                    "ticket.number",
+                    "not_positive",
+                    "must be 1 or more",
+                );
             }
             DomainEvent::DeadLetterDiscarded(p) => {
                 let name = p.handler.chars().count();

@@ -7,22 +7,26 @@
 //! only**, which every layout types the same, and QR codes hold compactly:
 //!
 //! ```text
-//! 9 1  <ticket id: 39 digits>  { <product id: 39> <quantity: 3> <unit price: 12> }*  <check: 2>
+//! 9 2  <ticket id: 39 digits>  <number: 10>  <expires: 10>  { <product id: 39> <quantity: 3> <unit price: 12> }*  <check: 2>
 //! ```
 //!
-//! `9` marks a ticket (no EAN-13 of ours starts a 40-digit text), `1` is the version;
-//! ids are UUIDs as zero-padded decimal numbers; the quantity is 1–999 and the unit
+//! `9` marks a ticket (no EAN-13 of ours starts a 40-digit text), `2` is the version
+//! (version 1, without number and expiry, was never released; it is refused);
+//! ids are UUIDs as zero-padded decimal numbers; the number is the one the kiosk
+//! showed the customer (so the counter can call it out); `expires` is when the
+//! counter stops taking it, in Unix seconds; the quantity is 1–999 and the unit
 //! price the minor units the kiosk showed (at most 12 digits). The check digits are
 //! ISO 7064 MOD 97-10 (as in IBANs) over everything before them, so a misread or a
 //! truncated scan is refused, never sold.
 
+use crate::domain::clock::Timestamp;
 use crate::domain::ids::{ProductId, TicketId};
 use crate::domain::stock::Quantity;
 use crate::domain::FieldError;
 use uuid::Uuid;
 
 /// The first digits of every ticket code: the mark and the version.
-pub const CODE_PREFIX: &str = "91";
+pub const CODE_PREFIX: &str = "92";
 /// Most lines a ticket carries (the code stays a QR code a receipt printer prints).
 pub const MAX_LINES: usize = 30;
 /// Most units of one line on a ticket.
@@ -34,7 +38,14 @@ const ID_DIGITS: usize = 39;
 const QTY_DIGITS: usize = 3;
 const PRICE_DIGITS: usize = 12;
 const LINE_DIGITS: usize = ID_DIGITS + QTY_DIGITS + PRICE_DIGITS;
-const HEAD_DIGITS: usize = CODE_PREFIX.len() + ID_DIGITS;
+const NUMBER_DIGITS: usize = 10;
+const EXPIRY_DIGITS: usize = 10;
+const HEAD_DIGITS: usize = CODE_PREFIX.len() + ID_DIGITS + NUMBER_DIGITS + EXPIRY_DIGITS;
+/// How long the counter takes a ticket after the kiosk issued it: a customer pays
+/// the same day; kiosk and till clocks may differ by minutes, not by a day.
+pub const VALID_SECS: i64 = 24 * 60 * 60;
+/// The latest expiry the code can carry (Unix seconds, ten digits).
+const MAX_EXPIRY_SECS: i64 = 9_999_999_999;
 const CHECK_DIGITS: usize = 2;
 
 /// One line of a ticket: a product, how many, and the price the customer saw.
@@ -53,6 +64,10 @@ pub struct TicketLine {
 pub struct Ticket {
     /// The ticket's id, recorded by the sale that takes it.
     pub id: TicketId,
+    /// The number the kiosk showed the customer (counting up per kiosk).
+    pub number: u32,
+    /// When the counter stops taking it (whole seconds).
+    pub expires_at: Timestamp,
     /// Lines, at least one, at most [`MAX_LINES`].
     pub lines: Vec<TicketLine>,
 }
@@ -92,9 +107,24 @@ pub fn check_line_count(n: usize) -> Result<(), FieldError> {
 }
 
 impl Ticket {
-    /// Checks the lines a kiosk puts on a ticket.
-    pub fn new(id: TicketId, lines: Vec<TicketLine>) -> Result<Self, FieldError> {
+    /// Checks the lines a kiosk puts on a ticket; `expires_at` is kept to the whole
+    /// second (what the code carries).
+    pub fn new(
+        id: TicketId,
+        number: u32,
+        expires_at: Timestamp,
+        lines: Vec<TicketLine>,
+    ) -> Result<Self, FieldError> {
         check_line_count(lines.len())?;
+        let secs = expires_at.unix_millis().div_euclid(1000);
+        if !(0..=MAX_EXPIRY_SECS).contains(&secs) {
+            return Err(FieldError::new(
+                "expires_at",
+                "out_of_range",
+                "the ticket's expiry is out of range: check the kiosk's clock",
+            ));
+        }
+        let expires_at = Timestamp::from_unix_millis(secs.saturating_mul(1000));
         for (i, l) in lines.iter().enumerate() {
             if l.quantity.get() > MAX_QUANTITY {
                 return Err(FieldError::new(
@@ -112,7 +142,12 @@ impl Ticket {
                 ));
             }
         }
-        Ok(Self { id, lines })
+        Ok(Self {
+            id,
+            number,
+            expires_at,
+            lines,
+        })
     }
 
     /// The ticket's code: the text of its QR code (see the module's documentation).
@@ -124,6 +159,11 @@ impl Ticket {
         );
         s.push_str(CODE_PREFIX);
         s.push_str(&format!("{:039}", self.id.as_uuid().as_u128()));
+        s.push_str(&format!("{:010}", self.number));
+        s.push_str(&format!(
+            "{:010}",
+            self.expires_at.unix_millis().div_euclid(1000)
+        ));
         for l in &self.lines {
             s.push_str(&format!(
                 "{:039}{:03}{:012}",
@@ -157,7 +197,7 @@ impl Ticket {
             return Err(FieldError::new(
                 "code",
                 "ticket_version",
-                "this ticket comes from a newer kiosk: update this till",
+                "this ticket comes from a kiosk of another version: update the kiosk and this till",
             ));
         }
         let body_len = t
@@ -176,7 +216,19 @@ impl Ticket {
                 .map(Uuid::from_u128)
                 .map_err(|_| invalid("a reference in the ticket is not one"))
         };
-        let id = TicketId::from_uuid(uuid(&payload[CODE_PREFIX.len()..HEAD_DIGITS])?);
+        let (id, rest) = payload[CODE_PREFIX.len()..HEAD_DIGITS].split_at(ID_DIGITS);
+        let (number, expires) = rest.split_at(NUMBER_DIGITS);
+        let id = TicketId::from_uuid(uuid(id)?);
+        let number = number
+            .parse::<u32>()
+            .map_err(|_| invalid("the ticket's number is not one"))?;
+        // Ten digits fit an i64, and whole seconds in milliseconds too.
+        let expires_at = expires
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| secs.checked_mul(1000))
+            .map(Timestamp::from_unix_millis)
+            .ok_or_else(|| invalid("the ticket's expiry is not one"))?;
         let mut lines = Vec::with_capacity(body_len / LINE_DIGITS);
         for chunk in payload.as_bytes()[HEAD_DIGITS..].chunks(LINE_DIGITS) {
             // Only ASCII digits are here (checked above), so every split is a char boundary.
@@ -196,7 +248,7 @@ impl Ticket {
                     .map_err(|_| invalid("a price in the ticket is not one"))?,
             });
         }
-        Self::new(id, lines).map_err(|e| e.at("code"))
+        Self::new(id, number, expires_at, lines).map_err(|e| e.at("code"))
     }
 }
 
@@ -216,6 +268,8 @@ mod tests {
     fn ticket() -> Ticket {
         Ticket::new(
             TicketId::from_uuid(Uuid::from_u128(u128::MAX - 7)),
+            u32::MAX,
+            Timestamp::from_unix_millis(MAX_EXPIRY_SECS * 1000),
             vec![line(1, 2, 249), line(u128::MAX, 999, MAX_UNIT_PRICE)],
         )
         .unwrap()
@@ -272,24 +326,63 @@ mod tests {
         assert_eq!(code_of(&format!("{code}0")), "invalid_ticket");
         assert_eq!(code_of("2000000000015"), "invalid_ticket");
         assert_eq!(code_of("91ABC"), "invalid_ticket");
-        assert_eq!(code_of(&format!("92{}", &code[2..])), "ticket_version");
+        assert_eq!(code_of(&format!("91{}", &code[2..])), "ticket_version");
+        assert_eq!(code_of(&format!("93{}", &code[2..])), "ticket_version");
         assert_eq!(code_of(""), "invalid_ticket");
         assert_eq!(
-            code_of(&format!("91{}", "9".repeat(100_000))),
+            code_of(&format!("92{}", "9".repeat(100_000))),
             "invalid_ticket"
         );
         assert!(!Ticket::looks_like_code("2000000000015"));
+        // A number beyond what a kiosk counts to, with check digits that fit it.
+        let mut payload = code[..code.len() - CHECK_DIGITS].to_owned();
+        let at = CODE_PREFIX.len() + ID_DIGITS;
+        payload.replace_range(at..at + NUMBER_DIGITS, "9999999999");
+        let big = format!("{payload}{:02}", check_digits(&payload));
+        assert_eq!(code_of(&big), "invalid_ticket");
     }
 
     #[test]
     fn a_ticket_holds_what_its_code_can_carry() {
         let id = TicketId::from_uuid(Uuid::from_u128(1));
-        assert!(Ticket::new(id, vec![]).is_err());
-        assert!(Ticket::new(id, vec![line(1, 1, 1); MAX_LINES + 1]).is_err());
-        assert!(Ticket::new(id, vec![line(1, 1000, 1)]).is_err());
-        assert!(Ticket::new(id, vec![line(1, 1, MAX_UNIT_PRICE + 1)]).is_err());
-        assert!(Ticket::new(id, vec![line(1, 1, -1)]).is_err());
-        let full = Ticket::new(id, vec![line(1, 1, 1); MAX_LINES]).unwrap();
+        assert!(Ticket::new(id, 1, Timestamp::from_unix_millis(0), vec![]).is_err());
+        assert!(Ticket::new(
+            id,
+            1,
+            Timestamp::from_unix_millis(0),
+            vec![line(1, 1, 1); MAX_LINES + 1]
+        )
+        .is_err());
+        assert!(Ticket::new(
+            id,
+            1,
+            Timestamp::from_unix_millis(0),
+            vec![line(1, 1000, 1)]
+        )
+        .is_err());
+        assert!(Ticket::new(
+            id,
+            1,
+            Timestamp::from_unix_millis(0),
+            vec![line(1, 1, MAX_UNIT_PRICE + 1)]
+        )
+        .is_err());
+        assert!(Ticket::new(id, 1, Timestamp::from_unix_millis(0), vec![line(1, 1, -1)]).is_err());
+        let full = Ticket::new(
+            id,
+            1,
+            Timestamp::from_unix_millis(0),
+            vec![line(1, 1, 1); MAX_LINES],
+        )
+        .unwrap();
+        // The expiry is kept to the second; one the code cannot carry is refused.
+        let at = |ms| Ticket::new(id, 1, Timestamp::from_unix_millis(ms), vec![line(1, 1, 1)]);
+        assert_eq!(
+            at(1_999).unwrap().expires_at,
+            Timestamp::from_unix_millis(1_000)
+        );
+        assert!(at(-1).is_err());
+        assert!(at((MAX_EXPIRY_SECS + 1) * 1000).is_err());
         assert_eq!(Ticket::parse_code(&full.code()).unwrap(), full);
     }
 
@@ -297,10 +390,14 @@ mod tests {
         #[test]
         fn any_ticket_round_trips(
             id in any::<u128>(),
+            number in any::<u32>(),
+            expires in 0..=MAX_EXPIRY_SECS,
             lines in prop::collection::vec((any::<u128>(), 1i64..=MAX_QUANTITY, 0i64..=MAX_UNIT_PRICE), 1..=MAX_LINES),
         ) {
             let t = Ticket::new(
                 TicketId::from_uuid(Uuid::from_u128(id)),
+                number,
+                Timestamp::from_unix_millis(expires.saturating_mul(1000)),
                 lines.into_iter().map(|(p, q, price)| line(p, q, price)).collect(),
             ).unwrap();
             prop_assert_eq!(Ticket::parse_code(&t.code()).unwrap(), t);
@@ -310,7 +407,7 @@ mod tests {
         fn no_text_panics_the_reader(s in "\\PC{0,300}", digits in "[0-9]{0,2000}") {
             let _ = Ticket::parse_code(&s);
             let _ = Ticket::parse_code(&digits);
-            let _ = Ticket::parse_code(&format!("91{digits}"));
+            let _ = Ticket::parse_code(&format!("92{digits}"));
         }
     }
 }

@@ -35,6 +35,7 @@ impl Upcasters {
     pub fn standard() -> Self {
         let mut u = Self::default();
         u.register(EventType::OrderRefunded, 1, order_refunded_v1_to_v2);
+        u.register(EventType::TicketIssued, 1, ticket_issued_v1_to_v2);
         u
     }
 
@@ -82,6 +83,30 @@ pub fn order_refunded_v1_to_v2(mut v: Value) -> Result<Value, UpcastError> {
         .ok_or(UpcastError::Unexpected("no refund"))?;
     data.insert("refund".into(), refund_v1_to_v2(&old)?);
     data.insert("complete".into(), Value::Bool(true));
+    Ok(v)
+}
+
+/// `TicketIssued` 1 → 2. Schema 1 kept the customer's number beside the ticket and
+/// had no expiry; schema 2 keeps both in the ticket, as its code carries them. A
+/// schema-1 ticket's code is of code version 1, which no till of schema 2 takes, so
+/// its expiry is the Unix epoch: expired.
+pub fn ticket_issued_v1_to_v2(mut v: Value) -> Result<Value, UpcastError> {
+    let data = v
+        .as_object_mut()
+        .ok_or(UpcastError::Unexpected("the payload is not an object"))?;
+    let number = data
+        .remove("number")
+        .filter(Value::is_u64)
+        .ok_or(UpcastError::Unexpected("number is not a whole number"))?;
+    let ticket = data
+        .get_mut("ticket")
+        .and_then(Value::as_object_mut)
+        .ok_or(UpcastError::Unexpected("ticket is not an object"))?;
+    ticket.insert("number".into(), number);
+    ticket.insert(
+        "expires_at".into(),
+        Value::String("1970-01-01T00:00:00.000Z".into()),
+    );
     Ok(v)
 }
 

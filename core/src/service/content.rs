@@ -17,7 +17,9 @@ fn load(c: &Connection, caller: Caller, id: ContentId) -> Result<AnyContent, Sho
     store::content(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "content" })
 }
 
-fn check_slug(
+/// Checks a node's fields, that its slug is free, and that the products a promo
+/// names are this shop's.
+fn check_fields(
     c: &Connection,
     caller: Caller,
     f: &ContentFields,
@@ -26,6 +28,16 @@ fn check_slug(
     f.validate()?;
     if store::content_slug_taken(c, caller.tenant, &f.slug, except)? {
         return Err(FieldError::new("slug", "taken", "another page uses this slug").into());
+    }
+    for (i, id) in f.products.iter().enumerate() {
+        if store::product(c, caller.tenant, *id)?.is_none() {
+            return Err(FieldError::new(
+                format!("products[{i}]"),
+                "unknown",
+                "no such product in this shop",
+            )
+            .into());
+        }
     }
     Ok(())
 }
@@ -38,7 +50,7 @@ impl Shop {
         fields: ContentFields,
     ) -> Result<AnyContent, ShopError> {
         self.command(actor, Operation::CreateContent, |tx, caller| {
-            check_slug(tx, caller, &fields, None)?;
+            check_fields(tx, caller, &fields, None)?;
             let data = ContentData {
                 id: ContentId::from_uuid(tx.new_id()),
                 tenant_id: caller.tenant,
@@ -81,7 +93,7 @@ impl Shop {
                     action: "edit",
                 });
             }
-            check_slug(tx, caller, &fields, Some(id))?;
+            check_fields(tx, caller, &fields, Some(id))?;
             let mut data = node.data().clone();
             data.fields = fields;
             data.version += 1;

@@ -17,10 +17,8 @@ use crate::store;
 /// A ticket as the kiosk shows and prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedTicket {
-    /// The ticket.
+    /// The ticket, with the number the customer is shown.
     pub ticket: Ticket,
-    /// The number the customer is shown (counting up per kiosk).
-    pub number: u32,
     /// The text of its QR code.
     pub code: String,
     /// When.
@@ -43,6 +41,8 @@ pub struct TicketCartLine {
 pub struct TicketCart {
     /// The ticket, for the sale to record.
     pub ticket_id: TicketId,
+    /// The number the kiosk showed the customer, for the cashier to call out.
+    pub number: u32,
     /// Lines whose product is still for sale.
     pub lines: Vec<TicketCartLine>,
     /// Lines left out: the product is gone or no longer for sale.
@@ -92,20 +92,23 @@ impl Shop {
                     unit_price: p.fields.price.minor,
                 });
             }
-            let ticket = Ticket::new(TicketId::from_uuid(tx.new_id()), priced)?;
             let number = store::next_ticket_number(tx)?;
             let issued_at = tx.now();
-            store::insert_ticket(tx, caller.tenant, &ticket, number, issued_at)?;
+            let ticket = Ticket::new(
+                TicketId::from_uuid(tx.new_id()),
+                number,
+                issued_at.plus_secs(crate::domain::ticket::VALID_SECS),
+                priced,
+            )?;
+            store::insert_ticket(tx, caller.tenant, &ticket, issued_at)?;
             let device_id = tx.identity()?.device_id;
             tx.append(TicketIssued {
                 device_id,
                 ticket: ticket.clone(),
-                number,
             })?;
             Ok(IssuedTicket {
                 code: ticket.code(),
                 ticket,
-                number,
                 issued_at,
             })
         })
@@ -113,10 +116,18 @@ impl Shop {
 
     /// Reads a ticket's code as the counter's scanner typed it: its lines with the
     /// products as they are now (the sale takes today's prices; `price_then` says
-    /// what the customer saw). A code that does not check out, or a ticket this
-    /// till already sold, is refused.
+    /// what the customer saw). A code that does not check out, an expired ticket,
+    /// or a ticket this till already sold, is refused.
     pub fn read_ticket(&self, actor: &Actor, code: &str) -> Result<TicketCart, ShopError> {
         let ticket = Ticket::parse_code(code)?;
+        if self.clock.now() > ticket.expires_at {
+            return Err(FieldError::new(
+                "code",
+                "ticket_expired",
+                "this ticket has expired: the customer orders again",
+            )
+            .into());
+        }
         self.query(actor, Operation::ReadTicket, |c, caller| {
             if let Some(number) = store::ticket_sold_as(c, caller.tenant, ticket.id)? {
                 return Err(
@@ -141,6 +152,7 @@ impl Shop {
             }
             Ok(TicketCart {
                 ticket_id: ticket.id,
+                number: ticket.number,
                 lines,
                 missing,
             })

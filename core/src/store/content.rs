@@ -11,7 +11,7 @@ use crate::domain::ids::{ContentId, TenantId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 const COLUMNS: &str =
-    "id, tenant_id, kind, slug, position, status, translations, published_at, version";
+    "id, tenant_id, kind, slug, position, status, translations, published_at, version, products";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnyContent> {
     let data = ContentData {
@@ -22,6 +22,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnyContent> {
             slug: parse(r, 3, ContentSlug::parse)?,
             position: r.get(4)?,
             translations: json(r, 6)?,
+            products: json(r, 9)?,
         },
         published_at: timestamp_opt(r, 7)?,
         version: u32_col(r, 8)?,
@@ -36,10 +37,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnyContent> {
 pub fn save_content(c: &Connection, n: &AnyContent, now: Timestamp) -> Result<(), StoreError> {
     let d = n.data();
     c.prepare_cached(
-        "INSERT INTO content_nodes (id, tenant_id, kind, slug, position, status, translations, published_at, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO content_nodes (id, tenant_id, kind, slug, position, status, translations, published_at, version, updated_at, products)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET kind = ?3, slug = ?4, position = ?5, status = ?6, translations = ?7,
-         published_at = ?8, version = ?9, updated_at = ?10",
+         published_at = ?8, version = ?9, updated_at = ?10, products = ?11",
     )?
     .execute(params![
         d.id.to_string(),
@@ -52,6 +53,7 @@ pub fn save_content(c: &Connection, n: &AnyContent, now: Timestamp) -> Result<()
         d.published_at.map(Timestamp::to_rfc3339),
         d.version,
         now.to_rfc3339(),
+        serde_json::to_string(&d.fields.products)?,
     ])?;
     Ok(())
 }

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0011_categories_images.sql",
         include_str!("../../../migrations/edge/0011_categories_images.sql"),
     ),
+    (
+        12,
+        "0012_promo_products.sql",
+        include_str!("../../../migrations/edge/0012_promo_products.sql"),
+    ),
 ];
 
 /// The schema version this app writes (`PRAGMA user_version`).

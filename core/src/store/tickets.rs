@@ -19,7 +19,6 @@ pub fn insert_ticket(
     c: &Connection,
     tenant: TenantId,
     t: &Ticket,
-    number: u32,
     issued_at: Timestamp,
 ) -> Result<(), StoreError> {
     c.prepare_cached(
@@ -28,7 +27,7 @@ pub fn insert_ticket(
     .execute(params![
         t.id.to_string(),
         tenant.to_string(),
-        number,
+        t.number,
         serde_json::to_string(&t.lines)?,
         issued_at.to_rfc3339(),
     ])?;

@@ -61,6 +61,7 @@ fn node(slug: String) -> ContentFields {
                 body: None,
             },
         ),
+        products: vec![],
     }
 }
 

@@ -85,6 +85,12 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 ),
             },
         ),
+        // A promo names products; an article never does.
+        products: if a.flag {
+            vec![ProductId::from_uuid(u(3))]
+        } else {
+            vec![]
+        },
     };
     match t {
         EventType::TenantCreated => TenantCreated {
@@ -346,6 +352,8 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             device_id: DeviceId::from_uuid(u(8)),
             ticket: Ticket::new(
                 TicketId::from_uuid(u(11)),
+                (a.n % 1000) as u32 + 1,
+                Timestamp::from_unix_millis(1_795_346_400_000),
                 vec![TicketLine {
                     product_id: ProductId::from_uuid(u(3)),
                     quantity: Quantity::new(1 + a.n % 7).unwrap(),
@@ -353,7 +361,6 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 }],
             )
             .unwrap(),
-            number: (a.n % 1000) as u32 + 1,
         }
         .into(),
         EventType::CategoryCreated => CategoryCreated {
@@ -471,6 +478,22 @@ proptest! {
             let env_back: Envelope = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(env_back, env);
         }
+    }
+}
+
+#[test]
+fn a_schema_1_kiosk_ticket_keeps_its_number_and_counts_as_expired() {
+    let env: Envelope = serde_json::from_str(
+        &std::fs::read_to_string(fixture_dir().join("TicketIssued.v1.json")).unwrap(),
+    )
+    .unwrap();
+    match env.decode(&Upcasters::standard()).unwrap() {
+        DomainEvent::TicketIssued(p) => {
+            assert_eq!(p.ticket.number, 235);
+            assert_eq!(p.ticket.expires_at, Timestamp::from_unix_millis(0));
+            assert_eq!(p.ticket.lines.len(), 1);
+        }
+        other => panic!("{other:?}"),
     }
 }
 

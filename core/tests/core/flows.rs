@@ -6,7 +6,7 @@ use rustok_core::domain::content::{
     ContentFields, ContentKind, ContentSlug, ContentStatus, ContentTitle, Translation,
 };
 use rustok_core::domain::event::{DomainEvent, OrderCreated, OrderPaid};
-use rustok_core::domain::ids::OrderId;
+use rustok_core::domain::ids::{OrderId, ProductId};
 use rustok_core::domain::locale::Localized;
 use rustok_core::domain::operator::OperatorName;
 use rustok_core::domain::order::AnyOrder;
@@ -704,7 +704,56 @@ fn page(slug: &str, title_en: &str) -> ContentFields {
                     body: None,
                 },
             ),
+        products: vec![],
     }
+}
+
+/// A promo names the products it is about (the kiosk marks their tiles): kept in
+/// order, carried by its events, and only real products of this shop, each once,
+/// on a promo only; a refused form changes nothing.
+#[test]
+fn a_promo_names_its_products_and_nothing_else_does() {
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 10);
+    let cake = t.product("CAKE", 399, 10);
+    let mut f = page("tea-week", "Tea week");
+    f.products = vec![tea.id, cake.id];
+    let node = t.shop.create_content(&t.manager, f.clone()).unwrap();
+    assert_eq!(node.data().fields.products, [tea.id, cake.id]);
+    let created = last_event(&t, |e| match e {
+        DomainEvent::ContentCreated(p) => Some(p),
+        _ => None,
+    });
+    assert_eq!(created.fields.products, [tea.id, cake.id]);
+    let data = serde_json::to_value(&created).unwrap();
+    assert_eq!(
+        data["products"],
+        serde_json::json!([tea.id.to_string(), cake.id.to_string()]),
+        "{data}"
+    );
+    let read = t.shop.content(&t.manager, node.data().id).unwrap();
+    assert_eq!(read.data().fields.products, [tea.id, cake.id]);
+
+    let refused = |f: ContentFields| match t.shop.update_content(&t.manager, node.data().id, 1, f) {
+        Err(ShopError::Validation { fields }) => (fields[0].field.clone(), fields[0].code),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    let fingerprint = t.fingerprint();
+    let mut on_a_page = f.clone();
+    on_a_page.kind = ContentKind::Page;
+    assert_eq!(refused(on_a_page), ("products".into(), "promo_only"));
+    let mut twice = f.clone();
+    twice.products = vec![tea.id, cake.id, tea.id];
+    assert_eq!(refused(twice), ("products[2]".into(), "duplicate"));
+    let mut ghost = f.clone();
+    ghost.products = vec![tea.id, ProductId::from_uuid(uuid::Uuid::from_u128(404))];
+    assert_eq!(refused(ghost), ("products[1]".into(), "unknown"));
+    let mut many = f.clone();
+    many.products = (0..51u128)
+        .map(|i| ProductId::from_uuid(uuid::Uuid::from_u128(i + 1)))
+        .collect();
+    assert_eq!(refused(many).1, "too_many");
+    assert_eq!(t.fingerprint(), fingerprint);
 }
 
 #[test]
@@ -1276,7 +1325,7 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
         .shop
         .issue_ticket(&t.kiosk, &[(tea.id, q(2)), (cake.id, q(1)), (jam.id, q(1))])
         .unwrap();
-    assert_eq!(issued.number, 1);
+    assert_eq!(issued.ticket.number, 1);
     assert!(issued.code.bytes().all(|b| b.is_ascii_digit()));
     let event = last_event(&t, |e| match e {
         DomainEvent::TicketIssued(p) => Some(p),
@@ -1292,7 +1341,7 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
         "a ticket is not an order on the kiosk"
     );
     let second = t.shop.issue_ticket(&t.kiosk, &[(tea.id, q(1))]).unwrap();
-    assert_eq!(second.number, 2);
+    assert_eq!(second.ticket.number, 2);
 
     // Before the customer reaches the counter: the cake costs more, the jam is off sale.
     let mut f = cake.fields.clone();
@@ -1305,6 +1354,10 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
         .unwrap();
     let cart = t.shop.read_ticket(&t.cashier, &issued.code).unwrap();
     assert_eq!(cart.ticket_id, issued.ticket.id);
+    assert_eq!(
+        cart.number, 1,
+        "the counter can call the customer's number out"
+    );
     assert_eq!(cart.missing, 1);
     let seen: Vec<_> = cart
         .lines
@@ -1374,6 +1427,8 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
     // A ticket for products of another shop's catalog reads as nothing to sell.
     let foreign = Ticket::new(
         rustok_core::domain::ids::TicketId::from_uuid(uuid::Uuid::from_u128(77)),
+        7,
+        second.ticket.expires_at,
         vec![TicketLine {
             product_id: rustok_core::domain::ids::ProductId::from_uuid(uuid::Uuid::from_u128(78)),
             quantity: q(1),
@@ -1383,6 +1438,19 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
     .unwrap();
     let cart = t.shop.read_ticket(&t.cashier, &foreign.code()).unwrap();
     assert_eq!((cart.lines.len(), cart.missing), (0, 1));
+
+    // A ticket is taken for a day after the kiosk issued it, and not after.
+    let valid_ms = rustok_core::domain::ticket::VALID_SECS * 1000;
+    t.clock.advance_ms(valid_ms - 1000);
+    assert_eq!(
+        t.shop.read_ticket(&t.cashier, &second.code).unwrap().number,
+        2
+    );
+    t.clock.advance_ms(2000);
+    match t.shop.read_ticket(&t.cashier, &second.code) {
+        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "ticket_expired"),
+        other => panic!("expected ticket_expired, got {other:?}"),
+    }
 }
 
 #[test]

@@ -78,6 +78,7 @@ fn page(slug: &str, locales: &[Locale]) -> ContentFields {
         slug: ContentSlug::parse(slug).unwrap(),
         position: 1,
         translations,
+        products: vec![],
     }
 }
 

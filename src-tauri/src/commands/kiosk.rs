@@ -20,7 +20,7 @@ pub(crate) fn issue_ticket(
     TicketDto::new(&ticket).ok_or_else(|| {
         // Cannot happen with at most 30 lines; said plainly if it ever does.
         tracing::error!(
-            number = ticket.number,
+            number = ticket.ticket.number,
             "a ticket's code does not fit a QR code"
         );
         ApiError::new("storage", "the ticket cannot be shown")

@@ -27,6 +27,8 @@ struct Session {
     xvfb: Child,
     driver: Child,
     wm: Option<Child>,
+    /// The X display the window is on (`:N`).
+    display: String,
     _data: tempfile::TempDir,
 }
 
@@ -98,6 +100,7 @@ struct Stack {
     xvfb: Child,
     driver: Child,
     wm: Option<Child>,
+    display: String,
 }
 
 /// A window manager on the display, for the stories whose window asks one for
@@ -167,6 +170,7 @@ impl Stack {
                         xvfb,
                         driver,
                         wm,
+                        display,
                     })
                 }
                 Ok(Err(e @ NewSessionError::SessionNotCreated(_))) => {
@@ -259,6 +263,7 @@ impl Session {
                         xvfb: stack.xvfb,
                         driver: stack.driver,
                         wm: stack.wm,
+                        display: stack.display,
                         _data: data,
                     }
                 }
@@ -302,12 +307,38 @@ impl Session {
             .is_empty()
     }
 
+    /// Clicks `css` once it can be clicked. A click the driver refuses (the element
+    /// was replaced, or something lay over it for a moment) is tried again until
+    /// [`WAIT`]; each refusal is printed with what lay at the element's centre, and
+    /// the last one fails the test with it.
     async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let e = match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) => e,
+            };
+            let over = self
+                .client
+                .execute(
+                    "const el = document.querySelector(arguments[0]);
+                     if (!el) return 'no element now';
+                     const r = el.getBoundingClientRect();
+                     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                     return `box ${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)} in ${innerWidth}x${innerHeight}; on top: ${top ? top.outerHTML.slice(0, 200) : 'nothing'}`;",
+                    vec![json!(css)],
+                )
+                .await
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .unwrap_or_else(|e| format!("({e})"));
+            eprintln!("{}: click {css} refused ({e:?}); {over}", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{}: click {css}: {e:?}; {over}",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn type_into(&self, css: &str, text: &str) {

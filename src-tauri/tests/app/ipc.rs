@@ -919,6 +919,107 @@ fn categories_and_pictures_refuse_hostile_input_and_reach_the_product() {
 }
 
 #[test]
+fn a_promo_names_products_by_id_and_the_kiosk_learns_which() {
+    let app = mock_app();
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    let ids: Vec<Value> = app
+        .invoke("list_products", json!({ "text": "Milk", "limit": 2 }))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    let form = |kind: &str, products: Value| {
+        json!({ "input": { "kind": kind, "slug": "milk-days", "position": 1,
+            "translations": { "en": { "title": "Milk days", "excerpt": "", "body": "" } },
+            "products": products } })
+    };
+    let before = app.invoke("list_content", json!({})).unwrap();
+    // A flood of ids is one error; a bad or foreign id, a page, a repeat: refused.
+    let flood = vec![json!("x"); 100_000];
+    let err = app
+        .invoke("create_content", form("promo", json!(flood)))
+        .unwrap_err();
+    assert_eq!(
+        (
+            err["fields"].as_array().unwrap().len(),
+            &err["fields"][0]["code"]
+        ),
+        (1, &json!("too_many")),
+        "{err}"
+    );
+    let cases = [
+        (
+            "promo",
+            json!([ids[0], "not-an-id"]),
+            "products[1]",
+            "invalid_id",
+        ),
+        (
+            "promo",
+            json!(["0190a0a0-0000-7000-8000-00000000beef"]),
+            "products[0]",
+            "unknown",
+        ),
+        ("page", json!([ids[0]]), "products", "promo_only"),
+        ("promo", json!([ids[0], ids[0]]), "products[1]", "duplicate"),
+    ];
+    for (kind, products, field, code) in cases {
+        let err = app
+            .invoke("create_content", form(kind, products))
+            .unwrap_err();
+        assert_eq!(
+            (&err["fields"][0]["field"], &err["fields"][0]["code"]),
+            (&json!(field), &json!(code)),
+            "{err}"
+        );
+    }
+    assert_eq!(app.invoke("list_content", json!({})).unwrap(), before);
+
+    // Without `products` (an older screen), a promo names none.
+    let plain = json!({ "input": { "kind": "promo", "slug": "plain", "position": 2,
+        "translations": { "en": { "title": "Plain", "excerpt": "", "body": "" } } } });
+    let plain = app.invoke("create_content", plain).unwrap();
+    assert_eq!(plain["products"], json!([]));
+    let promo = app
+        .invoke("create_content", form("promo", json!([ids[1], ids[0]])))
+        .unwrap();
+    let named: Vec<_> = promo["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    assert_eq!(
+        named,
+        [ids[1].clone(), ids[0].clone()],
+        "in the manager's order"
+    );
+    assert!(promo["products"][0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("Milk"));
+    app.invoke(
+        "set_content_status",
+        json!({ "id": promo["id"], "publish": true }),
+    )
+    .unwrap();
+    login(&app, "Kiosk", "4444").unwrap();
+    let shown = app
+        .invoke("shown_content", json!({ "locale": "ru" }))
+        .unwrap();
+    let milk_days = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == "milk-days")
+        .unwrap();
+    assert_eq!(milk_days["products"], json!([ids[1], ids[0]]));
+}
+
+#[test]
 fn content_refuses_hostile_input_and_shows_each_language_with_a_fallback() {
     let app = mock_app();
     app.invoke("create_demo_shop", json!({})).unwrap();

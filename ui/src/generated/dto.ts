@@ -673,6 +673,10 @@ export type TicketCartDto = {
  */
 ticket_id: string, 
 /**
+ * The number the kiosk showed the customer.
+ */
+number: number, 
+/**
  * Lines whose product is still for sale, at today's prices.
  */
 lines: Array<TicketLineDto>, 
@@ -704,7 +708,11 @@ total: number,
 /**
  * When (RFC 3339).
  */
-issued_at: string, };
+issued_at: string, 
+/**
+ * Until when the counter takes it (RFC 3339).
+ */
+expires_at: string, };
 export type TicketLineDto = { 
 /**
  * The product as it is now.
@@ -775,7 +783,12 @@ version: number,
 /**
  * Texts per locale.
  */
-translations: { [key in string]?: TranslationDto }, };
+translations: { [key in string]?: TranslationDto }, 
+/**
+ * The products a promo is about, in the manager's order (those since deleted
+ * are left out).
+ */
+products: Array<ProductDto>, };
 export type TranslationDto = { 
 /**
  * Title.
@@ -817,7 +830,11 @@ excerpt: string | null,
 /**
  * The body as safe HTML (see `markdown::safe_html`).
  */
-body_html: string | null, };
+body_html: string | null, 
+/**
+ * The ids of the products a promo is about (the kiosk marks their tiles).
+ */
+products: Array<string>, };
 export type TenderTotalDto = { 
 /**
  * `cash`, `card` or `other`.

@@ -1320,7 +1320,7 @@ async fn a_kiosk_ticket_scanned_at_the_counter_is_sold_once() {
     assert!(repriced.get("ok").is_some(), "{repriced}");
     s.scan(&code).await;
     s.cart_has(2).await;
-    s.text_with("[data-test=checkout-info]", "Kiosk ticket")
+    s.text_with("[data-test=checkout-info]", "Kiosk ticket 1: 2 line(s)")
         .await;
     s.text_with(
         "[data-test=checkout-info]",
@@ -1345,8 +1345,11 @@ async fn a_kiosk_ticket_scanned_at_the_counter_is_sold_once() {
     );
     // The same ticket again: refused, nothing added.
     s.keys_to_focus(&format!("{code}{ENTER}")).await;
-    s.text_with("[data-test=checkout-error]", "already sold as POS1-000001")
-        .await;
+    s.text_with(
+        "[data-test=checkout-error]",
+        "Kiosk ticket: this ticket was already sold, in order POS1-000001",
+    )
+    .await;
     s.shot("ticket-sold-once").await;
     s.finish().await;
 }

@@ -177,6 +177,12 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
             .unwrap(),
         Some("чай".into())
     );
+    // The demo's spring sale is about tea: its tile says so, in words.
+    s.text_with(
+        &format!("[data-test=kiosk-tile][data-sku={TEA}] [data-test=tile-offer]"),
+        "Акция",
+    )
+    .await;
     s.no_english("kiosk-search").await;
     s.accessible("search").await;
     s.add_tile(TEA, 1, 4, "").await;
@@ -208,6 +214,52 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         .expect("the ticket's QR code carries its text");
     s.no_english("kiosk-ticket").await;
     s.accessible("ticket").await;
+    // Print: the system's print is asked for (a stand-in here: the real one opens a
+    // dialog the driver cannot close), and the customer is told what to do if
+    // nothing comes out.
+    s.client
+        .execute("window.print = () => { window.printed = true; };", vec![])
+        .await
+        .unwrap();
+    s.click("[data-test=ticket-print]").await;
+    s.text_with("[data-test=kiosk-notice]", "покажите этот экран на кассе")
+        .await;
+    assert_eq!(
+        s.client
+            .execute("return window.printed === true;", vec![])
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    // Left showing, the ticket counts down beside the QR code, never over it.
+    s.client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("[data-test=ticket-closing]"))
+        .await
+        .expect("an idle ticket screen says it will close");
+    let qr_on_top = s
+        .client
+        .execute(
+            "const r = document.querySelector('[data-test=ticket-qr]').getBoundingClientRect();
+             const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+             return !!top && !!top.closest('[data-test=ticket-qr]');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(qr_on_top, json!(true), "nothing covers the QR code");
+    assert!(s.absent("[data-test=kiosk-idle]").await);
+    s.shot("ticket-closing").await;
+    s.click("[data-test=idle-stay]").await;
+    s.client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::XPath(
+            "//*[@data-test='kiosk-ticket'][not(.//*[@data-test='ticket-closing'])]",
+        ))
+        .await
+        .expect("the customer keeps the ticket on screen");
     // Done: the next customer starts in the shop's language.
     s.click("[data-test=ticket-done]").await;
     s.text_with("[data-test=kiosk-promo]", "Spring sale").await;
@@ -239,6 +291,14 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
     s.text_with("[data-test=kiosk-units]", "0").await;
     s.shot("after-idle").await;
 
+    // The window manager asks the locked kiosk's window to close, as its close
+    // button or Alt+F4 would: it stays, full screen.
+    s.ask_window_to_close();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(s.window_listed(), "a locked kiosk's window is not closed");
+    assert!(s.full_screen().await);
+    s.text_with("[data-test=kiosk-units]", "0").await;
+
     // Leaving: five taps in the corner ask for a manager's PIN. A cashier's PIN
     // (tried by the command itself: the dialog offers managers only) and a wrong
     // one are refused.
@@ -247,12 +307,7 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
     }
     s.find("[data-test=kiosk-unlock]").await;
     s.accessible("unlock").await;
-    let cara = s.operator_id("Cara Cashier");
-    let refused = s
-        .invoke(&format!(
-            "invoke('unlock_kiosk', {{ operatorId: '{cara}', pin: '3333' }})"
-        ))
-        .await;
+    let refused = s.unlock_by_command("Cara Cashier", "3333").await;
     assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
     s.text_with("[data-test=unlock-operator]", "Max Manager · Manager")
         .await;
@@ -301,7 +356,7 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         .send_keys(&format!("{code}{ENTER}"))
         .await
         .unwrap();
-    s.text_with("[data-test=checkout-info]", "Kiosk ticket: 3 line(s)")
+    s.text_with("[data-test=checkout-info]", "Kiosk ticket 1: 3 line(s)")
         .await;
     s.text_with(
         "[data-test=checkout-info]",
@@ -326,7 +381,20 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         "Order here, pay at the counter",
     )
     .await;
+    // It is about milk: found by name, added, and a page cannot name it.
+    s.type_into("[data-test=ct-product-search]", "Milk Classic")
+        .await;
+    s.click(&format!("[data-test=ct-product-add][data-sku={MILK}]"))
+        .await;
+    s.text_with(
+        &format!("[data-test=ct-product][data-sku={MILK}]"),
+        "Milk Classic",
+    )
+    .await;
+    s.shot("promo-products").await;
     s.click("[data-test=save-content]").await;
+    s.text_with("[data-test=detail-content-products]", "Milk Classic")
+        .await;
     s.click("[data-test=content-row][data-slug=kiosk-week] td")
         .await;
     s.click("[data-test=publish-content]").await;
@@ -353,10 +421,65 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         .unwrap();
     assert!(fallback.contains("Kiosk opening week"), "{fallback}");
     s.shot("promo-fallback").await;
-    s.finish().await;
+    // The milk's tile is marked, and its detail names the promo in the language
+    // it was written in.
+    s.click("[data-test=kiosk-start]").await;
+    s.click_text("[data-test=kiosk-category]", "Молочное").await;
+    s.click(&format!(
+        "[data-test=kiosk-tile][data-sku={MILK}]:has([data-test=tile-offer])"
+    ))
+    .await;
+    s.text_with("[data-test=detail-offer][lang=en]", "Kiosk opening week")
+        .await;
+    s.accessible("detail-offer").await;
+    s.shot("detail-offer").await;
+
+    // Unlocked, the same request closes the window: the request does reach it.
+    let unlocked = s.unlock_by_command("Max Manager", "2222").await;
+    assert!(unlocked.get("ok").is_some(), "{unlocked}");
+    s.shot("end").await;
+    s.ask_window_to_close();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while s.window_listed() {
+        assert!(
+            Instant::now() < deadline,
+            "an unlocked window closes when asked"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 impl Session {
+    /// Calls `unlock_kiosk` as the keypad would, for operator `name`.
+    async fn unlock_by_command(&self, name: &str, pin: &str) -> serde_json::Value {
+        let id = self.operator_id(name);
+        self.invoke(&format!(
+            "invoke('unlock_kiosk', {{ operatorId: '{id}', pin: '{pin}' }})"
+        ))
+        .await
+    }
+
+    /// Asks the window manager to close the app's window, politely (as its close
+    /// button or Alt+F4 do; `wmctrl -c`).
+    fn ask_window_to_close(&self) {
+        let status = std::process::Command::new("wmctrl")
+            .args(["-c", "RusToK Edge"])
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("wmctrl must be installed (make test installs it)");
+        assert!(status.success(), "wmctrl found no app window");
+    }
+
+    /// Whether the window manager still lists the app's window.
+    fn window_listed(&self) -> bool {
+        let out = std::process::Command::new("wmctrl")
+            .arg("-l")
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("wmctrl must be installed (make test installs it)");
+        String::from_utf8_lossy(&out.stdout).contains("RusToK Edge")
+    }
+
     /// Logs the kiosk's operator in (the only one a locked kiosk offers) and waits
     /// for the attract screen.
     async fn login_kiosk(&mut self) {
