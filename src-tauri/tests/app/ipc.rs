@@ -1361,7 +1361,8 @@ fn kiosk_tickets_refuse_hostile_lines_and_the_counter_reads_what_was_issued() {
     assert_eq!((&t["number"], &t["total"]), (&json!(1), &json!(total)));
     let code = t["code"].as_str().unwrap();
     assert!(
-        code.starts_with("91") && code.bytes().all(|b| b.is_ascii_digit()),
+        code.starts_with(rustok_core::domain::ticket::CODE_PREFIX)
+            && code.bytes().all(|b| b.is_ascii_digit()),
         "{code}"
     );
     // A QR code (version 1 has 21 modules a side) drawn as unit squares inside it.
