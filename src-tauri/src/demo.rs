@@ -44,13 +44,13 @@ const CONTENT: &[(&str, ContentKind, Text, Text, bool)] = &[
         ContentKind::Page,
         (
             "Opening hours",
-            "Open every day from 8:00 to 22:00.",
-            "# Opening hours\n\n- Monday to Saturday: 8:00–22:00\n- Sunday: 9:00–21:00\n\nThe kiosk takes orders whenever the shop is open; pay at the counter.",
+            "Monday to Saturday 8:00–22:00, Sunday 9:00–21:00.",
+            "- Monday to Saturday: 8:00–22:00\n- Sunday: 9:00–21:00\n\nThe kiosk takes orders whenever the shop is open; pay at the counter.",
         ),
         (
             "Часы работы",
-            "Открыто каждый день с 8:00 до 22:00.",
-            "# Часы работы\n\n- Понедельник — суббота: 8:00–22:00\n- Воскресенье: 9:00–21:00\n\nКиоск принимает заказы, пока магазин открыт; оплата на кассе.",
+            "Понедельник — суббота 8:00–22:00, воскресенье 9:00–21:00.",
+            "- Понедельник — суббота: 8:00–22:00\n- Воскресенье: 9:00–21:00\n\nКиоск принимает заказы, пока магазин открыт; оплата на кассе.",
         ),
         true,
     ),
@@ -60,12 +60,12 @@ const CONTENT: &[(&str, ContentKind, Text, Text, bool)] = &[
         (
             "Spring sale: 10 % off tea",
             "Every tea, this week only: ask at the counter.",
-            "# Spring sale\n\nTen per cent off every tea until Sunday. The discount is given at the counter.",
+            "Ten per cent off every tea until Sunday. The discount is given at the counter.",
         ),
         (
             "Весенняя распродажа: чай −10 %",
             "Скидка на весь чай только на этой неделе — спросите на кассе.",
-            "# Весенняя распродажа\n\nСкидка 10 % на весь чай до воскресенья. Скидку дают на кассе.",
+            "Скидка 10 % на весь чай до воскресенья. Скидку дают на кассе.",
         ),
         true,
     ),
@@ -75,12 +75,12 @@ const CONTENT: &[(&str, ContentKind, Text, Text, bool)] = &[
         (
             "How returns work",
             "Bring the receipt within 14 days.",
-            "# How returns work\n\nBring the item and its receipt to the counter within 14 days.",
+            "Bring the item and its receipt to the counter within 14 days.",
         ),
         (
             "Как вернуть товар",
             "Принесите чек в течение 14 дней.",
-            "# Как вернуть товар\n\nПринесите товар и чек на кассу в течение 14 дней.",
+            "Принесите товар и чек на кассу в течение 14 дней.",
         ),
         false,
     ),

@@ -112,6 +112,11 @@ pub(super) fn products(
     }
     let mut words = tokens(raw);
     words.truncate(MAX_QUERY_TOKENS);
+    // Text with nothing to search by (`%`, `*`, punctuation) finds codes only, never
+    // the whole catalog.
+    if words.is_empty() && !raw.is_empty() {
+        return Ok(hits.out);
+    }
     // 2. Titles that start with the query (all titles when it is empty).
     mirror.by_title(&words.join(" "), &mut |id, flags| hits.offer(id, flags));
     // 3. Every query word starts a word of the product.

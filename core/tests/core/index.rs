@@ -248,6 +248,9 @@ fn search_follows_the_specified_ranking_and_folding() {
         ("oat", &[]),
         ("barista", &[]),
         ("nothing like this", &[]),
+        // Text with no word in it finds nothing, never the whole catalog.
+        ("%", &[]),
+        ("* _ \\", &[]),
     ];
     for (q, expected) in cases {
         assert_eq!(&skus(&index, &catalog, text(q)), expected, "query {q:?}");

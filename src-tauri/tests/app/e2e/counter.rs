@@ -1351,5 +1351,12 @@ async fn a_kiosk_ticket_scanned_at_the_counter_is_sold_once() {
     )
     .await;
     s.shot("ticket-sold-once").await;
+    // A misread first digit is still read as a ticket, and refused as one.
+    s.keys_to_focus(&format!("1{}{ENTER}", &code[1..])).await;
+    s.text_with(
+        "[data-test=checkout-error]",
+        "Kiosk ticket: the till cannot read it",
+    )
+    .await;
     s.finish().await;
 }

@@ -140,6 +140,11 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         .await;
     s.no_english("kiosk-attract").await;
     s.accessible("attract-ru").await;
+    // A promo touched opens in full.
+    s.click("[data-test=kiosk-promo]").await;
+    s.text_with("[data-test=kiosk-page-view]", "Скидка 10 % на весь чай")
+        .await;
+    s.click("[data-test=kiosk-page-view] button.primary").await;
 
     // A category, its tiles with pictures, a product three times.
     s.click("[data-test=kiosk-start]").await;
@@ -222,7 +227,7 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         .await
         .unwrap();
     s.click("[data-test=ticket-print]").await;
-    s.text_with("[data-test=kiosk-notice]", "покажите этот экран на кассе")
+    s.text_with("[data-test=ticket-printed]", "сфотографируйте этот код")
         .await;
     assert_eq!(
         s.client
@@ -232,12 +237,37 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
         json!(true)
     );
     // Left showing, the ticket counts down beside the QR code, never over it.
+    // (It waits twice the shop's idle time, at least a minute: 60 s in the demo.)
+    let qr_size = |s: &Session| {
+        let client = s.client.clone();
+        async move {
+            client
+                .execute(
+                    "const r = document.querySelector('[data-test=ticket-qr]').getBoundingClientRect(); return [r.x, r.y, r.width, r.height];",
+                    vec![],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let before = qr_size(&s).await;
+    let shown = Instant::now();
     s.client
         .wait()
-        .at_most(Duration::from_secs(60))
+        .at_most(Duration::from_secs(90))
         .for_element(Locator::Css("[data-test=ticket-closing]"))
         .await
         .expect("an idle ticket screen says it will close");
+    assert!(
+        shown.elapsed() >= Duration::from_secs(50),
+        "{:?}",
+        shown.elapsed()
+    );
+    assert_eq!(
+        qr_size(&s).await,
+        before,
+        "the QR code neither moves nor shrinks"
+    );
     let qr_on_top = s
         .client
         .execute(
