@@ -25,6 +25,17 @@ for crate in rustok-sync rustok-central; do
     done
 done
 
+# 1c. Central speaks the protocol (rustok-protocol), never links the device's sync
+#     client: no rustok-sync, no HTTP client, no retry library.
+deps=$(cargo tree -p rustok-central -e normal,build --prefix none --locked | awk '{print $1}' | sort -u)
+for banned in rustok-sync reqwest backon; do
+    if grep -qx "$banned" <<<"$deps"; then
+        echo "invariant broken: rustok-central depends on $banned"
+        cargo tree -p rustok-central -e normal --locked -i "$banned" || true
+        fail=1
+    fi
+done
+
 # 2. The domain does no I/O and never reads the clock or OS randomness.
 code_only() { grep -vE '^[^:]+:[0-9]+:[[:space:]]*//'; }
 if grep -rnE 'std::(fs|net|process|env)|SystemTime|Instant::now|rusqlite|getrandom|thread::sleep|OsEntropy|SystemClock' core/src/domain | code_only; then

@@ -14,11 +14,13 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
-use rustok_sync::protocol::{
+use rustok_protocol::signing::{
+    self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
+use rustok_protocol::{
     paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, HealthReport,
     PROTOCOL_VERSION,
 };
-use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;

@@ -5,7 +5,7 @@
 use rustok_core::domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
 use rustok_core::domain::ids::EventId;
 use rustok_core::domain::upcast::Upcasters;
-use rustok_sync::protocol::RejectCode;
+use rustok_protocol::RejectCode;
 
 /// What an accepted event adds to the report tables.
 #[derive(Debug, Clone, PartialEq, Eq)]

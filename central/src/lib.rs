@@ -98,8 +98,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_body_bytes: rustok_sync::protocol::MAX_BODY_BYTES,
-            max_batch_events: rustok_sync::protocol::MAX_BATCH_EVENTS,
+            max_body_bytes: rustok_protocol::MAX_BODY_BYTES,
+            max_batch_events: rustok_protocol::MAX_BATCH_EVENTS,
             device_rate_per_sec: 20.0,
             device_burst: 100.0,
             public_rate_per_sec: 10.0,

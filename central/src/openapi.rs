@@ -30,7 +30,7 @@ fn common(r: &Route) -> Vec<(u16, &'static str)> {
         Auth::Public => out.push((429, "too many requests from this address; see Retry-After")),
     }
     out.push((500, "central failed (logged); try again"));
-    if r.path != rustok_sync::protocol::paths::OPENAPI {
+    if r.path != rustok_protocol::paths::OPENAPI {
         out.push((
             503,
             "storage unavailable, or too many bodies being read; see Retry-After",
@@ -160,7 +160,7 @@ fn object(properties: Value, optional: &[&str]) -> Value {
 fn schemas() -> Value {
     let uuid = json!({ "type": "string", "format": "uuid" });
     let count = json!({ "type": "integer", "minimum": 0 });
-    let protocol = json!({ "type": "integer", "const": rustok_sync::protocol::PROTOCOL_VERSION });
+    let protocol = json!({ "type": "integer", "const": rustok_protocol::PROTOCOL_VERSION });
     let millis = json!({ "type": "integer" });
     let health = object(
         json!({
@@ -225,7 +225,7 @@ fn schemas() -> Value {
         "PushRequest": object(json!({
             "protocol": protocol,
             "events": { "type": "array", "items": { "$ref": "#/components/schemas/Envelope" },
-                        "maxItems": rustok_sync::protocol::MAX_BATCH_EVENTS },
+                        "maxItems": rustok_protocol::MAX_BATCH_EVENTS },
         }), &[]),
         "Rejection": object(json!({
             "seq": count,

@@ -7,7 +7,7 @@ use crate::CentralError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, TenantId};
-use rustok_sync::protocol::{
+use rustok_protocol::{
     DailySales, DeviceHealth, HealthReport, PushResponse, RejectCode, Rejection, StoreSales,
 };
 use std::collections::BTreeMap;

@@ -1,7 +1,8 @@
 //! `rustok-sync`: getting the device's outbox to the central server exactly once.
 //!
-//! - [`protocol`]: the versioned wire types, shared with the server.
-//! - [`signing`]: HMAC-SHA256 request signatures, shared with the server.
+//! - [`protocol`]: the versioned wire types, shared with the server (the
+//!   `rustok-protocol` crate, re-exported).
+//! - [`signing`]: HMAC-SHA256 request signatures, from the same crate.
 //! - [`client`]: signed requests with timeouts; enrolment.
 //! - [`relay`]: the outbox relay (batches, acks, dead letters of rejected events).
 //! - [`breaker`]: the circuit breaker every push goes through.
@@ -14,9 +15,9 @@ pub mod breaker;
 pub mod client;
 pub mod credentials;
 mod error;
-pub mod protocol;
 pub mod relay;
 pub mod retry;
-pub mod signing;
+pub use rustok_protocol as protocol;
+pub use rustok_protocol::signing;
 
 pub use error::SyncError;

@@ -7,7 +7,8 @@
 
 use crate::breaker::Breaker;
 use crate::client::Client;
-use crate::protocol::{HealthReport, PushResponse, PROTOCOL_VERSION};
+use crate::protocol::push::PushBody;
+use crate::protocol::{HealthReport, PushResponse};
 use crate::SyncError;
 use rustok_core::domain::clock::Clock;
 use rustok_core::store::{DeadLetter, Store};
@@ -102,26 +103,17 @@ impl Relay {
         if events.is_empty() {
             return Ok(None);
         }
-        let mut body = Vec::with_capacity(4096);
-        body.extend_from_slice(
-            format!("{{\"protocol\":{PROTOCOL_VERSION},\"events\":[").as_bytes(),
-        );
-        let mut taken: usize = 0;
+        let mut body = PushBody::new(self.limits.max_bytes);
         for e in &events {
-            let json = serde_json::to_vec(e).map_err(|err| SyncError::Protocol(err.to_string()))?;
-            if taken > 0
-                && body.len().saturating_add(json.len()).saturating_add(2) > self.limits.max_bytes
+            if !body
+                .push(e)
+                .map_err(|err| SyncError::Protocol(err.to_string()))?
             {
                 break;
             }
-            if taken > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(&json);
-            taken = taken.saturating_add(1);
         }
-        body.extend_from_slice(b"]}");
-        Ok(Some((body, taken)))
+        let taken = body.events();
+        Ok(Some((body.finish(), taken)))
     }
 
     /// Pushes one batch. With nothing pending it makes no request.
@@ -233,11 +225,11 @@ impl Relay {
             .store
             .event(seq)?
             .ok_or_else(|| SyncError::Invalid(format!("no event at seq {seq}")))?;
-        let mut body = format!("{{\"protocol\":{PROTOCOL_VERSION},\"events\":[").into_bytes();
-        serde_json::to_writer(&mut body, &event)
+        // One event, whatever its size.
+        let mut body = PushBody::new(0);
+        body.push(&event)
             .map_err(|err| SyncError::Protocol(err.to_string()))?;
-        body.extend_from_slice(b"]}");
-        let reply = self.send(body).await?;
+        let reply = self.send(body.finish()).await?;
         if let Some(r) = reply.rejected.iter().find(|r| r.seq == seq) {
             self.store.record_dead_letter(&DeadLetter {
                 handler: DEAD_LETTER_HANDLER.to_owned(),

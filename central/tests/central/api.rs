@@ -3,8 +3,8 @@
 
 use crate::helpers::{relay, spawn_central, Device, ADMIN_TOKEN};
 use rustok_central::Limits;
+use rustok_protocol::{paths, DailySales, DeviceHealth, HealthReport, PROTOCOL_VERSION};
 use rustok_sync::client::Client;
-use rustok_sync::protocol::{paths, DailySales, DeviceHealth, HealthReport, PROTOCOL_VERSION};
 use rustok_sync::relay::BatchLimits;
 use std::sync::Arc;
 use std::time::Duration;

@@ -16,8 +16,10 @@ use rustok_core::domain::clock::Clock;
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::upcast::Upcasters;
 use rustok_core::testing::{ManualClock, SeededEntropy};
-use rustok_sync::protocol::{paths, PushRequest, PROTOCOL_VERSION};
-use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use rustok_protocol::signing::{
+    self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
+use rustok_protocol::{paths, PushRequest, PROTOCOL_VERSION};
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -364,7 +366,7 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
     let body = axum::body::to_bytes(reply.into_body(), 1 << 20)
         .await
         .unwrap();
-    let enrolled: rustok_sync::protocol::EnrolResponse = serde_json::from_slice(&body).unwrap();
+    let enrolled: rustok_protocol::EnrolResponse = serde_json::from_slice(&body).unwrap();
     let secret = hex::decode(&enrolled.secret).unwrap();
     let mut statuses = std::collections::BTreeMap::new();
     for i in 0..total {

@@ -6,11 +6,13 @@ use crate::helpers::{spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
 use rustok_central::{Central, Limits};
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, TenantId};
-use rustok_sync::credentials::Credentials;
-use rustok_sync::protocol::{
+use rustok_protocol::signing::{
+    self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
+use rustok_protocol::{
     paths, DailySales, HealthReport, PushRequest, PushResponse, RejectCode, PROTOCOL_VERSION,
 };
-use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use rustok_sync::credentials::Credentials;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
@@ -146,7 +148,7 @@ async fn enrolled_with(
 async fn stranger(c: &CentralUnderTest, like: &Device) -> Credentials {
     let code = c.code("other-shop");
     let ident = like.shop.device().unwrap().unwrap();
-    let req = rustok_sync::protocol::EnrolRequest {
+    let req = rustok_protocol::EnrolRequest {
         tenant_id: TenantId::parse("0192f0e4-2000-7000-8000-0000000000aa").unwrap(),
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000aa").unwrap(),
         ..rustok_sync::client::enrol_request(&code, &ident, "test")
@@ -691,7 +693,7 @@ async fn a_fresh_code_cannot_take_over_an_enrolled_device() {
     let again = d.enrol(&c.url, &code).await;
     assert_ne!(again.secret, creds.secret);
     // A code made for one device does not enrol another.
-    let other = rustok_sync::protocol::EnrolRequest {
+    let other = rustok_protocol::EnrolRequest {
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000cc").unwrap(),
         ..rustok_sync::client::enrol_request(&c.code_for("corner", ident.device_id), &ident, "x")
     };
@@ -849,7 +851,7 @@ async fn another_event_at_a_quarantined_seq_is_a_seq_conflict() {
 async fn strangers_cannot_tell_which_devices_exist_and_their_guesses_are_slowed() {
     let (c, d, creds) = enrolled(57, 0).await;
     // A second till of the shop (the template gives every copy the same id).
-    let req = rustok_sync::protocol::EnrolRequest {
+    let req = rustok_protocol::EnrolRequest {
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000bb").unwrap(),
         ..rustok_sync::client::enrol_request(
             &c.code("corner"),
@@ -959,7 +961,7 @@ async fn small_things_the_trial_found_are_answered_clearly() {
     let d = Device::new(59);
     let ident = d.shop.device().unwrap().unwrap();
     for bad in ["", "POS\u{0}\n<script>", &"X".repeat(1_000)] {
-        let req = rustok_sync::protocol::EnrolRequest {
+        let req = rustok_protocol::EnrolRequest {
             device_code: bad.to_owned(),
             ..rustok_sync::client::enrol_request(&c.code("corner"), &ident, "test")
         };

@@ -4,9 +4,9 @@
 use crate::helpers::{spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
 use rustok_central::Limits;
 use rustok_core::domain::event::Envelope;
+use rustok_protocol::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use rustok_protocol::{paths, PushRequest, PushResponse, PROTOCOL_VERSION};
 use rustok_sync::credentials::Credentials;
-use rustok_sync::protocol::{paths, PushRequest, PushResponse, PROTOCOL_VERSION};
-use rustok_sync::signing::{self, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use std::time::Duration;
 
 fn now() -> i64 {
@@ -212,7 +212,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     let stranger = Device::new(23);
     let ident = stranger.shop.device().unwrap().unwrap();
     // The template gives every device the same tenant; the stranger claims another.
-    let req = rustok_sync::protocol::EnrolRequest {
+    let req = rustok_protocol::EnrolRequest {
         tenant_id: other,
         device_id: rustok_core::domain::ids::DeviceId::parse(
             "0192f0e4-3000-7000-8000-0000000000ee",
@@ -275,7 +275,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     )
     .await;
     assert_eq!(r.status(), 200);
-    let body: rustok_sync::protocol::DailySales = r.json().await.unwrap();
+    let body: rustok_protocol::DailySales = r.json().await.unwrap();
     assert!(
         body.stores.is_empty(),
         "no rows of the other tenant: {body:?}"
@@ -393,7 +393,7 @@ async fn enrolment_codes_work_once_and_admin_routes_need_the_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let e: rustok_sync::protocol::Enrolment = r.json().await.unwrap();
+    let e: rustok_protocol::Enrolment = r.json().await.unwrap();
 
     let d = Device::new(25);
     let ident = d.shop.device().unwrap().unwrap();

@@ -1,4 +1,7 @@
-//! The wire protocol between a device and the central server, shared by both sides.
+//! The wire protocol between a device and the central server, shared by both sides:
+//! the request and reply types here, request signing in [`signing`], and the framing
+//! of a push body in [`push`]. Central depends on this crate, never on the sync
+//! client.
 //!
 //! Versioned: every request body carries [`PROTOCOL_VERSION`]; a server refuses a
 //! version it does not speak with `400 unsupported_protocol`. Field names are frozen
@@ -11,6 +14,9 @@
 use rustok_core::domain::event::Envelope;
 use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
 use serde::{Deserialize, Serialize};
+
+pub mod push;
+pub mod signing;
 
 /// The protocol spoken by this build.
 pub const PROTOCOL_VERSION: u32 = 1;
