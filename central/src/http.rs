@@ -12,8 +12,8 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
-use rustok_core::domain::event::Envelope;
-use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::event::Envelope;
+use rustok_domain::ids::{DeviceId, EventId, TenantId};
 use rustok_protocol::signing::{
     self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
@@ -783,7 +783,7 @@ pub fn code_digest(code: &str) -> String {
 }
 
 fn valid_slug(s: &str) -> bool {
-    rustok_core::domain::tenant::TenantSlug::parse(s).is_ok()
+    rustok_domain::tenant::TenantSlug::parse(s).is_ok()
 }
 
 /// Creates a code for `tenant_slug`; used by the admin route and the command line.
@@ -867,14 +867,13 @@ async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolRespon
     let (_, body) = read_body(&c, req).await?;
     let ask: EnrolRequest = parse_json(&body)?;
     check_protocol(ask.protocol)?;
-    let device_code =
-        rustok_core::domain::device::DeviceCode::parse(&ask.device_code).map_err(|_| {
-            Fail::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "bad_device_code",
-                "device_code must be the till's order-number prefix: 1 to 12 letters and digits",
-            )
-        })?;
+    let device_code = rustok_domain::device::DeviceCode::parse(&ask.device_code).map_err(|_| {
+        Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_device_code",
+            "device_code must be the till's order-number prefix: 1 to 12 letters and digits",
+        )
+    })?;
     short_text("app_version", &ask.app_version)?;
     let mut secret = vec![0u8; signing::SECRET_BYTES];
     c.entropy.fill(&mut secret);

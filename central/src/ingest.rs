@@ -2,9 +2,9 @@
 //! store applies a batch. Decoding goes through the core's upcaster registry, so an
 //! old event version is accepted exactly when the core can read it.
 
-use rustok_core::domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
-use rustok_core::domain::ids::EventId;
-use rustok_core::domain::upcast::Upcasters;
+use rustok_domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
+use rustok_domain::ids::EventId;
+use rustok_domain::upcast::Upcasters;
 use rustok_protocol::RejectCode;
 
 /// What an accepted event adds to the report tables.

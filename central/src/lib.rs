@@ -21,9 +21,9 @@ pub mod rate;
 pub mod serve;
 pub mod store;
 
-use rustok_core::domain::clock::{Clock, Entropy};
-use rustok_core::domain::ids::DeviceId;
-use rustok_core::domain::upcast::Upcasters;
+use rustok_domain::clock::{Clock, Entropy};
+use rustok_domain::ids::DeviceId;
+use rustok_domain::upcast::Upcasters;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -180,8 +180,8 @@ impl Central {
             backend,
             admin_token,
             limits,
-            Arc::new(rustok_core::system::SystemClock),
-            Arc::new(rustok_core::system::OsEntropy),
+            Arc::new(rustok_domain::system::SystemClock),
+            Arc::new(rustok_domain::system::OsEntropy),
         )
     }
 

@@ -5,8 +5,8 @@
 use crate::ingest::{Checked, Derived, Verdict};
 use crate::CentralError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use rustok_core::domain::event::Envelope;
-use rustok_core::domain::ids::{DeviceId, TenantId};
+use rustok_domain::event::Envelope;
+use rustok_domain::ids::{DeviceId, TenantId};
 use rustok_protocol::{
     DailySales, DeviceHealth, HealthReport, PushResponse, RejectCode, Rejection, StoreSales,
 };
@@ -243,7 +243,7 @@ fn migrate(conn: &mut Connection) -> Result<(), CentralError> {
 fn parse_id<T>(
     r: &rusqlite::Row<'_>,
     i: usize,
-    f: fn(&str) -> Result<T, rustok_core::domain::FieldError>,
+    f: fn(&str) -> Result<T, rustok_domain::FieldError>,
 ) -> rusqlite::Result<T> {
     let s: String = r.get(i)?;
     f(&s).map_err(|e| {
@@ -289,7 +289,7 @@ fn rejection_of(c: &Connection, device: &str, seq: u64) -> Result<Option<Rejecti
     let Some((id, code, message)) = row else {
         return Ok(None);
     };
-    let id = rustok_core::domain::ids::EventId::parse(&id)
+    let id = rustok_domain::ids::EventId::parse(&id)
         .map_err(|e| CentralError::Corrupt(format!("quarantine id: {e}")))?;
     let code = serde_json::from_value(serde_json::Value::String(code))
         .map_err(|e| CentralError::Corrupt(format!("quarantine code: {e}")))?;
@@ -773,7 +773,7 @@ fn insert_event(
 }
 
 /// A different event at a seq central already holds.
-fn conflict(seq: u64, id: rustok_core::domain::ids::EventId) -> Rejection {
+fn conflict(seq: u64, id: rustok_domain::ids::EventId) -> Rejection {
     Rejection {
         seq,
         id,
@@ -874,7 +874,7 @@ mod tests {
             amount,
         };
         let mut rows: Vec<SaleRow> = (0..10_000)
-            .map(|_| row(rustok_core::domain::money::MAX_MINOR, false))
+            .map(|_| row(rustok_domain::money::MAX_MINOR, false))
             .collect();
         rows.push(row(5, true));
         let stores = sum_sales(rows);

@@ -9,9 +9,11 @@
 
 pub mod bus;
 pub mod cache;
-pub mod domain;
+/// The pure domain, its own crate (`rustok-domain`) so that central decodes events
+/// without linking storage, the index or the caches.
+pub use rustok_domain as domain;
 pub mod index;
 pub mod service;
 pub mod store;
-pub mod system;
+pub use rustok_domain::system;
 pub mod testing;

@@ -11,8 +11,8 @@
 // Numbers here come from central or the wire: arithmetic is checked.
 #![deny(clippy::arithmetic_side_effects)]
 
-use rustok_core::domain::event::Envelope;
-use rustok_core::domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::event::Envelope;
+use rustok_domain::ids::{DeviceId, EventId, TenantId};
 use serde::{Deserialize, Serialize};
 
 pub mod push;

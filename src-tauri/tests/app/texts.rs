@@ -18,7 +18,11 @@ fn root() -> PathBuf {
 
 fn sources() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    let mut dirs = vec![root().join("core/src"), root().join("src-tauri/src")];
+    let mut dirs = vec![
+        root().join("domain/src"),
+        root().join("core/src"),
+        root().join("src-tauri/src"),
+    ];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();

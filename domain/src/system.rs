@@ -1,6 +1,6 @@
 //! The real clock and entropy source: the only code in the core that reads them.
 
-use crate::domain::clock::{Clock, Entropy, Timestamp};
+use crate::clock::{Clock, Entropy, Timestamp};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Wall-clock time.

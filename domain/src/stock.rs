@@ -1,7 +1,7 @@
 //! Stock movements: stock on hand only ever changes by one of these, so movements
 //! from several devices commute when merged.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// Kind of a stock movement.
@@ -138,19 +138,19 @@ impl From<StockDelta> for i64 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockMovement {
     /// Id.
-    pub id: crate::domain::ids::MovementId,
+    pub id: crate::ids::MovementId,
     /// Product.
-    pub product_id: crate::domain::ids::ProductId,
+    pub product_id: crate::ids::ProductId,
     /// Kind.
     pub kind: MovementKind,
     /// Signed change of stock on hand.
     pub delta: i64,
     /// Why.
-    pub reason: Option<crate::domain::text::Reason>,
+    pub reason: Option<crate::text::Reason>,
     /// Order, for sales and returns.
-    pub order_id: Option<crate::domain::ids::OrderId>,
+    pub order_id: Option<crate::ids::OrderId>,
     /// Who.
-    pub operator_id: Option<crate::domain::ids::OperatorId>,
+    pub operator_id: Option<crate::ids::OperatorId>,
     /// When.
-    pub occurred_at: crate::domain::clock::Timestamp,
+    pub occurred_at: crate::clock::Timestamp,
 }

@@ -1,6 +1,6 @@
 //! Locales (`en`, `ru`, `en-GB`) and per-locale text with fallback.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 #[serde(try_from = "String", into = "String")]
 pub struct Locale(String);
 
-crate::domain::text::text_newtype!(Locale);
+crate::text::text_newtype!(Locale);
 
 impl Locale {
     /// Parses and normalises a tag.

@@ -2,7 +2,7 @@
 //! digest of the stored (re-encoded) bytes, so a device that has the digest either
 //! has exactly those bytes or knows it lacks them.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

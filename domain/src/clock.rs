@@ -1,6 +1,6 @@
 //! Time and randomness as injected capabilities, and the millisecond timestamp type.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
@@ -90,7 +90,7 @@ impl From<Timestamp> for String {
 }
 
 /// Where the current time comes from. Real code uses [`crate::system::SystemClock`];
-/// tests use [`crate::testing::ManualClock`].
+/// tests use `rustok_core::testing::ManualClock`.
 pub trait Clock: Send + Sync {
     /// The current instant.
     fn now(&self) -> Timestamp;

@@ -1,34 +1,32 @@
 //! Domain events and their envelope (DESIGN §4).
 //!
 //! Persisted and on the wire: changing a payload's meaning bumps its schema version
-//! and adds an upcaster ([`crate::domain::upcast`]); a JSON fixture of every
+//! and adds an upcaster ([`crate::upcast`]); a JSON fixture of every
 //! `(type, version)` ever shipped lives in `core/tests/fixtures/events/`.
 
-use crate::domain::cash::CashMoveKind;
-use crate::domain::category::CategoryFields;
-use crate::domain::clock::Timestamp;
-use crate::domain::content::ContentFields;
-use crate::domain::device::DeviceCode;
-use crate::domain::error::Errors;
-use crate::domain::hlc::Hlc;
-use crate::domain::ids::{
+use crate::cash::CashMoveKind;
+use crate::category::CategoryFields;
+use crate::clock::Timestamp;
+use crate::content::ContentFields;
+use crate::device::DeviceCode;
+use crate::error::Errors;
+use crate::hlc::Hlc;
+use crate::ids::{
     CashSessionId, CategoryId, ContentId, CorrelationId, DeviceId, EventId, MovementId, OperatorId,
     OrderId, ParkedSaleId, ProductId, TenantId, TicketId,
 };
-use crate::domain::money::{self, Currency, Money};
-use crate::domain::operator::OperatorName;
-use crate::domain::order::{
-    Amounts, Customer, OrderLine, OrderNumber, ParkedBasket, TrackingNumber,
-};
-use crate::domain::payment::{Payment, Refund};
-use crate::domain::permission::Role;
-use crate::domain::product::{ProductFields, ProductStatus};
-use crate::domain::stock::{MovementKind, Quantity};
-use crate::domain::tenant::{TaxMode, TenantSettings, TenantSlug};
-use crate::domain::text::{Note, Reason};
-use crate::domain::ticket::Ticket;
-use crate::domain::upcast::{UpcastError, Upcasters};
-use crate::domain::{DomainError, FieldError};
+use crate::money::{self, Currency, Money};
+use crate::operator::OperatorName;
+use crate::order::{Amounts, Customer, OrderLine, OrderNumber, ParkedBasket, TrackingNumber};
+use crate::payment::{Payment, Refund};
+use crate::permission::Role;
+use crate::product::{ProductFields, ProductStatus};
+use crate::stock::{MovementKind, Quantity};
+use crate::tenant::{TaxMode, TenantSettings, TenantSlug};
+use crate::text::{Note, Reason};
+use crate::ticket::Ticket;
+use crate::upcast::{UpcastError, Upcasters};
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -594,7 +592,7 @@ fn validate_refund(e: &mut Errors, r: &Refund) {
         "sum_mismatch",
         "the tenders do not add up to the refund",
     );
-    if let crate::domain::payment::RefundedItems::Lines(lines) = &r.items {
+    if let crate::payment::RefundedItems::Lines(lines) = &r.items {
         e.check(
             lines.is_empty(),
             "refund.items",

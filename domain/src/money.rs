@@ -2,7 +2,7 @@
 //!
 //! Rounding is half away from zero, applied per line (see [`div_round_half_away`]).
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

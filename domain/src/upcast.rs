@@ -4,7 +4,7 @@
 //! Register one step per `(type, from_version)`; decoding chains them up to the
 //! current version. A step that is missing is an error, never a guess.
 
-use crate::domain::event::{EventDecodeError, EventType};
+use crate::event::{EventDecodeError, EventType};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -73,7 +73,7 @@ impl Upcasters {
 /// refund is a refund of every line in full ([`RefundedItems::Every`], the payload
 /// does not list the order's lines) through its one tender, and it completed the order.
 ///
-/// [`RefundedItems::Every`]: crate::domain::payment::RefundedItems::Every
+/// [`RefundedItems::Every`]: crate::payment::RefundedItems::Every
 pub fn order_refunded_v1_to_v2(mut v: Value) -> Result<Value, UpcastError> {
     let data = v
         .as_object_mut()

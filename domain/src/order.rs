@@ -14,7 +14,7 @@
 //! `Order<S>` only has the transitions of state `S`, so an illegal one does not compile:
 //!
 //! ```compile_fail
-//! use rustok_core::domain::order::{Order, Paid};
+//! use rustok_domain::order::{Order, Paid};
 //! fn cancel_paid(order: Order<Paid>) {
 //!     let _ = order.cancel(None); // a paid order has no `cancel`
 //! }
@@ -24,21 +24,21 @@
 //! an [`AnyOrder`], whose [`AnyOrder::apply`] returns `InvalidTransition` for an action
 //! the current state lacks.
 
-use crate::domain::clock::Timestamp;
-use crate::domain::device::DeviceCode;
-use crate::domain::error::Errors;
-use crate::domain::ids::{OrderId, ProductId, TenantId};
-use crate::domain::locale::Localized;
-use crate::domain::money::{div_round_half_away, Currency};
-use crate::domain::payment::{
+use crate::clock::Timestamp;
+use crate::device::DeviceCode;
+use crate::error::Errors;
+use crate::ids::{OrderId, ProductId, TenantId};
+use crate::locale::Localized;
+use crate::money::{div_round_half_away, Currency};
+use crate::payment::{
     self, Payment, PaymentMethod, Refund, RefundPayment, RefundRequest, RefundedItems,
     RefundedLine, Tender,
 };
-use crate::domain::product::{ProductTitle, Sku, TaxRate};
-use crate::domain::stock::Quantity;
-use crate::domain::tenant::TaxMode;
-use crate::domain::text::{bounded_text, Note, Reason};
-use crate::domain::{DomainError, FieldError};
+use crate::product::{ProductTitle, Sku, TaxRate};
+use crate::stock::Quantity;
+use crate::tenant::TaxMode;
+use crate::text::{bounded_text, Note, Reason};
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
@@ -50,7 +50,7 @@ pub const MAX_LINES: usize = 500;
 #[serde(try_from = "String", into = "String")]
 pub struct OrderNumber(String);
 
-crate::domain::text::text_newtype!(OrderNumber);
+crate::text::text_newtype!(OrderNumber);
 
 impl OrderNumber {
     /// The `n`th order of a device.
@@ -253,7 +253,7 @@ impl ParkedBasket {
         for (field, d) in discounts {
             e.check(
                 matches!(d, Some(Discount::Percent(bp)) if bp > 10_000)
-                    || matches!(d, Some(Discount::Amount(a)) if a < 0 || !crate::domain::money::in_range(a)),
+                    || matches!(d, Some(Discount::Amount(a)) if a < 0 || !crate::money::in_range(a)),
                 &field,
                 "out_of_range",
                 "a percentage is 0 to 100, an amount 0 or more",
@@ -724,7 +724,7 @@ pub fn plan_refund(d: &OrderData, req: RefundRequest) -> Result<(Refund, bool), 
                 let left = l.quantity.get().saturating_sub(done);
                 Some(payment::RefundLineRequest {
                     line,
-                    quantity: crate::domain::stock::Quantity::new(left).ok()?,
+                    quantity: crate::stock::Quantity::new(left).ok()?,
                     restock: req.restock,
                 })
             })
@@ -965,8 +965,8 @@ impl OrderActionKind {
     }
 
     /// The service operation that performs it.
-    pub fn operation(self) -> crate::domain::permission::Operation {
-        use crate::domain::permission::Operation as O;
+    pub fn operation(self) -> crate::permission::Operation {
+        use crate::permission::Operation as O;
         match self {
             OrderActionKind::Confirm => O::ConfirmOrder,
             OrderActionKind::Pay => O::PayOrder,

@@ -2,10 +2,10 @@
 //!
 //! Amounts are minor units in the order's currency.
 
-use crate::domain::error::Errors;
-use crate::domain::stock::Quantity;
-use crate::domain::text::{bounded_text, Reason};
-use crate::domain::{DomainError, FieldError};
+use crate::error::Errors;
+use crate::stock::Quantity;
+use crate::text::{bounded_text, Reason};
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 
 /// How money changed hands.

@@ -1,10 +1,10 @@
 //! Cash sessions (shifts): a float, cash sales and refunds, cash in and out, and a
 //! close that compares counted cash with what the drawer should hold.
 
-use crate::domain::clock::Timestamp;
-use crate::domain::ids::{CashSessionId, OperatorId, TenantId};
-use crate::domain::money::{self, Currency};
-use crate::domain::{DomainError, FieldError};
+use crate::clock::Timestamp;
+use crate::ids::{CashSessionId, OperatorId, TenantId};
+use crate::money::{self, Currency};
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 
 /// Direction of a cash movement that is not a sale.

@@ -1,10 +1,10 @@
 //! Operators: names, PINs (argon2 hashes only), and the lockout rule.
 
-use crate::domain::clock::Timestamp;
-use crate::domain::ids::{OperatorId, TenantId};
-use crate::domain::permission::Role;
-use crate::domain::text::bounded_text;
-use crate::domain::FieldError;
+use crate::clock::Timestamp;
+use crate::ids::{OperatorId, TenantId};
+use crate::permission::Role;
+use crate::text::bounded_text;
+use crate::FieldError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::fmt;

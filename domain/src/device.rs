@@ -1,6 +1,6 @@
 //! Device identity: the short code that prefixes this device's order numbers.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// A device's short code: 1–12 of `A–Z 0–9`, stored upper-case (`POS1`, `KIOSK2`).
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceCode(String);
 
-crate::domain::text::text_newtype!(DeviceCode);
+crate::text::text_newtype!(DeviceCode);
 
 impl DeviceCode {
     /// Trims, upper-cases and checks a device code.

@@ -1,11 +1,11 @@
 //! Tenants (shops): slug rules and settings.
 
-use crate::domain::ids::TenantId;
-use crate::domain::locale::Locale;
-use crate::domain::money::Currency;
-use crate::domain::permission::Role;
-use crate::domain::text::bounded_text;
-use crate::domain::FieldError;
+use crate::ids::TenantId;
+use crate::locale::Locale;
+use crate::money::Currency;
+use crate::permission::Role;
+use crate::text::bounded_text;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// Slugs that name system paths and can never be a shop.
@@ -36,7 +36,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
 #[serde(try_from = "String", into = "String")]
 pub struct TenantSlug(String);
 
-crate::domain::text::text_newtype!(TenantSlug);
+crate::text::text_newtype!(TenantSlug);
 
 impl TenantSlug {
     /// Checks the slug. Upper case is refused, not folded: a slug is an identifier
@@ -82,7 +82,7 @@ impl ShopAddress {
     /// Trims and checks the text: bounded like every text, and on one line (a
     /// receipt prints it as one).
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let s = crate::domain::text::bounded(raw, "address", 1, 200)?;
+        let s = crate::text::bounded(raw, "address", 1, 200)?;
         if s.contains(['\n', '\r', '\t']) {
             return Err(FieldError::new(
                 "address",
@@ -94,7 +94,7 @@ impl ShopAddress {
     }
 }
 
-crate::domain::text::text_newtype!(ShopAddress);
+crate::text::text_newtype!(ShopAddress);
 
 /// Whether catalog prices include tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -205,7 +205,7 @@ impl TenantSettings {
                 "negative",
                 "must not be negative",
             )),
-            Some(l) if !crate::domain::money::in_range(l) => Err(FieldError::new(
+            Some(l) if !crate::money::in_range(l) => Err(FieldError::new(
                 "shift_difference_limit",
                 "out_of_range",
                 "is larger than any amount a shop can hold",

@@ -1,11 +1,11 @@
 //! Products: SKU and barcode parsers, tax rates, status rules, versioned edits.
 
-use crate::domain::ids::{CategoryId, ProductId, TenantId};
-use crate::domain::image::ImageDigest;
-use crate::domain::locale::Localized;
-use crate::domain::money::Money;
-use crate::domain::text::bounded_text;
-use crate::domain::{DomainError, FieldError};
+use crate::ids::{CategoryId, ProductId, TenantId};
+use crate::image::ImageDigest;
+use crate::locale::Localized;
+use crate::money::Money;
+use crate::text::bounded_text;
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 
 /// A stock-keeping unit: 1–64 of `A–Z 0–9 . _ - /`, stored upper-case.
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct Sku(String);
 
-crate::domain::text::text_newtype!(Sku);
+crate::text::text_newtype!(Sku);
 
 impl Sku {
     /// Trims, upper-cases and checks a SKU.
@@ -39,7 +39,7 @@ impl Sku {
 #[serde(try_from = "String", into = "String")]
 pub struct Barcode(String);
 
-crate::domain::text::text_newtype!(Barcode);
+crate::text::text_newtype!(Barcode);
 
 /// The GS1 check digit for `body` (all digits but the last): weights 3,1,3,… from the right.
 pub fn gs1_check_digit(body: &[u8]) -> u8 {
@@ -211,7 +211,7 @@ pub struct ProductFields {
 impl ProductFields {
     /// Checks the rules that span fields: a title, a non-negative price, a sane threshold.
     pub fn validate(&self) -> Result<(), DomainError> {
-        let mut e = crate::domain::error::Errors::new();
+        let mut e = crate::error::Errors::new();
         e.check(
             self.titles.is_empty(),
             "titles",
@@ -225,7 +225,7 @@ impl ProductFields {
             "must not be negative",
         );
         e.check(
-            !crate::domain::money::in_range(self.price.minor),
+            !crate::money::in_range(self.price.minor),
             "price",
             "out_of_range",
             "is larger than any price a shop can hold",

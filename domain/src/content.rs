@@ -1,12 +1,12 @@
 //! Content nodes (pages, promos, articles) with per-locale translations and a
 //! `draft → published → archived` typestate (a draft may be archived directly).
 
-use crate::domain::clock::Timestamp;
-use crate::domain::error::Errors;
-use crate::domain::ids::{ContentId, ProductId, TenantId};
-use crate::domain::locale::Localized;
-use crate::domain::text::bounded_text;
-use crate::domain::{DomainError, FieldError};
+use crate::clock::Timestamp;
+use crate::error::Errors;
+use crate::ids::{ContentId, ProductId, TenantId};
+use crate::locale::Localized;
+use crate::text::bounded_text;
+use crate::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
@@ -52,7 +52,7 @@ impl ContentKind {
 #[serde(try_from = "String", into = "String")]
 pub struct ContentSlug(String);
 
-crate::domain::text::text_newtype!(ContentSlug);
+crate::text::text_newtype!(ContentSlug);
 
 impl ContentSlug {
     /// Checks a slug.

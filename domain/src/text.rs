@@ -1,6 +1,6 @@
 //! Bounded text newtypes: trimmed, length-checked in characters, free of control characters.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 
 /// Trims `raw` and checks its length (in Unicode scalar values) and characters.
 pub fn bounded(raw: &str, field: &str, min: usize, max: usize) -> Result<String, FieldError> {
@@ -59,7 +59,7 @@ macro_rules! text_newtype {
         }
 
         impl TryFrom<String> for $name {
-            type Error = $crate::domain::FieldError;
+            type Error = $crate::FieldError;
             fn try_from(s: String) -> Result<Self, Self::Error> {
                 Self::parse(&s)
             }
@@ -89,12 +89,12 @@ macro_rules! bounded_text {
             pub const MAX_CHARS: usize = $max;
 
             /// Trims and checks the text.
-            pub fn parse(raw: &str) -> Result<Self, $crate::domain::FieldError> {
-                $crate::domain::text::bounded(raw, $field, $min, $max).map(Self)
+            pub fn parse(raw: &str) -> Result<Self, $crate::FieldError> {
+                $crate::text::bounded(raw, $field, $min, $max).map(Self)
             }
         }
 
-        $crate::domain::text::text_newtype!($name);
+        $crate::text::text_newtype!($name);
     };
 }
 pub(crate) use bounded_text;

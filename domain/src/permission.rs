@@ -3,7 +3,7 @@
 //! Every service use case is an [`Operation`] with exactly one required
 //! [`Permission`]; the service checks [`Role::allows`] before doing anything.
 
-use crate::domain::FieldError;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// What an operator is.

@@ -1,8 +1,8 @@
 //! Hybrid logical clock: an ordering of events that follows wall time where it can
 //! and stays monotonic when the wall clock steps back or devices disagree.
 
-use crate::domain::clock::Timestamp;
-use crate::domain::FieldError;
+use crate::clock::Timestamp;
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! Identifier newtypes: one type per kind of entity, so ids cannot be mixed up.
 
-use crate::domain::clock::{Entropy, Timestamp};
-use crate::domain::FieldError;
+use crate::clock::{Entropy, Timestamp};
+use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;

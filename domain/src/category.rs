@@ -1,11 +1,11 @@
 //! Catalog categories: per-locale names, a position among siblings and at most
 //! one parent (two levels: a category with children has no parent itself).
 
-use crate::domain::error::Errors;
-use crate::domain::ids::{CategoryId, TenantId};
-use crate::domain::locale::Localized;
-use crate::domain::text::bounded_text;
-use crate::domain::DomainError;
+use crate::error::Errors;
+use crate::ids::{CategoryId, TenantId};
+use crate::locale::Localized;
+use crate::text::bounded_text;
+use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
 bounded_text!(
@@ -72,7 +72,7 @@ pub struct Category {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::locale::Locale;
+    use crate::locale::Locale;
 
     fn fields(position: u32) -> CategoryFields {
         CategoryFields {

@@ -19,10 +19,10 @@
 //! ISO 7064 MOD 97-10 (as in IBANs) over everything before them, so a misread or a
 //! truncated scan is refused, never sold.
 
-use crate::domain::clock::Timestamp;
-use crate::domain::ids::{ProductId, TicketId};
-use crate::domain::stock::Quantity;
-use crate::domain::FieldError;
+use crate::clock::Timestamp;
+use crate::ids::{ProductId, TicketId};
+use crate::stock::Quantity;
+use crate::FieldError;
 use uuid::Uuid;
 
 /// The first digits of every ticket code: the mark and the version.
