@@ -31,9 +31,9 @@ use std::time::Duration;
 /// Failures inside central. The HTTP layer maps each to a status and a code.
 #[derive(Debug, thiserror::Error)]
 pub enum CentralError {
-    /// SQLite failed.
+    /// The database failed (any backend: its own message).
     #[error("storage failed: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(String),
     /// The data folder could not be prepared.
     #[error("data folder: {0}")]
     Io(String),

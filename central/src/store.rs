@@ -146,6 +146,12 @@ pub trait Backend: Send + Sync + 'static {
     fn ping(&self) -> Result<(), CentralError>;
 }
 
+impl From<rusqlite::Error> for CentralError {
+    fn from(e: rusqlite::Error) -> Self {
+        CentralError::Storage(e.to_string())
+    }
+}
+
 /// The embedded SQLite backend: one connection, writes serialised.
 pub struct Sqlite {
     conn: Mutex<Connection>,
