@@ -45,12 +45,15 @@ fn check_fields(
         "another product has this SKU",
     );
     if let Some(b) = &f.barcode {
-        e.check(
-            other(store::product_by_barcode(c, caller.tenant, b)?),
-            "barcode",
-            "taken",
-            "another product has this barcode",
-        );
+        // Named, so the manager knows which product to look at.
+        if let Some(holder) =
+            store::product_by_barcode(c, caller.tenant, b)?.filter(|p| Some(p.id) != except)
+        {
+            e.push(
+                FieldError::new("barcode", "taken", "another product has this barcode")
+                    .with_param("sku", holder.fields.sku.as_str()),
+            );
+        }
     }
     Ok(e.finish()?)
 }

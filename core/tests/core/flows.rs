@@ -708,6 +708,39 @@ fn page(slug: &str, title_en: &str) -> ContentFields {
     }
 }
 
+/// A barcode already on another product is refused, naming that product's SKU, so
+/// the manager knows where to look; nothing is written.
+#[test]
+fn a_barcode_already_used_names_the_product_that_has_it() {
+    let t = spawn_shop();
+    t.shop
+        .create_product(
+            &t.manager,
+            product_fields("TEA", 250, Some(ean13(7))),
+            ProductStatus::Active,
+        )
+        .unwrap();
+    let fingerprint = t.fingerprint();
+    match t.shop.create_product(
+        &t.manager,
+        product_fields("COFFEE", 599, Some(ean13(7))),
+        ProductStatus::Active,
+    ) {
+        Err(ShopError::Validation { fields }) => {
+            assert_eq!(
+                (fields[0].field.as_str(), fields[0].code),
+                ("barcode", "taken")
+            );
+            assert!(fields[0]
+                .params
+                .iter()
+                .any(|(k, v)| *k == "sku" && v == "TEA"));
+        }
+        other => panic!("expected barcode taken, got {other:?}"),
+    }
+    assert_eq!(t.fingerprint(), fingerprint);
+}
+
 /// A promo names the products it is about (the kiosk marks their tiles): kept in
 /// order, carried by its events, and only real products of this shop, each once,
 /// on a promo only; a refused form changes nothing.
