@@ -177,13 +177,6 @@ impl Ticket {
         s
     }
 
-    /// Whether `text` looks like a ticket code at all (the counter then reads it as a
-    /// ticket, and says why when it is not a valid one).
-    pub fn looks_like_code(text: &str) -> bool {
-        let t = text.trim();
-        t.len() > HEAD_DIGITS && t.starts_with('9') && t.bytes().all(|b| b.is_ascii_digit())
-    }
-
     /// Reads a ticket code as a scanner typed it.
     pub fn parse_code(text: &str) -> Result<Self, FieldError> {
         let t = text.trim();
@@ -281,7 +274,6 @@ mod tests {
         let code = t.code();
         assert!(code.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(code.len(), HEAD_DIGITS + 2 * LINE_DIGITS + CHECK_DIGITS);
-        assert!(Ticket::looks_like_code(&code));
         assert_eq!(Ticket::parse_code(&format!("  {code}\n")).unwrap(), t);
     }
 
@@ -333,7 +325,6 @@ mod tests {
             code_of(&format!("92{}", "9".repeat(100_000))),
             "invalid_ticket"
         );
-        assert!(!Ticket::looks_like_code("2000000000015"));
         // A number beyond what a kiosk counts to, with check digits that fit it.
         let mut payload = code[..code.len() - CHECK_DIGITS].to_owned();
         let at = CODE_PREFIX.len() + ID_DIGITS;

@@ -120,21 +120,23 @@ impl Shop {
     /// or a ticket this till already sold, is refused.
     pub fn read_ticket(&self, actor: &Actor, code: &str) -> Result<TicketCart, ShopError> {
         let ticket = Ticket::parse_code(code)?;
-        if self.clock.now() > ticket.expires_at {
-            return Err(FieldError::new(
-                "code",
-                "ticket_expired",
-                "this ticket has expired: the customer orders again",
-            )
-            .into());
-        }
+        let now = self.clock.now();
         self.query(actor, Operation::ReadTicket, |c, caller| {
+            // Checked after the permission; "sold" says more than "expired".
             if let Some(number) = store::ticket_sold_as(c, caller.tenant, ticket.id)? {
                 return Err(
                     FieldError::new("code", "ticket_sold", "this ticket is already sold")
                         .with_param("number", number)
                         .into(),
                 );
+            }
+            if now > ticket.expires_at {
+                return Err(FieldError::new(
+                    "code",
+                    "ticket_expired",
+                    "this ticket has expired: the customer orders again",
+                )
+                .into());
             }
             let mut lines = Vec::with_capacity(ticket.lines.len());
             let mut missing = 0usize;

@@ -1484,6 +1484,11 @@ fn a_kiosk_ticket_is_sold_at_the_counter_once() {
         Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "ticket_expired"),
         other => panic!("expected ticket_expired, got {other:?}"),
     }
+    // Still a question only the counter may ask, expired or not.
+    assert!(matches!(
+        t.shop.read_ticket(&t.kiosk, &second.code),
+        Err(ShopError::Forbidden { .. })
+    ));
 }
 
 #[test]
