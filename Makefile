@@ -8,10 +8,12 @@ export CARGO_TERM_COLOR ?= never
 
 # Debian packages: the WebKitGTK stack the window needs, and Xvfb plus WebKitWebDriver
 # for the end-to-end tests (with matchbox, the X11 kiosk window manager, under which
-# the kiosk story checks that a locked kiosk fills the screen).
+# the kiosk story checks that a locked kiosk fills the screen), and PostgreSQL, which
+# central's tests and benches run against as well as SQLite (a throwaway cluster:
+# scripts/with-postgres.sh).
 SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
-	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl
+	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 
@@ -84,9 +86,11 @@ invariants:
 deny:
 	$(CARGO) deny check bans licenses sources
 
-## Unit, integration, property and doc tests; benches run once as smoke tests.
+## Unit, integration, property and doc tests; benches run once as smoke tests. Central's
+## stories run on SQLite and on a throwaway PostgreSQL (RUSTOK_TEST_DATABASE_URL set to
+## your own server skips starting one).
 unit:
-	$(CARGO) test --workspace --all-targets --locked
+	bash scripts/with-postgres.sh $(CARGO) test --workspace --all-targets --locked
 	$(CARGO) test --workspace --doc --locked
 
 ## schemathesis against the real central from its OpenAPI document (pinned in a
@@ -106,7 +110,7 @@ contract: $(CONTRACT_VENV)/bin/st
 ## The long runs of what `make test` runs briefly; the index ones in release, as a
 ## till runs (a debug build's index cannot keep up with a till selling flat out).
 fuzz:
-	RUSTOK_FUZZ_CASES=1000000 $(CARGO) test --locked -p rustok-central --test central -- fuzz --nocapture
+	RUSTOK_FUZZ_CASES=1000000 bash scripts/with-postgres.sh $(CARGO) test --locked -p rustok-central --test central -- fuzz --nocapture
 
 stall:
 	RUSTOK_STALL_SECS=600 $(CARGO) test --release --locked -p rustok-core --test core -- contained::the_till_sells --nocapture
@@ -115,7 +119,7 @@ crash-loop:
 	RUSTOK_KILL_LOOPS=200 $(CARGO) test --release --locked -p rustok-core --test core -- contained::after_any_kill --nocapture
 
 bench:
-	$(CARGO) bench -p rustok-benches
+	bash scripts/with-postgres.sh $(CARGO) bench -p rustok-benches
 
 ## Start time, idle memory and binary size of the app against a minimal Tauri window.
 measure: system-deps ui

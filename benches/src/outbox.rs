@@ -114,6 +114,7 @@ pub async fn enrolled(template: &Path) -> Enrolled {
         },
     ));
     let code = rustok_central::http::issue_code(&central, "bench", Duration::from_secs(60), None)
+        .await
         .expect("code");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

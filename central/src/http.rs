@@ -377,6 +377,7 @@ impl From<CentralError> for Fail {
             CentralError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             CentralError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             CentralError::Storage(_)
+            | CentralError::Config(_)
             | CentralError::Io(_)
             | CentralError::SchemaTooNew { .. }
             | CentralError::Corrupt(_) => {
@@ -407,25 +408,6 @@ impl IntoResponse for Fail {
             }
         }
         res
-    }
-}
-
-async fn blocking<T: Send + 'static>(
-    c: &Shared,
-    f: impl FnOnce(&Central) -> Result<T, CentralError> + Send + 'static,
-) -> Result<T, Fail> {
-    let c = Arc::clone(c);
-    let done = tokio::task::spawn_blocking(move || f(&c)).await;
-    match done {
-        Ok(r) => r.map_err(Fail::from),
-        Err(e) => {
-            tracing::error!(error = %e, "a blocking task of a request failed");
-            Err(Fail::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "central failed to handle this request; it was logged",
-            ))
-        }
     }
 }
 
@@ -657,9 +639,7 @@ async fn check_signature(
         };
         return Err(unauthorized(c, "clock_skew", &message));
     }
-    let record = blocking(c, move |c| c.backend.device(device))
-        .await?
-        .ok_or_else(mismatch)?;
+    let record = c.backend.device(device).await?.ok_or_else(mismatch)?;
     let path = parts
         .uri
         .path_and_query()
@@ -694,7 +674,7 @@ async fn check_signature(
     // After the rate limit, so what is remembered is bounded by what devices may
     // send. Kept in the database: a restart or a second central forgets nothing.
     let void_after = ts.saturating_add(signing::MAX_SKEW_SECS);
-    if !blocking(c, move |c| c.backend.first_use(signature, void_after, now)).await? {
+    if !c.backend.first_use(signature, void_after, now).await? {
         Metrics::inc(&c.metrics.replays);
         tracing::warn!(device = %record.device_id, "a signed request was sent again");
         return Err(unauthorized(
@@ -787,7 +767,7 @@ fn valid_slug(s: &str) -> bool {
 }
 
 /// Creates a code for `tenant_slug`; used by the admin route and the command line.
-pub fn issue_code(
+pub async fn issue_code(
     c: &Central,
     tenant_slug: &str,
     valid_for: Duration,
@@ -805,7 +785,8 @@ pub fn issue_code(
             "the code would expire past the end of time",
         ))?;
     c.backend
-        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now, device)?;
+        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now, device)
+        .await?;
     Ok(Enrolment {
         code,
         tenant_slug: tenant_slug.to_owned(),
@@ -836,10 +817,7 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
         }
     };
     let device = ask.device_id;
-    let e = blocking(&c, move |c| {
-        issue_code(c, &ask.tenant_slug, valid_for, device)
-    })
-    .await?;
+    let e = issue_code(&c, &ask.tenant_slug, valid_for, device).await?;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 
@@ -852,7 +830,7 @@ async fn revoke(
     admin(&c, &parts).await?;
     let id = DeviceId::parse(&device)
         .map_err(|_| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown device"))?;
-    if blocking(&c, move |c| c.backend.revoke(id)).await? {
+    if c.backend.revoke(id).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(Fail::new(
@@ -885,8 +863,11 @@ async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolRespon
         secret,
     };
     let now = c.clock.now().unix_millis();
-    let d = blocking(&c, move |c| c.backend.redeem(&r, now))
+    let d = c
+        .backend
+        .redeem(&r, now)
         .await
+        .map_err(Fail::from)
         .inspect_err(|_| {
             Metrics::inc(&c.metrics.auth_failures);
         })?;
@@ -964,7 +945,7 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let sent = checked.len() as u64;
     let now = c.clock.now().unix_millis();
     let id = device.device_id;
-    let done = blocking(&c, move |c| c.backend.ingest(id, &checked, now)).await?;
+    let done = c.backend.ingest(id, checked, now).await?;
     let m = &c.metrics;
     m.events_stored.fetch_add(done.stored, Ordering::Relaxed);
     m.events_quarantined
@@ -998,11 +979,9 @@ async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response
                 "device_time_ms is not a time central can compare with its own",
             )
         })?;
-    blocking(&c, move |c| {
-        c.backend
-            .record_health(device.device_id, &report, skew, now)
-    })
-    .await?;
+    c.backend
+        .record_health(device.device_id, &report, skew, now)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1015,9 +994,7 @@ async fn device_health(
     let limited_to = reader(&c, &parts, &body).await?;
     let not_found = || Fail::new(StatusCode::NOT_FOUND, "not_found", "no such device");
     let id = DeviceId::parse(&raw).map_err(|_| not_found())?;
-    let health = blocking(&c, move |c| c.backend.health(id))
-        .await?
-        .ok_or_else(not_found)?;
+    let health = c.backend.health(id).await?.ok_or_else(not_found)?;
     // Another tenant's device does not exist for this caller.
     if limited_to.is_some_and(|t| t != health.tenant_id) {
         return Err(not_found());
@@ -1065,28 +1042,26 @@ async fn daily_sales(
     // Another tenant's slug and an unknown one get the same answer, so a device
     // cannot find out which tenants exist.
     let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
-    let tenant = blocking(&c, move |c| c.backend.tenant_by_slug(&slug))
-        .await?
-        .ok_or_else(unknown)?;
+    let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
     if limited_to.is_some_and(|own| own != tenant) {
         Metrics::inc(&c.metrics.forbidden);
         return Err(unknown());
     }
     let day = q.day;
-    let report = blocking(&c, move |c| c.backend.daily_sales(tenant, &day)).await?;
+    let report = c.backend.daily_sales(tenant, &day).await?;
     Ok(Json(report).into_response())
 }
 
 async fn healthz(State(c): State<Shared>) -> Response {
-    match blocking(&c, |c| c.backend.ping()).await {
+    match c.backend.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(f) => f.into_response(),
+        Err(e) => Fail::from(e).into_response(),
     }
 }
 
 /// O(1): counters in memory and the backend's kept counts; never waits for storage.
 async fn metrics(State(c): State<Shared>) -> Result<Response, Fail> {
-    let counts = c.backend.counts()?;
+    let counts = c.backend.counts().await?;
     let m = &c.metrics;
     let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
     let rows: [(&str, &str, &str, u64); 15] = [

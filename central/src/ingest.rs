@@ -2,10 +2,12 @@
 //! store applies a batch. Decoding goes through the core's upcaster registry, so an
 //! old event version is accepted exactly when the core can read it.
 
+use crate::CentralError;
 use rustok_domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
 use rustok_domain::ids::EventId;
 use rustok_domain::upcast::Upcasters;
-use rustok_protocol::RejectCode;
+use rustok_protocol::{PushResponse, RejectCode, Rejection};
+use std::future::Future;
 
 /// What an accepted event adds to the report tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,17 @@ pub enum Verdict {
     Accept(Derived),
     /// Quarantine it.
     Reject(RejectCode, String),
+}
+
+/// What one ingest did: the answer for the device, and what it stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The answer.
+    pub reply: PushResponse,
+    /// Events newly stored (taken out of quarantine included).
+    pub stored: u64,
+    /// Events newly quarantined.
+    pub quarantined: u64,
 }
 
 /// An event with its verdict.
@@ -149,4 +162,258 @@ fn derive(event: &DomainEvent) -> Verdict {
         },
         _ => Derived::Nothing,
     })
+}
+
+// ---------------------------------------------------------------------------------
+// The ingest algorithm, written once over a small transactional storage interface.
+// ---------------------------------------------------------------------------------
+
+/// An accepted event to store at its device's seq.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// The event.
+    pub envelope: &'a Envelope,
+    /// The event as received, JSON.
+    pub raw: &'a str,
+}
+
+/// An event to quarantine at its device's seq.
+#[derive(Debug, Clone, Copy)]
+pub struct Quarantined<'a> {
+    /// Its seq.
+    pub seq: u64,
+    /// Its id (nil when it had none that parses).
+    pub id: EventId,
+    /// Why.
+    pub code: RejectCode,
+    /// Why, for people.
+    pub message: &'a str,
+    /// The event as received.
+    pub raw: &'a str,
+}
+
+/// What central already holds at some seqs of one device.
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    /// Stored events: seq → id.
+    pub events: std::collections::HashMap<u64, EventId>,
+    /// Quarantined events: seq → the rejection they got.
+    pub quarantined: std::collections::HashMap<u64, Rejection>,
+}
+
+/// What one committed ingest changed in a device's counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountDelta {
+    /// Events newly stored (taken out of quarantine included).
+    pub stored: u64,
+    /// Events newly quarantined.
+    pub quarantined: u64,
+    /// Events taken out of quarantine.
+    pub released: u64,
+}
+
+/// One device's ingest transaction: what the algorithm needs of a database. A
+/// backend opens it with the device's row locked (no other ingest of the same
+/// device runs until it commits or is dropped); dropping it uncommitted rolls back.
+/// The uniqueness of `(device, seq)` and of an event id within its tenant is the
+/// database's (a constraint), never a check made before an insert.
+pub trait IngestTx: Send {
+    /// The highest contiguous seq held for the device.
+    fn acked_through(&mut self) -> impl Future<Output = Result<u64, CentralError>> + Send;
+    /// What is held at seqs `from..=through`.
+    fn held(
+        &mut self,
+        from: u64,
+        through: u64,
+    ) -> impl Future<Output = Result<Held, CentralError>> + Send;
+    /// Stores events (one statement or one prepared loop, in this transaction);
+    /// returns the seqs stored. An event whose id the tenant already holds is not
+    /// stored, and not an error.
+    fn insert(
+        &mut self,
+        events: &[NewEvent<'_>],
+    ) -> impl Future<Output = Result<Vec<u64>, CentralError>> + Send;
+    /// Quarantines events.
+    fn quarantine(
+        &mut self,
+        events: &[Quarantined<'_>],
+    ) -> impl Future<Output = Result<(), CentralError>> + Send;
+    /// Takes events out of quarantine (they were stored again).
+    fn release(&mut self, seqs: &[u64]) -> impl Future<Output = Result<(), CentralError>> + Send;
+    /// Adds to the report tables what stored events derive.
+    fn derive(
+        &mut self,
+        rows: &[(&Envelope, &Derived)],
+    ) -> impl Future<Output = Result<(), CentralError>> + Send;
+    /// Records the new highest contiguous seq and the count changes, and commits.
+    fn commit(
+        self,
+        acked_through: u64,
+        delta: CountDelta,
+    ) -> impl Future<Output = Result<(), CentralError>> + Send;
+}
+
+/// Applies a checked batch of one device in `tx` (invariant 16): a seq already held
+/// is a resend (its rejection is reported again; a quarantined event that central
+/// now accepts is stored; a different event there is a seq conflict); the next seq
+/// is stored or quarantined; a gap stops the batch and names the seq expected. The
+/// reply is the highest contiguous seq held after the commit.
+pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested, CentralError> {
+    let start = tx.acked_through().await?;
+    let held = match batch.iter().map(|i| i.seq).filter(|s| *s <= start).min() {
+        Some(lowest) => tx.held(lowest, start).await?,
+        None => Held::default(),
+    };
+    let mut acked = start;
+    let mut expected = None;
+    let mut rejected = Vec::new();
+    let mut to_store: Vec<&Checked> = Vec::new();
+    let mut to_release: Vec<(&Checked, &Rejection)> = Vec::new();
+    let mut to_quarantine: Vec<Quarantined<'_>> = Vec::new();
+    // Seqs decided in this batch, with their ids (a batch that names a seq twice).
+    let mut decided: std::collections::HashMap<u64, EventId> = std::collections::HashMap::new();
+    for item in batch {
+        let (seq, id) = (item.seq, item.id);
+        if seq <= acked {
+            if seq > start {
+                if decided.get(&seq) != Some(&id) {
+                    rejected.push(conflict(seq, id));
+                }
+            } else if let Some(r) = held.quarantined.get(&seq) {
+                match (&item.verdict, &item.envelope) {
+                    // Sent again from the device's dead letters and accepted now
+                    // (central was upgraded since): out of quarantine.
+                    (Verdict::Accept(_), Some(_))
+                        if r.id == id && r.code != RejectCode::SeqConflict =>
+                    {
+                        to_release.push((item, r));
+                    }
+                    _ if r.id != id => rejected.push(conflict(seq, id)),
+                    _ => rejected.push(r.clone()),
+                }
+            } else if held.events.get(&seq) != Some(&id) {
+                rejected.push(conflict(seq, id));
+            }
+            continue;
+        }
+        let next = acked.checked_add(1);
+        if Some(seq) != next {
+            expected = next;
+            break;
+        }
+        match (&item.verdict, &item.envelope) {
+            (Verdict::Accept(_), Some(_)) => to_store.push(item),
+            (Verdict::Accept(_), None) => to_quarantine.push(quarantined(
+                item,
+                RejectCode::Malformed,
+                "not an event envelope",
+            )),
+            (Verdict::Reject(code, message), _) => {
+                to_quarantine.push(quarantined(item, *code, message));
+            }
+        }
+        decided.insert(seq, id);
+        acked = seq;
+    }
+    let new_events: Vec<NewEvent<'_>> = to_store
+        .iter()
+        .chain(to_release.iter().map(|(item, _)| item))
+        .filter_map(|item| {
+            item.envelope.as_ref().map(|envelope| NewEvent {
+                envelope,
+                raw: &item.raw,
+            })
+        })
+        .collect();
+    let stored: std::collections::HashSet<u64> = if new_events.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        tx.insert(&new_events).await?.into_iter().collect()
+    };
+    let mut delta = CountDelta::default();
+    let mut derived = Vec::new();
+    for item in &to_store {
+        if stored.contains(&item.seq) {
+            derived.extend(derivation(item));
+        } else {
+            // The id is held at another (device, seq) of this tenant: never twice.
+            to_quarantine.push(quarantined(
+                item,
+                RejectCode::SeqConflict,
+                "event id already held at another seq",
+            ));
+        }
+    }
+    let mut released = Vec::new();
+    for (item, r) in &to_release {
+        if stored.contains(&item.seq) {
+            released.push(item.seq);
+            derived.extend(derivation(item));
+        } else {
+            rejected.push((*r).clone());
+        }
+    }
+    delta.stored = u64::try_from(derived.len()).unwrap_or(u64::MAX);
+    delta.released = u64::try_from(released.len()).unwrap_or(u64::MAX);
+    delta.quarantined = u64::try_from(to_quarantine.len()).unwrap_or(u64::MAX);
+    if !released.is_empty() {
+        tx.release(&released).await?;
+    }
+    if !to_quarantine.is_empty() {
+        to_quarantine.sort_by_key(|q| q.seq);
+        tx.quarantine(&to_quarantine).await?;
+        rejected.extend(to_quarantine.iter().map(|q| Rejection {
+            seq: q.seq,
+            id: q.id,
+            code: q.code,
+            message: q.message.to_owned(),
+        }));
+    }
+    let rows: Vec<(&Envelope, &Derived)> = derived
+        .iter()
+        .filter(|(_, d)| **d != Derived::Nothing)
+        .map(|(e, d)| (*e, *d))
+        .collect();
+    if !rows.is_empty() {
+        tx.derive(&rows).await?;
+    }
+    tx.commit(acked, delta).await?;
+    rejected.sort_by_key(|r| r.seq);
+    Ok(Ingested {
+        reply: PushResponse {
+            acked_through: acked,
+            expected,
+            rejected,
+        },
+        stored: delta.stored,
+        quarantined: delta.quarantined,
+    })
+}
+
+/// The envelope and derivation of an accepted event.
+fn derivation(item: &Checked) -> Option<(&Envelope, &Derived)> {
+    match (&item.verdict, &item.envelope) {
+        (Verdict::Accept(d), Some(e)) => Some((e, d)),
+        _ => None,
+    }
+}
+
+fn quarantined<'a>(item: &'a Checked, code: RejectCode, message: &'a str) -> Quarantined<'a> {
+    Quarantined {
+        seq: item.seq,
+        id: item.id,
+        code,
+        message,
+        raw: &item.raw,
+    }
+}
+
+/// A different event at a seq central already holds.
+fn conflict(seq: u64, id: EventId) -> Rejection {
+    Rejection {
+        seq,
+        id,
+        code: RejectCode::SeqConflict,
+        message: format!("central holds another event at seq {seq}; this device's log was rewound"),
+    }
 }

@@ -1,7 +1,9 @@
 //! `rustok-central`: the server every device pushes its events to.
 //!
-//! - [`store`]: the [`store::Backend`] trait and its embedded SQLite implementation.
-//! - [`ingest`]: what central makes of each received event (pure).
+//! - [`store`]: the [`store::Backend`] trait, its embedded SQLite implementation and
+//!   its PostgreSQL one.
+//! - [`ingest`]: what central makes of each received event, and the one ingest
+//!   algorithm over a backend's transaction.
 //! - [`http`]: the axum routes, request signing checks, limits and error mapping.
 //! - [`rate`]: token buckets per device and per client address.
 //! - [`serve`]: the accept loop (connection limit, header and idle timeouts).
@@ -34,6 +36,9 @@ pub enum CentralError {
     /// The database failed (any backend: its own message).
     #[error("storage failed: {0}")]
     Storage(String),
+    /// A setting (a database URL, a pool) is not usable.
+    #[error("{0}")]
+    Config(String),
     /// The data folder could not be prepared.
     #[error("data folder: {0}")]
     Io(String),

@@ -1,5 +1,5 @@
-//! `rustok-central --data-dir DIR --listen ADDR [--print-code TENANT]`: runs the
-//! central server. The admin token comes from `RUSTOK_CENTRAL_ADMIN_TOKEN` or, when
+//! `rustok-central --data-dir DIR --listen ADDR [--database URL] [--print-code TENANT]`:
+//! runs the central server, on SQLite in `DIR` or on the PostgreSQL database at `URL`. The admin token comes from `RUSTOK_CENTRAL_ADMIN_TOKEN` or, when
 //! that is unset, from `DIR/admin-token` (created with a random token on first start,
 //! owner-only). `--print-code` prints a fresh enrolment code for a tenant at start.
 
@@ -13,10 +13,14 @@ struct Args {
     listen: String,
     print_code: Option<String>,
     public_rate: Option<f64>,
+    database: Option<String>,
 }
 
-const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
+const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--database postgres://…] [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
 
+  --database      a PostgreSQL URL (postgres://user:password@host:port/database);
+                  several central processes may share one database. Without it,
+                  central keeps its data in SQLite in DIR (DIR/central.db)
   --public-rate   requests a second one address may make to the public routes
                   (enrolment, /healthz, /metrics, /openapi.json); default 10";
 
@@ -32,6 +36,7 @@ fn parse_args() -> Result<Cli, String> {
     let mut listen = None;
     let mut print_code = None;
     let mut public_rate = None;
+    let mut database = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || {
@@ -42,6 +47,15 @@ fn parse_args() -> Result<Cli, String> {
             "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
             "--listen" => listen = Some(value()?),
             "--print-code" => print_code = Some(value()?),
+            "--database" => {
+                let url = value()?;
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(format!(
+                        "--database takes a PostgreSQL URL (postgres://…), not '{url}'"
+                    ));
+                }
+                database = Some(url);
+            }
             "--public-rate" => {
                 let v = value()?;
                 let rate: f64 = v
@@ -61,6 +75,7 @@ fn parse_args() -> Result<Cli, String> {
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
         public_rate,
+        database,
     }))
 }
 
@@ -123,39 +138,67 @@ fn run() -> Result<(), String> {
             return Ok(());
         }
     };
-    let backend = store::Sqlite::open(&args.data_dir)
-        .map_err(|e| format!("{}: {e}", args.data_dir.display()))?;
-    let token = admin_token(&args.data_dir)?;
-    let defaults = Limits::default();
-    let limits = match args.public_rate {
-        Some(rate) => Limits {
-            public_rate_per_sec: rate,
-            public_burst: (rate * 2.0).max(defaults.public_burst),
-            ..defaults
-        },
-        None => defaults,
-    };
-    let central = Arc::new(Central::new(Arc::new(backend), token, limits));
-    if let Some(slug) = &args.print_code {
-        let e = http::issue_code(&central, slug, central.limits.code_valid_for, None)
-            .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
-        eprintln!("enrolment code for tenant '{}': {}", e.tenant_slug, e.code);
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
+        let backend: Arc<dyn store::Backend> = match &args.database {
+            Some(url) => Arc::new(
+                store::Postgres::connect(url)
+                    .await
+                    .map_err(|e| format!("{}: {e}", redacted(url)))?,
+            ),
+            None => Arc::new(
+                store::Sqlite::open(&args.data_dir)
+                    .map_err(|e| format!("{}: {e}", args.data_dir.display()))?,
+            ),
+        };
+        let token = admin_token(&args.data_dir)?;
+        let defaults = Limits::default();
+        let limits = match args.public_rate {
+            Some(rate) => Limits {
+                public_rate_per_sec: rate,
+                public_burst: (rate * 2.0).max(defaults.public_burst),
+                ..defaults
+            },
+            None => defaults,
+        };
+        let central = Arc::new(Central::new(backend, token, limits));
+        if let Some(slug) = &args.print_code {
+            let e = http::issue_code(&central, slug, central.limits.code_valid_for, None)
+                .await
+                .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
+            eprintln!("enrolment code for tenant '{}': {}", e.tenant_slug, e.code);
+        }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(%addr, data = %args.data_dir.display(), "central listening");
-        eprintln!("rustok-central listening on http://{addr}");
+        let storage = match &args.database {
+            Some(url) => redacted(url),
+            None => args.data_dir.join("central.db").display().to_string(),
+        };
+        tracing::info!(%addr, %storage, "central listening");
+        eprintln!("rustok-central listening on http://{addr} (data: {storage})");
         rustok_central::serve(listener, central, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
         .map_err(|e| e.to_string())
     })
+}
+
+/// A database URL without its password, for messages and logs.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
 }

@@ -74,13 +74,12 @@ async fn enrolled(device: &Device, url: &str, code: &str, dir: &tempfile::TempDi
     path
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back() {
-    let first = spawn_central(Limits::default()).await;
+    let mut first = spawn_central(Limits::default()).await;
     let device = Device::new(21);
     let dir = tempfile::tempdir().unwrap();
-    let creds = enrolled(&device, &first.url, &first.code("corner"), &dir).await;
-    let (backend, addr) = (first.central.backend.clone(), first.addr);
+    let creds = enrolled(&device, &first.url, &first.code("corner").await, &dir).await;
+    let (backend, addr, keep) = (first.central.backend.clone(), first.addr, first.keep.take());
     drop(first);
 
     let run = start(&device, creds, Duration::from_millis(200));
@@ -102,7 +101,7 @@ async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back(
     // Central comes back at the same address with the same data; nobody presses anything.
     let back = serve_central_at(
         Central::new(backend, ADMIN_TOKEN.into(), Limits::default()),
-        None,
+        keep,
         &addr.to_string(),
     )
     .await;
@@ -120,18 +119,17 @@ async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back(
         .unwrap()
         .device_id;
     assert_eq!(
-        back.central.backend.events_of(device_id).unwrap(),
+        back.central.backend.events_of(device_id).await.unwrap(),
         outbox(&device.db_path())
     );
     run.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commit_or_sync_now_wakes_the_agent_long_before_its_interval() {
     let central = spawn_central(Limits::default()).await;
     let device = Device::new(22);
     let dir = tempfile::tempdir().unwrap();
-    let creds = enrolled(&device, &central.url, &central.code("corner"), &dir).await;
+    let creds = enrolled(&device, &central.url, &central.code("corner").await, &dir).await;
     let run = start(&device, creds, HOUR);
     // The first attempt at start: nothing pending, a health report as the probe.
     run.until("online", |s| s.state == SyncState::Online && s.pending == 0)
@@ -140,7 +138,13 @@ async fn a_commit_or_sync_now_wakes_the_agent_long_before_its_interval() {
         .unwrap()
         .unwrap()
         .device_id;
-    let health = central.central.backend.health(device_id).unwrap().unwrap();
+    let health = central
+        .central
+        .backend
+        .health(device_id)
+        .await
+        .unwrap()
+        .unwrap();
     let report = health.report.expect("the agent reported its health");
     assert_eq!(
         (
@@ -164,13 +168,12 @@ async fn a_commit_or_sync_now_wakes_the_agent_long_before_its_interval() {
     run.agent.sync_now();
     run.until("synced on demand", |s| s.pending == 0).await;
     assert_eq!(
-        central.central.backend.events_of(device_id).unwrap(),
+        central.central.backend.events_of(device_id).await.unwrap(),
         outbox(&device.db_path())
     );
     run.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs() {
     let central = spawn_central(Limits::default()).await;
     let device = Device::new(23);
@@ -191,7 +194,7 @@ async fn an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs(
 
     let creds = run
         .agent
-        .enrol(&central.url, &central.code("corner"), &identity)
+        .enrol(&central.url, &central.code("corner").await, &identity)
         .await
         .unwrap();
     #[cfg(unix)]
@@ -207,13 +210,17 @@ async fn an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs(
         .await;
     assert_eq!(s.central.map(|c| c.1), Some("corner".to_owned()));
     assert_eq!(
-        central.central.backend.events_of(creds.device_id).unwrap(),
+        central
+            .central
+            .backend
+            .events_of(creds.device_id)
+            .await
+            .unwrap(),
         outbox(&device.db_path())
     );
     run.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_credentials_leave_the_agent_not_enrolled_with_the_reason() {
     let device = Device::new(24);
     let dir = tempfile::tempdir().unwrap();
@@ -232,12 +239,11 @@ async fn unreadable_credentials_leave_the_agent_not_enrolled_with_the_reason() {
     run.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central() {
     let central = spawn_central(Limits::default()).await;
     let device = Device::new(25);
     let dir = tempfile::tempdir().unwrap();
-    let creds = enrolled(&device, &central.url, &central.code("corner"), &dir).await;
+    let creds = enrolled(&device, &central.url, &central.code("corner").await, &dir).await;
     let run = start(&device, creds, Duration::from_millis(50));
     let synced = run
         .until("synced", |s| s.state == SyncState::Online && s.pending == 0)
@@ -256,3 +262,11 @@ async fn idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central() {
     assert_eq!(later.last_success, contact, "{later:?}");
     run.stop().await;
 }
+
+crate::on_both!(
+    a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back,
+    a_commit_or_sync_now_wakes_the_agent_long_before_its_interval,
+    an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs,
+    unreadable_credentials_leave_the_agent_not_enrolled_with_the_reason,
+    idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central,
+);

@@ -9,11 +9,10 @@ use rustok_sync::relay::BatchLimits;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent() {
     let c = spawn_central(Limits::default()).await;
     let d = Device::new(31);
-    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
     d.sell(0, 2); // 2 × 250
     d.sell(1, 1); // 350
     relay(
@@ -100,7 +99,6 @@ async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent(
     assert!(empty.stores.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_metrics_and_the_openapi_document_cover_the_server() {
     let c = spawn_central(Limits::default()).await;
     let http = reqwest::Client::new();
@@ -160,3 +158,8 @@ async fn healthz_metrics_and_the_openapi_document_cover_the_server() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+crate::on_both!(
+    health_reports_and_the_daily_sales_report_reflect_what_the_device_sent,
+    healthz_metrics_and_the_openapi_document_cover_the_server,
+);

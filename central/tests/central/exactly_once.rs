@@ -25,7 +25,9 @@ fn permissive() -> Limits {
 async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
     let central = spawn_central(permissive()).await;
     let device = Device::new(seed);
-    let creds = device.enrol(&central.url, &central.code("corner")).await;
+    let creds = device
+        .enrol(&central.url, &central.code("corner").await)
+        .await;
     let proxy = Proxy::start(central.addr, seed, HOLD).await;
     let mut rng = Rng::new(seed ^ 0x5EED);
     let limits = BatchLimits {
@@ -61,6 +63,7 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
         .central
         .backend
         .events_of(creds.device_id)
+        .await
         .map_err(|e| e.to_string())?;
     let local = outbox(&device.db_path());
     if device.pending() != 0 {
@@ -82,6 +85,7 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
         .central
         .backend
         .daily_sales(creds.tenant_id, "2026-11-21")
+        .await
         .map_err(|e| e.to_string())?;
     let counted: u64 = report.stores.iter().map(|s| s.orders).sum();
     if counted != paid {
@@ -106,7 +110,6 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
     Ok((local.len(), faults))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_reaches_central_exactly_once_through_any_mix_of_faults() {
     let seeds: Vec<u64> = match std::env::var("RUSTOK_SYNC_SEED") {
         Ok(s) => vec![s.parse().expect("RUSTOK_SYNC_SEED must be a number")],
@@ -133,3 +136,5 @@ async fn every_event_reaches_central_exactly_once_through_any_mix_of_faults() {
         "the proxy injected only {faults} faults; the test would prove little"
     );
 }
+
+crate::on_both!(every_event_reaches_central_exactly_once_through_any_mix_of_faults,);

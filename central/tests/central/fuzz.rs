@@ -10,7 +10,6 @@ use crate::helpers::{Device, START};
 use axum::body::Body;
 use axum::http::{Method, Request};
 use rustok_central::ingest::{self, Checked};
-use rustok_central::store::{Backend, Sqlite};
 use rustok_central::{Central, Limits};
 use rustok_core::domain::clock::Clock;
 use rustok_core::domain::event::Envelope;
@@ -247,19 +246,18 @@ fn case<T>(i: u64, what: &str, input: &dyn std::fmt::Debug, f: impl FnOnce() -> 
     })
 }
 
-#[test]
-fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
+async fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
     let total = cases();
     let mut rng = Rng(seed());
     let seeds = seeds();
     let upcasters = Upcasters::standard();
-    let dir = tempfile::tempdir().unwrap();
-    let backend = Sqlite::open(dir.path()).unwrap();
+    let (backend, _keep) = crate::helpers::new_backend().await;
     let device = Device::new(71);
     let ident = device.shop.device().unwrap().unwrap();
     let now = START.unix_millis();
     backend
         .create_enrolment("corner", "fuzz-code", now / 1000 + 600, now, None)
+        .await
         .unwrap();
     backend
         .redeem(
@@ -272,6 +270,7 @@ fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
             },
             now,
         )
+        .await
         .unwrap();
     let mut batch: Vec<Checked> = Vec::new();
     let mut next_seq: u64 = 1;
@@ -307,10 +306,21 @@ fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
         }
         batch.push(ingest::check(e, &upcasters));
         if batch.len() == 50 || i + 1 == total {
-            let held = case(i, "ingest", &batch, || {
-                backend.ingest(ident.device_id, &batch, START.unix_millis())
-            })
-            .unwrap_or_else(|err| panic!("ingest failed at case {i}: {err}"));
+            let input = format!("{batch:?}");
+            let b = Arc::clone(&backend);
+            let sent = std::mem::take(&mut batch);
+            let held =
+                tokio::spawn(
+                    async move { b.ingest(ident.device_id, sent, START.unix_millis()).await },
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "ingest panicked at case {i} (RUSTOK_FUZZ_SEED={}): {input:.2000}",
+                        seed()
+                    )
+                })
+                .unwrap_or_else(|err| panic!("ingest failed at case {i}: {err}"));
             // Central holds what it acknowledged: the device resumes from there.
             next_seq = held.reply.acked_through + 1;
             batch.clear();
@@ -323,13 +333,11 @@ fn generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_requests_never_panic_or_fail_with_5xx() {
     let total = cases() / 3;
     let mut rng = Rng(seed() ^ 0x5eed);
     let seeds = seeds();
-    let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(Sqlite::open(dir.path()).unwrap());
+    let (backend, _keep) = crate::helpers::new_backend().await;
     let clock = Arc::new(ManualClock::new(START));
     let central = Arc::new(Central::with_parts(
         backend,
@@ -351,6 +359,7 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
         std::time::Duration::from_secs(600),
         None,
     )
+    .await
     .unwrap()
     .code;
     let device = Device::new(72);
@@ -507,3 +516,8 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
     }
     eprintln!("FUZZ requests cases={total} statuses={statuses:?}");
 }
+
+crate::on_both!(
+    generated_envelopes_and_batches_never_panic_decoding_validation_or_ingest,
+    generated_requests_never_panic_or_fail_with_5xx,
+);

@@ -1,4 +1,5 @@
-//! One central on loopback per test, and devices copied from a set-up template.
+//! One central on loopback per test, on the backend the test runs against, and
+//! devices copied from a set-up template.
 
 use rustok_central::{store, Central, Limits};
 use rustok_core::domain::clock::Timestamp;
@@ -30,11 +31,159 @@ pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 /// 2026-11-21T10:00:00Z.
 pub const START: Timestamp = Timestamp::from_unix_millis(1_795_255_200_000);
 
+/// The backend a story runs against. Every story of this suite runs on both: the
+/// [`on_both`] macro makes a `sqlite::` and a `postgres::` test of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// SQLite in a temporary folder.
+    Sqlite,
+    /// A fresh schema of the PostgreSQL at `RUSTOK_TEST_DATABASE_URL`.
+    Postgres,
+}
+
+tokio::task_local! {
+    static DB: Db;
+}
+
+impl Db {
+    /// Runs `story` with this backend as the one [`new_backend`] opens.
+    pub async fn run<F: std::future::Future>(self, story: F) -> F::Output {
+        DB.scope(self, story).await
+    }
+
+    /// The backend of the running story.
+    pub fn current() -> Db {
+        DB.try_with(|db| *db)
+            .expect("a story runs inside Db::run (declare it with on_both!)")
+    }
+}
+
+/// Declares each named story (an `async fn()`) as two tests, `sqlite::name` and
+/// `postgres::name`, on a two-thread runtime.
+#[macro_export]
+macro_rules! on_both {
+    ($($story:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $story() {
+                    $crate::helpers::Db::Sqlite.run(super::$story()).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $story() {
+                    $crate::helpers::Db::Postgres.run(super::$story()).await
+                }
+            )+
+        }
+    };
+}
+
+/// The PostgreSQL server the tests use: `RUSTOK_TEST_DATABASE_URL` (`make test` starts
+/// a throwaway one and sets it; a developer may point it at their own).
+pub fn pg_url() -> String {
+    std::env::var("RUSTOK_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "RUSTOK_TEST_DATABASE_URL is not set: run the suite through `make test`, or \
+             `bash scripts/with-postgres.sh cargo test -p rustok-central`, or set it to a \
+             PostgreSQL database you own (postgres://user@127.0.0.1:5432/db)"
+        )
+    })
+}
+
+/// What keeps a test's data alive: a folder, or a PostgreSQL schema (dropped at the end).
+pub enum Keep {
+    Dir(tempfile::TempDir),
+    Schema(PgSchema),
+}
+
+/// A schema of its own for one test; dropped with everything in it at the end.
+pub struct PgSchema {
+    pub name: String,
+    /// A URL whose connections use only this schema.
+    pub url: String,
+}
+
+impl PgSchema {
+    pub async fn new() -> PgSchema {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!("t{}_{nanos}_{n}", std::process::id());
+        let base = pg_url();
+        let admin = pg_connect(&base).await;
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .await
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        PgSchema { name, url }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (name, base) = (self.name.clone(), pg_url());
+        // Out of the test's runtime, which may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let c = pg_connect(&base).await;
+                let _ = c
+                    .batch_execute(&format!(
+                        "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {name} CASCADE"
+                    ))
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+/// A plain connection (its driver task spawned on the current runtime).
+pub async fn pg_connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+    tokio::spawn(conn);
+    client
+}
+
+/// A fresh, empty backend of the running story's kind.
+pub async fn new_backend() -> (Arc<dyn store::Backend>, Keep) {
+    let keep = match Db::current() {
+        Db::Sqlite => Keep::Dir(tempfile::tempdir().unwrap()),
+        Db::Postgres => Keep::Schema(PgSchema::new().await),
+    };
+    (keep.open().await, keep)
+}
+
+impl Keep {
+    /// Opens the data again, as a restarted (or a second) central would.
+    pub async fn open(&self) -> Arc<dyn store::Backend> {
+        match self {
+            Keep::Dir(dir) => Arc::new(store::Sqlite::open(dir.path()).unwrap()),
+            Keep::Schema(s) => Arc::new(store::Postgres::connect(&s.url).await.unwrap()),
+        }
+    }
+}
+
 pub struct CentralUnderTest {
     pub url: String,
     pub addr: SocketAddr,
     pub central: Arc<Central>,
-    _dir: Option<tempfile::TempDir>,
+    /// The data (taken by a test that serves it again after this one stops).
+    pub keep: Option<Keep>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,23 +193,22 @@ impl Drop for CentralUnderTest {
     }
 }
 
-/// Central on 127.0.0.1, port 0, with `limits`.
+/// Central on 127.0.0.1, port 0, with `limits`, on a fresh backend of the story's kind.
 pub async fn spawn_central(limits: Limits) -> CentralUnderTest {
-    let dir = tempfile::tempdir().unwrap();
-    let backend = store::Sqlite::open(dir.path()).unwrap();
-    let central = Central::new(Arc::new(backend), ADMIN_TOKEN.into(), limits);
-    serve_central(central, Some(dir)).await
+    let (backend, keep) = new_backend().await;
+    let central = Central::new(backend, ADMIN_TOKEN.into(), limits);
+    serve_central(central, Some(keep)).await
 }
 
-/// Serves `central` on 127.0.0.1, port 0 (keeping `dir`, its data, alive).
-pub async fn serve_central(central: Central, dir: Option<tempfile::TempDir>) -> CentralUnderTest {
-    serve_central_at(central, dir, "127.0.0.1:0").await
+/// Serves `central` on 127.0.0.1, port 0 (keeping `keep`, its data, alive).
+pub async fn serve_central(central: Central, keep: Option<Keep>) -> CentralUnderTest {
+    serve_central_at(central, keep, "127.0.0.1:0").await
 }
 
 /// Serves `central` at `addr` (a loopback address; port 0 picks a free one).
 pub async fn serve_central_at(
     central: Central,
-    dir: Option<tempfile::TempDir>,
+    keep: Option<Keep>,
     addr: &str,
 ) -> CentralUnderTest {
     let central = Arc::new(central);
@@ -76,27 +224,33 @@ pub async fn serve_central_at(
         url: format!("http://{addr}"),
         addr,
         central,
-        _dir: dir,
+        keep,
         task,
     }
 }
 
 impl CentralUnderTest {
     /// A fresh enrolment code for `tenant`.
-    pub fn code(&self, tenant: &str) -> String {
+    pub async fn code(&self, tenant: &str) -> String {
         rustok_central::http::issue_code(&self.central, tenant, Duration::from_secs(600), None)
+            .await
             .unwrap()
             .code
     }
 
     /// A code that re-enrols `device` of `tenant`.
-    pub fn code_for(&self, tenant: &str, device: rustok_core::domain::ids::DeviceId) -> String {
+    pub async fn code_for(
+        &self,
+        tenant: &str,
+        device: rustok_core::domain::ids::DeviceId,
+    ) -> String {
         rustok_central::http::issue_code(
             &self.central,
             tenant,
             Duration::from_secs(600),
             Some(device),
         )
+        .await
         .unwrap()
         .code
     }

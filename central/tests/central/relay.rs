@@ -34,11 +34,12 @@ fn append_raw(device: &Device, event_type: &str, version: u32, data: &str, id: &
     seq
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked() {
     let central = spawn_central(Limits::default()).await;
     let device = Device::new(11);
-    let creds = device.enrol(&central.url, &central.code("corner")).await;
+    let creds = device
+        .enrol(&central.url, &central.code("corner").await)
+        .await;
     device.sell(0, 1);
     let bad = append_raw(
         &device,
@@ -80,6 +81,7 @@ async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked
         .central
         .backend
         .events_of(creds.device_id)
+        .await
         .unwrap()
         .iter()
         .map(|e| e.seq)
@@ -93,16 +95,18 @@ async fn a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked
         held, expected,
         "everything but the rejected event is stored"
     );
-    assert_eq!(central.central.backend.counts().unwrap().quarantined, 1);
+    assert_eq!(
+        central.central.backend.counts().await.unwrap().quarantined,
+        1
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_central_understands_it(
 ) {
     use rustok_core::domain::event::EventType;
     let old = spawn_central(Limits::default()).await;
     let device = Device::new(14);
-    let creds = device.enrol(&old.url, &old.code("corner")).await;
+    let creds = device.enrol(&old.url, &old.code("corner").await).await;
     device.sell(0, 1);
     // An event of an older app version that this central cannot upcast.
     let v0 = append_raw(
@@ -126,7 +130,7 @@ async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_cen
     // Retrying against the same central: rejected again, the letter stays.
     assert!(!to_old.retry_dead_letter(v0).await.unwrap());
     assert_eq!(letters()[0].attempts, 2, "{:?}", letters());
-    assert_eq!(old.central.backend.counts().unwrap().quarantined, 1);
+    assert_eq!(old.central.backend.counts().await.unwrap().quarantined, 1);
 
     // Central upgraded (same data, an upcaster for v0): the retry is accepted once.
     let mut upgraded = rustok_central::Central::new(
@@ -143,9 +147,13 @@ async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_cen
     let to_new = relay(&device, creds.clone(), &new.url, T, BatchLimits::default());
     assert!(to_new.retry_dead_letter(v0).await.unwrap());
     assert!(letters().is_empty());
-    assert_eq!(new.central.backend.counts().unwrap().quarantined, 0);
+    assert_eq!(new.central.backend.counts().await.unwrap().quarantined, 0);
     assert_eq!(
-        new.central.backend.events_of(creds.device_id).unwrap(),
+        new.central
+            .backend
+            .events_of(creds.device_id)
+            .await
+            .unwrap(),
         outbox(&device.db_path()),
         "central now holds every event, the retried one once"
     );
@@ -156,16 +164,17 @@ async fn a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_cen
     ));
     to_new.drain().await.unwrap();
     assert_eq!(
-        new.central.backend.counts().unwrap().events as usize,
+        new.central.backend.counts().await.unwrap().events as usize,
         outbox(&device.db_path()).len()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outbox_of_v1_fixtures_syncs_and_every_event_is_accepted() {
     let central = spawn_central(Limits::default()).await;
     let device = Device::new(12);
-    let creds = device.enrol(&central.url, &central.code("corner")).await;
+    let creds = device
+        .enrol(&central.url, &central.code("corner").await)
+        .await;
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/events");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -212,19 +221,23 @@ async fn an_outbox_of_v1_fixtures_syncs_and_every_event_is_accepted() {
         .unwrap()
         .is_empty());
     assert_eq!(
-        central.central.backend.events_of(creds.device_id).unwrap(),
+        central
+            .central
+            .backend
+            .events_of(creds.device_id)
+            .await
+            .unwrap(),
         outbox(&device.db_path())
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_central_restored_from_an_older_backup_gets_the_missing_events_again() {
     let first = spawn_central(Limits::default()).await;
     let device = Device::new(13);
     for i in 0..3 {
         device.sell(i, 1);
     }
-    let creds = device.enrol(&first.url, &first.code("corner")).await;
+    let creds = device.enrol(&first.url, &first.code("corner").await).await;
     relay(&device, creds, &first.url, T, BatchLimits::default())
         .drain()
         .await
@@ -233,7 +246,9 @@ async fn a_central_restored_from_an_older_backup_gets_the_missing_events_again()
 
     // A second central that knows nothing of the device (its data was lost).
     let second = spawn_central(Limits::default()).await;
-    let creds = device.enrol(&second.url, &second.code("corner")).await;
+    let creds = device
+        .enrol(&second.url, &second.code("corner").await)
+        .await;
     device.sell(0, 1);
     let r = relay(
         &device,
@@ -251,6 +266,7 @@ async fn a_central_restored_from_an_older_backup_gets_the_missing_events_again()
             .central
             .backend
             .events_of(creds.device_id)
+            .await
             .unwrap()
             .len()
             == outbox(&device.db_path()).len()
@@ -259,7 +275,12 @@ async fn a_central_restored_from_an_older_backup_gets_the_missing_events_again()
         }
     }
     assert_eq!(
-        second.central.backend.events_of(creds.device_id).unwrap(),
+        second
+            .central
+            .backend
+            .events_of(creds.device_id)
+            .await
+            .unwrap(),
         outbox(&device.db_path())
     );
 }
@@ -271,7 +292,6 @@ impl Monotonic for FakeClock {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
     // A "central" that accepts connections and hangs up, noting each peer's port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -354,3 +374,11 @@ async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
     );
     task.abort();
 }
+
+crate::on_both!(
+    a_rejected_event_becomes_a_dead_letter_and_later_events_are_still_acked,
+    a_retried_dead_letter_stays_while_central_rejects_it_and_syncs_once_central_understands_it,
+    an_outbox_of_v1_fixtures_syncs_and_every_event_is_accepted,
+    a_central_restored_from_an_older_backup_gets_the_missing_events_again,
+    while_the_breaker_is_open_a_sync_attempt_makes_no_connection,
+);

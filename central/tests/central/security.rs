@@ -82,19 +82,23 @@ async fn push(c: &CentralUnderTest, creds: &Credentials, events: &[Envelope]) ->
     .await
 }
 
-fn held(c: &CentralUnderTest, creds: &Credentials) -> usize {
-    c.central.backend.events_of(creds.device_id).unwrap().len()
+async fn held(c: &CentralUnderTest, creds: &Credentials) -> usize {
+    c.central
+        .backend
+        .events_of(creds.device_id)
+        .await
+        .unwrap()
+        .len()
 }
 
 async fn enrolled(limits: Limits, seed: u64) -> (CentralUnderTest, Device, Credentials) {
     let c = spawn_central(limits).await;
     let d = Device::new(seed);
     d.sell(0, 1);
-    let creds = d.enrol(&c.url, &c.code("corner")).await;
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
     (c, d, creds)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_signatures_skewed_clocks_and_replays_change_nothing() {
     let (c, d, creds) = enrolled(Limits::default(), 21).await;
     let events = d.store().events_after(0, 100).unwrap();
@@ -149,7 +153,11 @@ async fn bad_signatures_skewed_clocks_and_replays_change_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(held(&c, &creds), 0, "nothing stored by refused requests");
+    assert_eq!(
+        held(&c, &creds).await,
+        0,
+        "nothing stored by refused requests"
+    );
 
     // A good request, then the very same request replayed: the second is refused
     // and has no effect.
@@ -167,7 +175,7 @@ async fn bad_signatures_skewed_clocks_and_replays_change_nothing() {
     .await;
     assert_eq!(first.status(), 200);
     let first: PushResponse = first.json().await.unwrap();
-    let fingerprint = c.central.backend.events_of(creds.device_id).unwrap();
+    let fingerprint = c.central.backend.events_of(creds.device_id).await.unwrap();
     let again = signed_with(
         &c.url,
         &creds,
@@ -185,13 +193,12 @@ async fn bad_signatures_skewed_clocks_and_replays_change_nothing() {
     assert_eq!(retry.status(), 200);
     assert_eq!(retry.json::<PushResponse>().await.unwrap(), first);
     assert_eq!(
-        c.central.backend.events_of(creds.device_id).unwrap(),
+        c.central.backend.events_of(creds.device_id).await.unwrap(),
         fingerprint
     );
     assert_eq!(fingerprint.len(), events.len());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_is_refused() {
     let (c, d, creds) = enrolled(Limits::default(), 22).await;
     let mut events = d.store().events_after(0, 100).unwrap();
@@ -205,10 +212,10 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     events[last].device_id =
         rustok_core::domain::ids::DeviceId::parse("0192f0e4-3000-7000-8000-0000000000ff").unwrap();
     assert_eq!(push(&c, &creds, &events).await.status(), 403);
-    assert_eq!(held(&c, &creds), 0);
+    assert_eq!(held(&c, &creds).await, 0);
 
     // Another tenant at the same central, with its own device.
-    let code = c.code("other-shop");
+    let code = c.code("other-shop").await;
     let stranger = Device::new(23);
     let ident = stranger.shop.device().unwrap().unwrap();
     // The template gives every device the same tenant; the stranger claims another.
@@ -298,7 +305,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     let more = d.store().events_after(0, 100).unwrap();
     assert_eq!(push(&c, &creds, &more).await.status(), 401);
     assert_eq!(
-        held(&c, &creds),
+        held(&c, &creds).await,
         good.len(),
         "nothing stored after revocation"
     );
@@ -306,7 +313,6 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     assert_eq!(r.status(), 401);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_and_batches_and_floods_are_refused_with_their_status() {
     let limits = Limits {
         max_body_bytes: 64 * 1024,
@@ -336,7 +342,7 @@ async fn oversized_bodies_and_batches_and_floods_are_refused_with_their_status()
     assert_eq!(r.status(), 413);
     let r = push(&c, &creds, &events).await;
     assert_eq!(r.status(), 422);
-    assert_eq!(held(&c, &creds), 0);
+    assert_eq!(held(&c, &creds).await, 0);
 
     let mut limited = None;
     for _ in 0..30 {
@@ -354,10 +360,9 @@ async fn oversized_bodies_and_batches_and_floods_are_refused_with_their_status()
         .parse()
         .unwrap();
     assert!((1..=2).contains(&after), "Retry-After {after}");
-    assert_eq!(held(&c, &creds), 1, "the one event stored once");
+    assert_eq!(held(&c, &creds).await, 1, "the one event stored once");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrolment_codes_work_once_and_admin_routes_need_the_token() {
     let c = spawn_central(Limits::default()).await;
     let http = reqwest::Client::new();
@@ -414,3 +419,10 @@ async fn enrolment_codes_work_once_and_admin_routes_need_the_token() {
         "{r}"
     );
 }
+
+crate::on_both!(
+    bad_signatures_skewed_clocks_and_replays_change_nothing,
+    a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_is_refused,
+    oversized_bodies_and_batches_and_floods_are_refused_with_their_status,
+    enrolment_codes_work_once_and_admin_routes_need_the_token,
+);

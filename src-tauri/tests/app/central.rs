@@ -49,8 +49,9 @@ pub async fn start_central(dir: &Path, addr: &str) -> RunningCentral {
 
 impl RunningCentral {
     /// A fresh one-time enrolment code for the demo shop.
-    pub fn code(&self) -> String {
+    pub async fn code(&self) -> String {
         rustok_central::http::issue_code(&self.central, DEMO_TENANT, Duration::from_secs(600), None)
+            .await
             .unwrap()
             .code
     }

@@ -176,7 +176,7 @@ fn enrol_and_sync_subcommands_work_against_a_real_central() {
     );
     assert!(!creds.exists(), "a refused enrolment stores nothing");
 
-    let code = central.code();
+    let code = rt.block_on(central.code());
     let enrol = run(
         dir.path(),
         &["enrol", "--url", &central.url, "--code", &code],
@@ -205,7 +205,8 @@ fn enrol_and_sync_subcommands_work_against_a_real_central() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        central.central.backend.events_of(device.device_id).unwrap(),
+        rt.block_on(central.central.backend.events_of(device.device_id))
+            .unwrap(),
         outbox
     );
     rt.block_on(central.stop());

@@ -835,11 +835,17 @@ fn subcommand(data: &std::path::Path, args: &[&str]) {
 }
 
 /// The demo shop in `data`, enrolled with `central` through the `enrol` subcommand.
-fn enrolled_demo(data: &std::path::Path, central: &crate::central::RunningCentral) {
+async fn enrolled_demo(data: &std::path::Path, central: &crate::central::RunningCentral) {
     subcommand(data, &["demo"]);
     subcommand(
         data,
-        &["enrol", "--url", &central.url, "--code", &central.code()],
+        &[
+            "enrol",
+            "--url",
+            &central.url,
+            "--code",
+            &central.code().await,
+        ],
     );
 }
 
@@ -898,7 +904,8 @@ async fn an_admin_connects_the_till_and_sees_why_central_rejected_an_event_retri
     s.click("[data-test=enrol-submit]").await;
     s.text_with("[data-test=err-url]", "http").await;
     s.type_into("[data-test=enrol-url]", &central.url).await;
-    s.type_into("[data-test=enrol-code]", &central.code()).await;
+    s.type_into("[data-test=enrol-code]", &central.code().await)
+        .await;
     s.shot("enrol").await;
     s.click("[data-test=enrol-submit]").await;
     s.text_with("[data-test=sync-message]", "Connected").await;
@@ -929,6 +936,7 @@ async fn an_admin_connects_the_till_and_sees_why_central_rejected_an_event_retri
         .central
         .backend
         .events_of(device)
+        .await
         .unwrap()
         .iter()
         .any(|e| e.event_type == "DeadLetterDiscarded")
@@ -954,7 +962,7 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
     // central goes down. (The window's ports are taken while central still holds its
     // own, so neither WebDriver nor anything else of the test gets central's port.)
     let central = start_central(central_data.path(), "127.0.0.1:0").await;
-    enrolled_demo(data.path(), &central);
+    enrolled_demo(data.path(), &central).await;
     let addr = central.addr.to_string();
     let mut s =
         Session::start_in("6-sync", data, &[("RUSTOK_SYNC_INTERVAL_MS", "500")], false).await;
@@ -1018,6 +1026,7 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
         .central
         .backend
         .events_of(device_of(&s.data_path()))
+        .await
         .unwrap()
         .iter()
         .map(|e| e.id.to_string())

@@ -1,0 +1,239 @@
+//! Storage of the central server behind one small trait, [`Backend`], with two
+//! implementations: [`Sqlite`] (embedded, the default: WAL, `synchronous=FULL`) and
+//! [`Postgres`] (a chain's central, several processes on one database). Every write
+//! that a reply acknowledges is committed durably before the reply is sent. Ingest is
+//! one algorithm, [`crate::ingest::apply`], over each backend's
+//! [`crate::ingest::IngestTx`]; no backend contains it.
+
+mod postgres;
+mod sqlite;
+
+pub use crate::ingest::Ingested;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+use crate::ingest::Checked;
+use crate::CentralError;
+use rustok_domain::event::Envelope;
+use rustok_domain::ids::{DeviceId, TenantId};
+use rustok_protocol::{DailySales, DeviceHealth, HealthReport, StoreSales};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What a backend's call returns: a future that may be sent between threads.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, CentralError>> + Send + 'a>>;
+
+/// A device as central knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Id.
+    pub device_id: DeviceId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Tenant slug.
+    pub tenant_slug: String,
+    /// Order-number prefix.
+    pub device_code: String,
+    /// HMAC key.
+    pub secret: Vec<u8>,
+    /// Revoked devices are refused.
+    pub revoked: bool,
+    /// Highest contiguous seq held.
+    pub acked_through: u64,
+}
+
+/// A device redeeming a code.
+#[derive(Debug, Clone)]
+pub struct Redemption {
+    /// SHA-256 of the code, hex.
+    pub code_sha256: String,
+    /// Device id.
+    pub device_id: DeviceId,
+    /// Its tenant id.
+    pub tenant_id: TenantId,
+    /// Order-number prefix.
+    pub device_code: String,
+    /// Freshly drawn secret (kept when the device re-enrols with a new code).
+    pub secret: Vec<u8>,
+}
+
+/// Counts for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Enrolled devices.
+    pub devices: u64,
+    /// Events stored.
+    pub events: u64,
+    /// Events quarantined.
+    pub quarantined: u64,
+}
+
+/// What central stores. The server is written against this trait only.
+pub trait Backend: Send + Sync + 'static {
+    /// Stores a new code for `tenant_slug` (creating the tenant if new); with
+    /// `device`, the code re-enrols only that device.
+    fn create_enrolment<'a>(
+        &'a self,
+        tenant_slug: &'a str,
+        code_sha256: &'a str,
+        expires_at: i64,
+        now_ms: i64,
+        device: Option<DeviceId>,
+    ) -> Fut<'a, ()>;
+    /// Records a signature as used until `void_after` (Unix seconds); false when it
+    /// was used before (a replay). `now` is the current Unix second.
+    fn first_use(&self, signature: [u8; 32], void_after: i64, now: i64) -> Fut<'_, bool>;
+    /// Redeems a code once; returns the registered device.
+    fn redeem<'a>(&'a self, r: &'a Redemption, now_ms: i64) -> Fut<'a, DeviceRecord>;
+    /// A device by id.
+    fn device(&self, id: DeviceId) -> Fut<'_, Option<DeviceRecord>>;
+    /// Revokes a device; false when unknown.
+    fn revoke(&self, id: DeviceId) -> Fut<'_, bool>;
+    /// Applies a checked batch of an enrolled device in one durable transaction
+    /// ([`crate::ingest::apply`]).
+    fn ingest(&self, device: DeviceId, batch: Vec<Checked>, now_ms: i64) -> Fut<'_, Ingested>;
+    /// Records a health report.
+    fn record_health<'a>(
+        &'a self,
+        device: DeviceId,
+        report: &'a HealthReport,
+        skew_ms: i64,
+        now_ms: i64,
+    ) -> Fut<'a, ()>;
+    /// The last health of a device.
+    fn health(&self, device: DeviceId) -> Fut<'_, Option<DeviceHealth>>;
+    /// Per-store sales of a tenant on a day (`YYYY-MM-DD`).
+    fn daily_sales<'a>(&'a self, tenant: TenantId, day: &'a str) -> Fut<'a, DailySales>;
+    /// Tenant id bound to a slug, if any.
+    fn tenant_by_slug<'a>(&'a self, slug: &'a str) -> Fut<'a, Option<TenantId>>;
+    /// Every stored event of a device, in seq order.
+    fn events_of(&self, device: DeviceId) -> Fut<'_, Vec<Envelope>>;
+    /// Counts for metrics. Cheap and never waiting for a write: `/metrics` is public
+    /// and may be called in a flood.
+    fn counts(&self) -> Fut<'_, Counts>;
+    /// A trivial query, for `/healthz`.
+    fn ping(&self) -> Fut<'_, ()>;
+}
+
+/// A device's health from its record and the health columns.
+fn device_health(
+    d: DeviceRecord,
+    health: Option<String>,
+    reported_at_ms: Option<i64>,
+    clock_skew_ms: Option<i64>,
+    quarantined: u64,
+) -> Result<DeviceHealth, CentralError> {
+    let report = health
+        .map(|h| serde_json::from_str(&h))
+        .transpose()
+        .map_err(|e| CentralError::Corrupt(format!("devices.health: {e}")))?;
+    Ok(DeviceHealth {
+        device_id: d.device_id,
+        tenant_id: d.tenant_id,
+        device_code: d.device_code,
+        revoked: d.revoked,
+        acked_through: d.acked_through,
+        quarantined,
+        reported_at_ms,
+        report,
+        clock_skew_ms,
+    })
+}
+
+/// A quarantined event's rejection, as stored (its code in text form).
+fn rejection(
+    seq: u64,
+    id: rustok_domain::ids::EventId,
+    code: &str,
+    message: String,
+) -> Result<rustok_protocol::Rejection, CentralError> {
+    let code = serde_json::from_value(serde_json::Value::String(code.to_owned()))
+        .map_err(|e| CentralError::Corrupt(format!("quarantine code: {e}")))?;
+    Ok(rustok_protocol::Rejection {
+        seq,
+        id,
+        code,
+        message,
+    })
+}
+
+/// One row of the `sales` table with its store and currency.
+pub(crate) struct SaleRow {
+    pub(crate) device_id: DeviceId,
+    pub(crate) device_code: String,
+    pub(crate) currency: String,
+    pub(crate) refund: bool,
+    pub(crate) amount: i64,
+}
+
+/// Per store and currency, ordered by device code then currency: counts and sums
+/// taken in i128, each amount clamped to `i64` with `out_of_range` set when it
+/// does not fit.
+pub(crate) fn sum_sales(rows: Vec<SaleRow>) -> Vec<StoreSales> {
+    #[derive(Default)]
+    struct Sums {
+        counts: [u64; 2],
+        amounts: [i128; 2],
+    }
+    let mut by_store: BTreeMap<(String, String, DeviceId), Sums> = BTreeMap::new();
+    for r in rows {
+        let k = usize::from(r.refund);
+        let sums = by_store
+            .entry((r.device_code, r.currency, r.device_id))
+            .or_default();
+        sums.counts[k] = sums.counts[k].saturating_add(1);
+        sums.amounts[k] = sums.amounts[k].saturating_add(i128::from(r.amount));
+    }
+    let clamp = |v: i128| i64::try_from(v).map_err(|_| if v < 0 { i64::MIN } else { i64::MAX });
+    by_store
+        .into_iter()
+        .map(|((device_code, currency, device_id), s)| {
+            let (paid, refunded) = (clamp(s.amounts[0]), clamp(s.amounts[1]));
+            StoreSales {
+                device_id,
+                device_code,
+                currency,
+                orders: s.counts[0],
+                paid: paid.unwrap_or_else(|c| c),
+                refunds: s.counts[1],
+                refunded: refunded.unwrap_or_else(|c| c),
+                out_of_range: paid.is_err() || refunded.is_err(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_that_do_not_fit_an_i64_are_clamped_and_flagged() {
+        let device = DeviceId::parse("0192f0e4-3000-7000-8000-000000000001").unwrap();
+        let row = |amount, refund| SaleRow {
+            device_id: device,
+            device_code: "POS1".into(),
+            currency: "EUR".into(),
+            refund,
+            amount,
+        };
+        let mut rows: Vec<SaleRow> = (0..10_000)
+            .map(|_| row(rustok_domain::money::MAX_MINOR, false))
+            .collect();
+        rows.push(row(5, true));
+        let stores = sum_sales(rows);
+        assert_eq!(stores.len(), 1);
+        let s = &stores[0];
+        assert_eq!(
+            (s.orders, s.paid, s.refunds, s.refunded),
+            (10_000, i64::MAX, 1, 5)
+        );
+        assert!(s.out_of_range);
+        let stores = sum_sales(vec![row(7, false), row(5, true)]);
+        assert_eq!(
+            (stores[0].paid, stores[0].refunded, stores[0].out_of_range),
+            (7, 5, false)
+        );
+    }
+}

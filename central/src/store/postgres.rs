@@ -1,0 +1,760 @@
+//! The PostgreSQL backend: a chain's central, on a database that several central
+//! processes may share. `tokio-postgres` through a `deadpool-postgres` pool; every
+//! call is async (no blocking thread); pushes are batched into one statement per
+//! table (`INSERT … SELECT FROM unnest($arrays)`), in one transaction per push.
+
+use super::{sum_sales, Backend, Counts, DeviceRecord, Fut, Ingested, Redemption, SaleRow};
+use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
+use crate::CentralError;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use rustok_domain::event::Envelope;
+use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_protocol::{DailySales, DeviceHealth, HealthReport};
+use std::time::Duration;
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+/// Add-only migrations, embedded at compile time: (version, name, SQL).
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "0001_init",
+    include_str!("../../../migrations/central-pg/0001_init.sql"),
+)];
+
+/// Connections one central process keeps open at most.
+const POOL_SIZE: usize = 16;
+
+/// Any number, the same in every central: the advisory lock taken while migrating,
+/// so two processes starting at once apply each migration once.
+const MIGRATION_LOCK: i64 = 0x5255_5354_4f4b; // "RUSTOK"
+
+impl From<tokio_postgres::Error> for CentralError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => CentralError::Storage(format!("{} ({})", db.message(), db.code().code())),
+            None => CentralError::Storage(e.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for CentralError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => CentralError::Storage(format!("database connection: {other}")),
+        }
+    }
+}
+
+/// Central's tables in one PostgreSQL database (the schema first on the connection's
+/// `search_path`: `?options=-c%20search_path%3Dname` in the URL chooses another).
+pub struct Postgres {
+    pool: Pool,
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`, or any
+    /// form `tokio-postgres` reads) and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Postgres, CentralError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| CentralError::Config(format!("database URL: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| CentralError::Config(format!("database pool: {e}")))?;
+        let pg = Postgres { pool };
+        pg.migrate().await?;
+        Ok(pg)
+    }
+
+    async fn migrate(&self) -> Result<(), CentralError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS rustok_migrations (
+                 version     integer PRIMARY KEY,
+                 name        text NOT NULL,
+                 applied_at  timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await?;
+        let found: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM rustok_migrations",
+                &[],
+            )
+            .await?
+            .get(0);
+        let supported = MIGRATIONS.len();
+        if usize::try_from(found).unwrap_or(usize::MAX) > supported {
+            return Err(CentralError::SchemaTooNew {
+                found: u32::try_from(found).unwrap_or(u32::MAX),
+                supported: u32::try_from(supported).unwrap_or(u32::MAX),
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO rustok_migrations (version, name) VALUES ($1, $2)",
+                &[version, name],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Text as PostgreSQL can hold it: `text` refuses the NUL character, which a hostile
+/// event can carry into what central writes about it (a type name quoted in a
+/// rejection). SQLite keeps it; here it becomes U+FFFD, so that event is quarantined
+/// like any other and never fails its device's whole push.
+fn pg_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// A number from the database that must fit a `u64` (seqs, counts).
+fn unsigned(v: i64, what: &str) -> Result<u64, CentralError> {
+    u64::try_from(v).map_err(|_| CentralError::Corrupt(format!("{what} is negative: {v}")))
+}
+
+/// A seq for the database. Seqs above `i64::MAX` never reach a table (ingest stores
+/// only the seq after one held), so this refuses, never wraps.
+fn signed(v: u64) -> Result<i64, CentralError> {
+    i64::try_from(v).map_err(|_| CentralError::Invalid("a seq beyond what central can hold"))
+}
+
+const DEVICE_COLUMNS: &str =
+    "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through";
+
+fn device_row(r: &tokio_postgres::Row) -> Result<DeviceRecord, CentralError> {
+    Ok(DeviceRecord {
+        device_id: DeviceId::from_uuid(r.try_get(0)?),
+        tenant_id: TenantId::from_uuid(r.try_get(1)?),
+        tenant_slug: r.try_get(2)?,
+        device_code: r.try_get(3)?,
+        secret: r.try_get(4)?,
+        revoked: r.try_get(5)?,
+        acked_through: unsigned(r.try_get(6)?, "devices.acked_through")?,
+    })
+}
+
+async fn load_device(
+    c: &impl deadpool_postgres::GenericClient,
+    id: DeviceId,
+    lock: &str,
+) -> Result<Option<DeviceRecord>, CentralError> {
+    c.query_opt(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1 {lock}"),
+        &[&id.as_uuid()],
+    )
+    .await?
+    .map(|r| device_row(&r))
+    .transpose()
+}
+
+impl Backend for Postgres {
+    fn create_enrolment<'a>(
+        &'a self,
+        tenant_slug: &'a str,
+        code_sha256: &'a str,
+        expires_at: i64,
+        now_ms: i64,
+        device: Option<DeviceId>,
+    ) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            tx.execute(
+                "INSERT INTO tenants (slug, created_at_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&tenant_slug, &now_ms],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &code_sha256,
+                    &tenant_slug,
+                    &now_ms,
+                    &expires_at,
+                    &device.map(|d| d.as_uuid()),
+                ],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn first_use(&self, signature: [u8; 32], void_after: i64, now: i64) -> Fut<'_, bool> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let st = c
+                .prepare_cached(
+                    "INSERT INTO seen_signatures (signature, void_after) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .await?;
+            let fresh = c.execute(&st, &[&&signature[..], &void_after]).await? == 1;
+            // Forget what is void anyway, now and then (amortised: one in 256).
+            if fresh && signature[0] == 0 {
+                c.execute("DELETE FROM seen_signatures WHERE void_after < $1", &[&now])
+                    .await?;
+            }
+            Ok(fresh)
+        })
+    }
+
+    fn redeem<'a>(&'a self, r: &'a Redemption, now_ms: i64) -> Fut<'a, DeviceRecord> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            // The code's row is locked: another process redeeming it waits, then
+            // finds it used.
+            let code = tx
+                .query_opt(
+                    "SELECT tenant_slug, expires_at, redeemed_by, device_id FROM enrolment_codes
+                     WHERE code_sha256 = $1 FOR UPDATE",
+                    &[&r.code_sha256],
+                )
+                .await?;
+            let Some(code) = code else {
+                return Err(CentralError::BadCode("unknown enrolment code"));
+            };
+            let slug: String = code.try_get(0)?;
+            let expires_at: i64 = code.try_get(1)?;
+            let redeemed_by: Option<Uuid> = code.try_get(2)?;
+            let for_device: Option<Uuid> = code.try_get(3)?;
+            let device = r.device_id.as_uuid();
+            let tenant = r.tenant_id.as_uuid();
+            if for_device.is_some_and(|d| d != device) {
+                return Err(CentralError::Forbidden(
+                    "this enrolment code is for another device",
+                ));
+            }
+            if redeemed_by.is_some() {
+                return Err(CentralError::BadCode("enrolment code already used"));
+            }
+            if now_ms / 1000 > expires_at {
+                return Err(CentralError::BadCode("enrolment code expired"));
+            }
+            let bound: Option<Uuid> = tx
+                .query_one(
+                    "SELECT tenant_id FROM tenants WHERE slug = $1 FOR UPDATE",
+                    &[&slug],
+                )
+                .await?
+                .try_get(0)?;
+            match bound {
+                Some(t) if t != tenant => {
+                    return Err(CentralError::Forbidden(
+                        "this device belongs to another tenant than the code",
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    // The UNIQUE constraint decides a race between two slugs.
+                    let bound = tx
+                        .execute(
+                            "UPDATE tenants SET tenant_id = $2 WHERE slug = $1
+                             AND NOT EXISTS (SELECT 1 FROM tenants WHERE tenant_id = $2)",
+                            &[&slug, &tenant],
+                        )
+                        .await?;
+                    if bound != 1 {
+                        return Err(CentralError::Forbidden(
+                            "this device's tenant is enrolled under another slug",
+                        ));
+                    }
+                }
+            }
+            if let Some(existing) = load_device(&tx, r.device_id, "FOR UPDATE").await? {
+                if existing.tenant_id != r.tenant_id {
+                    return Err(CentralError::Forbidden(
+                        "device enrolled for another tenant",
+                    ));
+                }
+                if existing.revoked {
+                    return Err(CentralError::Forbidden(
+                        "this device was revoked by head office",
+                    ));
+                }
+                if for_device.is_none() {
+                    return Err(CentralError::Forbidden(
+                        "this device is enrolled already; re-enrolling it needs a code made for it (POST /v1/admin/enrolments with its device_id)",
+                    ));
+                }
+                tx.execute(
+                    "UPDATE devices SET secret = $2, device_code = $3 WHERE device_id = $1",
+                    &[&device, &r.secret, &r.device_code],
+                )
+                .await?;
+            } else {
+                let inserted = tx
+                    .execute(
+                        "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                        &[&device, &tenant, &slug, &r.device_code, &r.secret, &now_ms],
+                    )
+                    .await?;
+                if inserted != 1 {
+                    // Another process enrolled it a moment ago with another code.
+                    return Err(CentralError::Forbidden(
+                        "this device is enrolled already; re-enrolling it needs a code made for it (POST /v1/admin/enrolments with its device_id)",
+                    ));
+                }
+            }
+            tx.execute(
+                "UPDATE enrolment_codes SET redeemed_by = $2, redeemed_at_ms = $3 WHERE code_sha256 = $1",
+                &[&r.code_sha256, &device, &now_ms],
+            )
+            .await?;
+            let record = load_device(&tx, r.device_id, "")
+                .await?
+                .ok_or(CentralError::Corrupt(
+                    "device vanished in its own transaction".into(),
+                ))?;
+            tx.commit().await?;
+            Ok(record)
+        })
+    }
+
+    fn device(&self, id: DeviceId) -> Fut<'_, Option<DeviceRecord>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            load_device(&c, id, "").await
+        })
+    }
+
+    fn revoke(&self, id: DeviceId) -> Fut<'_, bool> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            Ok(c.execute(
+                "UPDATE devices SET revoked = true WHERE device_id = $1",
+                &[&id.as_uuid()],
+            )
+            .await?
+                == 1)
+        })
+    }
+
+    fn ingest(&self, device: DeviceId, batch: Vec<Checked>, now_ms: i64) -> Fut<'_, Ingested> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = PgTx {
+                tx: c.transaction().await?,
+                device: device.as_uuid(),
+                now_ms,
+            };
+            ingest::apply(tx, &batch).await
+        })
+    }
+
+    fn record_health<'a>(
+        &'a self,
+        device: DeviceId,
+        report: &'a HealthReport,
+        skew_ms: i64,
+        now_ms: i64,
+    ) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let json =
+                serde_json::to_string(report).map_err(|e| CentralError::Corrupt(e.to_string()))?;
+            let c = self.pool.get().await?;
+            c.execute(
+                "UPDATE devices SET health = $2, reported_at_ms = $3, clock_skew_ms = $4 WHERE device_id = $1",
+                &[&device.as_uuid(), &json, &now_ms, &skew_ms],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn health(&self, device: DeviceId) -> Fut<'_, Option<DeviceHealth>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
+                                (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
+                         FROM devices d WHERE device_id = $1"
+                    ),
+                    &[&device.as_uuid()],
+                )
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let d = device_row(&row)?;
+            super::device_health(
+                d,
+                row.try_get(7)?,
+                row.try_get(8)?,
+                row.try_get(9)?,
+                unsigned(row.try_get(10)?, "quarantine count")?,
+            )
+            .map(Some)
+        })
+    }
+
+    fn daily_sales<'a>(&'a self, tenant: TenantId, day: &'a str) -> Fut<'a, DailySales> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            // Summed in i128 by `sum_sales`, not by the database: one device's absurd
+            // figures must not fail every store's report.
+            let rows = c
+                .query(
+                    "SELECT s.device_id, d.device_code, coalesce(oc.currency, ''), s.kind, s.amount
+                     FROM sales s
+                     JOIN devices d ON d.device_id = s.device_id
+                     LEFT JOIN order_currency oc ON oc.tenant_id = s.tenant_id AND oc.order_id = s.order_id
+                     WHERE s.tenant_id = $1 AND s.day = $2",
+                    &[&tenant.as_uuid(), &day],
+                )
+                .await?;
+            let rows = rows
+                .iter()
+                .map(|r| {
+                    Ok(SaleRow {
+                        device_id: DeviceId::from_uuid(r.try_get(0)?),
+                        device_code: r.try_get(1)?,
+                        currency: r.try_get(2)?,
+                        refund: r.try_get::<_, &str>(3)? == "refunded",
+                        amount: r.try_get(4)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, CentralError>>()?;
+            Ok(DailySales {
+                tenant_id: tenant,
+                day: day.to_owned(),
+                stores: sum_sales(rows),
+            })
+        })
+    }
+
+    fn tenant_by_slug<'a>(&'a self, slug: &'a str) -> Fut<'a, Option<TenantId>> {
+        Box::pin(async move {
+            if slug.contains('\0') {
+                return Ok(None); // no slug holds one (PostgreSQL's text cannot)
+            }
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt("SELECT tenant_id FROM tenants WHERE slug = $1", &[&slug])
+                .await?;
+            Ok(match row {
+                Some(r) => r.try_get::<_, Option<Uuid>>(0)?.map(TenantId::from_uuid),
+                None => None,
+            })
+        })
+    }
+
+    fn events_of(&self, device: DeviceId) -> Fut<'_, Vec<Envelope>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let rows = c
+                .query(
+                    "SELECT envelope FROM events WHERE device_id = $1 ORDER BY seq",
+                    &[&device.as_uuid()],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    serde_json::from_str(r.try_get::<_, &str>(0)?)
+                        .map_err(|e| CentralError::Corrupt(format!("events.envelope: {e}")))
+                })
+                .collect()
+        })
+    }
+
+    fn counts(&self) -> Fut<'_, Counts> {
+        Box::pin(async move {
+            // One row per device, each kept by its own ingests: O(devices), and a
+            // read never waits for a write in PostgreSQL.
+            let c = self.pool.get().await?;
+            let r = c
+                .query_one(
+                    "SELECT count(*), coalesce(sum(events_stored), 0)::bigint,
+                            coalesce(sum(events_quarantined), 0)::bigint
+                     FROM devices",
+                    &[],
+                )
+                .await?;
+            Ok(Counts {
+                devices: unsigned(r.try_get(0)?, "device count")?,
+                events: unsigned(r.try_get(1)?, "event count")?,
+                quarantined: unsigned(r.try_get(2)?, "quarantine count")?,
+            })
+        })
+    }
+
+    fn ping(&self) -> Fut<'_, ()> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            c.query_one("SELECT 1", &[]).await?;
+            Ok(())
+        })
+    }
+}
+
+/// One device's ingest in a PostgreSQL transaction, its device row locked.
+struct PgTx<'c> {
+    tx: deadpool_postgres::Transaction<'c>,
+    device: Uuid,
+    now_ms: i64,
+}
+
+impl IngestTx for PgTx<'_> {
+    async fn acked_through(&mut self) -> Result<u64, CentralError> {
+        let st = self
+            .tx
+            .prepare_cached("SELECT acked_through FROM devices WHERE device_id = $1 FOR UPDATE")
+            .await?;
+        let row = self.tx.query_one(&st, &[&self.device]).await?;
+        unsigned(row.try_get(0)?, "devices.acked_through")
+    }
+
+    async fn held(&mut self, from: u64, through: u64) -> Result<Held, CentralError> {
+        let (from, through) = (signed(from)?, signed(through)?);
+        let mut held = Held::default();
+        let st = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, id FROM events WHERE device_id = $1 AND seq BETWEEN $2 AND $3",
+            )
+            .await?;
+        for r in self.tx.query(&st, &[&self.device, &from, &through]).await? {
+            let seq = unsigned(r.try_get(0)?, "events.seq")?;
+            held.events.insert(seq, EventId::from_uuid(r.try_get(1)?));
+        }
+        let st = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, id, code, message FROM quarantine WHERE device_id = $1 AND seq BETWEEN $2 AND $3",
+            )
+            .await?;
+        for r in self.tx.query(&st, &[&self.device, &from, &through]).await? {
+            let seq = unsigned(r.try_get(0)?, "quarantine.seq")?;
+            let id = EventId::from_uuid(r.try_get(1)?);
+            held.quarantined.insert(
+                seq,
+                super::rejection(seq, id, r.try_get(2)?, r.try_get(3)?)?,
+            );
+        }
+        Ok(held)
+    }
+
+    async fn insert(&mut self, events: &[NewEvent<'_>]) -> Result<Vec<u64>, CentralError> {
+        let n = events.len();
+        let (mut seqs, mut ids, mut tenants) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut types, mut versions, mut occurred, mut raws) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for NewEvent { envelope: e, raw } in events {
+            seqs.push(signed(e.seq)?);
+            ids.push(e.id.as_uuid());
+            tenants.push(e.tenant_id.as_uuid());
+            types.push(pg_text(&e.event_type));
+            versions.push(i64::from(e.schema_version));
+            occurred.push(e.occurred_at.unix_millis());
+            raws.push(pg_text(raw));
+        }
+        // One statement for the whole batch; a duplicate id (this tenant holds it at
+        // another seq) is skipped by the unique index, and left out of RETURNING.
+        let st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO events (device_id, seq, id, tenant_id, type, schema_version, occurred_at_ms, envelope, received_at_ms)
+                 SELECT $1, seq, id, tenant_id, type, schema_version, occurred_at_ms, envelope, $2
+                 FROM unnest($3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+                      AS b (seq, id, tenant_id, type, schema_version, occurred_at_ms, envelope)
+                 ON CONFLICT DO NOTHING
+                 RETURNING seq",
+            )
+            .await?;
+        let rows = self
+            .tx
+            .query(
+                &st,
+                &[
+                    &self.device,
+                    &self.now_ms,
+                    &seqs,
+                    &ids,
+                    &tenants,
+                    &types,
+                    &versions,
+                    &occurred,
+                    &raws,
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| unsigned(r.try_get(0)?, "events.seq"))
+            .collect()
+    }
+
+    async fn quarantine(&mut self, events: &[Quarantined<'_>]) -> Result<(), CentralError> {
+        let seqs = events
+            .iter()
+            .map(|q| signed(q.seq))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<Uuid> = events.iter().map(|q| q.id.as_uuid()).collect();
+        let codes: Vec<&str> = events.iter().map(|q| q.code.as_str()).collect();
+        let messages: Vec<_> = events.iter().map(|q| pg_text(q.message)).collect();
+        let raws: Vec<_> = events.iter().map(|q| pg_text(q.raw)).collect();
+        let st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO quarantine (device_id, seq, id, code, message, envelope, received_at_ms)
+                 SELECT $1, seq, id, code, message, envelope, $2
+                 FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+                      AS b (seq, id, code, message, envelope)",
+            )
+            .await?;
+        self.tx
+            .execute(
+                &st,
+                &[
+                    &self.device,
+                    &self.now_ms,
+                    &seqs,
+                    &ids,
+                    &codes,
+                    &messages,
+                    &raws,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn release(&mut self, seqs: &[u64]) -> Result<(), CentralError> {
+        let seqs = seqs
+            .iter()
+            .map(|s| signed(*s))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.tx
+            .execute(
+                "DELETE FROM quarantine WHERE device_id = $1 AND seq = ANY($2::bigint[])",
+                &[&self.device, &seqs],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn derive(&mut self, rows: &[(&Envelope, &Derived)]) -> Result<(), CentralError> {
+        let (mut oc_tenants, mut oc_orders, mut oc_currencies) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let (mut seqs, mut tenants, mut days, mut orders, mut kinds, mut amounts) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for (e, derived) in rows {
+            let (kind, order, amount) = match derived {
+                Derived::Nothing => continue,
+                Derived::OrderCurrency { order_id, currency } => {
+                    oc_tenants.push(e.tenant_id.as_uuid());
+                    oc_orders.push(order_id.as_str());
+                    oc_currencies.push(currency.as_str());
+                    continue;
+                }
+                Derived::Paid { order_id, amount } => ("paid", order_id, *amount),
+                Derived::Refunded { order_id, amount } => ("refunded", order_id, *amount),
+            };
+            seqs.push(signed(e.seq)?);
+            tenants.push(e.tenant_id.as_uuid());
+            days.push(e.occurred_at.day());
+            orders.push(order.as_str());
+            kinds.push(kind);
+            amounts.push(amount);
+        }
+        if !oc_orders.is_empty() {
+            let st = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO order_currency (tenant_id, order_id, currency)
+                     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+                     ON CONFLICT DO NOTHING",
+                )
+                .await?;
+            self.tx
+                .execute(&st, &[&oc_tenants, &oc_orders, &oc_currencies])
+                .await?;
+        }
+        if !seqs.is_empty() {
+            let st = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO sales (device_id, seq, tenant_id, day, order_id, kind, amount)
+                     SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[])",
+                )
+                .await?;
+            self.tx
+                .execute(
+                    &st,
+                    &[
+                        &self.device,
+                        &seqs,
+                        &tenants,
+                        &days,
+                        &orders,
+                        &kinds,
+                        &amounts,
+                    ],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self, acked_through: u64, delta: CountDelta) -> Result<(), CentralError> {
+        let count = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.tx
+            .execute(
+                "UPDATE devices SET acked_through = $2,
+                        events_stored = events_stored + $3,
+                        events_quarantined = events_quarantined + $4 - $5
+                 WHERE device_id = $1",
+                &[
+                    &self.device,
+                    &signed(acked_through)?,
+                    &count(delta.stored),
+                    &count(delta.quarantined),
+                    &count(delta.released),
+                ],
+            )
+            .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
