@@ -267,66 +267,70 @@ fn p<T, E: std::fmt::Debug>(r: Result<T, E>) -> T {
     r.unwrap()
 }
 
+/// Sets up a shop of tenant `slug` in `db` with entropy `seed` (its own tenant and
+/// device ids): an admin, a cashier with an open shift, three products.
+fn set_up_shop(db: &Path, slug: &str, seed: u64) -> (Actor, Vec<Product>) {
+    let shop = Shop::new(
+        Arc::new(p(Store::open(db))),
+        Arc::new(ManualClock::new(START)),
+        Arc::new(SeededEntropy::new(seed)),
+    );
+    let en = p(Locale::parse("en"));
+    let eur = p(Currency::parse("EUR"));
+    let admin = p(shop.set_up(ShopSetup {
+        slug: p(TenantSlug::parse(slug)),
+        settings: TenantSettings {
+            name: p(ShopName::parse("Corner")),
+            currency: eur,
+            default_locale: en.clone(),
+            tax_mode: TaxMode::Inclusive,
+            features: Features::default(),
+            allow_oversell: true,
+            shift_difference_limit: None,
+            blind_count: false,
+            discount_limit: None,
+            address: None,
+            kiosk_idle_secs: None,
+        },
+        device_code: p(DeviceCode::parse("POS1")),
+        admin_name: p(OperatorName::parse("Admin")),
+        admin_pin: p(Pin::parse("1111")),
+    }));
+    let op = p(shop.create_operator(
+        &admin,
+        p(OperatorName::parse("Cashier")),
+        Role::Cashier,
+        &p(Pin::parse("2222")),
+    ));
+    let cashier = p(shop.login(op.id, &p(Pin::parse("2222"))));
+    p(shop.open_cash_session(&cashier, 10_000));
+    let products = (0..3)
+        .map(|i| {
+            let fields = ProductFields {
+                sku: p(Sku::parse(&format!("SKU-{i}"))),
+                barcode: None,
+                titles: Localized::new()
+                    .with(en.clone(), p(ProductTitle::parse(&format!("Thing {i}")))),
+                descriptions: Localized::new(),
+                price: Money::new(250 + i * 100, eur),
+                tax_rate: p(TaxRate::from_basis_points(2000)),
+                low_stock_threshold: 0,
+                category: None,
+                image: None,
+            };
+            p(shop.create_product(&admin, fields, ProductStatus::Active))
+        })
+        .collect();
+    (cashier, products)
+}
+
 /// Set up once per process (PIN hashing is the slow part); devices copy the file.
 fn template() -> &'static Template {
     static T: OnceLock<Template> = OnceLock::new();
     T.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("template.db");
-        let (cashier, products) = {
-            let shop = Shop::new(
-                Arc::new(p(Store::open(&db))),
-                Arc::new(ManualClock::new(START)),
-                Arc::new(SeededEntropy::new(1)),
-            );
-            let en = p(Locale::parse("en"));
-            let eur = p(Currency::parse("EUR"));
-            let admin = p(shop.set_up(ShopSetup {
-                slug: p(TenantSlug::parse("corner")),
-                settings: TenantSettings {
-                    name: p(ShopName::parse("Corner")),
-                    currency: eur,
-                    default_locale: en.clone(),
-                    tax_mode: TaxMode::Inclusive,
-                    features: Features::default(),
-                    allow_oversell: true,
-                    shift_difference_limit: None,
-                    blind_count: false,
-                    discount_limit: None,
-                    address: None,
-                    kiosk_idle_secs: None,
-                },
-                device_code: p(DeviceCode::parse("POS1")),
-                admin_name: p(OperatorName::parse("Admin")),
-                admin_pin: p(Pin::parse("1111")),
-            }));
-            let op = p(shop.create_operator(
-                &admin,
-                p(OperatorName::parse("Cashier")),
-                Role::Cashier,
-                &p(Pin::parse("2222")),
-            ));
-            let cashier = p(shop.login(op.id, &p(Pin::parse("2222"))));
-            p(shop.open_cash_session(&cashier, 10_000));
-            let products = (0..3)
-                .map(|i| {
-                    let fields = ProductFields {
-                        sku: p(Sku::parse(&format!("SKU-{i}"))),
-                        barcode: None,
-                        titles: Localized::new()
-                            .with(en.clone(), p(ProductTitle::parse(&format!("Thing {i}")))),
-                        descriptions: Localized::new(),
-                        price: Money::new(250 + i * 100, eur),
-                        tax_rate: p(TaxRate::from_basis_points(2000)),
-                        low_stock_threshold: 0,
-                        category: None,
-                        image: None,
-                    };
-                    p(shop.create_product(&admin, fields, ProductStatus::Active))
-                })
-                .collect();
-            (cashier, products)
-        };
+        let (cashier, products) = set_up_shop(&db, "corner", 1);
         Template {
             _dir: dir,
             db,
@@ -362,6 +366,26 @@ impl Device {
             shop,
             cashier: t.cashier.clone(),
             products: t.products.clone(),
+            clock,
+        }
+    }
+
+    /// A device of its own tenant `slug` (ids drawn from `seed`), set up afresh.
+    pub fn of_own_tenant(slug: &str, seed: u64) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("shop.db");
+        let (cashier, products) = set_up_shop(&db, slug, seed);
+        let clock = Arc::new(ManualClock::new(START));
+        let shop = Shop::new(
+            Arc::new(Store::open(&db).unwrap()),
+            clock.clone(),
+            Arc::new(SeededEntropy::new(seed ^ 0xD15C)),
+        );
+        Device {
+            dir,
+            shop,
+            cashier,
+            products,
             clock,
         }
     }

@@ -12,6 +12,7 @@ mod exactly_once;
 mod fuzz;
 mod helpers;
 mod hostile;
+mod processes;
 mod proxy;
 mod relay;
 mod security;

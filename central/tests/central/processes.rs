@@ -1,0 +1,248 @@
+//! Two `rustok-central` processes on one PostgreSQL (what only that backend has):
+//! devices push to either at random, one process is killed mid-push and started
+//! again, and at the end central holds every device's outbox exactly — same ids,
+//! same seqs, no gaps, no duplicates.
+
+use crate::helpers::{outbox, pg_url, relay, Device, PgSchema};
+use rustok_central::store::Backend;
+use rustok_sync::credentials::Credentials;
+use rustok_sync::relay::BatchLimits;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const TOKEN: &str = "processes-admin-token-0123456789";
+const DEVICES: u64 = 4;
+
+/// One central process on the shared database.
+struct Process {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Process {
+    fn start(database: &str) -> Process {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rustok-central"))
+            .args(["--listen", "127.0.0.1:0", "--database", database])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("RUSTOK_CENTRAL_ADMIN_TOKEN", TOKEN)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("central exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("rustok-central listening on ") {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep reading what it logs, so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Process {
+            child,
+            url,
+            _data: data,
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, whatever it was doing.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SplitMix64.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    }
+}
+
+async fn admin_code(url: &str, tenant: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{url}{}", rustok_protocol::paths::ADMIN_ENROLMENTS))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "tenant_slug": tenant }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<serde_json::Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Pushes once from every device, each to a process chosen at random; returns how
+/// many pushes failed (a killed process, a cut connection).
+async fn push_round(
+    devices: &[(Device, Credentials)],
+    urls: &[String],
+    rng: &mut Rng,
+    limits: BatchLimits,
+) -> usize {
+    let mut tasks = Vec::new();
+    for (device, creds) in devices {
+        let url = &urls[rng.below(urls.len() as u64) as usize];
+        let r = relay(device, creds.clone(), url, Duration::from_secs(5), limits);
+        tasks.push(tokio::spawn(async move { r.push_once().await }));
+    }
+    let mut failed = 0;
+    for t in tasks {
+        if !matches!(t.await, Ok(Ok(_))) {
+            failed += 1;
+        }
+    }
+    failed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbox_exactly_once() {
+    let _ = pg_url();
+    let schema = PgSchema::new().await;
+    let mut a = Process::start(&schema.url);
+    let b = Process::start(&schema.url);
+    let mut rng = Rng(0x2_0CE5);
+    let mut devices = Vec::new();
+    for i in 0..DEVICES {
+        let device = Device::of_own_tenant(&format!("shop-{i}"), 100 + i);
+        // A code made by one process is redeemed at the other.
+        let (made, used) = if i % 2 == 0 {
+            (&a.url, &b.url)
+        } else {
+            (&b.url, &a.url)
+        };
+        let code = admin_code(made, &format!("shop-{i}")).await;
+        let creds = device.enrol(used, &code).await;
+        devices.push((device, creds));
+    }
+    let small = BatchLimits {
+        max_events: 7,
+        max_bytes: 1 << 20,
+    };
+    let big = BatchLimits {
+        max_events: 1_000,
+        max_bytes: 4 << 20,
+    };
+    let mut urls = vec![a.url.clone(), b.url.clone()];
+    for round in 0..6 {
+        for (device, _) in &devices {
+            for _ in 0..1 + rng.below(4) {
+                device.sell(round + rng.below(3) as usize, 1 + rng.below(3) as i64);
+            }
+        }
+        push_round(&devices, &urls, &mut rng, small).await;
+    }
+
+    // Every device has a long backlog; all push at once, and process A dies
+    // while their batches are in flight.
+    for (device, _) in &devices {
+        for i in 0..150 {
+            device.sell(i, 1);
+        }
+    }
+    let mut cut = 0;
+    for attempt in 0..5u64 {
+        let mut tasks = Vec::new();
+        for (device, creds) in &devices {
+            let r = relay(device, creds.clone(), &a.url, Duration::from_secs(5), big);
+            tasks.push(tokio::spawn(async move { r.push_once().await }));
+        }
+        tokio::time::sleep(Duration::from_millis(5 + 10 * attempt)).await;
+        a.kill();
+        for t in tasks {
+            if !matches!(t.await, Ok(Ok(_))) {
+                cut += 1;
+            }
+        }
+        a = Process::start(&schema.url);
+        urls[0] = a.url.clone();
+        if cut > 0 && devices.iter().all(|(d, _)| d.pending() > 0) {
+            break;
+        }
+        for (device, _) in &devices {
+            for i in 0..150 {
+                device.sell(i, 1);
+            }
+        }
+    }
+    assert!(cut > 0, "no push was in flight when the process was killed");
+
+    // The same device's batch sent to both processes at once (a till that timed out
+    // on one and retried on the other): one stores it, the other finds it held.
+    for (device, _) in &devices {
+        for i in 0..40 {
+            device.sell(i, 1);
+        }
+    }
+    let mut tasks = Vec::new();
+    for (device, creds) in &devices {
+        for url in &urls {
+            let r = relay(device, creds.clone(), url, Duration::from_secs(5), big);
+            tasks.push(tokio::spawn(async move { r.push_once().await }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+
+    // Both processes serve on; everything still pending goes through.
+    for _ in 0..200 {
+        if devices.iter().all(|(d, _)| d.pending() == 0) {
+            break;
+        }
+        push_round(&devices, &urls, &mut rng, small).await;
+    }
+    let check = rustok_central::store::Postgres::connect(&schema.url)
+        .await
+        .unwrap();
+    let mut total = 0;
+    for (device, creds) in &devices {
+        assert_eq!(
+            device.pending(),
+            0,
+            "device {} still has events pending",
+            creds.device_id
+        );
+        let held = check.events_of(creds.device_id).await.unwrap();
+        let local = outbox(&device.db_path());
+        let seqs: Vec<u64> = held.iter().map(|e| e.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=local.len() as u64).collect::<Vec<_>>(),
+            "gapless, once each"
+        );
+        assert_eq!(
+            held, local,
+            "central holds the device's outbox, event for event"
+        );
+        total += local.len();
+    }
+    let counts = check.counts().await.unwrap();
+    assert_eq!(counts.events, total as u64, "the kept counts agree");
+    assert_eq!(counts.quarantined, 0, "nothing was quarantined");
+    assert_eq!(counts.devices, DEVICES);
+    drop(b);
+    eprintln!("two processes: {total} events of {DEVICES} devices held once each; {cut} pushes cut by the kill");
+}
