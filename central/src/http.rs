@@ -528,9 +528,11 @@ fn short_text(field: &str, value: &str) -> Result<(), Fail> {
 /// A push body read loosely: each event is parsed on its own, so one that does not
 /// parse is quarantined instead of failing the whole batch.
 #[derive(serde::Deserialize)]
-struct LoosePush {
+struct LoosePush<'a> {
     protocol: u32,
-    events: Vec<Box<serde_json::value::RawValue>>,
+    /// Borrowed from the body: an event's text is copied once, into what is stored.
+    #[serde(borrow)]
+    events: Vec<&'a serde_json::value::RawValue>,
 }
 
 /// What can still be read of an event that is not a valid envelope.
@@ -886,7 +888,13 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
     let device = authenticate(&c, &parts, &body).await?;
     Metrics::inc(&c.metrics.push_requests);
-    let batch: LoosePush = parse_json(&body)?;
+    let batch: LoosePush<'_> = serde_json::from_slice(&body).map_err(|e| {
+        Fail::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("malformed request: {e}"),
+        )
+    })?;
     check_protocol(batch.protocol)?;
     if batch.events.len() > c.limits.max_batch_events {
         Metrics::inc(&c.metrics.too_large);
@@ -898,14 +906,15 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     }
     let mut checked: Vec<Checked> = Vec::with_capacity(batch.events.len());
     for (at, raw) in batch.events.iter().enumerate() {
-        let (seq, tenant, dev) = match serde_json::from_str::<Envelope>(raw.get()) {
+        // Nothing of another device or tenant is stored, not even the valid part.
+        let foreign = |claimed: Option<String>, own: String| claimed.is_some_and(|c| c != own);
+        let (seq, elsewhere) = match serde_json::from_str::<Envelope>(raw.get()) {
             Ok(e) => {
                 let owner = (
                     e.seq,
-                    Some(e.tenant_id.to_string()),
-                    Some(e.device_id.to_string()),
+                    e.tenant_id != device.tenant_id || e.device_id != device.device_id,
                 );
-                checked.push(ingest::check(e, &c.upcasters));
+                checked.push(ingest::check(e, raw.get(), &c.upcasters));
                 owner
             }
             Err(why) => {
@@ -925,14 +934,12 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
                     raw.get().to_owned(),
                     &why.to_string(),
                 ));
-                (seq, loose.tenant_id, loose.device_id)
+                let elsewhere = foreign(loose.tenant_id, device.tenant_id.to_string())
+                    || foreign(loose.device_id, device.device_id.to_string());
+                (seq, elsewhere)
             }
         };
-        // Nothing of another device or tenant is stored, not even the valid part.
-        let foreign = |claimed: Option<String>, own: String| claimed.is_some_and(|c| c != own);
-        if foreign(tenant, device.tenant_id.to_string())
-            || foreign(dev, device.device_id.to_string())
-        {
+        if elsewhere {
             Metrics::inc(&c.metrics.forbidden);
             tracing::warn!(device = %device.device_id, seq, "push of another device's or tenant's event refused");
             return Err(Fail::new(

@@ -88,10 +88,10 @@ pub fn malformed(seq: u64, id: Option<EventId>, raw: String, why: &str) -> Check
     }
 }
 
-/// Decides what to do with one event. Never panics: an event central cannot process
-/// for any reason, a bug of its own included, is quarantined, so the events behind
-/// it keep flowing.
-pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
+/// Decides what to do with one event, `raw` being its text as received (what is
+/// stored). Never panics: an event central cannot process for any reason, a bug of
+/// its own included, is quarantined, so the events behind it keep flowing.
+pub fn check(envelope: Envelope, raw: &str, upcasters: &Upcasters) -> Checked {
     let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         verdict(&envelope, upcasters)
     }))
@@ -102,13 +102,11 @@ pub fn check(envelope: Envelope, upcasters: &Upcasters) -> Checked {
             "central could not process this event; it was quarantined and logged".to_owned(),
         )
     });
-    // Serialising a parsed envelope cannot fail (its payload is already JSON).
-    let raw = serde_json::to_string(&envelope).unwrap_or_default();
     Checked {
         seq: envelope.seq,
         id: envelope.id,
         envelope: Some(envelope),
-        raw,
+        raw: raw.to_owned(),
         verdict,
     }
 }

@@ -9,7 +9,7 @@ mod postgres;
 mod sqlite;
 
 pub use crate::ingest::Ingested;
-pub use postgres::Postgres;
+pub use postgres::{Postgres, COPY_EVENTS, COPY_EVENT_TYPES};
 pub use sqlite::Sqlite;
 
 use crate::ingest::Checked;

@@ -288,7 +288,7 @@ async fn generated_envelopes_and_batches_never_panic_decoding_validation_or_inge
         parsed += 1;
         let checked = case(i, "decode and check", &e, || {
             let _ = e.decode(&upcasters);
-            ingest::check(e.clone(), &upcasters)
+            ingest::check(e.clone(), &String::from_utf8_lossy(&text), &upcasters)
         });
         if matches!(checked.verdict, ingest::Verdict::Accept(_)) {
             accepted += 1;
@@ -304,7 +304,8 @@ async fn generated_envelopes_and_batches_never_panic_decoding_validation_or_inge
         if e.seq == next_seq {
             next_seq += 1;
         }
-        batch.push(ingest::check(e, &upcasters));
+        let raw = serde_json::to_string(&e).unwrap();
+        batch.push(ingest::check(e, &raw, &upcasters));
         if batch.len() == 50 || i + 1 == total {
             let input = format!("{batch:?}");
             let b = Arc::clone(&backend);
