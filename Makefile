@@ -94,7 +94,7 @@ unit:
 	$(CARGO) test --workspace --doc --locked
 
 ## schemathesis against the real central from its OpenAPI document (pinned in a
-## virtualenv under target/; central built by `unit`).
+## virtualenv under target/; central built by `unit`), on SQLite and on PostgreSQL.
 CONTRACT_VENV := target/contract-venv
 CONTRACT_EXAMPLES ?= 30
 $(CONTRACT_VENV)/bin/st: scripts/contract-requirements.txt
@@ -106,6 +106,7 @@ contract: $(CONTRACT_VENV)/bin/st
 	@# The binary `unit` built; building it alone would compile other feature sets.
 	@test -x target/debug/rustok-central || $(CARGO) test --workspace --all-targets --locked --no-run
 	python3 scripts/contract-test.py target/debug/rustok-central $(CONTRACT_VENV)/bin/st $(CONTRACT_EXAMPLES)
+	bash scripts/with-postgres.sh bash -c 'RUSTOK_CONTRACT_DATABASE="$$RUSTOK_TEST_DATABASE_URL" python3 scripts/contract-test.py target/debug/rustok-central $(CONTRACT_VENV)/bin/st $(CONTRACT_EXAMPLES)'
 
 ## The long runs of what `make test` runs briefly; the index ones in release, as a
 ## till runs (a debug build's index cannot keep up with a till selling flat out).

@@ -9,6 +9,9 @@ exercised behind its authentication, with generated and mutated parameters and
 bodies, and every answer is checked against the document: no 5xx, only documented
 statuses, content types and schemas.
 
+With RUSTOK_CONTRACT_DATABASE set to a PostgreSQL URL, central runs on a fresh
+schema of that database (dropped afterwards) instead of SQLite.
+
 usage: contract-test.py CENTRAL_BINARY SCHEMATHESIS [MAX_EXAMPLES]
 """
 
@@ -31,12 +34,14 @@ import uuid
 ADMIN = "contract-admin-token-" + secrets.token_hex(8)
 
 
-def start_central(binary, data_dir):
+def start_central(binary, data_dir, database=None):
     env = dict(os.environ, RUSTOK_CENTRAL_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
+    storage = ["--database", database] if database else []
     proc = subprocess.Popen(
         # Every request comes from this one address: lift the public routes'
         # per-address limit (a flood would be answered 429 after a pause).
-        [binary, "--data-dir", data_dir, "--listen", "127.0.0.1:0", "--public-rate", "100000"],
+        [binary, "--data-dir", data_dir, "--listen", "127.0.0.1:0", "--public-rate", "100000"]
+        + storage,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -141,8 +146,15 @@ def main():
         sys.exit(__doc__)
     binary, st = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     examples = sys.argv[3] if len(sys.argv) > 3 else "50"
+    base = os.environ.get("RUSTOK_CONTRACT_DATABASE")
+    database = schema_name = None
+    if base:
+        schema_name = "contract_" + secrets.token_hex(6)
+        subprocess.check_call(["psql", "-q", "-X", base, "-c", "CREATE SCHEMA " + schema_name])
+        database = base + ("&" if "?" in base else "?") + "options=-c%20search_path%3D" + schema_name
+        print("contract test on PostgreSQL, schema " + schema_name, flush=True)
     with tempfile.TemporaryDirectory() as data:
-        central, url = start_central(binary, data)
+        central, url = start_central(binary, data, database)
         try:
             device, secret = enrol(url)
             proxy, proxied = signing_proxy(url, device, secret)
@@ -178,6 +190,8 @@ def main():
         if central.returncode not in (0, -15):
             print("central exited with", central.returncode)
             code = code or 1
+    if schema_name:
+        subprocess.call(["psql", "-q", "-X", base, "-c", "SET client_min_messages = warning", "-c", "DROP SCHEMA " + schema_name + " CASCADE"])
     sys.exit(code)
 
 
