@@ -218,12 +218,8 @@ pub struct CountDelta {
 pub trait IngestTx: Send {
     /// The highest contiguous seq held for the device.
     fn acked_through(&mut self) -> impl Future<Output = Result<u64, CentralError>> + Send;
-    /// What is held at seqs `from..=through`.
-    fn held(
-        &mut self,
-        from: u64,
-        through: u64,
-    ) -> impl Future<Output = Result<Held, CentralError>> + Send;
+    /// What is held at `seqs` (each at most the acknowledged seq; a batch's worth).
+    fn held(&mut self, seqs: &[u64]) -> impl Future<Output = Result<Held, CentralError>> + Send;
     /// Stores events (one statement or one prepared loop, in this transaction);
     /// returns the seqs stored. An event whose id the tenant already holds is not
     /// stored, and not an error.
@@ -258,9 +254,17 @@ pub trait IngestTx: Send {
 /// reply is the highest contiguous seq held after the commit.
 pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested, CentralError> {
     let start = tx.acked_through().await?;
-    let held = match batch.iter().map(|i| i.seq).filter(|s| *s <= start).min() {
-        Some(lowest) => tx.held(lowest, start).await?,
-        None => Held::default(),
+    // Only the seqs resent, never a range: a batch naming seq 1 of a device that
+    // holds a million must not read them all.
+    let resent: Vec<u64> = batch
+        .iter()
+        .map(|i| i.seq)
+        .filter(|s| *s <= start)
+        .collect();
+    let held = if resent.is_empty() {
+        Held::default()
+    } else {
+        tx.held(&resent).await?
     };
     let mut acked = start;
     let mut expected = None;

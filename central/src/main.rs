@@ -189,8 +189,10 @@ fn run() -> Result<(), String> {
     })
 }
 
-/// A database URL without its password, for messages and logs.
+/// A database URL without its password or parameters (which may hold one), for
+/// messages and logs.
 fn redacted(url: &str) -> String {
+    let url = url.split_once('?').map_or(url, |(u, _)| u);
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

@@ -642,26 +642,29 @@ impl IngestTx for PgTx<'_> {
         unsigned(row.try_get(0)?, "devices.acked_through")
     }
 
-    async fn held(&mut self, from: u64, through: u64) -> Result<Held, CentralError> {
-        let (from, through) = (signed(from)?, signed(through)?);
+    async fn held(&mut self, seqs: &[u64]) -> Result<Held, CentralError> {
+        let seqs = seqs
+            .iter()
+            .map(|s| signed(*s))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut held = Held::default();
         let st = self
             .tx
             .prepare_cached(
-                "SELECT seq, id FROM events WHERE device_id = $1 AND seq BETWEEN $2 AND $3",
+                "SELECT seq, id FROM events WHERE device_id = $1 AND seq = ANY($2::bigint[])",
             )
             .await?;
-        for r in self.tx.query(&st, &[&self.device, &from, &through]).await? {
+        for r in self.tx.query(&st, &[&self.device, &seqs]).await? {
             let seq = unsigned(r.try_get(0)?, "events.seq")?;
             held.events.insert(seq, EventId::from_uuid(r.try_get(1)?));
         }
         let st = self
             .tx
             .prepare_cached(
-                "SELECT seq, id, code, message FROM quarantine WHERE device_id = $1 AND seq BETWEEN $2 AND $3",
+                "SELECT seq, id, code, message FROM quarantine WHERE device_id = $1 AND seq = ANY($2::bigint[])",
             )
             .await?;
-        for r in self.tx.query(&st, &[&self.device, &from, &through]).await? {
+        for r in self.tx.query(&st, &[&self.device, &seqs]).await? {
             let seq = unsigned(r.try_get(0)?, "quarantine.seq")?;
             let id = EventId::from_uuid(r.try_get(1)?);
             held.quarantined.insert(

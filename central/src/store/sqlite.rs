@@ -224,33 +224,36 @@ impl IngestTx for SqliteTx<'_> {
         )?)
     }
 
-    async fn held(&mut self, from: u64, through: u64) -> Result<Held, CentralError> {
+    async fn held(&mut self, seqs: &[u64]) -> Result<Held, CentralError> {
         let mut held = Held::default();
-        let mut st = self.conn.prepare_cached(
-            "SELECT seq, id FROM events WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3",
+        let mut event = self
+            .conn
+            .prepare_cached("SELECT id FROM events WHERE device_id = ?1 AND seq = ?2")?;
+        let mut quarantined = self.conn.prepare_cached(
+            "SELECT id, code, message FROM quarantine WHERE device_id = ?1 AND seq = ?2",
         )?;
-        let rows = st.query_map(params![self.device, from, through], |r| {
-            Ok((r.get::<_, u64>(0)?, parse_id(r, 1, EventId::parse)?))
-        })?;
-        for row in rows {
-            let (seq, id) = row?;
-            held.events.insert(seq, id);
-        }
-        let mut st = self.conn.prepare_cached(
-            "SELECT seq, id, code, message FROM quarantine WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3",
-        )?;
-        let rows = st.query_map(params![self.device, from, through], |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                parse_id(r, 1, EventId::parse)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (seq, id, code, message) = row?;
-            held.quarantined
-                .insert(seq, super::rejection(seq, id, &code, message)?);
+        for &seq in seqs {
+            if let Some(id) = event
+                .query_row(params![self.device, seq], |r| {
+                    parse_id(r, 0, EventId::parse)
+                })
+                .optional()?
+            {
+                held.events.insert(seq, id);
+            }
+            let row = quarantined
+                .query_row(params![self.device, seq], |r| {
+                    Ok((
+                        parse_id(r, 0, EventId::parse)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .optional()?;
+            if let Some((id, code, message)) = row {
+                held.quarantined
+                    .insert(seq, super::rejection(seq, id, &code, message)?);
+            }
         }
         Ok(held)
     }
