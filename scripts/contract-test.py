@@ -36,12 +36,11 @@ ADMIN = "contract-admin-token-" + secrets.token_hex(8)
 
 def start_central(binary, data_dir, database=None):
     env = dict(os.environ, RUSTOK_CENTRAL_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
-    storage = ["--database", database] if database else []
+    storage = ["--database", database] if database else ["--data-dir", data_dir]
     proc = subprocess.Popen(
         # Every request comes from this one address: lift the public routes'
         # per-address limit (a flood would be answered 429 after a pause).
-        [binary, "--data-dir", data_dir, "--listen", "127.0.0.1:0", "--public-rate", "100000"]
-        + storage,
+        [binary, "--listen", "127.0.0.1:0", "--public-rate", "100000"] + storage,
         stderr=subprocess.PIPE,
         text=True,
         env=env,

@@ -34,7 +34,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum CentralError {
     /// The database failed (any backend: its own message).
-    #[error("storage failed: {0}")]
+    #[error("central's database failed: {0}")]
     Storage(String),
     /// A setting (a database URL, a pool) is not usable.
     #[error("{0}")]

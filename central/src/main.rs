@@ -1,26 +1,41 @@
-//! `rustok-central --data-dir DIR --listen ADDR [--database URL] [--print-code TENANT]`:
-//! runs the central server, on SQLite in `DIR` or on the PostgreSQL database at `URL`. The admin token comes from `RUSTOK_CENTRAL_ADMIN_TOKEN` or, when
-//! that is unset, from `DIR/admin-token` (created with a random token on first start,
-//! owner-only). `--print-code` prints a fresh enrolment code for a tenant at start.
+//! `rustok-central (--data-dir DIR | --database URL) --listen ADDR [--print-code TENANT]`:
+//! runs the central server, on SQLite in `DIR` or on the PostgreSQL database at `URL`.
+//! The admin token comes from `RUSTOK_CENTRAL_ADMIN_TOKEN`; on SQLite, when that is
+//! unset, from `DIR/admin-token` (created with a random token on first start,
+//! owner-only). On PostgreSQL the variable is required: several processes share the
+//! database, and a token file per process would give each its own.
+//! `--print-code` prints a fresh enrolment code for a tenant at start.
 
 use rustok_central::{http, store, Central, Limits};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Where central keeps its data.
+enum Storage {
+    /// SQLite in this folder (with the admin-token file).
+    Sqlite(PathBuf),
+    /// The PostgreSQL database at this URL.
+    Postgres(String),
+}
+
 struct Args {
-    data_dir: PathBuf,
+    storage: Storage,
     listen: String,
     print_code: Option<String>,
     public_rate: Option<f64>,
-    database: Option<String>,
 }
 
-const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--database postgres://…] [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
+const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
+       rustok-central --database postgres://… --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
 
-  --database      a PostgreSQL URL (postgres://user:password@host:port/database);
-                  several central processes may share one database. Without it,
-                  central keeps its data in SQLite in DIR (DIR/central.db)
+  --data-dir      keep the data in SQLite in DIR (DIR/central.db; created if missing)
+  --database      keep it in PostgreSQL instead (postgres://user:password@host:port/database);
+                  several central processes may share one database
+  RUSTOK_CENTRAL_ADMIN_TOKEN
+                  the admin token (16 characters or more). Required with --database
+                  (give every process the same); with --data-dir, when unset, the
+                  token is read from DIR/admin-token (made on first start)
   --public-rate   requests a second one address may make to the public routes
                   (enrolment, /healthz, /metrics, /openapi.json); default 10";
 
@@ -71,21 +86,39 @@ fn parse_args() -> Result<Cli, String> {
         }
     }
     Ok(Cli::Run(Args {
-        data_dir: data_dir.ok_or_else(|| format!("--data-dir is required\n{USAGE}"))?,
+        storage: match (data_dir, database) {
+            (Some(dir), None) => Storage::Sqlite(dir),
+            (None, Some(url)) => Storage::Postgres(url),
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "--data-dir and --database exclude each other: on PostgreSQL central keeps nothing on disk\n{USAGE}"
+                ))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "--data-dir (SQLite) or --database (PostgreSQL) is required\n{USAGE}"
+                ))
+            }
+        },
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
         public_rate,
-        database,
     }))
 }
 
-fn admin_token(dir: &Path) -> Result<String, String> {
+fn admin_token(storage: &Storage) -> Result<String, String> {
     if let Ok(t) = std::env::var("RUSTOK_CENTRAL_ADMIN_TOKEN") {
         if t.len() < 16 {
             return Err("RUSTOK_CENTRAL_ADMIN_TOKEN must be at least 16 characters".into());
         }
         return Ok(t);
     }
+    let dir = match storage {
+        Storage::Sqlite(dir) => dir,
+        Storage::Postgres(_) => {
+            return Err("with --database, set RUSTOK_CENTRAL_ADMIN_TOKEN (16 characters or more), the same for every central process on that database".into())
+        }
+    };
     let file = dir.join("admin-token");
     if let Ok(t) = std::fs::read_to_string(&file) {
         return Ok(t.trim().to_owned());
@@ -143,18 +176,21 @@ fn run() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let backend: Arc<dyn store::Backend> = match &args.database {
-            Some(url) => Arc::new(
+        // The token first: a process missing it stops before touching the database.
+        if matches!(args.storage, Storage::Postgres(_)) {
+            admin_token(&args.storage)?;
+        }
+        let backend: Arc<dyn store::Backend> = match &args.storage {
+            Storage::Postgres(url) => Arc::new(
                 store::Postgres::connect(url)
                     .await
                     .map_err(|e| format!("{}: {e}", redacted(url)))?,
             ),
-            None => Arc::new(
-                store::Sqlite::open(&args.data_dir)
-                    .map_err(|e| format!("{}: {e}", args.data_dir.display()))?,
-            ),
+            Storage::Sqlite(dir) => {
+                Arc::new(store::Sqlite::open(dir).map_err(|e| format!("{}: {e}", dir.display()))?)
+            }
         };
-        let token = admin_token(&args.data_dir)?;
+        let token = admin_token(&args.storage)?;
         let defaults = Limits::default();
         let limits = match args.public_rate {
             Some(rate) => Limits {
@@ -175,9 +211,9 @@ fn run() -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let storage = match &args.database {
-            Some(url) => redacted(url),
-            None => args.data_dir.join("central.db").display().to_string(),
+        let storage = match &args.storage {
+            Storage::Postgres(url) => redacted(url),
+            Storage::Sqlite(dir) => dir.join("central.db").display().to_string(),
         };
         tracing::info!(%addr, %storage, "central listening");
         eprintln!("rustok-central listening on http://{addr} (data: {storage})");
@@ -197,10 +233,10 @@ fn redacted(url: &str) -> String {
         return url.to_owned();
     };
     match rest.split_once('@') {
-        Some((user, host)) => {
-            let user = user.split_once(':').map_or(user, |(u, _)| u);
-            format!("{scheme}://{user}:***@{host}")
-        }
+        Some((user, host)) => match user.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://{user}@{host}"),
+        },
         None => url.to_owned(),
     }
 }

@@ -32,7 +32,18 @@ impl From<tokio_postgres::Error> for CentralError {
     fn from(e: tokio_postgres::Error) -> Self {
         match e.as_db_error() {
             Some(db) => CentralError::Storage(format!("{} ({})", db.message(), db.code().code())),
-            None => CentralError::Storage(e.to_string()),
+            // The client's own message is short ("error connecting to server"); the
+            // cause beneath it says why ("Connection refused", "host missing").
+            None => {
+                let mut message = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    message.push_str(": ");
+                    message.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                CentralError::Storage(message)
+            }
         }
     }
 }

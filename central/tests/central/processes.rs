@@ -18,16 +18,12 @@ const DEVICES: u64 = 4;
 struct Process {
     child: Child,
     url: String,
-    _data: tempfile::TempDir,
 }
 
 impl Process {
     fn start(database: &str) -> Process {
-        let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_rustok-central"))
             .args(["--listen", "127.0.0.1:0", "--database", database])
-            .arg("--data-dir")
-            .arg(data.path())
             .env("RUSTOK_CENTRAL_ADMIN_TOKEN", TOKEN)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -46,11 +42,7 @@ impl Process {
         };
         // Keep reading what it logs, so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Process {
-            child,
-            url,
-            _data: data,
-        }
+        Process { child, url }
     }
 
     /// SIGKILL: no shutdown, no flush, whatever it was doing.
@@ -245,4 +237,73 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
     assert_eq!(counts.devices, DEVICES);
     drop(b);
     eprintln!("two processes: {total} events of {DEVICES} devices held once each; {cut} pushes cut by the kill");
+}
+
+/// What a chain's IT person gets wrong first, answered at start with exit code 1.
+#[tokio::test]
+async fn a_central_process_explains_what_is_wrong_with_its_database_settings() {
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rustok-central"));
+        cmd.args(args).env_remove("RUSTOK_CENTRAL_ADMIN_TOKEN");
+        if let Some(t) = token {
+            cmd.env("RUSTOK_CENTRAL_ADMIN_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A free port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let nowhere = format!("postgres://rustok:secret@127.0.0.1:{port}/rustok");
+    let listen = ["--listen", "127.0.0.1:0"];
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (
+            vec!["--database", &nowhere],
+            None,
+            "with --database, set RUSTOK_CENTRAL_ADMIN_TOKEN",
+        ),
+        (
+            vec!["--database", &nowhere, "--data-dir", "/tmp/x"],
+            Some(TOKEN),
+            "--data-dir and --database exclude each other",
+        ),
+        (
+            vec![],
+            Some(TOKEN),
+            "--data-dir (SQLite) or --database (PostgreSQL) is required",
+        ),
+        (
+            vec!["--database", "postgres:/typo"],
+            Some(TOKEN),
+            "--database takes a PostgreSQL URL",
+        ),
+        (
+            vec!["--database", &nowhere],
+            Some(TOKEN),
+            "Connection refused",
+        ),
+        (
+            vec!["--database", "postgresql://"],
+            Some(TOKEN),
+            "invalid configuration: ",
+        ),
+    ];
+    for (args, token, expected) in cases {
+        let mut all: Vec<&str> = listen.to_vec();
+        all.extend(args.iter());
+        let (code, stderr) = run(&all, token);
+        assert_eq!(code, Some(1), "{all:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{all:?}: expected '{expected}' in: {stderr}"
+        );
+        assert!(
+            !stderr.contains("secret"),
+            "the password is never printed: {stderr}"
+        );
+    }
 }
