@@ -269,8 +269,12 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
     let mut acked = start;
     let mut expected = None;
     let mut rejected = Vec::new();
-    let mut to_store: Vec<&Checked> = Vec::new();
-    let mut to_release: Vec<(&Checked, &Rejection)> = Vec::new();
+    // In batch order, so the first of two events with one id is the one stored: new
+    // events (None) and quarantined ones accepted now (their old rejection).
+    let mut to_insert: Vec<(&Checked, Option<&Rejection>)> = Vec::new();
+    // Quarantined seqs already being released by this batch (a batch that resends
+    // one twice releases it once).
+    let mut releasing: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut to_quarantine: Vec<Quarantined<'_>> = Vec::new();
     // Seqs decided in this batch, with their ids (a batch that names a seq twice).
     let mut decided: std::collections::HashMap<u64, EventId> = std::collections::HashMap::new();
@@ -282,13 +286,17 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
                     rejected.push(conflict(seq, id));
                 }
             } else if let Some(r) = held.quarantined.get(&seq) {
+                if releasing.contains(&seq) && r.id == id {
+                    continue;
+                }
                 match (&item.verdict, &item.envelope) {
                     // Sent again from the device's dead letters and accepted now
                     // (central was upgraded since): out of quarantine.
                     (Verdict::Accept(_), Some(_))
                         if r.id == id && r.code != RejectCode::SeqConflict =>
                     {
-                        to_release.push((item, r));
+                        releasing.insert(seq);
+                        to_insert.push((item, Some(r)));
                     }
                     _ if r.id != id => rejected.push(conflict(seq, id)),
                     _ => rejected.push(r.clone()),
@@ -304,7 +312,7 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
             break;
         }
         match (&item.verdict, &item.envelope) {
-            (Verdict::Accept(_), Some(_)) => to_store.push(item),
+            (Verdict::Accept(_), Some(_)) => to_insert.push((item, None)),
             (Verdict::Accept(_), None) => to_quarantine.push(quarantined(
                 item,
                 RejectCode::Malformed,
@@ -317,10 +325,9 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
         decided.insert(seq, id);
         acked = seq;
     }
-    let new_events: Vec<NewEvent<'_>> = to_store
+    let new_events: Vec<NewEvent<'_>> = to_insert
         .iter()
-        .chain(to_release.iter().map(|(item, _)| item))
-        .filter_map(|item| {
+        .filter_map(|(item, _)| {
             item.envelope.as_ref().map(|envelope| NewEvent {
                 envelope,
                 raw: &item.raw,
@@ -334,25 +341,21 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
     };
     let mut delta = CountDelta::default();
     let mut derived = Vec::new();
-    for item in &to_store {
-        if stored.contains(&item.seq) {
-            derived.extend(derivation(item));
-        } else {
+    let mut released = Vec::new();
+    for (item, release) in &to_insert {
+        match (stored.contains(&item.seq), release) {
+            (true, None) => derived.extend(derivation(item)),
+            (true, Some(_)) => {
+                released.push(item.seq);
+                derived.extend(derivation(item));
+            }
             // The id is held at another (device, seq) of this tenant: never twice.
-            to_quarantine.push(quarantined(
+            (false, None) => to_quarantine.push(quarantined(
                 item,
                 RejectCode::SeqConflict,
                 "event id already held at another seq",
-            ));
-        }
-    }
-    let mut released = Vec::new();
-    for (item, r) in &to_release {
-        if stored.contains(&item.seq) {
-            released.push(item.seq);
-            derived.extend(derivation(item));
-        } else {
-            rejected.push((*r).clone());
+            )),
+            (false, Some(r)) => rejected.push((*r).clone()),
         }
     }
     delta.stored = u64::try_from(derived.len()).unwrap_or(u64::MAX);

@@ -232,7 +232,8 @@ fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('@') {
+    // The last `@` ends the credentials (a password may hold one).
+    match rest.rsplit_once('@') {
         Some((user, host)) => match user.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
             None => format!("{scheme}://{user}@{host}"),

@@ -67,9 +67,16 @@ impl Postgres {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`, or any
     /// form `tokio-postgres` reads) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Postgres, CentralError> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| CentralError::Config(format!("database URL: {e}")))?;
+        // A session that hangs (a frozen process holding a device's row lock) must
+        // not hold that device, or a pooled connection, for ever. The URL's own
+        // options come after these, so an operator's setting wins.
+        let own = config.get_options().unwrap_or_default().to_owned();
+        config.options(format!(
+            "-c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000 {own}"
+        ));
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -86,6 +93,18 @@ impl Postgres {
             .build()
             .map_err(|e| CentralError::Config(format!("database pool: {e}")))?;
         let pg = Postgres { pool };
+        let encoding: String = pg
+            .pool
+            .get()
+            .await?
+            .query_one("SHOW server_encoding", &[])
+            .await?
+            .try_get(0)?;
+        if encoding != "UTF8" {
+            return Err(CentralError::Config(format!(
+                "the database's encoding is {encoding}; central needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0), or events in other scripts would be refused"
+            )));
+        }
         pg.migrate().await?;
         Ok(pg)
     }
@@ -838,7 +857,8 @@ impl IngestTx for PgTx<'_> {
                 "UPDATE devices SET acked_through = $2,
                         events_stored = events_stored + $3,
                         events_quarantined = events_quarantined + $4 - $5
-                 WHERE device_id = $1",
+                 WHERE device_id = $1
+                   AND (acked_through <> $2 OR $3::bigint <> 0 OR $4::bigint <> 0 OR $5::bigint <> 0)",
                 &[
                     &self.device,
                     &signed(acked_through)?,

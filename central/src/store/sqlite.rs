@@ -194,6 +194,10 @@ impl<'c> SqliteTx<'c> {
         device: DeviceId,
         now_ms: i64,
     ) -> Result<Self, CentralError> {
+        // A rollback that failed once would leave every later ingest unable to begin.
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
         conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(SqliteTx {
             conn,

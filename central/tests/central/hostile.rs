@@ -996,7 +996,110 @@ async fn small_things_the_trial_found_are_answered_clearly() {
     assert_eq!(error_code(r).await, (401, "bad_nonce".into()));
 }
 
+/// A device whose event was quarantined at `paid` (as if central could not read it),
+/// enrolled straight at a fresh backend of the story's kind; the device's events.
+async fn quarantined_at_first_payment(
+    seed: u64,
+) -> (
+    std::sync::Arc<dyn rustok_central::store::Backend>,
+    crate::helpers::Keep,
+    DeviceId,
+    Vec<Envelope>,
+    usize,
+) {
+    use rustok_central::ingest::{self, Verdict};
+    let (backend, keep) = crate::helpers::new_backend().await;
+    let d = Device::new(seed);
+    d.sell(0, 1);
+    let ident = d.shop.device().unwrap().unwrap();
+    let now = crate::helpers::START.unix_millis();
+    backend
+        .create_enrolment("corner", "code-digest", now / 1000 + 600, now, None)
+        .await
+        .unwrap();
+    backend
+        .redeem(
+            &rustok_central::store::Redemption {
+                code_sha256: "code-digest".into(),
+                device_id: ident.device_id,
+                tenant_id: ident.tenant_id,
+                device_code: "POS1".into(),
+                secret: vec![1; 32],
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let events = d.store().events_after(0, 1_000).unwrap();
+    let paid = first_of(&events, "OrderPaid");
+    let up = rustok_core::domain::upcast::Upcasters::standard();
+    let batch = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut c = ingest::check(e.clone(), &serde_json::to_string(e).unwrap(), &up);
+            if i == paid {
+                c.verdict = Verdict::Reject(RejectCode::UnknownVersion, "not yet".into());
+            }
+            c
+        })
+        .collect();
+    let done = backend.ingest(ident.device_id, batch, now).await.unwrap();
+    assert_eq!(done.reply.acked_through, events.last().unwrap().seq);
+    assert_eq!(done.reply.rejected.len(), 1);
+    (backend, keep, ident.device_id, events, paid)
+}
+
+fn accepted(e: &Envelope) -> rustok_central::ingest::Checked {
+    let up = rustok_core::domain::upcast::Upcasters::standard();
+    rustok_central::ingest::check(e.clone(), &serde_json::to_string(e).unwrap(), &up)
+}
+
+/// Found by review: a batch resending one quarantined event twice released it twice
+/// (counts off by one each way; a payment's report row inserted twice, failing the
+/// push on every resend).
+async fn a_quarantined_event_resent_twice_in_one_batch_is_released_once() {
+    let (backend, _keep, device, events, paid) = quarantined_at_first_payment(62).await;
+    let now = crate::helpers::START.unix_millis();
+    let again = vec![accepted(&events[paid]), accepted(&events[paid])];
+    let done = backend.ingest(device, again, now).await.unwrap();
+    assert!(done.reply.rejected.is_empty(), "{:?}", done.reply);
+    assert_eq!(done.stored, 1);
+    let counts = backend.counts().await.unwrap();
+    assert_eq!(
+        (counts.events, counts.quarantined),
+        (events.len() as u64, 0)
+    );
+    assert_eq!(backend.events_of(device).await.unwrap(), events);
+    let tenant = events[0].tenant_id;
+    let report = backend.daily_sales(tenant, "2026-11-21").await.unwrap();
+    assert_eq!(report.stores.iter().map(|s| s.orders).sum::<u64>(), 1);
+}
+
+/// Found by review: of a released event and a new one with the same id in one batch,
+/// the one earlier in the batch is stored and the later is the seq conflict.
+async fn the_first_of_two_events_with_one_id_in_a_batch_is_the_one_stored() {
+    let (backend, _keep, device, events, paid) = quarantined_at_first_payment(63).await;
+    let now = crate::helpers::START.unix_millis();
+    let mut copy = events.last().unwrap().clone();
+    copy.seq += 1;
+    copy.id = events[paid].id;
+    let done = backend
+        .ingest(device, vec![accepted(&events[paid]), accepted(&copy)], now)
+        .await
+        .unwrap();
+    assert_eq!(done.reply.acked_through, copy.seq);
+    assert_eq!(done.reply.rejected.len(), 1, "{:?}", done.reply);
+    assert_eq!(
+        (done.reply.rejected[0].seq, done.reply.rejected[0].code),
+        (copy.seq, RejectCode::SeqConflict)
+    );
+    assert_eq!(backend.events_of(device).await.unwrap(), events);
+}
+
 crate::on_both!(
+    a_quarantined_event_resent_twice_in_one_batch_is_released_once,
+    the_first_of_two_events_with_one_id_in_a_batch_is_the_one_stored,
     an_event_type_with_a_nul_character_is_quarantined_and_the_queue_flows,
     a_timestamp_of_i64_min_is_refused_without_a_panic,
     a_health_report_with_device_time_i64_min_is_refused,
