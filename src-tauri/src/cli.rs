@@ -91,7 +91,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         } else if text == "--kiosk" {
             kiosk = true;
         } else if text == "-h" || text == "--help" {
-            words.push("help".into());
+            // `rustok-edge enrol --help` asks for the usage, like `--help` alone.
+            return Ok(Args {
+                data_dir,
+                demo,
+                kiosk,
+                command: Command::Help,
+            });
         } else if text.starts_with('-') && text != "-" {
             return Err(format!("unknown option {text}"));
         } else {

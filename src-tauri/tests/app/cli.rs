@@ -101,6 +101,8 @@ fn the_command_line_parses_into_commands_or_clear_errors() {
     let ok = |args: &[&str]| p(args).unwrap();
     assert_eq!(ok(&[]).command, C::Gui);
     assert!(!ok(&[]).demo);
+    assert_eq!(ok(&["--help"]).command, C::Help);
+    assert_eq!(ok(&["enrol", "--help"]).command, C::Help);
     let demo = ok(&["--demo", "--data-dir", "/d"]);
     assert!(
         demo.demo
