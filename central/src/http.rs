@@ -730,6 +730,15 @@ async fn reader(
         // An admin token was meant, and it is wrong.
         admin(c, parts).await?;
     }
+    if header_str(&parts.headers, HEADER_DEVICE).is_none() {
+        // Neither credential: say that either one will do.
+        let f = unauthorized(
+            c,
+            "unsigned",
+            "this needs a device's signed request or the admin token (Authorization: Bearer …)",
+        );
+        return Err(throttled(c, parts, f).await);
+    }
     Ok(Some(authenticate(c, parts, body).await?.tenant_id))
 }
 

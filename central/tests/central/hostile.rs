@@ -947,6 +947,23 @@ async fn small_things_the_trial_found_are_answered_clearly() {
         .await
         .unwrap();
     assert_eq!(error_code(r).await, (401, "bad_admin_token".into()));
+    // No credential at all: the answer names both that would do.
+    let r = http
+        .get(format!(
+            "{}{}?day=2026-11-21&tenant=corner",
+            c.url,
+            paths::DAILY_SALES
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unsigned");
+    assert!(
+        body["message"].as_str().unwrap().contains("admin token"),
+        "{body}"
+    );
     // The scheme name is case-insensitive.
     let r = http
         .post(format!("{}{}", c.url, paths::ADMIN_ENROLMENTS))
