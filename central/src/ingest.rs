@@ -1,6 +1,7 @@
-//! The pure half of ingest: what central makes of each received event before the
-//! store applies a batch. Decoding goes through the core's upcaster registry, so an
-//! old event version is accepted exactly when the core can read it.
+//! Ingest, written once for every backend: [`check`] decides what central makes of
+//! each received event (decoding goes through the domain's upcaster registry, so an
+//! old event version is accepted exactly when the domain can read it), and [`apply`]
+//! applies a checked batch over a backend's [`IngestTx`].
 
 use crate::CentralError;
 use rustok_domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};

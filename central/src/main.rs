@@ -176,10 +176,12 @@ fn run() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        // The token first: a process missing it stops before touching the database.
-        if matches!(args.storage, Storage::Postgres(_)) {
-            admin_token(&args.storage)?;
-        }
+        // On PostgreSQL the token first: a process missing it stops before touching
+        // the database. On SQLite it may be a file in the folder the backend makes.
+        let early = match args.storage {
+            Storage::Postgres(_) => Some(admin_token(&args.storage)?),
+            Storage::Sqlite(_) => None,
+        };
         let backend: Arc<dyn store::Backend> = match &args.storage {
             Storage::Postgres(url) => Arc::new(
                 store::Postgres::connect(url)
@@ -190,7 +192,10 @@ fn run() -> Result<(), String> {
                 Arc::new(store::Sqlite::open(dir).map_err(|e| format!("{}: {e}", dir.display()))?)
             }
         };
-        let token = admin_token(&args.storage)?;
+        let token = match early {
+            Some(token) => token,
+            None => admin_token(&args.storage)?,
+        };
         let defaults = Limits::default();
         let limits = match args.public_rate {
             Some(rate) => Limits {

@@ -152,7 +152,9 @@ impl Postgres {
 /// Text as PostgreSQL can hold it: `text` refuses the NUL character, which a hostile
 /// event can carry into what central writes about it (a type name quoted in a
 /// rejection). SQLite keeps it; here it becomes U+FFFD, so that event is quarantined
-/// like any other and never fails its device's whole push.
+/// like any other and never fails its device's whole push. Only rejection messages
+/// need it: an event's text is JSON (which writes NUL as `\u0000`), and a stored
+/// event's type is one central knows.
 fn pg_text(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('\0') {
         std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
@@ -587,10 +589,10 @@ impl PgTx<'_> {
                 &seq,
                 &e.id.as_uuid(),
                 &e.tenant_id.as_uuid(),
-                &pg_text(&e.event_type),
+                &e.event_type,
                 &i64::from(e.schema_version),
                 &e.occurred_at.unix_millis(),
-                &pg_text(raw),
+                raw,
                 &self.now_ms,
             ];
             writer.as_mut().write(&row).await?;
@@ -621,10 +623,10 @@ impl PgTx<'_> {
             seqs.push(signed(e.seq)?);
             ids.push(e.id.as_uuid());
             tenants.push(e.tenant_id.as_uuid());
-            types.push(pg_text(&e.event_type));
+            types.push(e.event_type.as_str());
             versions.push(i64::from(e.schema_version));
             occurred.push(e.occurred_at.unix_millis());
-            raws.push(pg_text(raw));
+            raws.push(*raw);
         }
         // One statement for the whole batch; a duplicate id (this tenant holds it at
         // another seq) is skipped by the unique index, and left out of RETURNING.
@@ -740,7 +742,7 @@ impl IngestTx for PgTx<'_> {
         let ids: Vec<Uuid> = events.iter().map(|q| q.id.as_uuid()).collect();
         let codes: Vec<&str> = events.iter().map(|q| q.code.as_str()).collect();
         let messages: Vec<_> = events.iter().map(|q| pg_text(q.message)).collect();
-        let raws: Vec<_> = events.iter().map(|q| pg_text(q.raw)).collect();
+        let raws: Vec<&str> = events.iter().map(|q| q.raw).collect();
         let st = self
             .tx
             .prepare_cached(

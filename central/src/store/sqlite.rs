@@ -263,8 +263,8 @@ impl IngestTx for SqliteTx<'_> {
     }
 
     async fn insert(&mut self, events: &[NewEvent<'_>]) -> Result<Vec<u64>, CentralError> {
-        // One prepared statement run per row in this transaction: SQLite's fastest
-        // bulk path (a multi-row VALUES saves nothing measurable in process).
+        // One prepared statement, run per row in this one transaction (0.65× the
+        // floor's multi-row INSERT in `central_ingest`, HTTP and parsing included).
         let mut st = self.conn.prepare_cached(
             "INSERT OR IGNORE INTO events (device_id, seq, id, tenant_id, type, schema_version, occurred_at, envelope, received_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
