@@ -40,7 +40,9 @@ def start_central(binary, data_dir, database=None):
     proc = subprocess.Popen(
         # Every request comes from this one address: lift the public routes'
         # per-address limit (a flood would be answered 429 after a pause).
-        [binary, "--listen", "127.0.0.1:0", "--public-rate", "100000"] + storage,
+        # A pull may wait up to 30 s for news that never comes here: one second
+        # keeps the generated pulls quick without leaving the route untested.
+        [binary, "--listen", "127.0.0.1:0", "--public-rate", "100000", "--max-pull-wait", "1"] + storage,
         stderr=subprocess.PIPE,
         text=True,
         env=env,

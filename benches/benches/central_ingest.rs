@@ -236,6 +236,7 @@ async fn ours(postgres: bool, sims: Vec<Sim>) -> (Duration, Vec<Duration>) {
             &format!("tenant-{}", d % TENANTS),
             Duration::from_secs(600),
             None,
+            rustok_sync::protocol::MAIN_STORE,
         )
         .await
         .expect("code");

@@ -113,9 +113,15 @@ pub async fn enrolled(template: &Path) -> Enrolled {
             ..Limits::default()
         },
     ));
-    let code = rustok_central::http::issue_code(&central, "bench", Duration::from_secs(60), None)
-        .await
-        .expect("code");
+    let code = rustok_central::http::issue_code(
+        &central,
+        "bench",
+        Duration::from_secs(60),
+        None,
+        rustok_sync::protocol::MAIN_STORE,
+    )
+    .await
+    .expect("code");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("central listens");

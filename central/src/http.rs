@@ -18,8 +18,8 @@ use rustok_protocol::signing::{
     self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use rustok_protocol::{
-    paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, HealthReport,
-    PROTOCOL_VERSION,
+    paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, FeedPage,
+    HealthReport, StoreFields, MAIN_STORE, PROTOCOL_VERSION,
 };
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -65,6 +65,8 @@ pub struct QueryParam {
     pub description: &'static str,
     /// Its OpenAPI string format (`date`…), if any.
     pub format: Option<&'static str>,
+    /// Set for a whole number: its largest value (the smallest is 0).
+    pub max: Option<u64>,
 }
 
 /// One route: what the OpenAPI document says about it.
@@ -88,6 +90,31 @@ pub struct Route {
     /// adds those every route of its kind may answer).
     pub errors: &'static [(u16, &'static str)],
 }
+
+/// The query of a pull.
+const FEED_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "after",
+        required: false,
+        description: "the device's cursor: entries after this position (0 from the start)",
+        format: None,
+        max: Some(i64::MAX as u64),
+    },
+    QueryParam {
+        name: "limit",
+        required: false,
+        description: "at most this many entries (1 to 1000, default 1000)",
+        format: None,
+        max: Some(rustok_protocol::MAX_FEED_ENTRIES as u64),
+    },
+    QueryParam {
+        name: "wait",
+        required: false,
+        description: "seconds to wait for an entry when there is none yet (0 to 30, default 0; central may answer sooner)",
+        format: None,
+        max: Some(rustok_protocol::MAX_FEED_WAIT_SECS),
+    },
+];
 
 /// Every route with its handler. The router and the OpenAPI document both come
 /// from this table, so neither can forget one.
@@ -129,6 +156,33 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 )
             },
             post(revoke),
+        ),
+        (
+            Route {
+                body: Some("StoreFields"),
+                ok: (200, "the store", Reply::Json("Store")),
+                errors: &[(422, "a bad tenant slug, store code, name or address")],
+                ..r(
+                    Method::PUT,
+                    paths::ADMIN_STORE,
+                    "Create a store of a tenant (and the tenant, if new), or set its name and address",
+                    Auth::Admin,
+                )
+            },
+            axum::routing::put(put_store),
+        ),
+        (
+            Route {
+                ok: (200, "the tenant's stores by code", Reply::Json("Stores")),
+                errors: &[(404, "unknown tenant")],
+                ..r(
+                    Method::GET,
+                    paths::ADMIN_STORES,
+                    "A tenant's stores",
+                    Auth::Admin,
+                )
+            },
+            get(list_stores),
         ),
         (
             Route {
@@ -188,6 +242,24 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         ),
         (
             Route {
+                query: FEED_QUERY,
+                ok: (
+                    200,
+                    "entries after the cursor, the next cursor and the feed's head",
+                    Reply::Json("FeedPage"),
+                ),
+                errors: &[(400, "a bad after, limit or wait")],
+                ..r(
+                    Method::GET,
+                    paths::FEED,
+                    "Pull what the tenant's other devices and head office changed (signed; long poll with wait)",
+                    Auth::Device,
+                )
+            },
+            get(feed),
+        ),
+        (
+            Route {
                 ok: (200, "the report", Reply::Json("DeviceHealth")),
                 errors: &[(404, "no such device in the caller's tenant")],
                 ..r(
@@ -207,12 +279,14 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         required: true,
                         description: "the UTC day, YYYY-MM-DD",
                         format: Some("date"),
+                        max: None,
                     },
                     QueryParam {
                         name: "tenant",
                         required: true,
                         description: "the tenant's slug (a device may name only its own)",
                         format: None,
+                        max: None,
                     },
                 ],
                 ok: (200, "the report", Reply::Json("DailySales")),
@@ -773,6 +847,14 @@ pub fn code_digest(code: &str) -> String {
     hex::encode(Sha256::digest(norm.as_bytes()))
 }
 
+fn bad_slug() -> Fail {
+    Fail::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_slug",
+        "tenant_slug must match [a-z0-9][a-z0-9-]{0,62} and not be reserved",
+    )
+}
+
 fn valid_slug(s: &str) -> bool {
     rustok_domain::tenant::TenantSlug::parse(s).is_ok()
 }
@@ -783,6 +865,7 @@ pub async fn issue_code(
     tenant_slug: &str,
     valid_for: Duration,
     device: Option<DeviceId>,
+    store: &str,
 ) -> Result<Enrolment, CentralError> {
     if !valid_slug(tenant_slug) {
         return Err(CentralError::Forbidden("not a valid tenant slug"));
@@ -795,13 +878,25 @@ pub async fn issue_code(
         .ok_or(CentralError::Invalid(
             "the code would expire past the end of time",
         ))?;
-    c.backend
-        .create_enrolment(tenant_slug, &code_digest(&code), expires_at, now, device)
-        .await?;
+    if !rustok_protocol::valid_store_code(store) {
+        return Err(CentralError::Invalid(
+            "a store code is 1 to 32 of a-z, 0-9 and '-', starting with a letter or digit",
+        ));
+    }
+    let digest = code_digest(&code);
+    let new = crate::store::NewCode {
+        tenant_slug,
+        code_sha256: &digest,
+        expires_at,
+        device,
+        store,
+    };
+    c.backend.create_enrolment(&new, now).await?;
     Ok(Enrolment {
         code,
         tenant_slug: tenant_slug.to_owned(),
         expires_at,
+        store: store.to_owned(),
     })
 }
 
@@ -810,11 +905,7 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
     admin(&c, &parts).await?;
     let ask: CreateEnrolment = parse_json(&body)?;
     if !valid_slug(&ask.tenant_slug) {
-        return Err(Fail::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_slug",
-            "tenant_slug must match [a-z0-9][a-z0-9-]{0,62} and not be reserved",
-        ));
+        return Err(bad_slug());
     }
     let valid_for = match ask.valid_for_secs {
         None => c.limits.code_valid_for,
@@ -828,7 +919,8 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
         }
     };
     let device = ask.device_id;
-    let e = issue_code(&c, &ask.tenant_slug, valid_for, device).await?;
+    let store = ask.store.as_deref().unwrap_or(MAIN_STORE);
+    let e = issue_code(&c, &ask.tenant_slug, valid_for, device, store).await?;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 
@@ -883,13 +975,21 @@ async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolRespon
             Metrics::inc(&c.metrics.auth_failures);
         })?;
     Metrics::inc(&c.metrics.enrolments);
-    tracing::info!(device = %d.device_id, tenant = %d.tenant_slug, "device enrolled");
+    tracing::info!(device = %d.device_id, tenant = %d.tenant_slug, store = %d.store, "device enrolled");
+    let store = c
+        .backend
+        .stores(&d.tenant_slug)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .find(|s| s.code == d.store);
     Ok(Json(EnrolResponse {
         device_id: d.device_id,
         tenant_id: d.tenant_id,
         tenant_slug: d.tenant_slug,
         secret: hex::encode(&d.secret),
         acked_through: d.acked_through,
+        store,
     }))
 }
 
@@ -962,6 +1062,9 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let now = c.clock.now().unix_millis();
     let id = device.device_id;
     let done = c.backend.ingest(id, checked, now).await?;
+    if done.fed > 0 {
+        c.feed_moved.send_modify(|n| *n = n.wrapping_add(1));
+    }
     let m = &c.metrics;
     m.events_stored.fetch_add(done.stored, Ordering::Relaxed);
     m.events_quarantined
@@ -973,6 +1076,133 @@ async fn push(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     );
     Ok(Json(done.reply).into_response())
 }
+
+async fn put_store(
+    State(c): State<Shared>,
+    Path((slug, code)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    admin(&c, &parts).await?;
+    let fields: StoreFields = parse_json(&body)?;
+    if !valid_slug(&slug) {
+        return Err(bad_slug());
+    }
+    let now = c.clock.now().unix_millis();
+    let store = c.backend.put_store(&slug, &code, &fields, now).await?;
+    Ok(Json(store).into_response())
+}
+
+async fn list_stores(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
+    if !valid_slug(&slug) {
+        return Err(unknown());
+    }
+    let stores = c.backend.stores(&slug).await?.ok_or_else(unknown)?;
+    Ok(Json(stores).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+    #[serde(default)]
+    wait: u64,
+}
+
+/// How often a waiting pull looks at the database again: entries another central
+/// process added wake no one here.
+const FEED_RECHECK: Duration = Duration::from_secs(1);
+
+async fn feed(
+    State(c): State<Shared>,
+    query: Result<Query<FeedQuery>, QueryRejection>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let device = authenticate(&c, &parts, &body).await?;
+    let Query(q) =
+        query.map_err(|e| Fail::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let bad = |m: &str| Fail::new(StatusCode::BAD_REQUEST, "bad_query", m.to_owned());
+    if i64::try_from(q.after).is_err() {
+        return Err(bad("after is beyond any position"));
+    }
+    let limit = q.limit.unwrap_or(rustok_protocol::MAX_FEED_ENTRIES);
+    if !(1..=rustok_protocol::MAX_FEED_ENTRIES).contains(&limit) {
+        return Err(bad("limit must be 1 to 1000"));
+    }
+    if q.wait > rustok_protocol::MAX_FEED_WAIT_SECS {
+        return Err(bad("wait must be 0 to 30 seconds"));
+    }
+    let ask = crate::store::FeedAsk {
+        device: &device,
+        after: q.after,
+        limit,
+        max_bytes: rustok_protocol::MAX_FEED_BYTES,
+    };
+    let start = tokio::time::Instant::now();
+    let wait = Duration::from_secs(q.wait).min(c.limits.max_pull_wait);
+    let rows = loop {
+        // Watch before reading, so an entry added in between still wakes this pull.
+        let mut moved = c.feed_moved.subscribe();
+        let rows = c.backend.feed(ask).await?;
+        let waited = start.elapsed();
+        if !rows.entries.is_empty() || waited >= wait {
+            break rows;
+        }
+        let pause = wait.saturating_sub(waited).min(FEED_RECHECK);
+        let _ = tokio::time::timeout(pause, moved.changed()).await;
+    };
+    let page = FeedPageOut {
+        entries: rows
+            .entries
+            .iter()
+            .map(|(position, event)| FeedEntryOut {
+                position: *position,
+                event: Raw(event),
+            })
+            .collect(),
+        next: rows.next,
+        head: rows.head,
+        central_time_ms: c.clock.now().unix_millis(),
+    };
+    Ok(Json(page).into_response())
+}
+
+/// A [`FeedPage`] as written: each event's stored text goes out as it is.
+#[derive(serde::Serialize)]
+struct FeedPageOut<'a> {
+    entries: Vec<FeedEntryOut<'a>>,
+    next: u64,
+    head: u64,
+    central_time_ms: i64,
+}
+
+#[derive(serde::Serialize)]
+struct FeedEntryOut<'a> {
+    position: u64,
+    event: Raw<'a>,
+}
+
+/// Stored JSON text, written without parsing it again.
+struct Raw<'a>(&'a str);
+
+impl serde::Serialize for Raw<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+const _: fn(FeedPage) = |_| {};
 
 async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;

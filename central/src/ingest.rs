@@ -4,7 +4,9 @@
 //! applies a checked batch over a backend's [`IngestTx`].
 
 use crate::CentralError;
-use rustok_domain::event::{payments_total, DomainEvent, Envelope, EventDecodeError, Origin};
+use rustok_domain::event::{
+    payments_total, DomainEvent, Envelope, EventDecodeError, EventType, Origin, Reach,
+};
 use rustok_domain::ids::EventId;
 use rustok_domain::upcast::Upcasters;
 use rustok_protocol::{PushResponse, RejectCode, Rejection};
@@ -56,6 +58,8 @@ pub struct Ingested {
     pub stored: u64,
     /// Events newly quarantined.
     pub quarantined: u64,
+    /// Entries added to the tenant's feed.
+    pub fed: u64,
 }
 
 /// An event with its verdict.
@@ -240,6 +244,14 @@ pub trait IngestTx: Send {
         &mut self,
         rows: &[(&Envelope, &Derived)],
     ) -> impl Future<Output = Result<(), CentralError>> + Send;
+    /// Appends stored events of the device to its tenant's feed, in seq order, at the
+    /// next positions (an event of [`Reach::Store`] only for its store). Called last
+    /// before [`IngestTx::commit`]: the tenant's feed head stays locked until the
+    /// commit, so positions become visible in order and a reader never skips one.
+    fn feed(
+        &mut self,
+        seqs: &[(u64, Reach)],
+    ) -> impl Future<Output = Result<(), CentralError>> + Send;
     /// Records the new highest contiguous seq and the count changes, and commits.
     fn commit(
         self,
@@ -383,6 +395,17 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
     if !rows.is_empty() {
         tx.derive(&rows).await?;
     }
+    let mut feed: Vec<(u64, Reach)> = derived
+        .iter()
+        .filter_map(|(e, _)| {
+            let reach = EventType::parse(&e.event_type)?.reach();
+            (reach != Reach::Device).then_some((e.seq, reach))
+        })
+        .collect();
+    if !feed.is_empty() {
+        feed.sort_by_key(|(seq, _)| *seq);
+        tx.feed(&feed).await?;
+    }
     tx.commit(acked, delta).await?;
     rejected.sort_by_key(|r| r.seq);
     Ok(Ingested {
@@ -393,6 +416,7 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
         },
         stored: delta.stored,
         quarantined: delta.quarantined,
+        fed: u64::try_from(feed.len()).unwrap_or(u64::MAX),
     })
 }
 

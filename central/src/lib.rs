@@ -98,6 +98,10 @@ pub struct Limits {
     /// Most bytes all request bodies being read may take together; a body that
     /// would pass it is answered 503 (a body of unknown length counts as the limit).
     pub max_bodies_in_flight_bytes: usize,
+    /// The longest central holds a pull open waiting for the feed to move (a pull
+    /// may ask for up to 30 s; a proxy in front of central that cuts idle requests
+    /// sooner needs less).
+    pub max_pull_wait: Duration,
 }
 
 impl Default for Limits {
@@ -114,6 +118,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(30),
             max_connections: 1_024,
             max_bodies_in_flight_bytes: 64 * 1024 * 1024,
+            max_pull_wait: Duration::from_secs(rustok_protocol::MAX_FEED_WAIT_SECS),
         }
     }
 }
@@ -176,6 +181,9 @@ pub struct Central {
     pub public_rate: rate::RateLimiter<std::net::IpAddr>,
     /// What all request bodies being read may take together, in 64 KiB units.
     pub body_budget: Arc<tokio::sync::Semaphore>,
+    /// Moves whenever this process adds to a feed: pulls waiting for the feed wake at
+    /// once (pulls of other processes on the same database look again every second).
+    pub feed_moved: tokio::sync::watch::Sender<u64>,
 }
 
 impl Central {
@@ -214,6 +222,7 @@ impl Central {
             rate,
             public_rate,
             body_budget,
+            feed_moved: tokio::sync::watch::Sender::new(0),
         }
     }
 }

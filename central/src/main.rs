@@ -24,10 +24,11 @@ struct Args {
     listen: String,
     print_code: Option<String>,
     public_rate: Option<f64>,
+    max_pull_wait: Option<u64>,
 }
 
-const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
-       rustok-central --database postgres://… --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND]
+const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND] [--max-pull-wait SECS]
+       rustok-central --database postgres://… --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND] [--max-pull-wait SECS]
 
   --data-dir      keep the data in SQLite in DIR (DIR/central.db; created if missing)
   --database      keep it in PostgreSQL instead (postgres://user:password@host:port/database);
@@ -37,7 +38,9 @@ const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:POR
                   (give every process the same); with --data-dir, when unset, the
                   token is read from DIR/admin-token (made on first start)
   --public-rate   requests a second one address may make to the public routes
-                  (enrolment, /healthz, /metrics, /openapi.json); default 10";
+                  (enrolment, /healthz, /metrics, /openapi.json); default 10
+  --max-pull-wait seconds central holds a device's pull open waiting for news
+                  (0 to 30; default 30; less when a proxy cuts requests sooner)";
 
 /// What the command line asks for.
 enum Cli {
@@ -52,6 +55,7 @@ fn parse_args() -> Result<Cli, String> {
     let mut print_code = None;
     let mut public_rate = None;
     let mut database = None;
+    let mut max_pull_wait = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || {
@@ -80,6 +84,15 @@ fn parse_args() -> Result<Cli, String> {
                     .ok_or_else(|| format!("--public-rate needs a positive number, not '{v}'"))?;
                 public_rate = Some(rate);
             }
+            "--max-pull-wait" => {
+                let v = value()?;
+                let secs: u64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s| *s <= rustok_protocol::MAX_FEED_WAIT_SECS)
+                    .ok_or_else(|| format!("--max-pull-wait takes 0 to 30 seconds, not '{v}'"))?;
+                max_pull_wait = Some(secs);
+            }
             "-h" | "--help" => return Ok(Cli::Help),
             "-V" | "--version" => return Ok(Cli::Version),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
@@ -103,6 +116,7 @@ fn parse_args() -> Result<Cli, String> {
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
         public_rate,
+        max_pull_wait,
     }))
 }
 
@@ -205,11 +219,23 @@ fn run() -> Result<(), String> {
             },
             None => defaults,
         };
+        let limits = Limits {
+            max_pull_wait: args
+                .max_pull_wait
+                .map_or(limits.max_pull_wait, std::time::Duration::from_secs),
+            ..limits
+        };
         let central = Arc::new(Central::new(backend, token, limits));
         if let Some(slug) = &args.print_code {
-            let e = http::issue_code(&central, slug, central.limits.code_valid_for, None)
-                .await
-                .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
+            let e = http::issue_code(
+                &central,
+                slug,
+                central.limits.code_valid_for,
+                None,
+                rustok_protocol::MAIN_STORE,
+            )
+            .await
+            .map_err(|e| format!("cannot issue a code for '{slug}': {e}"))?;
             eprintln!("enrolment code for tenant '{}': {}", e.tenant_slug, e.code);
         }
         let listener = tokio::net::TcpListener::bind(&args.listen)

@@ -90,12 +90,19 @@ pub fn document(routes: &[Route]) -> Value {
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| {
-                json!({ "name": name, "in": "path", "required": true,
-                        "schema": { "type": "string", "format": "uuid" } })
+                let schema = match name {
+                    "slug" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" }),
+                    "code" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" }),
+                    _ => json!({ "type": "string", "format": "uuid" }),
+                };
+                json!({ "name": name, "in": "path", "required": true, "schema": schema })
             })
             .collect();
         params.extend(r.query.iter().map(|q| {
-            let mut schema = json!({ "type": "string" });
+            let mut schema = match q.max {
+                Some(max) => json!({ "type": "integer", "minimum": 0, "maximum": max }),
+                None => json!({ "type": "string" }),
+            };
             if let Some(f) = q.format {
                 schema["format"] = json!(f);
             }
@@ -162,6 +169,15 @@ fn schemas() -> Value {
     let count = json!({ "type": "integer", "minimum": 0 });
     let protocol = json!({ "type": "integer", "const": rustok_protocol::PROTOCOL_VERSION });
     let millis = json!({ "type": "integer" });
+    let store_code = "^[a-z0-9][a-z0-9-]{0,31}$";
+    let store = object(
+        json!({
+            "code": { "type": "string", "pattern": store_code },
+            "name": { "type": "string" },
+            "address": { "type": "string" },
+        }),
+        &[],
+    );
     let health = object(
         json!({
             "protocol": protocol,
@@ -185,11 +201,31 @@ fn schemas() -> Value {
                                 "maximum": crate::http::MAX_CODE_VALIDITY_SECS },
             "device_id": { "type": ["string", "null"], "format": "uuid",
                            "description": "set to re-enrol this enrolled device; without it the code enrols new devices only" },
-        }), &["valid_for_secs", "device_id"]),
+            "store": { "type": ["string", "null"], "pattern": store_code,
+                       "description": "the store the device joins (it must exist); main when absent" },
+        }), &["valid_for_secs", "device_id", "store"]),
         "Enrolment": object(json!({
             "code": { "type": "string" },
             "tenant_slug": { "type": "string" },
             "expires_at": { "type": "integer", "description": "Unix seconds" },
+            "store": { "type": "string" },
+        }), &[]),
+        "Store": store.clone(),
+        "Stores": { "type": "array", "items": { "$ref": "#/components/schemas/Store" } },
+        "StoreFields": object(json!({
+            "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "address": { "type": "string", "maxLength": 500 },
+        }), &["address"]),
+        "FeedEntry": object(json!({
+            "position": count,
+            "event": { "$ref": "#/components/schemas/Envelope" },
+        }), &[]),
+        "FeedPage": object(json!({
+            "entries": { "type": "array", "items": { "$ref": "#/components/schemas/FeedEntry" },
+                         "maxItems": rustok_protocol::MAX_FEED_ENTRIES },
+            "next": count,
+            "head": count,
+            "central_time_ms": millis,
         }), &[]),
         "EnrolRequest": object(json!({
             "protocol": protocol,
@@ -206,7 +242,8 @@ fn schemas() -> Value {
             "tenant_slug": { "type": "string" },
             "secret": { "type": "string", "description": "HMAC key, hex" },
             "acked_through": count,
-        }), &[]),
+            "store": store,
+        }), &["store"]),
         "Envelope": object(json!({
             "id": uuid,
             "type": { "type": "string" },

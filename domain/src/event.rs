@@ -335,6 +335,61 @@ events! {
     CategoryUpdated = 1,
 }
 
+/// Which devices of a tenant apply an event pulled from central's feed (DESIGN §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// Only the device that wrote it (sales, shifts, tickets, logins): never in the feed.
+    Device,
+    /// Every other device of the tenant: catalog, categories, content, operators and
+    /// settings are tenant-wide.
+    Tenant,
+    /// The other devices of the writer's store: stock is per store.
+    Store,
+}
+
+impl EventType {
+    /// Which devices apply an event of this type besides the one that wrote it. A new
+    /// type must be placed here (the match has no catch-all).
+    pub const fn reach(self) -> Reach {
+        use EventType as T;
+        match self {
+            T::TenantCreated
+            | T::TenantSettingsChanged
+            | T::OperatorCreated
+            | T::OperatorRoleChanged
+            | T::OperatorDeactivated
+            | T::OperatorPinReset
+            | T::ProductCreated
+            | T::ProductUpdated
+            | T::ProductStatusChanged
+            | T::ContentCreated
+            | T::ContentUpdated
+            | T::ContentPublished
+            | T::ContentArchived
+            | T::CategoryCreated
+            | T::CategoryUpdated => Reach::Tenant,
+            T::StockMoved => Reach::Store,
+            T::DeviceRegistered
+            | T::OperatorLoggedIn
+            | T::OperatorPinRejected
+            | T::OrderCreated
+            | T::OrderConfirmed
+            | T::OrderPaid
+            | T::OrderShipped
+            | T::OrderDelivered
+            | T::OrderCancelled
+            | T::OrderRefunded
+            | T::CashSessionOpened
+            | T::CashMoved
+            | T::CashSessionClosed
+            | T::DeadLetterDiscarded
+            | T::SaleParked
+            | T::ParkedSaleResumed
+            | T::TicketIssued => Reach::Device,
+        }
+    }
+}
+
 /// Payload of [`DomainEvent::TenantCreated`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantCreated {

@@ -35,6 +35,14 @@ pub mod paths {
     pub const DAILY_SALES: &str = "/v1/reports/daily-sales";
     /// `POST`, admin: create a one-time enrolment code for a tenant.
     pub const ADMIN_ENROLMENTS: &str = "/v1/admin/enrolments";
+    /// `GET`, signed: the entries of the tenant's feed after a position
+    /// (`?after=N&limit=M&wait=S`).
+    pub const FEED: &str = "/v1/feed";
+    /// `PUT`, admin: create or rename a store of a tenant
+    /// (`/v1/admin/tenants/{slug}/stores/{code}`).
+    pub const ADMIN_STORE: &str = "/v1/admin/tenants/{slug}/stores/{code}";
+    /// `GET`, admin: a tenant's stores.
+    pub const ADMIN_STORES: &str = "/v1/admin/tenants/{slug}/stores";
     /// `POST`, admin: revoke a device (`/v1/admin/devices/{id}/revoke`).
     pub const ADMIN_REVOKE: &str = "/v1/admin/devices/{device_id}/revoke";
     /// `GET`: liveness and database check.
@@ -50,6 +58,72 @@ pub const MAX_BATCH_EVENTS: usize = 1_000;
 /// Request bodies the server reads at most; more is refused with 413 unread.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// Feed entries one pull returns at most (and by default).
+pub const MAX_FEED_ENTRIES: usize = 1_000;
+/// Bytes of events one pull returns at most (one entry is returned even when it is
+/// larger, so no entry can block the feed).
+pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;
+/// Seconds a pull may wait for the feed to move (`wait=`).
+pub const MAX_FEED_WAIT_SECS: u64 = 30;
+/// The store every tenant has from the start, and the one a code names by default.
+pub const MAIN_STORE: &str = "main";
+
+/// A store (a location) of a tenant. Every device is enrolled into one; stock is
+/// per store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Store {
+    /// Its code, unique in the tenant: `[a-z0-9][a-z0-9-]{0,31}`.
+    pub code: String,
+    /// Its name, 1 to 100 characters.
+    pub name: String,
+    /// Its address as printed on receipts, at most 500 characters.
+    #[serde(default)]
+    pub address: String,
+}
+
+/// What an admin sets of a store (`PUT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreFields {
+    /// Its name, 1 to 100 characters.
+    pub name: String,
+    /// Its address as printed on receipts, at most 500 characters.
+    #[serde(default)]
+    pub address: String,
+}
+
+/// Whether `code` is a store code: `[a-z0-9][a-z0-9-]{0,31}`.
+pub fn valid_store_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    b.first().is_some_and(ok) && b.len() <= 32 && b.iter().all(|c| ok(c) || *c == b'-')
+}
+
+/// One entry of a tenant's feed: an event other devices apply, at its position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedEntry {
+    /// Its position in the tenant's feed (increasing, never reused).
+    pub position: u64,
+    /// The event as its writer sent it.
+    pub event: Envelope,
+}
+
+/// A page of the feed for one device: the entries after its cursor, without its
+/// own events and without stock of other stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedPage {
+    /// In position order.
+    pub entries: Vec<FeedEntry>,
+    /// The cursor to ask after next time (past every entry this page looked at,
+    /// returned or not).
+    pub next: u64,
+    /// The feed's last position when the page was read; `next == head` means the
+    /// device has everything.
+    pub head: u64,
+    /// Central's clock when it answered, Unix milliseconds (a device compares its
+    /// own with it).
+    pub central_time_ms: i64,
+}
+
 /// An admin asks for an enrolment code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateEnrolment {
@@ -62,6 +136,10 @@ pub struct CreateEnrolment {
     /// a code without it enrols new devices only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<DeviceId>,
+    /// The code of the store the device joins ([`MAIN_STORE`] when absent); the
+    /// store must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 /// A one-time enrolment code.
@@ -73,6 +151,13 @@ pub struct Enrolment {
     pub tenant_slug: String,
     /// Unix seconds after which it is refused.
     pub expires_at: i64,
+    /// The store the device joins.
+    #[serde(default = "main_store")]
+    pub store: String,
+}
+
+fn main_store() -> String {
+    MAIN_STORE.to_owned()
 }
 
 /// A device redeems a code.
@@ -106,6 +191,9 @@ pub struct EnrolResponse {
     pub secret: String,
     /// Highest contiguous seq central already holds for this device (0 when new).
     pub acked_through: u64,
+    /// The store the device belongs to (absent from centrals before stores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<Store>,
 }
 
 /// A batch of events, in seq order.

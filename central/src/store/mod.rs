@@ -16,7 +16,7 @@ use crate::ingest::Checked;
 use crate::CentralError;
 use rustok_domain::event::Envelope;
 use rustok_domain::ids::{DeviceId, TenantId};
-use rustok_protocol::{DailySales, DeviceHealth, HealthReport, StoreSales};
+use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, StoreSales};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +41,101 @@ pub struct DeviceRecord {
     pub revoked: bool,
     /// Highest contiguous seq held.
     pub acked_through: u64,
+    /// The code of its store.
+    pub store: String,
+}
+
+/// A new enrolment code, as stored.
+#[derive(Debug, Clone)]
+pub struct NewCode<'a> {
+    /// The tenant (created, with its main store, if new).
+    pub tenant_slug: &'a str,
+    /// SHA-256 of the code, hex.
+    pub code_sha256: &'a str,
+    /// Unix seconds after which it is refused.
+    pub expires_at: i64,
+    /// Set: the code re-enrols only this device.
+    pub device: Option<DeviceId>,
+    /// The store the device joins (it must exist).
+    pub store: &'a str,
+}
+
+/// A page of a tenant's feed for one device, as stored: each entry's position and
+/// the event's text as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedRows {
+    /// In position order.
+    pub entries: Vec<(u64, String)>,
+    /// The cursor to ask after next.
+    pub next: u64,
+    /// The feed's last position when read.
+    pub head: u64,
+}
+
+/// What a device may read of its tenant's feed in one page.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedAsk<'a> {
+    /// The reader.
+    pub device: &'a DeviceRecord,
+    /// Entries after this position.
+    pub after: u64,
+    /// At most this many entries.
+    pub limit: usize,
+    /// At most this many bytes of events (one entry is returned in any case).
+    pub max_bytes: usize,
+}
+
+/// Cuts the rows a feed query returned (at most `limit`, in position order, none
+/// past `head`) to `max_bytes`, and says where the next page starts: after the last
+/// row returned when the page is full, else at `head` (every entry up to it was
+/// looked at: the rest were the reader's own or another store's).
+pub(crate) fn feed_page(
+    mut rows: Vec<(u64, String)>,
+    limit: usize,
+    max_bytes: usize,
+    head: u64,
+) -> FeedRows {
+    let full = rows.len() >= limit;
+    let mut bytes = 0usize;
+    let keep = rows
+        .iter()
+        .position(|(_, e)| {
+            bytes = bytes.saturating_add(e.len());
+            bytes > max_bytes
+        })
+        .map_or(rows.len(), |i| i.max(1));
+    let cut = keep < rows.len();
+    rows.truncate(keep);
+    let next = match rows.last() {
+        Some((p, _)) if full || cut => *p,
+        _ => head,
+    };
+    FeedRows {
+        entries: rows,
+        next,
+        head,
+    }
+}
+
+/// Checks what an admin sets of a store.
+pub(crate) fn check_store(code: &str, f: &StoreFields) -> Result<(), CentralError> {
+    if !rustok_protocol::valid_store_code(code) {
+        return Err(CentralError::Invalid(
+            "a store code is 1 to 32 of a-z, 0-9 and '-', starting with a letter or digit",
+        ));
+    }
+    let name = f.name.trim().chars().count();
+    if name == 0 || name > 100 || f.name.contains('\0') {
+        return Err(CentralError::Invalid(
+            "a store's name is 1 to 100 characters",
+        ));
+    }
+    if f.address.chars().count() > 500 || f.address.contains('\0') {
+        return Err(CentralError::Invalid(
+            "a store's address is at most 500 characters",
+        ));
+    }
+    Ok(())
 }
 
 /// A device redeeming a code.
@@ -71,16 +166,22 @@ pub struct Counts {
 
 /// What central stores. The server is written against this trait only.
 pub trait Backend: Send + Sync + 'static {
-    /// Stores a new code for `tenant_slug` (creating the tenant if new); with
-    /// `device`, the code re-enrols only that device.
-    fn create_enrolment<'a>(
+    /// Stores a new code (creating the tenant and its main store if new).
+    fn create_enrolment<'a>(&'a self, code: &'a NewCode<'a>, now_ms: i64) -> Fut<'a, ()>;
+    /// Creates a store of a tenant (and the tenant, if new), or sets its name and
+    /// address.
+    fn put_store<'a>(
         &'a self,
         tenant_slug: &'a str,
-        code_sha256: &'a str,
-        expires_at: i64,
+        code: &'a str,
+        fields: &'a StoreFields,
         now_ms: i64,
-        device: Option<DeviceId>,
-    ) -> Fut<'a, ()>;
+    ) -> Fut<'a, Store>;
+    /// A tenant's stores by code; `None` when the tenant is unknown.
+    fn stores<'a>(&'a self, tenant_slug: &'a str) -> Fut<'a, Option<Vec<Store>>>;
+    /// A page of the device's tenant's feed: entries after `after`, without the
+    /// device's own events and without stock of other stores.
+    fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows>;
     /// Records a signature as used until `void_after` (Unix seconds); false when it
     /// was used before (a replay). `now` is the current Unix second.
     fn first_use(&self, signature: [u8; 32], void_after: i64, now: i64) -> Fut<'_, bool>;

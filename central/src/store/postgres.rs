@@ -3,23 +3,34 @@
 //! call is async (no blocking thread); pushes are batched into one statement per
 //! table (`INSERT … SELECT FROM unnest($arrays)`), in one transaction per push.
 
-use super::{sum_sales, Backend, Counts, DeviceRecord, Fut, Ingested, Redemption, SaleRow};
+use super::{
+    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
+    Redemption, SaleRow,
+};
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
 use crate::CentralError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use rustok_domain::event::Envelope;
+use rustok_domain::event::Reach;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
-use rustok_protocol::{DailySales, DeviceHealth, HealthReport};
+use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
 use std::time::Duration;
 use tokio_postgres::NoTls;
 use uuid::Uuid;
 
 /// Add-only migrations, embedded at compile time: (version, name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/central-pg/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/central-pg/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_stores_and_feed",
+        include_str!("../../../migrations/central-pg/0002_stores_and_feed.sql"),
+    ),
+];
 
 /// Connections one central process keeps open at most.
 const POOL_SIZE: usize = 16;
@@ -175,7 +186,7 @@ fn signed(v: u64) -> Result<i64, CentralError> {
 }
 
 const DEVICE_COLUMNS: &str =
-    "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through";
+    "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through, store";
 
 fn device_row(r: &tokio_postgres::Row) -> Result<DeviceRecord, CentralError> {
     Ok(DeviceRecord {
@@ -186,6 +197,37 @@ fn device_row(r: &tokio_postgres::Row) -> Result<DeviceRecord, CentralError> {
         secret: r.try_get(4)?,
         revoked: r.try_get(5)?,
         acked_through: unsigned(r.try_get(6)?, "devices.acked_through")?,
+        store: r.try_get(7)?,
+    })
+}
+
+/// Creates a tenant with its main store, if new.
+async fn ensure_tenant(
+    tx: &deadpool_postgres::Transaction<'_>,
+    slug: &str,
+    now_ms: i64,
+) -> Result<(), CentralError> {
+    let created = tx
+        .execute(
+            "INSERT INTO tenants (slug, created_at_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&slug, &now_ms],
+        )
+        .await?;
+    if created == 1 {
+        tx.execute(
+            "INSERT INTO stores (tenant_slug, code, name, created_at_ms) VALUES ($1, $2, 'Main store', $3)",
+            &[&slug, &MAIN_STORE, &now_ms],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn store_row(r: &tokio_postgres::Row) -> Result<Store, CentralError> {
+    Ok(Store {
+        code: r.try_get(0)?,
+        name: r.try_get(1)?,
+        address: r.try_get(2)?,
     })
 }
 
@@ -204,36 +246,142 @@ async fn load_device(
 }
 
 impl Backend for Postgres {
-    fn create_enrolment<'a>(
-        &'a self,
-        tenant_slug: &'a str,
-        code_sha256: &'a str,
-        expires_at: i64,
-        now_ms: i64,
-        device: Option<DeviceId>,
-    ) -> Fut<'a, ()> {
+    fn create_enrolment<'a>(&'a self, code: &'a NewCode<'a>, now_ms: i64) -> Fut<'a, ()> {
         Box::pin(async move {
+            if code.store.contains('\0') {
+                return Err(CentralError::Invalid("not a store code"));
+            }
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
+            ensure_tenant(&tx, code.tenant_slug, now_ms).await?;
+            let known: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM stores WHERE tenant_slug = $1 AND code = $2)",
+                    &[&code.tenant_slug, &code.store],
+                )
+                .await?
+                .try_get(0)?;
+            if !known {
+                return Err(CentralError::Invalid(
+                    "the tenant has no store with that code; create it first (PUT /v1/admin/tenants/{slug}/stores/{code})",
+                ));
+            }
             tx.execute(
-                "INSERT INTO tenants (slug, created_at_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&tenant_slug, &now_ms],
-            )
-            .await?;
-            tx.execute(
-                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id, store)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
-                    &code_sha256,
-                    &tenant_slug,
+                    &code.code_sha256,
+                    &code.tenant_slug,
                     &now_ms,
-                    &expires_at,
-                    &device.map(|d| d.as_uuid()),
+                    &code.expires_at,
+                    &code.device.map(|d| d.as_uuid()),
+                    &code.store,
                 ],
             )
             .await?;
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    fn put_store<'a>(
+        &'a self,
+        tenant_slug: &'a str,
+        code: &'a str,
+        fields: &'a StoreFields,
+        now_ms: i64,
+    ) -> Fut<'a, Store> {
+        Box::pin(async move {
+            super::check_store(code, fields)?;
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            ensure_tenant(&tx, tenant_slug, now_ms).await?;
+            let row = tx
+                .query_one(
+                    "INSERT INTO stores (tenant_slug, code, name, address, created_at_ms) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (tenant_slug, code) DO UPDATE SET name = excluded.name, address = excluded.address
+                     RETURNING code, name, address",
+                    &[&tenant_slug, &code, &fields.name.trim(), &fields.address, &now_ms],
+                )
+                .await?;
+            let store = store_row(&row)?;
+            tx.commit().await?;
+            Ok(store)
+        })
+    }
+
+    fn stores<'a>(&'a self, tenant_slug: &'a str) -> Fut<'a, Option<Vec<Store>>> {
+        Box::pin(async move {
+            if tenant_slug.contains('\0') {
+                return Ok(None);
+            }
+            let c = self.pool.get().await?;
+            let known: bool = c
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)",
+                    &[&tenant_slug],
+                )
+                .await?
+                .try_get(0)?;
+            if !known {
+                return Ok(None);
+            }
+            let rows = c
+                .query(
+                    "SELECT code, name, address FROM stores WHERE tenant_slug = $1 ORDER BY code",
+                    &[&tenant_slug],
+                )
+                .await?;
+            rows.iter()
+                .map(store_row)
+                .collect::<Result<_, _>>()
+                .map(Some)
+        })
+    }
+
+    fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows> {
+        Box::pin(async move {
+            let after = signed(ask.after)?;
+            let limit = i64::try_from(ask.limit).unwrap_or(i64::MAX);
+            let c = self.pool.get().await?;
+            let tenant = ask.device.tenant_id.as_uuid();
+            // The head first: every position up to a committed head is committed
+            // (positions are taken under the head's row lock, held to the commit),
+            // so the entries read next, bounded by it, have no holes.
+            let st = c
+                .prepare_cached("SELECT head FROM feed_heads WHERE tenant_id = $1")
+                .await?;
+            let head = match c.query_opt(&st, &[&tenant]).await? {
+                Some(r) => unsigned(r.try_get(0)?, "feed_heads.head")?,
+                None => 0,
+            };
+            let st = c
+                .prepare_cached(
+                    "SELECT f.position, e.envelope FROM feed f
+                     JOIN events e ON e.device_id = f.device_id AND e.seq = f.seq
+                     WHERE f.tenant_id = $1 AND f.position > $2 AND f.position <= $3
+                       AND f.device_id <> $4 AND (f.store IS NULL OR f.store = $5)
+                     ORDER BY f.position LIMIT $6",
+                )
+                .await?;
+            let rows = c
+                .query(
+                    &st,
+                    &[
+                        &tenant,
+                        &after,
+                        &signed(head)?,
+                        &ask.device.device_id.as_uuid(),
+                        &ask.device.store,
+                        &limit,
+                    ],
+                )
+                .await?;
+            let rows = rows
+                .iter()
+                .map(|r| Ok((unsigned(r.try_get(0)?, "feed.position")?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, CentralError>>()?;
+            Ok(super::feed_page(rows, ask.limit, ask.max_bytes, head))
         })
     }
 
@@ -263,7 +411,7 @@ impl Backend for Postgres {
             // finds it used.
             let code = tx
                 .query_opt(
-                    "SELECT tenant_slug, expires_at, redeemed_by, device_id FROM enrolment_codes
+                    "SELECT tenant_slug, expires_at, redeemed_by, device_id, store FROM enrolment_codes
                      WHERE code_sha256 = $1 FOR UPDATE",
                     &[&r.code_sha256],
                 )
@@ -275,6 +423,7 @@ impl Backend for Postgres {
             let expires_at: i64 = code.try_get(1)?;
             let redeemed_by: Option<Uuid> = code.try_get(2)?;
             let for_device: Option<Uuid> = code.try_get(3)?;
+            let store: String = code.try_get(4)?;
             let device = r.device_id.as_uuid();
             let tenant = r.tenant_id.as_uuid();
             if for_device.is_some_and(|d| d != device) {
@@ -342,9 +491,9 @@ impl Backend for Postgres {
             } else {
                 let inserted = tx
                     .execute(
-                        "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms)
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                        &[&device, &tenant, &slug, &r.device_code, &r.secret, &now_ms],
+                        "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms, store)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                        &[&device, &tenant, &slug, &r.device_code, &r.secret, &now_ms, &store],
                     )
                     .await?;
                 if inserted != 1 {
@@ -439,10 +588,10 @@ impl Backend for Postgres {
             let d = device_row(&row)?;
             super::device_health(
                 d,
-                row.try_get(7)?,
                 row.try_get(8)?,
                 row.try_get(9)?,
-                unsigned(row.try_get(10)?, "quarantine count")?,
+                row.try_get(10)?,
+                unsigned(row.try_get(11)?, "quarantine count")?,
             )
             .map(Some)
         })
@@ -849,6 +998,48 @@ impl IngestTx for PgTx<'_> {
                 )
                 .await?;
         }
+        Ok(())
+    }
+
+    async fn feed(&mut self, seqs: &[(u64, Reach)]) -> Result<(), CentralError> {
+        let n = i64::try_from(seqs.len()).unwrap_or(i64::MAX);
+        // The head's row stays locked until this transaction commits.
+        let st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO feed_heads (tenant_id, head) SELECT tenant_id, $2 FROM devices WHERE device_id = $1
+                 ON CONFLICT (tenant_id) DO UPDATE SET head = feed_heads.head + excluded.head
+                 RETURNING head",
+            )
+            .await?;
+        let head: i64 = self
+            .tx
+            .query_one(&st, &[&self.device, &n])
+            .await?
+            .try_get(0)?;
+        let first = head.checked_sub(n).ok_or(CentralError::Corrupt(format!(
+            "feed head {head} is below the {n} entries just added"
+        )))?;
+        let mut positions = Vec::with_capacity(seqs.len());
+        let mut ordered = Vec::with_capacity(seqs.len());
+        let mut store_only = Vec::with_capacity(seqs.len());
+        for (position, (seq, reach)) in (first.saturating_add(1)..).zip(seqs) {
+            positions.push(position);
+            ordered.push(signed(*seq)?);
+            store_only.push(*reach == Reach::Store);
+        }
+        let st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO feed (tenant_id, position, device_id, seq, store)
+                 SELECT d.tenant_id, b.position, d.device_id, b.seq, CASE WHEN b.store_only THEN d.store END
+                 FROM devices d, unnest($2::bigint[], $3::bigint[], $4::bool[]) AS b (position, seq, store_only)
+                 WHERE d.device_id = $1",
+            )
+            .await?;
+        self.tx
+            .execute(&st, &[&self.device, &positions, &ordered, &store_only])
+            .await?;
         Ok(())
     }
 

@@ -1,13 +1,17 @@
 //! The embedded SQLite backend (WAL, `synchronous=FULL`): one connection, writes
 //! serialised, each call on a blocking thread so no request's runtime waits on disk.
 
-use super::{sum_sales, Backend, Counts, DeviceRecord, Fut, Ingested, Redemption, SaleRow};
+use super::{
+    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
+    Redemption, SaleRow,
+};
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
 use crate::CentralError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rustok_domain::event::Envelope;
+use rustok_domain::event::Reach;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
-use rustok_protocol::{DailySales, DeviceHealth, HealthReport};
+use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,6 +32,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         3,
         "0003_device_codes_and_signatures",
         include_str!("../../../migrations/central/0003_device_codes_and_signatures.sql"),
+    ),
+    (
+        4,
+        "0004_stores_and_feed",
+        include_str!("../../../migrations/central/0004_stores_and_feed.sql"),
     ),
 ];
 
@@ -152,7 +161,7 @@ fn parse_id<T>(
 }
 
 const DEVICE_COLUMNS: &str =
-    "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through";
+    "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through, store";
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
     let secret: String = r.get(4)?;
@@ -166,6 +175,30 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
         })?,
         revoked: r.get(5)?,
         acked_through: r.get(6)?,
+        store: r.get(7)?,
+    })
+}
+
+/// Creates a tenant with its main store, if new.
+fn ensure_tenant(c: &Connection, slug: &str, now_ms: i64) -> Result<(), CentralError> {
+    if c.execute(
+        "INSERT OR IGNORE INTO tenants (slug, created_at_ms) VALUES (?1, ?2)",
+        params![slug, now_ms],
+    )? == 1
+    {
+        c.execute(
+            "INSERT INTO stores (tenant_slug, code, name, created_at_ms) VALUES (?1, ?2, 'Main store', ?3)",
+            params![slug, MAIN_STORE, now_ms],
+        )?;
+    }
+    Ok(())
+}
+
+fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
+    Ok(Store {
+        code: r.get(0)?,
+        name: r.get(1)?,
+        address: r.get(2)?,
     })
 }
 
@@ -351,6 +384,25 @@ impl IngestTx for SqliteTx<'_> {
         Ok(())
     }
 
+    async fn feed(&mut self, seqs: &[(u64, Reach)]) -> Result<(), CentralError> {
+        let n = u64::try_from(seqs.len()).unwrap_or(u64::MAX);
+        let head: u64 = self.conn.prepare_cached(
+            "INSERT INTO feed_heads (tenant_id, head) SELECT tenant_id, ?2 FROM devices WHERE device_id = ?1
+             ON CONFLICT (tenant_id) DO UPDATE SET head = head + excluded.head
+             RETURNING head",
+        )?
+        .query_row(params![self.device, n], |r| r.get(0))?;
+        let mut st = self.conn.prepare_cached(
+            "INSERT INTO feed (tenant_id, position, device_id, seq, store)
+             SELECT tenant_id, ?2, device_id, ?3, CASE WHEN ?4 THEN store END FROM devices WHERE device_id = ?1",
+        )?;
+        let first = head.saturating_sub(n);
+        for (position, (seq, reach)) in (first.saturating_add(1)..).zip(seqs) {
+            st.execute(params![self.device, position, seq, *reach == Reach::Store])?;
+        }
+        Ok(())
+    }
+
     async fn commit(mut self, acked_through: u64, delta: CountDelta) -> Result<(), CentralError> {
         self.conn.execute(
             "UPDATE devices SET acked_through = ?2 WHERE device_id = ?1 AND acked_through <> ?2",
@@ -368,34 +420,114 @@ impl IngestTx for SqliteTx<'_> {
 }
 
 impl Backend for Sqlite {
-    fn create_enrolment<'a>(
-        &'a self,
-        tenant_slug: &'a str,
-        code_sha256: &'a str,
-        expires_at: i64,
-        now_ms: i64,
-        device: Option<DeviceId>,
-    ) -> Fut<'a, ()> {
-        let (tenant_slug, code_sha256) = (tenant_slug.to_owned(), code_sha256.to_owned());
+    fn create_enrolment<'a>(&'a self, code: &'a NewCode<'a>, now_ms: i64) -> Fut<'a, ()> {
+        let (slug, digest, store) = (
+            code.tenant_slug.to_owned(),
+            code.code_sha256.to_owned(),
+            code.store.to_owned(),
+        );
+        let (expires_at, device) = (code.expires_at, code.device);
         self.with(move |c, _| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT OR IGNORE INTO tenants (slug, created_at_ms) VALUES (?1, ?2)",
-                params![tenant_slug, now_ms],
+            ensure_tenant(&tx, &slug, now_ms)?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM stores WHERE tenant_slug = ?1 AND code = ?2)",
+                params![slug, store],
+                |r| r.get(0),
             )?;
+            if !known {
+                return Err(CentralError::Invalid(
+                    "the tenant has no store with that code; create it first (PUT /v1/admin/tenants/{slug}/stores/{code})",
+                ));
+            }
             tx.execute(
-                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO enrolment_codes (code_sha256, tenant_slug, created_at_ms, expires_at, device_id, store)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
-                    code_sha256,
-                    tenant_slug,
+                    digest,
+                    slug,
                     now_ms,
                     expires_at,
-                    device.map(|d| d.to_string())
+                    device.map(|d| d.to_string()),
+                    store
                 ],
             )?;
             tx.commit()?;
             Ok(())
+        })
+    }
+
+    fn put_store<'a>(
+        &'a self,
+        tenant_slug: &'a str,
+        code: &'a str,
+        fields: &'a StoreFields,
+        now_ms: i64,
+    ) -> Fut<'a, Store> {
+        let checked = super::check_store(code, fields);
+        let (slug, code, f) = (tenant_slug.to_owned(), code.to_owned(), fields.clone());
+        self.with(move |c, _| {
+            checked?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            ensure_tenant(&tx, &slug, now_ms)?;
+            let store = tx.query_row(
+                "INSERT INTO stores (tenant_slug, code, name, address, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (tenant_slug, code) DO UPDATE SET name = excluded.name, address = excluded.address
+                 RETURNING code, name, address",
+                params![slug, code, f.name.trim(), f.address, now_ms],
+                store_row,
+            )?;
+            tx.commit()?;
+            Ok(store)
+        })
+    }
+
+    fn stores<'a>(&'a self, tenant_slug: &'a str) -> Fut<'a, Option<Vec<Store>>> {
+        let slug = tenant_slug.to_owned();
+        self.with(move |c, _| {
+            let known: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = ?1)",
+                [&slug],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Ok(None);
+            }
+            let mut st = c.prepare_cached(
+                "SELECT code, name, address FROM stores WHERE tenant_slug = ?1 ORDER BY code",
+            )?;
+            let rows = st.query_map([&slug], store_row)?;
+            Ok(Some(rows.collect::<Result<Vec<_>, _>>()?))
+        })
+    }
+
+    fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows> {
+        let (tenant, device, store) = (
+            ask.device.tenant_id.to_string(),
+            ask.device.device_id.to_string(),
+            ask.device.store.clone(),
+        );
+        let (after, limit, max_bytes) = (ask.after, ask.limit, ask.max_bytes);
+        self.with(move |c, _| {
+            // One connection: the head and the entries are read at one moment.
+            let head: u64 = c
+                .prepare_cached("SELECT head FROM feed_heads WHERE tenant_id = ?1")?
+                .query_row([&tenant], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            let mut st = c.prepare_cached(
+                "SELECT f.position, e.envelope FROM feed f
+                 JOIN events e ON e.device_id = f.device_id AND e.seq = f.seq
+                 WHERE f.tenant_id = ?1 AND f.position > ?2 AND f.position <= ?3
+                   AND f.device_id <> ?4 AND (f.store IS NULL OR f.store = ?5)
+                 ORDER BY f.position LIMIT ?6",
+            )?;
+            let rows = st
+                .query_map(params![tenant, after, head, device, store, limit], |r| {
+                    Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(super::feed_page(rows, limit, max_bytes, head))
         })
     }
 
@@ -420,14 +552,15 @@ impl Backend for Sqlite {
         let r = r.clone();
         self.with(move |c, counts| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let code: Option<(String, i64, Option<String>, Option<String>)> = tx
+            type CodeRow = (String, i64, Option<String>, Option<String>, String);
+            let code: Option<CodeRow> = tx
                 .query_row(
-                    "SELECT tenant_slug, expires_at, redeemed_by, device_id FROM enrolment_codes WHERE code_sha256 = ?1",
+                    "SELECT tenant_slug, expires_at, redeemed_by, device_id, store FROM enrolment_codes WHERE code_sha256 = ?1",
                     [&r.code_sha256],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
                 )
                 .optional()?;
-            let Some((slug, expires_at, redeemed_by, for_device)) = code else {
+            let Some((slug, expires_at, redeemed_by, for_device, store)) = code else {
                 return Err(CentralError::BadCode("unknown enrolment code"));
             };
             if for_device.as_ref().is_some_and(|d| *d != r.device_id.to_string()) {
@@ -492,9 +625,9 @@ impl Backend for Sqlite {
                 )?;
             } else {
                 tx.execute(
-                    "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![id, tenant, slug, r.device_code, hex::encode(&r.secret), now_ms],
+                    "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, enrolled_at_ms, store)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id, tenant, slug, r.device_code, hex::encode(&r.secret), now_ms, store],
                 )?;
                 new_device = true;
             }

@@ -256,7 +256,16 @@ async fn generated_envelopes_and_batches_never_panic_decoding_validation_or_inge
     let ident = device.shop.device().unwrap().unwrap();
     let now = START.unix_millis();
     backend
-        .create_enrolment("corner", "fuzz-code", now / 1000 + 600, now, None)
+        .create_enrolment(
+            &rustok_central::store::NewCode {
+                tenant_slug: "corner",
+                code_sha256: "fuzz-code",
+                expires_at: now / 1000 + 600,
+                device: None,
+                store: rustok_protocol::MAIN_STORE,
+            },
+            now,
+        )
         .await
         .unwrap();
     backend
@@ -359,6 +368,7 @@ async fn generated_requests_never_panic_or_fail_with_5xx() {
         "corner",
         std::time::Duration::from_secs(600),
         None,
+        rustok_protocol::MAIN_STORE,
     )
     .await
     .unwrap()

@@ -232,10 +232,16 @@ pub async fn serve_central_at(
 impl CentralUnderTest {
     /// A fresh enrolment code for `tenant`.
     pub async fn code(&self, tenant: &str) -> String {
-        rustok_central::http::issue_code(&self.central, tenant, Duration::from_secs(600), None)
-            .await
-            .unwrap()
-            .code
+        rustok_central::http::issue_code(
+            &self.central,
+            tenant,
+            Duration::from_secs(600),
+            None,
+            rustok_protocol::MAIN_STORE,
+        )
+        .await
+        .unwrap()
+        .code
     }
 
     /// A code that re-enrols `device` of `tenant`.
@@ -249,6 +255,7 @@ impl CentralUnderTest {
             tenant,
             Duration::from_secs(600),
             Some(device),
+            rustok_protocol::MAIN_STORE,
         )
         .await
         .unwrap()

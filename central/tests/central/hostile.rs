@@ -643,7 +643,7 @@ async fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scope
     let version: u32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4, "every migration since schema 1 applied");
 }
 
 async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429() {
@@ -1031,7 +1031,16 @@ async fn quarantined_at_first_payment(
     let ident = d.shop.device().unwrap().unwrap();
     let now = crate::helpers::START.unix_millis();
     backend
-        .create_enrolment("corner", "code-digest", now / 1000 + 600, now, None)
+        .create_enrolment(
+            &rustok_central::store::NewCode {
+                tenant_slug: "corner",
+                code_sha256: "code-digest",
+                expires_at: now / 1000 + 600,
+                device: None,
+                store: rustok_protocol::MAIN_STORE,
+            },
+            now,
+        )
         .await
         .unwrap();
     backend

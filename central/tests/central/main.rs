@@ -9,6 +9,7 @@
 mod agent;
 mod api;
 mod exactly_once;
+mod feed;
 mod fuzz;
 mod helpers;
 mod hostile;

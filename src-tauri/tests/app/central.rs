@@ -50,10 +50,16 @@ pub async fn start_central(dir: &Path, addr: &str) -> RunningCentral {
 impl RunningCentral {
     /// A fresh one-time enrolment code for the demo shop.
     pub async fn code(&self) -> String {
-        rustok_central::http::issue_code(&self.central, DEMO_TENANT, Duration::from_secs(600), None)
-            .await
-            .unwrap()
-            .code
+        rustok_central::http::issue_code(
+            &self.central,
+            DEMO_TENANT,
+            Duration::from_secs(600),
+            None,
+            rustok_sync::protocol::MAIN_STORE,
+        )
+        .await
+        .unwrap()
+        .code
     }
 
     /// Stops serving and closes the listening socket.
