@@ -7,7 +7,9 @@ use crate::CentralError;
 use rustok_domain::event::{
     payments_total, DomainEvent, Envelope, EventDecodeError, EventType, Origin, Reach,
 };
+use rustok_domain::hlc::Hlc;
 use rustok_domain::ids::EventId;
+use rustok_domain::replica::{change_of, Change, Kind, Replica, Stamp};
 use rustok_domain::upcast::Upcasters;
 use rustok_protocol::{PushResponse, RejectCode, Rejection};
 use std::future::Future;
@@ -75,6 +77,8 @@ pub struct Checked {
     pub raw: String,
     /// What to do with it.
     pub verdict: Verdict,
+    /// What it writes to a replicated record (accepted events only).
+    pub change: Option<Change>,
 }
 
 /// An event that does not parse as an envelope but says where it belongs: its seq
@@ -90,6 +94,7 @@ pub fn malformed(seq: u64, id: Option<EventId>, raw: String, why: &str) -> Check
             RejectCode::Malformed,
             format!("not an event envelope: {why}"),
         ),
+        change: None,
     }
 }
 
@@ -97,14 +102,26 @@ pub fn malformed(seq: u64, id: Option<EventId>, raw: String, why: &str) -> Check
 /// stored). Never panics: an event central cannot process for any reason, a bug of
 /// its own included, is quarantined, so the events behind it keep flowing.
 pub fn check(envelope: Envelope, raw: &str, upcasters: &Upcasters) -> Checked {
-    let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        verdict(&envelope, upcasters)
+    check_from(Origin::Device, envelope, raw, upcasters)
+}
+
+/// [`check`] for a head-office change, made by central itself (origin central).
+pub fn check_office(envelope: Envelope, raw: &str, upcasters: &Upcasters) -> Checked {
+    check_from(Origin::Central, envelope, raw, upcasters)
+}
+
+fn check_from(origin: Origin, envelope: Envelope, raw: &str, upcasters: &Upcasters) -> Checked {
+    let (verdict, change) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        verdict(origin, &envelope, upcasters)
     }))
     .unwrap_or_else(|_| {
         tracing::error!(seq = envelope.seq, event_type = %envelope.event_type, "checking an event panicked; quarantined");
-        Verdict::Reject(
-            RejectCode::Invalid,
-            "central could not process this event; it was quarantined and logged".to_owned(),
+        (
+            Verdict::Reject(
+                RejectCode::Invalid,
+                "central could not process this event; it was quarantined and logged".to_owned(),
+            ),
+            None,
         )
     });
     Checked {
@@ -113,19 +130,32 @@ pub fn check(envelope: Envelope, raw: &str, upcasters: &Upcasters) -> Checked {
         envelope: Some(envelope),
         raw: raw.to_owned(),
         verdict,
+        change,
     }
 }
 
-fn verdict(envelope: &Envelope, upcasters: &Upcasters) -> Verdict {
-    if envelope.origin != Origin::Device {
-        return Verdict::Reject(
-            RejectCode::Invalid,
-            "a device may only push events that happened on a device (origin \"device\")"
-                .to_owned(),
-        );
+fn verdict(
+    origin: Origin,
+    envelope: &Envelope,
+    upcasters: &Upcasters,
+) -> (Verdict, Option<Change>) {
+    if envelope.origin != origin {
+        let why = match origin {
+            Origin::Device => {
+                "a device may only push events that happened on a device (origin \"device\")"
+            }
+            Origin::Central => "head office writes only events of origin \"central\"",
+        };
+        return (Verdict::Reject(RejectCode::Invalid, why.to_owned()), None);
     }
     match envelope.decode(upcasters) {
-        Ok(event) => derive(&event),
+        Ok(event) => {
+            let verdict = derive(&event);
+            let change = matches!(verdict, Verdict::Accept(_))
+                .then(|| change_of(&event))
+                .flatten();
+            (verdict, change)
+        }
         Err(e) => {
             let code = match &e {
                 EventDecodeError::UnknownType(_) => RejectCode::UnknownType,
@@ -135,7 +165,7 @@ fn verdict(envelope: &Envelope, upcasters: &Upcasters) -> Verdict {
                 EventDecodeError::Malformed { .. } => RejectCode::Malformed,
                 EventDecodeError::Invalid { .. } => RejectCode::Invalid,
             };
-            Verdict::Reject(code, e.to_string())
+            (Verdict::Reject(code, e.to_string()), None)
         }
     }
 }
@@ -244,13 +274,27 @@ pub trait IngestTx: Send {
         &mut self,
         rows: &[(&Envelope, &Derived)],
     ) -> impl Future<Output = Result<(), CentralError>> + Send;
+    /// The replicas of these records of the device's tenant (those that exist).
+    fn replicas(
+        &mut self,
+        keys: &[(Kind, uuid::Uuid)],
+    ) -> impl Future<
+        Output = Result<std::collections::HashMap<(Kind, uuid::Uuid), Replica>, CentralError>,
+    > + Send;
+    /// Stores replicas of the device's tenant (inserted or replaced).
+    fn put_replicas(
+        &mut self,
+        rows: &[Record<'_>],
+    ) -> impl Future<Output = Result<(), CentralError>> + Send;
     /// Appends stored events of the device to its tenant's feed, in seq order, at the
     /// next positions (an event of [`Reach::Store`] only for its store). Called last
     /// before [`IngestTx::commit`]: the tenant's feed head stays locked until the
     /// commit, so positions become visible in order and a reader never skips one.
+    /// `last_hlc` is the greatest HLC among them (the feed keeps the greatest ever).
     fn feed(
         &mut self,
         seqs: &[(u64, Reach)],
+        last_hlc: Hlc,
     ) -> impl Future<Output = Result<(), CentralError>> + Send;
     /// Records the new highest contiguous seq and the count changes, and commits.
     fn commit(
@@ -395,6 +439,32 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
     if !rows.is_empty() {
         tx.derive(&rows).await?;
     }
+    let mut changes: Vec<(Stamp, &Change)> = to_insert
+        .iter()
+        .filter(|(item, _)| stored.contains(&item.seq))
+        .filter_map(|(item, _)| Some((Stamp::of(item.envelope.as_ref()?), item.change.as_ref()?)))
+        .collect();
+    if !changes.is_empty() {
+        changes.sort_by_key(|(s, _)| *s);
+        let mut keys: Vec<(Kind, uuid::Uuid)> =
+            changes.iter().map(|(_, c)| (c.kind, c.id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut held = tx.replicas(&keys).await?;
+        let mut moved = std::collections::BTreeSet::new();
+        for (stamp, c) in &changes {
+            if held.entry((c.kind, c.id)).or_default().merge(c, *stamp) {
+                moved.insert((c.kind, c.id));
+            }
+        }
+        let rows: Vec<Record<'_>> = moved
+            .iter()
+            .filter_map(|k| Some(Record::of(k.0, k.1, held.get(k)?)))
+            .collect();
+        if !rows.is_empty() {
+            tx.put_replicas(&rows).await?;
+        }
+    }
     let mut feed: Vec<(u64, Reach)> = derived
         .iter()
         .filter_map(|(e, _)| {
@@ -404,7 +474,12 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
         .collect();
     if !feed.is_empty() {
         feed.sort_by_key(|(seq, _)| *seq);
-        tx.feed(&feed).await?;
+        let last_hlc = derived
+            .iter()
+            .map(|(e, _)| e.hlc)
+            .max()
+            .unwrap_or(Hlc::ZERO);
+        tx.feed(&feed, last_hlc).await?;
     }
     tx.commit(acked, delta).await?;
     rejected.sort_by_key(|r| r.seq);
@@ -446,4 +521,56 @@ fn conflict(seq: u64, id: EventId) -> Rejection {
         code: RejectCode::SeqConflict,
         message: format!("central holds another event at seq {seq}; this device's log was rewound"),
     }
+}
+
+/// A replica to store, with a product's SKU and barcode for clash lookups.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The replica.
+    pub replica: &'a Replica,
+    /// A product's SKU.
+    pub sku: Option<&'a str>,
+    /// A product's barcode.
+    pub barcode: Option<&'a str>,
+}
+
+impl<'a> Record<'a> {
+    /// The record of `replica`, with its lookup keys.
+    pub fn of(kind: Kind, id: uuid::Uuid, replica: &'a Replica) -> Record<'a> {
+        let text = |f: &str| {
+            (kind == Kind::Product)
+                .then(|| replica.fields.get(f)?.value.as_str())
+                .flatten()
+        };
+        Record {
+            kind,
+            id,
+            replica,
+            sku: text("sku"),
+            barcode: text("barcode"),
+        }
+    }
+}
+
+/// The replicas that stored events make, merged in the order given (any order
+/// gives the same): for filling a backend's replicas from the events it held before
+/// it kept them. Events that do not decode or write no record are passed over.
+pub fn replay<'e>(
+    events: impl IntoIterator<Item = &'e Envelope>,
+    upcasters: &Upcasters,
+) -> std::collections::BTreeMap<(Kind, uuid::Uuid), Replica> {
+    let mut out: std::collections::BTreeMap<(Kind, uuid::Uuid), Replica> = Default::default();
+    for e in events {
+        let Some(change) = e.decode(upcasters).ok().as_ref().and_then(change_of) else {
+            continue;
+        };
+        out.entry((change.kind, change.id))
+            .or_default()
+            .merge(&change, Stamp::of(e));
+    }
+    out
 }

@@ -408,6 +408,11 @@ pub struct TenantSettingsChanged {
     pub tenant_id: TenantId,
     /// New settings.
     pub settings: TenantSettings,
+    /// The fields this edit set, by name; absent: all of them (events written
+    /// before per-field merging). Another replica takes only these (DESIGN §7);
+    /// names this version does not know are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<String>>,
 }
 
 /// Payload of [`DomainEvent::DeviceRegistered`].
@@ -419,7 +424,9 @@ pub struct DeviceRegistered {
     pub device_code: DeviceCode,
 }
 
-/// Payload of [`DomainEvent::OperatorCreated`]. The PIN hash is never in an event.
+/// Payload of [`DomainEvent::OperatorCreated`]. It carries the PIN's argon2 hash
+/// (never the PIN), so the operator can log in on every device of the tenant;
+/// events written before operators were shared have none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorCreated {
     /// Operator.
@@ -428,7 +435,24 @@ pub struct OperatorCreated {
     pub name: OperatorName,
     /// Role.
     pub role: Role,
+    /// The PIN's argon2 hash in PHC form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_hash: Option<String>,
 }
+
+/// Payload of [`DomainEvent::OperatorPinReset`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorPinReset {
+    /// Operator.
+    pub operator_id: OperatorId,
+    /// The new PIN's argon2 hash in PHC form (absent from events written before
+    /// operators were shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_hash: Option<String>,
+}
+
+/// Longest PIN hash an event may carry.
+pub const MAX_PIN_HASH: usize = 256;
 
 /// Payload of [`DomainEvent::OperatorRoleChanged`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -454,7 +478,6 @@ macro_rules! ref_payloads {
 
 ref_payloads! {
     OperatorDeactivated { operator_id: OperatorId },
-    OperatorPinReset { operator_id: OperatorId },
     OperatorLoggedIn { operator_id: OperatorId },
     OrderConfirmed { order_id: OrderId },
 }
@@ -492,6 +515,11 @@ pub struct ProductUpdated {
     /// New fields.
     #[serde(flatten)]
     pub fields: ProductFields,
+    /// The fields this edit set, by name; absent: all of them (events written
+    /// before per-field merging). Another replica takes only these (DESIGN §7);
+    /// names this version does not know are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<String>>,
 }
 
 /// Payload of [`DomainEvent::ProductStatusChanged`].
@@ -735,6 +763,11 @@ pub struct ContentUpdated {
     /// New fields.
     #[serde(flatten)]
     pub fields: ContentFields,
+    /// The fields this edit set, by name; absent: all of them (events written
+    /// before per-field merging). Another replica takes only these (DESIGN §7);
+    /// names this version does not know are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<String>>,
 }
 
 /// Payload of [`DomainEvent::ContentPublished`].
@@ -824,6 +857,11 @@ pub struct CategoryUpdated {
     /// New fields.
     #[serde(flatten)]
     pub fields: CategoryFields,
+    /// The fields this edit set, by name; absent: all of them (events written
+    /// before per-field merging). Another replica takes only these (DESIGN §7);
+    /// names this version does not know are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<String>>,
 }
 
 /// Longest handler name in a [`DeadLetterDiscarded`].
@@ -1049,6 +1087,17 @@ impl DomainEvent {
                     "must be 1 or more",
                 );
             }
+            DomainEvent::OperatorCreated(OperatorCreated {
+                pin_hash: Some(h), ..
+            })
+            | DomainEvent::OperatorPinReset(OperatorPinReset {
+                pin_hash: Some(h), ..
+            }) => e.check(
+                !h.starts_with("$argon2") || h.len() > MAX_PIN_HASH,
+                "pin_hash",
+                "invalid",
+                "must be an argon2 hash",
+            ),
             DomainEvent::DeadLetterDiscarded(p) => {
                 let name = p.handler.chars().count();
                 e.check(

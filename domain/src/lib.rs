@@ -28,6 +28,7 @@ pub mod order;
 pub mod payment;
 pub mod permission;
 pub mod product;
+pub mod replica;
 pub mod stock;
 // Indexes into its fixed block of randomness, bounded by the block's size.
 #[allow(clippy::arithmetic_side_effects)]

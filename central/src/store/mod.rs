@@ -10,16 +10,18 @@ mod sqlite;
 
 pub use crate::ingest::Ingested;
 pub use postgres::{Postgres, COPY_EVENTS, COPY_EVENT_TYPES};
-pub use sqlite::Sqlite;
+pub use sqlite::{Sqlite, SQLITE_SCHEMA_VERSION};
 
 use crate::ingest::Checked;
 use crate::CentralError;
 use rustok_domain::event::Envelope;
 use rustok_domain::ids::{DeviceId, TenantId};
+use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, StoreSales};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
+use uuid::Uuid;
 
 /// What a backend's call returns: a future that may be sent between threads.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, CentralError>> + Send + 'a>>;
@@ -179,6 +181,14 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Fut<'a, Store>;
     /// A tenant's stores by code; `None` when the tenant is unknown.
     fn stores<'a>(&'a self, tenant_slug: &'a str) -> Fut<'a, Option<Vec<Store>>>;
+    /// Every record of `kind` that central holds for a tenant, by id.
+    fn records(&self, tenant: TenantId, kind: Kind) -> Fut<'_, Vec<(Uuid, Replica)>>;
+    /// The records of a tenant at `keys` (those that exist).
+    fn replicas<'a>(
+        &'a self,
+        tenant: TenantId,
+        keys: &'a [(Kind, Uuid)],
+    ) -> Fut<'a, HashMap<(Kind, Uuid), Replica>>;
     /// A page of the device's tenant's feed: entries after `after`, without the
     /// device's own events and without stock of other stores.
     fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows>;

@@ -7,13 +7,17 @@ use super::{
     sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
     Redemption, SaleRow,
 };
+use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
 use crate::CentralError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use rustok_domain::event::Envelope;
 use rustok_domain::event::Reach;
+use rustok_domain::hlc::Hlc;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio_postgres::NoTls;
 use uuid::Uuid;
@@ -30,7 +34,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0002_stores_and_feed",
         include_str!("../../../migrations/central-pg/0002_stores_and_feed.sql"),
     ),
+    (
+        3,
+        "0003_replicas",
+        include_str!("../../../migrations/central-pg/0003_replicas.sql"),
+    ),
 ];
+
+/// The migration that made the replicas table: the events held before are replayed
+/// into it in the same transaction.
+const REPLICAS_MIGRATION: i32 = 3;
 
 /// Connections one central process keeps open at most.
 const POOL_SIZE: usize = 16;
@@ -149,6 +162,9 @@ impl Postgres {
         }
         for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
             tx.batch_execute(sql).await?;
+            if *version == REPLICAS_MIGRATION {
+                backfill_replicas(&tx).await?;
+            }
             tx.execute(
                 "INSERT INTO rustok_migrations (version, name) VALUES ($1, $2)",
                 &[version, name],
@@ -219,6 +235,93 @@ async fn ensure_tenant(
             &[&slug, &MAIN_STORE, &now_ms],
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// A stored replica.
+fn read_replica(doc: &str) -> Result<Replica, CentralError> {
+    serde_json::from_str(doc).map_err(|e| CentralError::Corrupt(format!("replicas.doc: {e}")))
+}
+
+/// The replicas of `tenant` at `keys` (those that exist).
+async fn replicas_of(
+    c: &impl deadpool_postgres::GenericClient,
+    tenant: Uuid,
+    keys: &[(Kind, Uuid)],
+) -> Result<HashMap<(Kind, Uuid), Replica>, CentralError> {
+    let kinds: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
+    let st = c
+        .prepare_cached(
+            "SELECT r.kind, r.id, r.doc FROM replicas r
+             JOIN unnest($2::text[], $3::uuid[]) AS k (kind, id) ON r.kind = k.kind AND r.id = k.id
+             WHERE r.tenant_id = $1",
+        )
+        .await?;
+    let mut out = HashMap::new();
+    for row in c.query(&st, &[&tenant, &kinds, &ids]).await? {
+        let kind: &str = row.try_get(0)?;
+        let kind = Kind::parse(kind)
+            .ok_or_else(|| CentralError::Corrupt(format!("replicas.kind: {kind}")))?;
+        out.insert((kind, row.try_get(1)?), read_replica(row.try_get(2)?)?);
+    }
+    Ok(out)
+}
+
+/// Inserts or replaces replicas of `tenant`.
+async fn put_replicas(
+    c: &impl deadpool_postgres::GenericClient,
+    tenant: Uuid,
+    rows: &[Record<'_>],
+) -> Result<(), CentralError> {
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let docs = rows
+        .iter()
+        .map(|r| serde_json::to_string(r.replica).map_err(|e| CentralError::Corrupt(e.to_string())))
+        .collect::<Result<Vec<String>, _>>()?;
+    let skus: Vec<Option<&str>> = rows.iter().map(|r| r.sku).collect();
+    let barcodes: Vec<Option<&str>> = rows.iter().map(|r| r.barcode).collect();
+    let st = c
+        .prepare_cached(
+            "INSERT INTO replicas (tenant_id, kind, id, doc, sku, barcode)
+             SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[])
+             ON CONFLICT (tenant_id, kind, id) DO UPDATE
+                 SET doc = excluded.doc, sku = excluded.sku, barcode = excluded.barcode",
+        )
+        .await?;
+    c.execute(&st, &[&tenant, &kinds, &ids, &docs, &skus, &barcodes])
+        .await?;
+    Ok(())
+}
+
+/// Fills the replicas from the events held before central kept them (migration 3),
+/// each tenant's in its feed's order.
+async fn backfill_replicas(c: &impl deadpool_postgres::GenericClient) -> Result<(), CentralError> {
+    let rows = c
+        .query(
+            "SELECT f.tenant_id, e.envelope FROM feed f
+             JOIN events e ON e.device_id = f.device_id AND e.seq = f.seq
+             ORDER BY f.tenant_id, f.position",
+            &[],
+        )
+        .await?;
+    let mut by_tenant: std::collections::BTreeMap<Uuid, Vec<Envelope>> = Default::default();
+    for row in rows {
+        // An event central held but can no longer read writes no record.
+        if let Ok(e) = serde_json::from_str(row.try_get::<_, &str>(1)?) {
+            by_tenant.entry(row.try_get(0)?).or_default().push(e);
+        }
+    }
+    let upcasters = rustok_domain::upcast::Upcasters::standard();
+    for (tenant, events) in by_tenant {
+        let replicas = ingest::replay(&events, &upcasters);
+        let rows: Vec<Record<'_>> = replicas
+            .iter()
+            .map(|((kind, id), r)| Record::of(*kind, *id, r))
+            .collect();
+        put_replicas(c, tenant, &rows).await?;
     }
     Ok(())
 }
@@ -336,6 +439,32 @@ impl Backend for Postgres {
                 .map(store_row)
                 .collect::<Result<_, _>>()
                 .map(Some)
+        })
+    }
+
+    fn records(&self, tenant: TenantId, kind: Kind) -> Fut<'_, Vec<(Uuid, Replica)>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let rows = c
+                .query(
+                    "SELECT id, doc FROM replicas WHERE tenant_id = $1 AND kind = $2 ORDER BY id",
+                    &[&tenant.as_uuid(), &kind.as_str()],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, read_replica(r.try_get(1)?)?)))
+                .collect()
+        })
+    }
+
+    fn replicas<'a>(
+        &'a self,
+        tenant: TenantId,
+        keys: &'a [(Kind, Uuid)],
+    ) -> Fut<'a, HashMap<(Kind, Uuid), Replica>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            replicas_of(&c, tenant.as_uuid(), keys).await
         })
     }
 
@@ -543,6 +672,7 @@ impl Backend for Postgres {
             let tx = PgTx {
                 tx: c.transaction().await?,
                 device: device.as_uuid(),
+                tenant: Uuid::nil(),
                 now_ms,
             };
             ingest::apply(tx, &batch).await
@@ -720,6 +850,8 @@ pub const COPY_EVENT_TYPES: [tokio_postgres::types::Type; 9] = {
 struct PgTx<'c> {
     tx: deadpool_postgres::Transaction<'c>,
     device: Uuid,
+    /// The device's tenant, read with its acknowledged seq.
+    tenant: Uuid,
     now_ms: i64,
 }
 
@@ -817,10 +949,24 @@ impl IngestTx for PgTx<'_> {
     async fn acked_through(&mut self) -> Result<u64, CentralError> {
         let st = self
             .tx
-            .prepare_cached("SELECT acked_through FROM devices WHERE device_id = $1 FOR UPDATE")
+            .prepare_cached(
+                "SELECT acked_through, tenant_id FROM devices WHERE device_id = $1 FOR UPDATE",
+            )
             .await?;
         let row = self.tx.query_one(&st, &[&self.device]).await?;
+        self.tenant = row.try_get(1)?;
         unsigned(row.try_get(0)?, "devices.acked_through")
+    }
+
+    async fn replicas(
+        &mut self,
+        keys: &[(Kind, Uuid)],
+    ) -> Result<HashMap<(Kind, Uuid), Replica>, CentralError> {
+        replicas_of(&self.tx, self.tenant, keys).await
+    }
+
+    async fn put_replicas(&mut self, rows: &[Record<'_>]) -> Result<(), CentralError> {
+        put_replicas(&self.tx, self.tenant, rows).await
     }
 
     async fn held(&mut self, seqs: &[u64]) -> Result<Held, CentralError> {
@@ -1001,20 +1147,21 @@ impl IngestTx for PgTx<'_> {
         Ok(())
     }
 
-    async fn feed(&mut self, seqs: &[(u64, Reach)]) -> Result<(), CentralError> {
+    async fn feed(&mut self, seqs: &[(u64, Reach)], last_hlc: Hlc) -> Result<(), CentralError> {
         let n = i64::try_from(seqs.len()).unwrap_or(i64::MAX);
         // The head's row stays locked until this transaction commits.
         let st = self
             .tx
             .prepare_cached(
-                "INSERT INTO feed_heads (tenant_id, head) SELECT tenant_id, $2 FROM devices WHERE device_id = $1
-                 ON CONFLICT (tenant_id) DO UPDATE SET head = feed_heads.head + excluded.head
+                "INSERT INTO feed_heads (tenant_id, head, last_hlc) SELECT tenant_id, $2, $3 FROM devices WHERE device_id = $1
+                 ON CONFLICT (tenant_id) DO UPDATE SET head = feed_heads.head + excluded.head,
+                     last_hlc = greatest(feed_heads.last_hlc, excluded.last_hlc)
                  RETURNING head",
             )
             .await?;
         let head: i64 = self
             .tx
-            .query_one(&st, &[&self.device, &n])
+            .query_one(&st, &[&self.device, &n, &last_hlc.to_string()])
             .await?
             .try_get(0)?;
         let first = head.checked_sub(n).ok_or(CentralError::Corrupt(format!(

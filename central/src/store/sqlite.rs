@@ -5,13 +5,17 @@ use super::{
     sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
     Redemption, SaleRow,
 };
+use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
 use crate::CentralError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rustok_domain::event::Envelope;
 use rustok_domain::event::Reach;
+use rustok_domain::hlc::Hlc;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -38,7 +42,19 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_stores_and_feed",
         include_str!("../../../migrations/central/0004_stores_and_feed.sql"),
     ),
+    (
+        5,
+        "0005_replicas",
+        include_str!("../../../migrations/central/0005_replicas.sql"),
+    ),
 ];
+
+/// The schema version this central's SQLite database is at once migrated.
+pub const SQLITE_SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The migration that made the replicas table: the events held before are replayed
+/// into it in the same transaction.
+const REPLICAS_MIGRATION: u32 = 5;
 
 impl From<rusqlite::Error> for CentralError {
     fn from(e: rusqlite::Error) -> Self {
@@ -143,6 +159,9 @@ fn migrate(conn: &mut Connection) -> Result<(), CentralError> {
     for (version, _name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if *version == REPLICAS_MIGRATION {
+            backfill_replicas(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
@@ -194,6 +213,82 @@ fn ensure_tenant(c: &Connection, slug: &str, now_ms: i64) -> Result<(), CentralE
     Ok(())
 }
 
+/// A stored replica.
+fn read_replica(doc: &str) -> Result<Replica, CentralError> {
+    serde_json::from_str(doc).map_err(|e| CentralError::Corrupt(format!("replicas.doc: {e}")))
+}
+
+/// The replicas of `tenant` at `keys` (those that exist).
+fn replicas_of(
+    c: &Connection,
+    tenant: &str,
+    keys: &[(Kind, uuid::Uuid)],
+) -> Result<HashMap<(Kind, uuid::Uuid), Replica>, CentralError> {
+    let mut st = c.prepare_cached(
+        "SELECT doc FROM replicas WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3",
+    )?;
+    let mut out = HashMap::new();
+    for &(kind, id) in keys {
+        let doc: Option<String> = st
+            .query_row(params![tenant, kind.as_str(), id.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(doc) = doc {
+            out.insert((kind, id), read_replica(&doc)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts or replaces replicas of `tenant`.
+fn put_replicas(c: &Connection, tenant: &str, rows: &[Record<'_>]) -> Result<(), CentralError> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO replicas (tenant_id, kind, id, doc, sku, barcode) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (tenant_id, kind, id) DO UPDATE SET doc = excluded.doc, sku = excluded.sku, barcode = excluded.barcode",
+    )?;
+    for r in rows {
+        let doc =
+            serde_json::to_string(r.replica).map_err(|e| CentralError::Corrupt(e.to_string()))?;
+        st.execute(params![
+            tenant,
+            r.kind.as_str(),
+            r.id.to_string(),
+            doc,
+            r.sku,
+            r.barcode
+        ])?;
+    }
+    Ok(())
+}
+
+/// Fills the replicas from the events held before central kept them (migration 5),
+/// each tenant's in its feed's order.
+fn backfill_replicas(c: &Connection) -> Result<(), CentralError> {
+    let mut st = c.prepare(
+        "SELECT f.tenant_id, e.envelope FROM feed f
+         JOIN events e ON e.device_id = f.device_id AND e.seq = f.seq
+         ORDER BY f.tenant_id, f.position",
+    )?;
+    let mut by_tenant: std::collections::BTreeMap<String, Vec<Envelope>> = Default::default();
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (tenant, envelope) = row?;
+        // An event central held but can no longer read writes no record.
+        if let Ok(e) = serde_json::from_str(&envelope) {
+            by_tenant.entry(tenant).or_default().push(e);
+        }
+    }
+    let upcasters = rustok_domain::upcast::Upcasters::standard();
+    for (tenant, events) in by_tenant {
+        let replicas = ingest::replay(&events, &upcasters);
+        let rows: Vec<Record<'_>> = replicas
+            .iter()
+            .map(|((kind, id), r)| Record::of(*kind, *id, r))
+            .collect();
+        put_replicas(c, &tenant, &rows)?;
+    }
+    Ok(())
+}
+
 fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
     Ok(Store {
         code: r.get(0)?,
@@ -216,6 +311,8 @@ struct SqliteTx<'c> {
     conn: &'c mut Connection,
     counts: &'c KeptCounts,
     device: String,
+    /// The device's tenant, read with its acknowledged seq.
+    tenant: String,
     now_ms: i64,
     open: bool,
 }
@@ -236,6 +333,7 @@ impl<'c> SqliteTx<'c> {
             conn,
             counts,
             device: device.to_string(),
+            tenant: String::new(),
             now_ms,
             open: true,
         })
@@ -254,11 +352,24 @@ impl Drop for SqliteTx<'_> {
 
 impl IngestTx for SqliteTx<'_> {
     async fn acked_through(&mut self) -> Result<u64, CentralError> {
-        Ok(self.conn.query_row(
-            "SELECT acked_through FROM devices WHERE device_id = ?1",
+        let (acked, tenant) = self.conn.query_row(
+            "SELECT acked_through, tenant_id FROM devices WHERE device_id = ?1",
             [&self.device],
-            |r| r.get(0),
-        )?)
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.tenant = tenant;
+        Ok(acked)
+    }
+
+    async fn replicas(
+        &mut self,
+        keys: &[(Kind, uuid::Uuid)],
+    ) -> Result<HashMap<(Kind, uuid::Uuid), Replica>, CentralError> {
+        replicas_of(self.conn, &self.tenant, keys)
+    }
+
+    async fn put_replicas(&mut self, rows: &[Record<'_>]) -> Result<(), CentralError> {
+        put_replicas(self.conn, &self.tenant, rows)
     }
 
     async fn held(&mut self, seqs: &[u64]) -> Result<Held, CentralError> {
@@ -384,14 +495,15 @@ impl IngestTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn feed(&mut self, seqs: &[(u64, Reach)]) -> Result<(), CentralError> {
+    async fn feed(&mut self, seqs: &[(u64, Reach)], last_hlc: Hlc) -> Result<(), CentralError> {
         let n = u64::try_from(seqs.len()).unwrap_or(u64::MAX);
         let head: u64 = self.conn.prepare_cached(
-            "INSERT INTO feed_heads (tenant_id, head) SELECT tenant_id, ?2 FROM devices WHERE device_id = ?1
-             ON CONFLICT (tenant_id) DO UPDATE SET head = head + excluded.head
+            "INSERT INTO feed_heads (tenant_id, head, last_hlc) SELECT tenant_id, ?2, ?3 FROM devices WHERE device_id = ?1
+             ON CONFLICT (tenant_id) DO UPDATE SET head = head + excluded.head,
+                 last_hlc = max(last_hlc, excluded.last_hlc)
              RETURNING head",
         )?
-        .query_row(params![self.device, n], |r| r.get(0))?;
+        .query_row(params![self.device, n, last_hlc.to_string()], |r| r.get(0))?;
         let mut st = self.conn.prepare_cached(
             "INSERT INTO feed (tenant_id, position, device_id, seq, store)
              SELECT tenant_id, ?2, device_id, ?3, CASE WHEN ?4 THEN store END FROM devices WHERE device_id = ?1",
@@ -499,6 +611,33 @@ impl Backend for Sqlite {
             let rows = st.query_map([&slug], store_row)?;
             Ok(Some(rows.collect::<Result<Vec<_>, _>>()?))
         })
+    }
+
+    fn records(&self, tenant: TenantId, kind: Kind) -> Fut<'_, Vec<(uuid::Uuid, Replica)>> {
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT id, doc FROM replicas WHERE tenant_id = ?1 AND kind = ?2 ORDER BY id",
+            )?;
+            let rows = st.query_map(params![tenant.to_string(), kind.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.map(|row| {
+                let (id, doc) = row?;
+                let id = uuid::Uuid::parse_str(&id)
+                    .map_err(|e| CentralError::Corrupt(format!("replicas.id: {e}")))?;
+                Ok((id, read_replica(&doc)?))
+            })
+            .collect()
+        })
+    }
+
+    fn replicas<'a>(
+        &'a self,
+        tenant: TenantId,
+        keys: &'a [(Kind, uuid::Uuid)],
+    ) -> Fut<'a, HashMap<(Kind, uuid::Uuid), Replica>> {
+        let keys = keys.to_vec();
+        self.with(move |c, _| replicas_of(c, &tenant.to_string(), &keys))
     }
 
     fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows> {

@@ -7,6 +7,7 @@
 use crate::helpers::{relay, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
 use rustok_core::domain::event::{Envelope, EventType, Reach};
 use rustok_core::domain::ids::{DeviceId, EventId};
+use rustok_core::domain::replica::Kind;
 use rustok_core::system::SystemClock;
 use rustok_protocol::{
     paths, EnrolRequest, FeedPage, PushRequest, PushResponse, Store, StoreFields, MAIN_STORE,
@@ -237,6 +238,15 @@ async fn the_feed_carries_tenant_changes_to_every_other_device_and_stock_within_
     assert_eq!(to_a.entries[0].event.device_id, b.creds.device_id);
     let to_north = north.pull(&format!("after={cursor_north}")).await.unwrap();
     assert_eq!(to_north.entries.len(), 1);
+    // Central's record of the product took B's write (a later HLC).
+    let tenant = creds_a.tenant_id;
+    let records = c
+        .central
+        .backend
+        .records(tenant, Kind::Product)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 3);
     let to_b = b.pull(&format!("after={cursor_b}")).await.unwrap();
     assert!(to_b.entries.is_empty());
     assert_eq!(to_b.next, to_b.head);
@@ -561,6 +571,21 @@ async fn events_stored_before_the_feed_existed_are_in_it_after_the_upgrade() {
     assert_eq!(fed, expected);
     assert_eq!(page.next, page.head);
     assert_eq!(page.head, expected.len() as u64);
+    // Central holds the records those events made, merged per field.
+    let products = backend.records(tenant, Kind::Product).await.unwrap();
+    let mut skus: Vec<String> = products
+        .iter()
+        .map(|(_, r)| r.product().unwrap().0.sku.as_str().to_owned())
+        .collect();
+    skus.sort();
+    assert_eq!(skus, ["SKU-0", "SKU-1", "SKU-2"]);
+    let settings = backend.records(tenant, Kind::Settings).await.unwrap();
+    assert_eq!(settings.len(), 1);
+    assert_eq!(settings[0].1.settings().unwrap().0.as_str(), "corner");
+    assert_eq!(
+        backend.records(tenant, Kind::Operator).await.unwrap().len(),
+        2
+    );
     let stores = backend.stores("corner").await.unwrap().unwrap();
     assert_eq!(stores.len(), 1);
     assert_eq!(stores[0].code, MAIN_STORE);

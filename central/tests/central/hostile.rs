@@ -643,7 +643,11 @@ async fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scope
     let version: u32 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4, "every migration since schema 1 applied");
+    assert_eq!(
+        version,
+        rustok_central::store::SQLITE_SCHEMA_VERSION,
+        "every migration since schema 1 applied"
+    );
 }
 
 async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429() {

@@ -7,6 +7,7 @@ use crate::domain::event::{ProductCreated, ProductStatusChanged, ProductUpdated,
 use crate::domain::ids::{MovementId, ProductId};
 use crate::domain::permission::Operation;
 use crate::domain::product::{Barcode, Product, ProductFields, ProductStatus, Sku};
+use crate::domain::replica::{changed_fields, Kind};
 use crate::domain::stock::{MovementKind, Quantity, StockDelta, StockMovement};
 use crate::domain::text::Reason;
 use crate::domain::FieldError;
@@ -196,6 +197,7 @@ impl Shop {
             if fields.image != p.fields.image {
                 self.check_image(fields.image.as_ref())?;
             }
+            let changed = changed_fields(Kind::Product, &p.fields, &fields);
             p.fields = fields;
             p.version += 1;
             store::update_product(tx, &p, tx.now())?;
@@ -203,6 +205,7 @@ impl Shop {
                 product_id: id,
                 version: p.version,
                 fields: p.fields.clone(),
+                changed: Some(changed),
             })?;
             Ok(p)
         })

@@ -6,6 +6,7 @@ use crate::domain::event::{CategoryCreated, CategoryUpdated};
 use crate::domain::ids::CategoryId;
 use crate::domain::image::ImageDigest;
 use crate::domain::permission::Operation;
+use crate::domain::replica::{changed_fields, Kind};
 use crate::domain::FieldError;
 use crate::store::{self, ImageStore};
 use rusqlite::Connection;
@@ -149,6 +150,7 @@ impl Shop {
                 });
             }
             check_fields(tx, caller, &fields, Some(id))?;
+            let changed = changed_fields(Kind::Category, &k.fields, &fields);
             k.fields = fields;
             k.version = k.version.checked_add(1).ok_or(ShopError::Conflict {
                 entity: "category",
@@ -160,6 +162,7 @@ impl Shop {
                 category_id: id,
                 version: k.version,
                 fields: k.fields.clone(),
+                changed: Some(changed),
             })?;
             Ok(k)
         })

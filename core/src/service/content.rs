@@ -9,6 +9,7 @@ use crate::domain::event::{ContentArchived, ContentCreated, ContentPublished, Co
 use crate::domain::ids::ContentId;
 use crate::domain::locale::Locale;
 use crate::domain::permission::Operation;
+use crate::domain::replica::{changed_fields, Kind};
 use crate::domain::FieldError;
 use crate::store;
 use rusqlite::Connection;
@@ -95,6 +96,7 @@ impl Shop {
             }
             check_fields(tx, caller, &fields, Some(id))?;
             let mut data = node.data().clone();
+            let changed = changed_fields(Kind::Content, &data.fields, &fields);
             data.fields = fields;
             data.version += 1;
             let node = AnyContent::from_stored(node.status(), data);
@@ -103,6 +105,7 @@ impl Shop {
                 content_id: id,
                 version: node.data().version,
                 fields: node.data().fields.clone(),
+                changed: Some(changed),
             })?;
             Ok(node)
         })

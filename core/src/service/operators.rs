@@ -145,6 +145,7 @@ impl Shop {
                 operator_id: op.id,
                 name: op.name.clone(),
                 role,
+                pin_hash: Some(op.pin_hash.as_stored().to_owned()),
             })?;
             Ok(op)
         })
@@ -252,7 +253,10 @@ impl Shop {
             op.pin_hash = pin_hash;
             op.attempts = PinAttempts::default();
             store::update_operator(tx, &op, tx.now())?;
-            tx.append(OperatorPinReset { operator_id: id })?;
+            tx.append(OperatorPinReset {
+                operator_id: id,
+                pin_hash: Some(op.pin_hash.as_stored().to_owned()),
+            })?;
             Ok(op)
         })
     }

@@ -9,6 +9,7 @@ use crate::domain::event::{
 use crate::domain::ids::{DeviceId, OperatorId, TenantId};
 use crate::domain::operator::{Operator, OperatorName, Pin, PinAttempts, PinHash};
 use crate::domain::permission::{Operation, Role};
+use crate::domain::replica::{changed_fields, Kind};
 use crate::domain::tenant::{Tenant, TenantSettings, TenantSlug};
 use crate::store::{self, DeviceIdentity, StoreError};
 
@@ -110,6 +111,7 @@ impl Shop {
                 operator_id: admin.id,
                 name: admin.name.clone(),
                 role: admin.role,
+                pin_hash: Some(admin.pin_hash.as_stored().to_owned()),
             })?;
             Ok(())
         })?;
@@ -267,11 +269,13 @@ impl Shop {
                     )));
                 }
             }
+            let changed = changed_fields(Kind::Settings, &tenant.settings, &settings);
             tenant.settings = settings;
             store::update_tenant_settings(tx, tenant.id, &tenant.settings, tx.now())?;
             tx.append(TenantSettingsChanged {
                 tenant_id: tenant.id,
                 settings: tenant.settings.clone(),
+                changed: Some(changed),
             })?;
             Ok(tenant)
         })

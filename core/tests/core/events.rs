@@ -40,6 +40,10 @@ struct Atoms {
     flag: bool,
 }
 
+/// A PIN hash as events carry it.
+const PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+
 fn fixed_atoms() -> Atoms {
     Atoms {
         id: 0x0192_f0e4_0000_7000_8000_0000_0000_0001,
@@ -102,6 +106,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
         EventType::TenantSettingsChanged => TenantSettingsChanged {
             tenant_id: TenantId::from_uuid(u(0)),
             settings: settings(TaxMode::Exclusive, a.flag),
+            changed: a.flag.then(|| vec!["tax_mode".to_owned()]),
         }
         .into(),
         EventType::DeviceRegistered => DeviceRegistered {
@@ -113,6 +118,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             operator_id: OperatorId::from_uuid(u(2)),
             name: OperatorName::parse(&a.text).unwrap(),
             role: if a.flag { Role::Cashier } else { Role::Kiosk },
+            pin_hash: a.flag.then(|| PIN_HASH.to_owned()),
         }
         .into(),
         EventType::OperatorRoleChanged => OperatorRoleChanged {
@@ -127,6 +133,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
         .into(),
         EventType::OperatorPinReset => OperatorPinReset {
             operator_id: OperatorId::from_uuid(u(2)),
+            pin_hash: a.flag.then(|| PIN_HASH.to_owned()),
         }
         .into(),
         EventType::OperatorLoggedIn => OperatorLoggedIn {
@@ -151,6 +158,9 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             product_id: ProductId::from_uuid(u(3)),
             version: 2,
             fields: product_fields,
+            changed: a
+                .flag
+                .then(|| vec!["price".to_owned(), "titles".to_owned()]),
         }
         .into(),
         EventType::ProductStatusChanged => ProductStatusChanged {
@@ -309,6 +319,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             content_id: ContentId::from_uuid(u(7)),
             version: 2,
             fields: content_fields,
+            changed: a.flag.then(Vec::new),
         }
         .into(),
         EventType::ContentPublished => ContentPublished {
@@ -376,6 +387,7 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
                 (a.n % 100) as u32,
                 Some(CategoryId::from_uuid(u(13))),
             ),
+            changed: a.flag.then(Vec::new),
         }
         .into(),
     }
