@@ -14,12 +14,14 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use rustok_domain::event::Envelope;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::tenant::TenantSlug;
 use rustok_protocol::signing::{
     self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use rustok_protocol::{
     paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, FeedPage,
-    HealthReport, StoreFields, MAIN_STORE, PROTOCOL_VERSION,
+    HealthReport, OfficeChanges, OfficeWritten, RecordOut, StoreFields, MAIN_STORE,
+    PROTOCOL_VERSION,
 };
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -183,6 +185,39 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 )
             },
             get(list_stores),
+        ),
+        (
+            Route {
+                body: Some("OfficeChanges"),
+                ok: (200, "the events written", Reply::Json("OfficeWritten")),
+                errors: &[
+                    (
+                        422,
+                        "an edit the domain refuses (a missing or bad field, an unknown reference, a SKU or barcode another product has, a transition the record's state lacks), or too many edits; nothing is written",
+                    ),
+                    (409, "other changes kept arriving at once; try again"),
+                ],
+                ..r(
+                    Method::POST,
+                    paths::ADMIN_CHANGES,
+                    "Head office changes a tenant's settings, operators, categories, products or content; every device pulls them",
+                    Auth::Admin,
+                )
+            },
+            post(office_changes),
+        ),
+        (
+            Route {
+                ok: (200, "the records by id", Reply::Json("Records")),
+                errors: &[(404, "unknown tenant or kind")],
+                ..r(
+                    Method::GET,
+                    paths::ADMIN_RECORDS,
+                    "Every record of a kind that central holds for a tenant, merged from every device and head office",
+                    Auth::Admin,
+                )
+            },
+            get(list_records),
         ),
         (
             Route {
@@ -460,6 +495,19 @@ impl From<CentralError> for Fail {
             }
         };
         Fail::new(status, code, e.to_string())
+    }
+}
+
+impl From<crate::office::Refused> for Fail {
+    fn from(r: crate::office::Refused) -> Fail {
+        match r {
+            crate::office::Refused::Storage(e) => e.into(),
+            crate::office::Refused::Invalid { at, code, message } => Fail::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                format!("change {at}: {message}"),
+            ),
+        }
     }
 }
 
@@ -1106,6 +1154,128 @@ async fn list_stores(
     }
     let stores = c.backend.stores(&slug).await?.ok_or_else(unknown)?;
     Ok(Json(stores).into_response())
+}
+
+/// How often head office's changes are tried again when other changes to the same
+/// tenant took the seqs they were made for.
+const OFFICE_ATTEMPTS: usize = 10;
+
+async fn office_changes(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    admin(&c, &parts).await?;
+    let ask: OfficeChanges = parse_json(&body)?;
+    check_protocol(ask.protocol)?;
+    let slug = TenantSlug::parse(&slug).map_err(|_| bad_slug())?;
+    if ask.changes.len() > rustok_protocol::MAX_OFFICE_EDITS {
+        Metrics::inc(&c.metrics.too_large);
+        return Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_edits",
+            format!(
+                "a request holds at most {} edits",
+                rustok_protocol::MAX_OFFICE_EDITS
+            ),
+        ));
+    }
+    let mut secret = vec![0u8; signing::SECRET_BYTES];
+    c.entropy.fill(&mut secret);
+    let now = c.clock.now();
+    let ids = crate::store::OfficeIds {
+        tenant_id: TenantId::generate(now, &*c.entropy),
+        device_id: DeviceId::generate(now, &*c.entropy),
+        secret,
+    };
+    let _one_at_a_time = c.office.lock().await;
+    for attempt in 0..OFFICE_ATTEMPTS {
+        if attempt > 0 {
+            // Another process took the seqs: let it finish.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let office = c
+            .backend
+            .office(slug.as_str(), &ids, now.unix_millis())
+            .await?;
+        let checked = crate::office::prepare(&c, &slug, &office, &ask.changes).await?;
+        let written = checked.len() as u64;
+        if checked.is_empty() {
+            return Ok(Json(OfficeWritten {
+                events: 0,
+                tenant_id: office.tenant_id,
+            })
+            .into_response());
+        }
+        let done = c
+            .backend
+            .ingest(office.device_id, checked, now.unix_millis())
+            .await?;
+        if done.reply.expected.is_none() && done.reply.rejected.is_empty() {
+            if done.fed > 0 {
+                c.feed_moved.send_modify(|n| *n = n.wrapping_add(1));
+            }
+            c.metrics
+                .events_stored
+                .fetch_add(done.stored, Ordering::Relaxed);
+            tracing::info!(tenant = %slug.as_str(), events = written, "head office changed records");
+            return Ok(Json(OfficeWritten {
+                events: written,
+                tenant_id: office.tenant_id,
+            })
+            .into_response());
+        }
+        if let Some(r) = done
+            .reply
+            .rejected
+            .iter()
+            .find(|r| r.code != rustok_protocol::RejectCode::SeqConflict)
+        {
+            // Checked before writing; a refusal here is central's own fault.
+            tracing::error!(reason = %r.message, "central refused head office's own event");
+            return Err(Fail::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "refused",
+                r.message.clone(),
+            ));
+        }
+        // Another process wrote head office's next seqs first: make them again.
+    }
+    Err(Fail::new(
+        StatusCode::CONFLICT,
+        "busy",
+        "other changes to this tenant kept arriving at once; try again",
+    ))
+}
+
+async fn list_records(
+    State(c): State<Shared>,
+    Path((slug, kind)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant or kind");
+    let kind = rustok_domain::replica::Kind::parse(&kind).ok_or_else(unknown)?;
+    if !valid_slug(&slug) {
+        return Err(unknown());
+    }
+    let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
+    let records: Vec<RecordOut> = c
+        .backend
+        .records(tenant, kind)
+        .await?
+        .into_iter()
+        .filter_map(|(id, r)| {
+            Some(RecordOut {
+                id,
+                last: r.last()?,
+                fields: r.values(),
+            })
+        })
+        .collect();
+    Ok(Json(records).into_response())
 }
 
 #[derive(serde::Deserialize)]

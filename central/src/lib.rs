@@ -18,6 +18,7 @@
 
 pub mod http;
 pub mod ingest;
+pub mod office;
 pub mod openapi;
 pub mod rate;
 pub mod serve;
@@ -184,6 +185,9 @@ pub struct Central {
     /// Moves whenever this process adds to a feed: pulls waiting for the feed wake at
     /// once (pulls of other processes on the same database look again every second).
     pub feed_moved: tokio::sync::watch::Sender<u64>,
+    /// Head office's writes in this process, one at a time (they take the office
+    /// device's next seqs; another process's are retried on a seq conflict).
+    pub office: tokio::sync::Mutex<()>,
 }
 
 impl Central {
@@ -223,6 +227,7 @@ impl Central {
             public_rate,
             body_budget,
             feed_moved: tokio::sync::watch::Sender::new(0),
+            office: tokio::sync::Mutex::new(()),
         }
     }
 }

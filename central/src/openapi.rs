@@ -93,6 +93,7 @@ pub fn document(routes: &[Route]) -> Value {
                 let schema = match name {
                     "slug" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" }),
                     "code" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" }),
+                    "kind" => json!({ "type": "string", "enum": kinds() }),
                     _ => json!({ "type": "string", "format": "uuid" }),
                 };
                 json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -164,6 +165,13 @@ fn object(properties: Value, optional: &[&str]) -> Value {
     json!({ "type": "object", "properties": properties, "required": required })
 }
 
+fn kinds() -> Vec<&'static str> {
+    rustok_domain::replica::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect()
+}
+
 fn schemas() -> Value {
     let uuid = json!({ "type": "string", "format": "uuid" });
     let count = json!({ "type": "integer", "minimum": 0 });
@@ -216,6 +224,30 @@ fn schemas() -> Value {
             "name": { "type": "string", "minLength": 1, "maxLength": 100 },
             "address": { "type": "string", "maxLength": 500 },
         }), &["address"]),
+        "Edit": object(json!({
+            "kind": { "type": "string", "enum": kinds() },
+            "id": uuid,
+            "fields": { "type": "object", "description": "the fields set, by name as in the record's events (an operator takes `pin`, the PIN itself); null clears an optional one" },
+        }), &[]),
+        "OfficeChanges": object(json!({
+            "protocol": protocol,
+            "changes": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" },
+                         "maxItems": rustok_protocol::MAX_OFFICE_EDITS },
+        }), &[]),
+        "OfficeWritten": object(json!({
+            "events": count,
+            "tenant_id": uuid,
+        }), &[]),
+        "Stamp": object(json!({
+            "hlc": { "type": "string", "description": "MILLIS-COUNTER" },
+            "origin": { "type": "string", "enum": ["device", "central"] },
+            "device": uuid,
+        }), &[]),
+        "Records": { "type": "array", "items": object(json!({
+            "id": uuid,
+            "fields": { "type": "object" },
+            "last": { "$ref": "#/components/schemas/Stamp" },
+        }), &[]) },
         "FeedEntry": object(json!({
             "position": count,
             "event": { "$ref": "#/components/schemas/Envelope" },

@@ -23,6 +23,7 @@ pub mod ids;
 pub mod image;
 pub mod locale;
 pub mod money;
+pub mod office;
 pub mod operator;
 pub mod order;
 pub mod payment;

@@ -41,6 +41,12 @@ pub mod paths {
     /// `PUT`, admin: create or rename a store of a tenant
     /// (`/v1/admin/tenants/{slug}/stores/{code}`).
     pub const ADMIN_STORE: &str = "/v1/admin/tenants/{slug}/stores/{code}";
+    /// `POST`, admin: head office's changes to a tenant's records
+    /// (`/v1/admin/tenants/{slug}/changes`).
+    pub const ADMIN_CHANGES: &str = "/v1/admin/tenants/{slug}/changes";
+    /// `GET`, admin: every record of a kind that central holds for a tenant
+    /// (`/v1/admin/tenants/{slug}/records/{kind}`).
+    pub const ADMIN_RECORDS: &str = "/v1/admin/tenants/{slug}/records/{kind}";
     /// `GET`, admin: a tenant's stores.
     pub const ADMIN_STORES: &str = "/v1/admin/tenants/{slug}/stores";
     /// `POST`, admin: revoke a device (`/v1/admin/devices/{id}/revoke`).
@@ -122,6 +128,39 @@ pub struct FeedPage {
     /// Central's clock when it answered, Unix milliseconds (a device compares its
     /// own with it).
     pub central_time_ms: i64,
+}
+
+/// Edits one request may carry at most.
+pub const MAX_OFFICE_EDITS: usize = 1_000;
+
+/// Head office's changes: each an edit of one record (some of its fields), applied
+/// in order, all or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeChanges {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// At most [`MAX_OFFICE_EDITS`].
+    pub changes: Vec<rustok_domain::office::Edit>,
+}
+
+/// What head office's changes wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeWritten {
+    /// Events written (none when nothing changed).
+    pub events: u64,
+    /// The tenant id (bound now if no device had bound it).
+    pub tenant_id: TenantId,
+}
+
+/// A record as central holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordOut {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// Its fields that are set.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Who wrote it last.
+    pub last: rustok_domain::replica::Stamp,
 }
 
 /// An admin asks for an enrolment code.

@@ -62,6 +62,33 @@ pub struct NewCode<'a> {
     pub store: &'a str,
 }
 
+/// Head office as a writer of its tenant's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Office {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The device head office writes as.
+    pub device_id: DeviceId,
+    /// Its highest seq held.
+    pub acked_through: u64,
+    /// The greatest HLC in the tenant's feed (head office's clock goes past it).
+    pub last_hlc: rustok_domain::hlc::Hlc,
+}
+
+/// Ids and a secret central drew, for a tenant or an office device it may create.
+#[derive(Debug, Clone)]
+pub struct OfficeIds {
+    /// The tenant's id, when the tenant has none yet (no device enrolled).
+    pub tenant_id: TenantId,
+    /// The office device's id, when the tenant has none yet.
+    pub device_id: DeviceId,
+    /// A secret for its row (it never signs: the row is revoked).
+    pub secret: Vec<u8>,
+}
+
+/// The order-number prefix of head office's device.
+pub const OFFICE_DEVICE_CODE: &str = "HQ";
+
 /// A page of a tenant's feed for one device, as stored: each entry's position and
 /// the event's text as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -189,6 +216,18 @@ pub trait Backend: Send + Sync + 'static {
         tenant: TenantId,
         keys: &'a [(Kind, Uuid)],
     ) -> Fut<'a, HashMap<(Kind, Uuid), Replica>>;
+    /// Head office of the tenant `slug` as a writer: the tenant (and its main store)
+    /// is created if new, bound to `ids.tenant_id` if no device bound it yet, and
+    /// gets its office device (`ids.device_id`) if it has none.
+    fn office<'a>(&'a self, slug: &'a str, ids: &'a OfficeIds, now_ms: i64) -> Fut<'a, Office>;
+    /// Products of the tenant other than `except` with this SKU or barcode.
+    fn clashes<'a>(
+        &'a self,
+        tenant: TenantId,
+        except: Uuid,
+        sku: &'a str,
+        barcode: Option<&'a str>,
+    ) -> Fut<'a, Vec<Uuid>>;
     /// A page of the device's tenant's feed: entries after `after`, without the
     /// device's own events and without stock of other stores.
     fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows>;

@@ -4,8 +4,8 @@
 //! table (`INSERT … SELECT FROM unnest($arrays)`), in one transaction per push.
 
 use super::{
-    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
-    Redemption, SaleRow,
+    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode, Office,
+    OfficeIds, Redemption, SaleRow, OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
@@ -468,6 +468,97 @@ impl Backend for Postgres {
         })
     }
 
+    fn office<'a>(&'a self, slug: &'a str, ids: &'a OfficeIds, now_ms: i64) -> Fut<'a, Office> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            ensure_tenant(&tx, slug, now_ms).await?;
+            let row = tx
+                .query_one(
+                    "SELECT tenant_id, office_device_id FROM tenants WHERE slug = $1 FOR UPDATE",
+                    &[&slug],
+                )
+                .await?;
+            let tenant = match row.try_get::<_, Option<Uuid>>(0)? {
+                Some(t) => t,
+                None => {
+                    let t = ids.tenant_id.as_uuid();
+                    tx.execute(
+                        "UPDATE tenants SET tenant_id = $2 WHERE slug = $1",
+                        &[&slug, &t],
+                    )
+                    .await?;
+                    t
+                }
+            };
+            let office = match row.try_get::<_, Option<Uuid>>(1)? {
+                Some(o) => o,
+                None => {
+                    let o = ids.device_id.as_uuid();
+                    tx.execute(
+                        "UPDATE tenants SET office_device_id = $2 WHERE slug = $1",
+                        &[&slug, &o],
+                    )
+                    .await?;
+                    tx.execute(
+                        "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, revoked, enrolled_at_ms, store)
+                         VALUES ($1, $2, $3, $4, $5, true, $6, $7)",
+                        &[&o, &tenant, &slug, &OFFICE_DEVICE_CODE, &ids.secret, &now_ms, &MAIN_STORE],
+                    )
+                    .await?;
+                    o
+                }
+            };
+            let acked: i64 = tx
+                .query_one(
+                    "SELECT acked_through FROM devices WHERE device_id = $1",
+                    &[&office],
+                )
+                .await?
+                .try_get(0)?;
+            let last: Option<String> = tx
+                .query_opt(
+                    "SELECT last_hlc FROM feed_heads WHERE tenant_id = $1",
+                    &[&tenant],
+                )
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            tx.commit().await?;
+            Ok(Office {
+                tenant_id: TenantId::from_uuid(tenant),
+                device_id: DeviceId::from_uuid(office),
+                acked_through: unsigned(acked, "devices.acked_through")?,
+                last_hlc: last
+                    .map_or(Ok(Hlc::ZERO), |h| Hlc::parse(&h))
+                    .map_err(|e| CentralError::Corrupt(e.to_string()))?,
+            })
+        })
+    }
+
+    fn clashes<'a>(
+        &'a self,
+        tenant: TenantId,
+        except: Uuid,
+        sku: &'a str,
+        barcode: Option<&'a str>,
+    ) -> Fut<'a, Vec<Uuid>> {
+        Box::pin(async move {
+            if sku.contains('\0') || barcode.is_some_and(|b| b.contains('\0')) {
+                return Ok(Vec::new());
+            }
+            let c = self.pool.get().await?;
+            let rows = c
+                .query(
+                    "SELECT id FROM replicas WHERE tenant_id = $1 AND kind = 'product' AND id <> $2
+                       AND (sku = $3 OR barcode = $4) ORDER BY id",
+                    &[&tenant.as_uuid(), &except, &sku, &barcode],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        })
+    }
+
     fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows> {
         Box::pin(async move {
             let after = signed(ask.after)?;
@@ -803,7 +894,9 @@ impl Backend for Postgres {
             let c = self.pool.get().await?;
             let r = c
                 .query_one(
-                    "SELECT count(*), coalesce(sum(events_stored), 0)::bigint,
+                    "SELECT count(*) FILTER (WHERE device_id NOT IN
+                                (SELECT office_device_id FROM tenants WHERE office_device_id IS NOT NULL)),
+                            coalesce(sum(events_stored), 0)::bigint,
                             coalesce(sum(events_quarantined), 0)::bigint
                      FROM devices",
                     &[],

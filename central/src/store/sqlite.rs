@@ -2,8 +2,8 @@
 //! serialised, each call on a blocking thread so no request's runtime waits on disk.
 
 use super::{
-    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode,
-    Redemption, SaleRow,
+    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode, Office,
+    OfficeIds, Redemption, SaleRow, OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
@@ -138,7 +138,9 @@ impl Sqlite {
 
 fn count_rows(c: &Connection) -> Result<Counts, CentralError> {
     Ok(c.query_row(
-        "SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)",
+        "SELECT (SELECT count(*) FROM devices WHERE device_id NOT IN
+                    (SELECT office_device_id FROM tenants WHERE office_device_id IS NOT NULL)),
+                (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)",
         [],
         |r| {
             Ok(Counts {
@@ -638,6 +640,87 @@ impl Backend for Sqlite {
     ) -> Fut<'a, HashMap<(Kind, uuid::Uuid), Replica>> {
         let keys = keys.to_vec();
         self.with(move |c, _| replicas_of(c, &tenant.to_string(), &keys))
+    }
+
+    fn office<'a>(&'a self, slug: &'a str, ids: &'a OfficeIds, now_ms: i64) -> Fut<'a, Office> {
+        let (slug, ids) = (slug.to_owned(), ids.clone());
+        self.with(move |c, _| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            ensure_tenant(&tx, &slug, now_ms)?;
+            let (tenant, office): (Option<String>, Option<String>) = tx.query_row(
+                "SELECT tenant_id, office_device_id FROM tenants WHERE slug = ?1",
+                [&slug],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let tenant = match tenant {
+                Some(t) => t,
+                None => {
+                    let t = ids.tenant_id.to_string();
+                    tx.execute("UPDATE tenants SET tenant_id = ?2 WHERE slug = ?1", params![slug, t])?;
+                    t
+                }
+            };
+            let office = match office {
+                Some(o) => o,
+                None => {
+                    let o = ids.device_id.to_string();
+                    tx.execute(
+                        "UPDATE tenants SET office_device_id = ?2 WHERE slug = ?1",
+                        params![slug, o],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO devices (device_id, tenant_id, tenant_slug, device_code, secret, revoked, enrolled_at_ms, store)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7)",
+                        params![o, tenant, slug, OFFICE_DEVICE_CODE, hex::encode(&ids.secret), now_ms, MAIN_STORE],
+                    )?;
+                    o
+                }
+            };
+            let acked_through: u64 = tx.query_row(
+                "SELECT acked_through FROM devices WHERE device_id = ?1",
+                [&office],
+                |r| r.get(0),
+            )?;
+            let last: Option<String> = tx
+                .query_row(
+                    "SELECT last_hlc FROM feed_heads WHERE tenant_id = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.commit()?;
+            let corrupt = |e: rustok_domain::FieldError| CentralError::Corrupt(e.to_string());
+            Ok(Office {
+                tenant_id: TenantId::parse(&tenant).map_err(corrupt)?,
+                device_id: DeviceId::parse(&office).map_err(corrupt)?,
+                acked_through,
+                last_hlc: last.map_or(Ok(Hlc::ZERO), |h| Hlc::parse(&h)).map_err(corrupt)?,
+            })
+        })
+    }
+
+    fn clashes<'a>(
+        &'a self,
+        tenant: TenantId,
+        except: uuid::Uuid,
+        sku: &'a str,
+        barcode: Option<&'a str>,
+    ) -> Fut<'a, Vec<uuid::Uuid>> {
+        let (sku, barcode) = (sku.to_owned(), barcode.map(str::to_owned));
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT id FROM replicas WHERE tenant_id = ?1 AND kind = 'product' AND id <> ?2
+                   AND (sku = ?3 OR barcode = ?4) ORDER BY id",
+            )?;
+            let rows = st.query_map(
+                params![tenant.to_string(), except.to_string(), sku, barcode],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.map(|r| {
+                uuid::Uuid::parse_str(&r?).map_err(|e| CentralError::Corrupt(e.to_string()))
+            })
+            .collect()
+        })
     }
 
     fn feed<'a>(&'a self, ask: FeedAsk<'a>) -> Fut<'a, FeedRows> {

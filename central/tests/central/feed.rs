@@ -35,7 +35,7 @@ async fn put_store(c: &CentralUnderTest, slug: &str, code: &str, name: &str) -> 
 }
 
 /// A code of `slug` for the store `store`.
-async fn code_for_store(c: &CentralUnderTest, slug: &str, store: &str) -> String {
+pub async fn code_for_store(c: &CentralUnderTest, slug: &str, store: &str) -> String {
     rustok_central::http::issue_code(&c.central, slug, Duration::from_secs(600), None, store)
         .await
         .unwrap()
@@ -44,9 +44,9 @@ async fn code_for_store(c: &CentralUnderTest, slug: &str, store: &str) -> String
 
 /// Another device of `like`'s tenant, enrolled with `code` under a device id of its
 /// own (`n`): it pushes copies of `like`'s events as its own.
-struct Sibling {
-    creds: Credentials,
-    client: Client,
+pub struct Sibling {
+    pub creds: Credentials,
+    pub client: Client,
     seq: u64,
     n: u8,
     last_push: Vec<u8>,
@@ -54,7 +54,7 @@ struct Sibling {
 }
 
 impl Sibling {
-    async fn enrol(c: &CentralUnderTest, like: &Device, code: &str, n: u8) -> Sibling {
+    pub async fn enrol(c: &CentralUnderTest, like: &Device, code: &str, n: u8) -> Sibling {
         let ident = like.shop.device().unwrap().unwrap();
         let device_id =
             DeviceId::parse(&format!("0192f0e4-3000-7000-8000-0000000000{n:02x}")).unwrap();
@@ -79,7 +79,7 @@ impl Sibling {
     }
 
     /// Pushes copies of `events` as this device's next events (fresh ids).
-    async fn push(&mut self, events: &[&Envelope]) -> PushResponse {
+    pub async fn push(&mut self, events: &[&Envelope]) -> PushResponse {
         let events: Vec<Envelope> = events
             .iter()
             .map(|e| {
@@ -110,12 +110,12 @@ impl Sibling {
         self.client.push_raw(self.last_push.clone()).await.unwrap()
     }
 
-    async fn pull(&self, query: &str) -> Result<FeedPage, SyncError> {
+    pub async fn pull(&self, query: &str) -> Result<FeedPage, SyncError> {
         pull(&self.client, query).await
     }
 }
 
-fn client(creds: &Credentials) -> Client {
+pub fn client(creds: &Credentials) -> Client {
     Client::new(
         creds.clone(),
         Arc::new(SystemClock),
@@ -124,12 +124,12 @@ fn client(creds: &Credentials) -> Client {
     .unwrap()
 }
 
-async fn pull(client: &Client, query: &str) -> Result<FeedPage, SyncError> {
+pub async fn pull(client: &Client, query: &str) -> Result<FeedPage, SyncError> {
     client.get(&format!("{}?{query}", paths::FEED)).await
 }
 
 /// Every page from `after` to the head, `limit` at a time.
-async fn pull_all(client: &Client, after: u64, limit: usize) -> (Vec<u64>, Vec<Envelope>, u64) {
+pub async fn pull_all(client: &Client, after: u64, limit: usize) -> (Vec<u64>, Vec<Envelope>, u64) {
     let (mut positions, mut events, mut cursor) = (Vec::new(), Vec::new(), after);
     loop {
         let page = pull(client, &format!("after={cursor}&limit={limit}"))
@@ -154,7 +154,7 @@ fn reach(e: &Envelope) -> Reach {
 }
 
 /// A till, a second till of its store and a till of another store.
-async fn a_chain() -> (CentralUnderTest, Device, Credentials, Sibling, Sibling) {
+pub async fn a_chain() -> (CentralUnderTest, Device, Credentials, Sibling, Sibling) {
     let c = spawn_central(rustok_central::Limits::default()).await;
     let a = Device::new(41);
     a.sell(0, 2);

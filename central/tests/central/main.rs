@@ -13,6 +13,7 @@ mod feed;
 mod fuzz;
 mod helpers;
 mod hostile;
+mod office;
 mod processes;
 mod proxy;
 mod relay;

@@ -199,6 +199,29 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
         t.await.unwrap().unwrap();
     }
 
+    // Head office writes through both processes at once: each write takes the
+    // office device's next seq; one that lost it to the other process is made again.
+    let product = devices[0].0.products[0].id;
+    let mut tasks = Vec::new();
+    for i in 0..8u64 {
+        let url = urls[(i % 2) as usize].clone();
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{url}/v1/admin/tenants/shop-0/changes"))
+                .bearer_auth(TOKEN)
+                .json(&serde_json::json!({ "protocol": 1, "changes": [
+                    { "kind": "product", "id": product, "fields": { "low_stock_threshold": 20 + i } }
+                ] }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+
     // Both processes serve on; everything still pending goes through.
     for _ in 0..200 {
         if devices.iter().all(|(d, _)| d.pending() == 0) {
@@ -231,6 +254,26 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
         );
         total += local.len();
     }
+    let office: Vec<_> = {
+        let c = crate::helpers::pg_connect(&schema.url).await;
+        let id: uuid::Uuid = c
+            .query_one(
+                "SELECT office_device_id FROM tenants WHERE slug = 'shop-0'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        check
+            .events_of(rustok_core::domain::ids::DeviceId::from_uuid(id))
+            .await
+            .unwrap()
+    };
+    assert_eq!(office.len(), 8, "every write of head office, once");
+    assert!(office
+        .windows(2)
+        .all(|w| w[0].seq + 1 == w[1].seq && w[0].hlc < w[1].hlc));
+    total += office.len();
     let counts = check.counts().await.unwrap();
     assert_eq!(counts.events, total as u64, "the kept counts agree");
     assert_eq!(counts.quarantined, 0, "nothing was quarantined");

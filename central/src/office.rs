@@ -1,0 +1,229 @@
+//! Head office's writes: edits from the admin API become events of the tenant's
+//! office device (origin central), checked by the domain (`rustok_domain::office`),
+//! against the records central holds (references must exist, a SKU or barcode must
+//! not be another product's), then stored by the one ingest algorithm like any
+//! device's push, so they enter the feed and the replicas the same way.
+
+use crate::ingest::{self, Checked, Verdict};
+use crate::store::Office;
+use crate::{Central, CentralError};
+use rustok_domain::event::{Aggregate, DomainEvent, Envelope, Origin};
+use rustok_domain::ids::{CorrelationId, EventId};
+use rustok_domain::office::{events_of, Against, Edit};
+use rustok_domain::replica::{change_of, Kind, Replica, Stamp};
+use rustok_domain::tenant::TenantSlug;
+use rustok_domain::DomainError;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Why head office's changes were refused (nothing was written).
+#[derive(Debug)]
+pub enum Refused {
+    /// An edit breaks a rule; `at` is its place in the request.
+    Invalid {
+        /// Its index.
+        at: usize,
+        /// Machine-readable.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
+    /// Storage failed.
+    Storage(CentralError),
+}
+
+impl From<CentralError> for Refused {
+    fn from(e: CentralError) -> Self {
+        Refused::Storage(e)
+    }
+}
+
+fn invalid(at: usize, code: &'static str, message: impl Into<String>) -> Refused {
+    Refused::Invalid {
+        at,
+        code,
+        message: message.into(),
+    }
+}
+
+fn domain(at: usize, e: &DomainError) -> Refused {
+    let code = match e {
+        DomainError::Validation(v) => v.first().map_or("invalid", |f| f.code),
+        DomainError::InvalidTransition { .. } => "invalid_transition",
+    };
+    invalid(at, code, e.to_string())
+}
+
+/// The kind of record an aggregate is, if it is one.
+fn kind_of(a: Aggregate) -> Option<Kind> {
+    match a {
+        Aggregate::Tenant => Some(Kind::Settings),
+        Aggregate::Operator => Some(Kind::Operator),
+        Aggregate::Category => Some(Kind::Category),
+        Aggregate::Product => Some(Kind::Product),
+        Aggregate::Content => Some(Kind::Content),
+        Aggregate::Device | Aggregate::Order | Aggregate::CashSession => None,
+    }
+}
+
+/// Records an event names besides its own.
+fn references(event: &DomainEvent) -> Vec<(Kind, Uuid)> {
+    let mut refs: Vec<(Kind, Uuid)> = event
+        .references()
+        .into_iter()
+        .skip(1)
+        .filter_map(|(a, id)| Some((kind_of(a)?, id)))
+        .collect();
+    let promo = match event {
+        DomainEvent::ContentCreated(p) => Some(&p.fields.products),
+        DomainEvent::ContentUpdated(p) => Some(&p.fields.products),
+        _ => None,
+    };
+    refs.extend(
+        promo
+            .into_iter()
+            .flatten()
+            .map(|p| (Kind::Product, p.as_uuid())),
+    );
+    refs
+}
+
+/// The checked events that make `edits` happen, at the office's next seqs, in
+/// order (an edit sees the ones before it). Nothing is written.
+pub async fn prepare(
+    c: &Central,
+    slug: &TenantSlug,
+    office: &Office,
+    edits: &[Edit],
+) -> Result<Vec<Checked>, Refused> {
+    let tenant = office.tenant_id;
+    let mut keys: Vec<(Kind, Uuid)> = edits.iter().map(|e| (e.kind, e.id)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut current: HashMap<(Kind, Uuid), Replica> = c.backend.replicas(tenant, &keys).await?;
+    let now = c.clock.now();
+    let correlation = CorrelationId::generate(now, &*c.entropy);
+    let (mut hlc, mut seq) = (office.last_hlc, office.acked_through);
+    let mut out = Vec::new();
+    let mut named: Vec<(usize, (Kind, Uuid))> = Vec::new();
+    let mut products: BTreeSet<(usize, Uuid)> = BTreeSet::new();
+    for (at, edit) in edits.iter().enumerate() {
+        let mut salt = [0u8; 16];
+        c.entropy.fill(&mut salt);
+        let against = Against {
+            current: current.get(&(edit.kind, edit.id)),
+            tenant,
+            slug,
+            now,
+            salt,
+        };
+        let events = events_of(edit, against).map_err(|e| domain(at, &e))?;
+        for event in events {
+            hlc = hlc.tick(now);
+            seq = seq
+                .checked_add(1)
+                .ok_or(CentralError::Invalid("head office's seqs ran out"))?;
+            let data = event
+                .payload_raw()
+                .map_err(|e| CentralError::Corrupt(e.to_string()))?;
+            let envelope = Envelope {
+                id: EventId::generate(now, &*c.entropy),
+                event_type: event.event_type().as_str().to_owned(),
+                schema_version: event.event_type().current_version(),
+                tenant_id: tenant,
+                device_id: office.device_id,
+                seq,
+                hlc,
+                occurred_at: now,
+                actor_id: None,
+                correlation_id: correlation,
+                causation_id: None,
+                origin: Origin::Central,
+                data,
+            };
+            if let Some(change) = change_of(&event) {
+                current
+                    .entry((change.kind, change.id))
+                    .or_default()
+                    .merge(&change, Stamp::of(&envelope));
+            }
+            named.extend(references(&event).into_iter().map(|r| (at, r)));
+            if edit.kind == Kind::Product {
+                products.insert((at, edit.id));
+            }
+            let raw = serde_json::to_string(&envelope)
+                .map_err(|e| CentralError::Corrupt(e.to_string()))?;
+            let checked = ingest::check_office(envelope, &raw, &c.upcasters);
+            if let Verdict::Reject(_, why) = &checked.verdict {
+                return Err(invalid(at, "invalid", why.clone()));
+            }
+            out.push(checked);
+        }
+    }
+    // What the edits name must exist, here or at central.
+    let unknown: Vec<(Kind, Uuid)> = named
+        .iter()
+        .map(|(_, k)| *k)
+        .filter(|k| !current.contains_key(k))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !unknown.is_empty() {
+        let held = c.backend.replicas(tenant, &unknown).await?;
+        if let Some((at, (kind, id))) = named
+            .iter()
+            .find(|(_, k)| !current.contains_key(k) && !held.contains_key(k))
+        {
+            return Err(invalid(
+                *at,
+                "unknown_reference",
+                format!("no {} with id {id}", kind.as_str()),
+            ));
+        }
+    }
+    // A SKU or barcode is one product's: another's here or at central refuses.
+    let mut seen: HashMap<String, Uuid> = HashMap::new();
+    for (at, id) in &products {
+        let Some(r) = current.get(&(Kind::Product, *id)) else {
+            continue;
+        };
+        let text = |f: &str| {
+            r.fields
+                .get(f)
+                .and_then(|f| f.value.as_str().map(str::to_owned))
+        };
+        let (Some(sku), barcode) = (text("sku"), text("barcode")) else {
+            continue;
+        };
+        let mut taken = c
+            .backend
+            .clashes(tenant, *id, &sku, barcode.as_deref())
+            .await?;
+        // Central's record may be the one this request moves away from the SKU.
+        taken.retain(|other| {
+            let moved = current.get(&(Kind::Product, *other)).is_some_and(|o| {
+                let t = |f: &str| o.fields.get(f).and_then(|f| f.value.as_str());
+                t("sku") != Some(sku.as_str())
+                    && t("barcode")
+                        .zip(barcode.as_deref())
+                        .is_none_or(|(a, b)| a != b)
+            });
+            !moved
+        });
+        for key in
+            std::iter::once(format!("sku:{sku}")).chain(barcode.map(|b| format!("barcode:{b}")))
+        {
+            if let Some(other) = seen.insert(key.clone(), *id).filter(|o| o != id) {
+                taken.push(other);
+            }
+        }
+        if let Some(other) = taken.first() {
+            return Err(invalid(
+                *at,
+                "taken",
+                format!("another product ({other}) has this SKU or barcode"),
+            ));
+        }
+    }
+    Ok(out)
+}
