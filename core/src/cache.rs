@@ -74,6 +74,8 @@ struct EpochCache<K, S, V> {
     stamps: Mutex<HashMap<S, u64>>,
     stamp_of: fn(&V) -> S,
     loads: AtomicU64,
+    /// Every entity's stamp is at least this (a change to many at once).
+    floor: AtomicU64,
 }
 
 impl<K, S, V> EpochCache<K, S, V>
@@ -88,6 +90,7 @@ where
             stamps: Mutex::new(HashMap::new()),
             stamp_of,
             loads: AtomicU64::new(0),
+            floor: AtomicU64::new(0),
         }
     }
 
@@ -98,6 +101,13 @@ where
             .get(s)
             .copied()
             .unwrap_or(0)
+            .max(self.floor.load(Ordering::SeqCst))
+    }
+
+    /// Marks every entity changed at `epoch`.
+    fn touch_all(&self, epoch: u64) {
+        self.floor.fetch_max(epoch, Ordering::SeqCst);
+        self.cache.invalidate_all();
     }
 
     fn touch(&self, s: S, epoch: u64) {
@@ -224,6 +234,14 @@ impl Caches {
             let Some(t) = EventType::parse(&e.event_type) else {
                 continue;
             };
+            if t == EventType::FeedApplied {
+                // A page of other devices' changes: whatever it touched is stale.
+                let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+                self.products.touch_all(epoch);
+                self.tenants.touch_all(epoch);
+                self.sessions.touch_all(epoch);
+                continue;
+            }
             let Some(id) = changed_id(t, e) else {
                 continue;
             };

@@ -333,6 +333,9 @@ events! {
     CategoryCreated = 1,
     /// A catalog category changed (names, position, parent).
     CategoryUpdated = 1,
+    /// This device applied a page of its tenant's feed (what other devices and head
+    /// office changed): the read side refreshes what it touched.
+    FeedApplied = 1,
 }
 
 /// Which devices of a tenant apply an event pulled from central's feed (DESIGN §7).
@@ -385,7 +388,8 @@ impl EventType {
             | T::DeadLetterDiscarded
             | T::SaleParked
             | T::ParkedSaleResumed
-            | T::TicketIssued => Reach::Device,
+            | T::TicketIssued
+            | T::FeedApplied => Reach::Device,
         }
     }
 }
@@ -864,6 +868,23 @@ pub struct CategoryUpdated {
     pub changed: Option<Vec<String>>,
 }
 
+/// Payload of [`DomainEvent::FeedApplied`]: feed entries after `from` up to `to`
+/// were applied (or set aside) in this event's transaction. What they changed is
+/// kept beside it on the device (`pulled`), for the read side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedApplied {
+    /// This device.
+    pub device_id: DeviceId,
+    /// The feed position before the page.
+    pub from: u64,
+    /// The feed position after it.
+    pub to: u64,
+    /// Entries applied.
+    pub applied: u32,
+    /// Entries set aside as dead letters (a newer type, a missing reference).
+    pub set_aside: u32,
+}
+
 /// Longest handler name in a [`DeadLetterDiscarded`].
 pub const MAX_HANDLER_NAME: usize = 64;
 /// Longest error text kept in a [`DeadLetterDiscarded`].
@@ -940,6 +961,7 @@ impl DomainEvent {
             E::TicketIssued(p) => (Aggregate::Device, p.device_id.as_uuid()),
             E::CategoryCreated(p) => (Aggregate::Category, p.category_id.as_uuid()),
             E::CategoryUpdated(p) => (Aggregate::Category, p.category_id.as_uuid()),
+            E::FeedApplied(p) => (Aggregate::Device, p.device_id.as_uuid()),
         }
     }
 

@@ -584,7 +584,7 @@ impl Index {
                 return Ok(applied);
             }
             let upto = batch.iter().take_while(|e| e.seq <= until).count();
-            let n = self.apply_all(&batch[..upto])?;
+            let n = self.apply_all(store, &batch[..upto])?;
             applied = applied.saturating_add(n);
             if n == 0 {
                 return Ok(applied);
@@ -613,8 +613,9 @@ impl Index {
 
     /// Applies one committed event. Events at or before the checkpoint are skipped
     /// (returns `false`); the next one must be `checkpoint + 1`.
-    pub fn apply(&self, e: &Envelope) -> Result<bool, IndexError> {
-        self.apply_all(std::slice::from_ref(e)).map(|n| n == 1)
+    pub fn apply(&self, store: &Store, e: &Envelope) -> Result<bool, IndexError> {
+        self.apply_all(store, std::slice::from_ref(e))
+            .map(|n| n == 1)
     }
 
     /// Applies consecutive committed events in one sled batch with the checkpoint of
@@ -622,7 +623,9 @@ impl Index {
     /// those at or before the checkpoint are skipped. Returns how many were applied.
     /// One batch for many events is many times fewer writes for sled to queue on its
     /// I/O threads, which is what its deadlock needs (see `worker`).
-    pub fn apply_all(&self, events: &[Envelope]) -> Result<u64, IndexError> {
+    /// A page of pulled changes (`FeedApplied`) refreshes the documents of what it
+    /// touched from `store`'s state tables.
+    pub fn apply_all(&self, store: &Store, events: &[Envelope]) -> Result<u64, IndexError> {
         let mut sum = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         guarded(|| {
             let start = self.checkpoint()?;
@@ -640,9 +643,7 @@ impl Index {
                 let event = e
                     .decode(&self.upcasters)
                     .map_err(|source| IndexError::Decode { seq: e.seq, source })?;
-                if let Some(p) = self.change_for(e, &event, &mut change)? {
-                    products.push(p);
-                }
+                self.change_for(store, e, &event, &mut change, &mut products)?;
                 cp = e.seq;
                 applied = applied.saturating_add(1);
             }
@@ -666,10 +667,12 @@ impl Index {
 
     fn change_for(
         &self,
+        store: &Store,
         e: &Envelope,
         event: &DomainEvent,
         change: &mut Change<'_>,
-    ) -> Result<Option<([u8; 16], ProductDoc)>, IndexError> {
+        products: &mut Vec<([u8; 16], ProductDoc)>,
+    ) -> Result<(), IndexError> {
         use DomainEvent as E;
         let missing = |entity| IndexError::MissingDocument { seq: e.seq, entity };
         let (_, uuid) = event.aggregate();
@@ -705,7 +708,42 @@ impl Index {
                 };
                 let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
                 change.replace(old, new.entries(&id)?)?;
-                return Ok(Some((id, new)));
+                products.push((id, new));
+                return Ok(());
+            }
+            E::FeedApplied(_) => {
+                // What other devices changed: read back from the state tables.
+                let (touched_products, touched_content) = store.read(|c| {
+                    let mut ps = Vec::new();
+                    let mut cs = Vec::new();
+                    for (kind, id) in store::pulled(c, e.seq)? {
+                        match kind {
+                            crate::domain::replica::Kind::Product => {
+                                ps.extend(store::product_keys(c, id)?)
+                            }
+                            crate::domain::replica::Kind::Content => {
+                                cs.extend(store::content_keys(c, id)?)
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok::<_, StoreError>((ps, cs))
+                })?;
+                for p in touched_products {
+                    let id = id_bytes(p.id.as_uuid());
+                    let old: Option<ProductDoc> = change.doc(&key(&[P_DOC, &id]))?;
+                    let new = ProductDoc::from(p);
+                    let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
+                    change.replace(old, new.entries(&id)?)?;
+                    products.push((id, new));
+                }
+                for n in touched_content {
+                    let id = id_bytes(n.id.as_uuid());
+                    let old: Option<ContentDoc> = change.doc(&key(&[C_DOC, &id]))?;
+                    let new = ContentDoc::from(n);
+                    let old = old.map(|d| d.entries(&id)).transpose()?.unwrap_or_default();
+                    change.replace(old, new.entries(&id)?)?;
+                }
             }
             E::OrderCreated(_)
             | E::OrderConfirmed(_)
@@ -762,7 +800,7 @@ impl Index {
             // operators and cash, do not change what the index holds.
             _ => {}
         }
-        Ok(None)
+        Ok(())
     }
 
     /// The product with this barcode.
@@ -896,7 +934,7 @@ impl EventHandler for IndexHandler {
         if self.index.checkpoint()? + 1 < e.seq {
             self.index.catch_up(&self.store, e.seq - 1)?;
         }
-        self.index.apply(e)?;
+        self.index.apply(&self.store, e)?;
         Ok(())
     }
 }

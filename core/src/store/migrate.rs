@@ -67,7 +67,16 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0012_promo_products.sql",
         include_str!("../../../migrations/edge/0012_promo_products.sql"),
     ),
+    (
+        13,
+        "0013_store_sync.sql",
+        include_str!("../../../migrations/edge/0013_store_sync.sql"),
+    ),
 ];
+
+/// The step that made the replicas table: this device's events are replayed into
+/// it in the same transaction.
+const REPLICAS_STEP: u32 = 13;
 
 /// The schema version this app writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -130,6 +139,9 @@ fn run_steps(
     let before = dangling(&tx)?;
     for (version, _, sql) in migrations.iter().filter(|(v, _, _)| *v > found) {
         tx.execute_batch(sql)?;
+        if *version == REPLICAS_STEP {
+            super::replicas::replay(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
     }
     if dangling(&tx)? > before {

@@ -19,6 +19,8 @@ mod orders;
 mod outbox;
 mod parked;
 mod people;
+mod pull;
+mod replicas;
 mod rows;
 mod scan;
 mod tickets;
@@ -35,6 +37,8 @@ pub use orders::*;
 pub use outbox::{order_events, outbox_status_in, shift_events, EventMeta, OutboxStatus, WriteTx};
 pub use parked::*;
 pub use people::*;
+pub use pull::*;
+pub use replicas::{merge_replica, replica, replicas_of_kind};
 pub use scan::*;
 pub use tickets::*;
 

@@ -12,12 +12,16 @@ use crate::domain::ids::{
     TenantId,
 };
 use crate::domain::order::OrderNumber;
+use crate::domain::replica::Stamp;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Deref;
+
+/// How far past this device's clock an observed HLC time may take its clock.
+const OBSERVE_AHEAD_MS: i64 = 10 * 60 * 1000;
 
 /// What every event of one command shares.
 pub struct EventMeta<'a> {
@@ -211,6 +215,22 @@ impl<'c> WriteTx<'c> {
         self.known.insert((aggregate, id));
     }
 
+    /// Observes the HLC time of an event from elsewhere: this device's next events
+    /// come after it (DESIGN §7). A time more than ten minutes past this device's
+    /// clock is observed as ten minutes past it, so one far-off clock elsewhere
+    /// cannot drag every later write along.
+    pub fn observe(&mut self, remote: Hlc) -> Result<(), StoreError> {
+        let now = self.meta.now;
+        let cap = Hlc::parse(&format!(
+            "{:013}-0000",
+            now.unix_millis().saturating_add(OBSERVE_AHEAD_MS).max(0)
+        ))
+        .unwrap_or(remote);
+        let d = self.device()?;
+        d.last_hlc = d.last_hlc.observe(remote.min(cap), now);
+        Ok(())
+    }
+
     /// This device's identity, read once per transaction.
     pub fn identity(&mut self) -> Result<super::DeviceIdentity, StoreError> {
         let d = self.device()?;
@@ -276,6 +296,11 @@ impl<'c> WriteTx<'c> {
             origin: meta.origin,
             data,
         };
+        // This device's write to a replicated record, with its own stamp: a change
+        // pulled later wins over it only with a greater one (DESIGN §7).
+        if let Some(change) = crate::domain::replica::change_of(&event) {
+            super::replicas::merge_replica(&self.tx, &change, Stamp::of(&env))?;
+        }
         // The row is written with the others at the end (one statement for many).
         self.keys.push(event.history_key().to_string());
         if let Some(order) = event.history_order() {

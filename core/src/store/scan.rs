@@ -8,7 +8,7 @@ use crate::domain::ids::{ContentId, OrderId, ProductId};
 use crate::domain::locale::Locale;
 use crate::domain::order::OrderStatus;
 use crate::domain::product::ProductStatus;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
 /// What the index keeps of a product.
@@ -86,22 +86,35 @@ pub fn scan_products(
     c: &Connection,
     f: &mut dyn FnMut(ProductKeys) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let mut st = c.prepare(
-        "SELECT id, sku, barcode, titles, status, on_hand, low_stock_threshold FROM products",
-    )?;
+    let mut st = c.prepare(&format!("SELECT {PRODUCT_KEYS} FROM products"))?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        f(ProductKeys {
-            id: parse(r, 0, ProductId::parse)?,
-            sku: r.get(1)?,
-            barcode: r.get(2)?,
-            titles: json(r, 3)?,
-            status: parse(r, 4, ProductStatus::parse)?,
-            on_hand: r.get(5)?,
-            low_stock_threshold: r.get(6)?,
-        })?;
+        f(product_keys_row(r)?)?;
     }
     Ok(())
+}
+
+const PRODUCT_KEYS: &str = "id, sku, barcode, titles, status, on_hand, low_stock_threshold";
+
+fn product_keys_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProductKeys> {
+    Ok(ProductKeys {
+        id: parse(r, 0, ProductId::parse)?,
+        sku: r.get(1)?,
+        barcode: r.get(2)?,
+        titles: json(r, 3)?,
+        status: parse(r, 4, ProductStatus::parse)?,
+        on_hand: r.get(5)?,
+        low_stock_threshold: r.get(6)?,
+    })
+}
+
+/// What the index keeps of one product, if it exists.
+pub fn product_keys(c: &Connection, id: uuid::Uuid) -> Result<Option<ProductKeys>, StoreError> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {PRODUCT_KEYS} FROM products WHERE id = ?1"
+    ))?
+    .query_row([id.to_string()], product_keys_row)
+    .optional()?)
 }
 
 /// Calls `f` for every order.
@@ -130,12 +143,25 @@ pub fn scan_content(
     let mut st = c.prepare("SELECT id, slug, translations FROM content_nodes")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        let map: BTreeMap<Locale, serde::de::IgnoredAny> = json(r, 2)?;
-        f(ContentKeys {
-            id: parse(r, 0, ContentId::parse)?,
-            slug: r.get(1)?,
-            locales: map.into_keys().collect(),
-        })?;
+        f(content_keys_row(r)?)?;
     }
     Ok(())
+}
+
+fn content_keys_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContentKeys> {
+    let map: BTreeMap<Locale, serde::de::IgnoredAny> = json(r, 2)?;
+    Ok(ContentKeys {
+        id: parse(r, 0, ContentId::parse)?,
+        slug: r.get(1)?,
+        locales: map.into_keys().collect(),
+    })
+}
+
+/// What the index keeps of one content node, if it exists.
+pub fn content_keys(c: &Connection, id: uuid::Uuid) -> Result<Option<ContentKeys>, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT id, slug, translations FROM content_nodes WHERE id = ?1")?
+            .query_row([id.to_string()], content_keys_row)
+            .optional()?,
+    )
 }

@@ -390,6 +390,14 @@ fn sample(t: EventType, a: &Atoms) -> DomainEvent {
             changed: a.flag.then(Vec::new),
         }
         .into(),
+        EventType::FeedApplied => FeedApplied {
+            device_id: DeviceId::from_uuid(u(1)),
+            from: a.n.unsigned_abs(),
+            to: a.n.unsigned_abs() + 5,
+            applied: 4,
+            set_aside: u32::from(a.flag),
+        }
+        .into(),
     }
 }
 

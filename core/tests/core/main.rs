@@ -20,6 +20,7 @@ mod operations;
 mod parsers;
 mod permissions;
 mod pricing;
+mod pull;
 mod shift;
 mod soak;
 mod storage;

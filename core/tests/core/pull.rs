@@ -1,0 +1,291 @@
+//! Applying pulled changes (DESIGN §7): a second till of the same shop takes the
+//! first one's catalog, prices and stock from feed pages, per field by the greatest
+//! HLC, in one transaction with its cursor; what it cannot apply is set aside and
+//! tried again; the index and the caches see what the page changed.
+
+use crate::helpers::*;
+use rustok_core::domain::clock::Clock;
+use rustok_core::domain::event::{Envelope, EventType, Reach};
+use rustok_core::domain::product::{ProductStatus, ProductTitle, Sku};
+use rustok_core::domain::replica::Kind;
+use rustok_core::index::Index;
+use rustok_core::service::{PulledPage, Shop};
+use std::sync::Arc;
+
+/// A second till of `t`'s shop: its database as it is now, under another device id
+/// and with none of its events (they are `t`'s).
+struct Sibling {
+    _dir: tempfile::TempDir,
+    shop: Arc<Shop>,
+}
+
+fn sibling(t: &TestShop) -> Sibling {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    t.shop.store().backup_to(&path).unwrap();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "UPDATE device SET device_id = '0192f0e4-3000-7000-8000-0000000000b2', device_code = 'POS2'",
+        )
+        .unwrap();
+    }
+    let shop = Arc::new(open_shop(&path, t.clock.clone(), 99));
+    Sibling { _dir: dir, shop }
+}
+
+/// `t`'s events that other tills apply, after `after` (its seq), as feed entries
+/// at their seqs.
+fn page_of(t: &TestShop, after: u64) -> PulledPage {
+    let events = t.shop.store().events_after(after, u32::MAX).unwrap();
+    let next = events.last().map_or(after, |e| e.seq);
+    PulledPage {
+        entries: events
+            .into_iter()
+            .filter(|e| EventType::parse(&e.event_type).unwrap().reach() != Reach::Device)
+            .map(|e| (e.seq, e))
+            .collect(),
+        next,
+        head: next,
+        central_time_ms: t.clock.now().unix_millis(),
+    }
+}
+
+#[test]
+fn a_second_till_takes_the_catalog_prices_and_stock_and_its_own_edits_merge_per_field() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let start = t.event_count();
+    let tea = t.product("TEA", 250, 10);
+    let first = page_of(&t, start);
+    let done = b.shop.apply_pulled(&first).unwrap();
+    assert_eq!(
+        (done.applied, done.set_aside),
+        (2, 0),
+        "the product and its stock"
+    );
+    assert_eq!(done.cursor, first.next);
+    let got = b.shop.product(&t.manager, tea.id).unwrap();
+    assert_eq!(got.fields, tea.fields);
+    assert_eq!(got.on_hand, 10);
+    // The same page again (a lost answer, pulled twice) changes nothing.
+    let again = b.shop.apply_pulled(&first).unwrap();
+    assert_eq!((again.applied, again.set_aside), (0, 0));
+    assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 10);
+
+    // The first till sets the price; the second one, later, the title. Each page
+    // reaches the other: both keep both edits.
+    t.clock.advance_ms(1_000);
+    let mut priced = tea.fields.clone();
+    priced.price.minor = 300;
+    t.shop
+        .update_product(&t.manager, tea.id, tea.version, priced)
+        .unwrap();
+    t.clock.advance_ms(1_000);
+    let local = b.shop.product(&t.manager, tea.id).unwrap();
+    let mut titled = local.fields.clone();
+    titled
+        .titles
+        .insert(en(), ProductTitle::parse("Green tea").unwrap());
+    b.shop
+        .update_product(&t.manager, tea.id, local.version, titled)
+        .unwrap();
+    let to_b = page_of(&t, first.next);
+    b.shop.apply_pulled(&to_b).unwrap();
+    let on_b = b.shop.product(&t.manager, tea.id).unwrap();
+    assert_eq!(
+        on_b.fields.price.minor, 300,
+        "the price from the first till"
+    );
+    assert_eq!(
+        on_b.fields.titles.get(&en()).unwrap().as_str(),
+        "Green tea",
+        "its own title"
+    );
+
+    // The second till's edit, pulled by the first, ends the same there.
+    let b_events: Vec<Envelope> = b
+        .shop
+        .store()
+        .events_after(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.device_id != t.shop.device().unwrap().unwrap().device_id)
+        .filter(|e| EventType::parse(&e.event_type).unwrap().reach() != Reach::Device)
+        .collect();
+    let to_a = PulledPage {
+        entries: b_events
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, e)| (i as u64 + 1, e))
+            .collect(),
+        next: b_events.len() as u64,
+        head: b_events.len() as u64,
+        central_time_ms: t.clock.now().unix_millis(),
+    };
+    t.shop.apply_pulled(&to_a).unwrap();
+    let on_a = t.shop.product(&t.manager, tea.id).unwrap();
+    assert_eq!(on_a.fields, on_b.fields, "both tills hold the same product");
+    let replicas = |s: &Shop| {
+        s.store()
+            .read(|c| rustok_core::store::replicas_of_kind(c, Kind::Product))
+            .unwrap()
+    };
+    assert_eq!(
+        replicas(&t.shop),
+        replicas(&b.shop),
+        "field for field, stamps too"
+    );
+
+    // Both set the same field, the second till later; each takes the other's page
+    // after its own edit: both keep the later write, not the last to arrive.
+    let a_seen = t.event_count();
+    let b_seen = b.shop.store().outbox_status().unwrap().last_seq;
+    t.clock.advance_ms(1_000);
+    let mut low = on_a.fields.clone();
+    low.low_stock_threshold = 5;
+    t.shop
+        .update_product(&t.manager, tea.id, on_a.version, low)
+        .unwrap();
+    t.clock.advance_ms(1_000);
+    let mut low = on_b.fields.clone();
+    low.low_stock_threshold = 8;
+    b.shop
+        .update_product(&t.manager, tea.id, on_b.version, low)
+        .unwrap();
+    b.shop.apply_pulled(&page_of(&t, a_seen)).unwrap();
+    let from_b: Vec<Envelope> = b
+        .shop
+        .store()
+        .events_after(b_seen, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "ProductUpdated")
+        .collect();
+    assert_eq!(from_b.len(), 1);
+    let cursor_a = t.shop.store().pull_state().unwrap().cursor;
+    t.shop
+        .apply_pulled(&PulledPage {
+            entries: vec![(cursor_a + 1, from_b[0].clone())],
+            next: cursor_a + 1,
+            head: cursor_a + 1,
+            central_time_ms: t.clock.now().unix_millis(),
+        })
+        .unwrap();
+    let (on_a, on_b) = (
+        t.shop.product(&t.manager, tea.id).unwrap(),
+        b.shop.product(&t.manager, tea.id).unwrap(),
+    );
+    assert_eq!(on_b.fields.low_stock_threshold, 8, "the later write stays");
+    assert_eq!(on_a.fields, on_b.fields);
+    let to_b = PulledPage {
+        next: t.event_count(),
+        ..to_b
+    };
+
+    // A sale on the first till moves the second one's stock.
+    t.open_shift(0);
+    t.sell(&[(&on_a, 3)]);
+    b.shop.apply_pulled(&page_of(&t, to_b.next)).unwrap();
+    assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 7);
+}
+
+#[test]
+fn what_cannot_be_applied_is_set_aside_and_applied_once_it_can_be() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let start = t.event_count();
+    let tea = t.product("TEA", 250, 10);
+    let mut page = page_of(&t, start);
+    let (created, stock) = (page.entries[0].clone(), page.entries[1].clone());
+    // A type from a newer release, then the stock of a product not yet here.
+    let mut newer = created.1.clone();
+    newer.event_type = "ProductTeleported".into();
+    page.entries = vec![(created.0 - 1, newer), stock.clone()];
+    let done = b.shop.apply_pulled(&page).unwrap();
+    assert_eq!((done.applied, done.set_aside), (0, 2));
+    assert_eq!(done.cursor, page.next, "the page is done all the same");
+    let state = b.shop.store().pull_state().unwrap();
+    assert_eq!(state.set_aside, 2);
+    assert!(b.shop.product(&t.manager, tea.id).is_err());
+    // The product arrives: the stock set aside is applied with it.
+    let next = PulledPage {
+        entries: vec![(page.next + 1, created.1.clone())],
+        next: page.next + 1,
+        head: page.next + 1,
+        central_time_ms: page.central_time_ms,
+    };
+    let done = b.shop.apply_pulled(&next).unwrap();
+    assert_eq!((done.applied, done.released), (1, 1));
+    assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 10);
+    assert_eq!(
+        b.shop.store().pull_state().unwrap().set_aside,
+        1,
+        "the newer type waits"
+    );
+    // An index built from this till's tables finds it, and so does a scan.
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = Index::open(&dir.path().join("ix"), b.shop.store(), &mut |_| {}).unwrap();
+    assert_eq!(
+        index.product_by_sku("TEA").unwrap(),
+        Some(tea.id),
+        "the index holds what the pulled page made"
+    );
+    assert_eq!(
+        b.shop
+            .product_by_sku(&t.cashier, &Sku::parse("TEA").unwrap())
+            .unwrap()
+            .id,
+        tea.id
+    );
+}
+
+#[test]
+fn the_index_and_the_cache_follow_a_pulled_price_change() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = Index::open(&dir.path().join("ix"), b.shop.store(), &mut |_| {}).unwrap();
+    let index = Arc::new(index);
+    let handler = rustok_core::index::IndexHandler::new(index.clone(), b.shop.store().clone());
+    b.shop.attach_index(index.clone());
+    let start = t.event_count();
+    let tea = t.product("TEA", 250, 10);
+    let seen_before = b.shop.store().events_after(0, u32::MAX).unwrap().len() as u64;
+    b.shop.apply_pulled(&page_of(&t, start)).unwrap();
+    // Warm the cache, then change the price and the status on the first till.
+    let code = Sku::parse("TEA").unwrap();
+    assert_eq!(
+        b.shop
+            .product_by_sku(&t.cashier, &code)
+            .unwrap()
+            .fields
+            .price
+            .minor,
+        250
+    );
+    let cursor = b.shop.store().pull_state().unwrap().cursor;
+    let mut f = tea.fields.clone();
+    f.price.minor = 199;
+    t.shop
+        .update_product(&t.manager, tea.id, tea.version, f)
+        .unwrap();
+    t.shop
+        .set_product_status(&t.manager, tea.id, tea.version + 1, ProductStatus::Archived)
+        .unwrap();
+    b.shop.apply_pulled(&page_of(&t, cursor)).unwrap();
+    for e in b.shop.store().events_after(seen_before, u32::MAX).unwrap() {
+        rustok_core::bus::EventHandler::handle(&handler, &e).unwrap();
+    }
+    let got = b.shop.product_by_sku(&t.cashier, &code).unwrap();
+    assert_eq!(
+        got.fields.price.minor, 199,
+        "the next scan takes the new price"
+    );
+    assert_eq!(got.status, ProductStatus::Archived);
+    // The index equals one rebuilt from the state tables.
+    let fresh = tempfile::tempdir().unwrap();
+    let (clean, _) = Index::open(&fresh.path().join("ix"), b.shop.store(), &mut |_| {}).unwrap();
+    assert_eq!(index.entries().unwrap(), clean.entries().unwrap());
+}
