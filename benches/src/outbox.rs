@@ -145,13 +145,7 @@ pub async fn enrolled(template: &Path) -> Enrolled {
     .expect("enrol");
     Enrolled {
         store,
-        creds: rustok_sync::credentials::Credentials {
-            central_url: base,
-            device_id: reply.device_id,
-            tenant_id: reply.tenant_id,
-            tenant_slug: reply.tenant_slug,
-            secret: reply.secret,
-        },
+        creds: rustok_sync::credentials::Credentials::from_enrolment(base, reply),
         addr,
         server,
         _dir: dir,

@@ -73,7 +73,7 @@ impl<R: Runtime> EventHandler for UiNotifier<R> {
 /// its status changes reach the UI.
 fn start_sync<R: Runtime>(
     app: &tauri::AppHandle<R>,
-    shop: &Shop,
+    shop: &Arc<Shop>,
     credentials: PathBuf,
 ) -> Arc<Agent> {
     let handle = app.clone();
@@ -89,6 +89,10 @@ fn start_sync<R: Runtime>(
             }
         }),
     );
+    // What other tills and head office change comes into this shop.
+    if let Err(e) = agent.attach_shop(Arc::clone(shop)) {
+        tracing::error!(error = %e, "cannot pull changes from central");
+    }
     tauri::async_runtime::spawn(agent.clone().run());
     agent
 }

@@ -9,12 +9,16 @@ use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
 use crate::client::{self, Client};
 use crate::credentials::Credentials;
 use crate::protocol::{HealthReport, PROTOCOL_VERSION};
+use crate::pull::Puller;
 use crate::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
 use crate::retry::{Backoff, RetryPolicy};
 use crate::SyncError;
 use rustok_core::domain::clock::{Clock, Timestamp};
 use rustok_core::domain::event::Envelope;
-use rustok_core::store::{CommitListener, DeviceIdentity, OutboxStatus, Store, SCHEMA_VERSION};
+use rustok_core::service::Shop;
+use rustok_core::store::{
+    CommitListener, DeviceIdentity, OutboxStatus, PullState, Store, SCHEMA_VERSION,
+};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -39,6 +43,8 @@ pub struct AgentConfig {
     pub app_version: String,
     /// Batch bounds.
     pub batch: BatchLimits,
+    /// How long a pull may wait at central for the feed to move (the long poll).
+    pub pull_wait: Duration,
 }
 
 impl Default for AgentConfig {
@@ -50,6 +56,7 @@ impl Default for AgentConfig {
             health_every: Duration::from_secs(60),
             app_version: String::new(),
             batch: BatchLimits::default(),
+            pull_wait: Duration::from_secs(25),
         }
     }
 }
@@ -130,6 +137,8 @@ pub struct SyncStatus {
     pub breaker: BreakerState,
     /// Events central rejected (dead letters of `sync`).
     pub rejected: u64,
+    /// Where pulling the tenant's feed stands.
+    pub pull: PullState,
 }
 
 #[derive(Debug)]
@@ -149,6 +158,9 @@ pub struct Agent {
     config: AgentConfig,
     credentials_path: PathBuf,
     relay: Mutex<Option<Arc<Relay>>>,
+    /// The shop pulled changes are applied to; pulling starts once it is attached.
+    shop: Mutex<Option<Arc<Shop>>>,
+    puller: Mutex<Option<Arc<Puller>>>,
     progress: Mutex<Progress>,
     wake: Notify,
     now_requested: AtomicBool,
@@ -188,6 +200,8 @@ impl Agent {
             config,
             credentials_path,
             relay: Mutex::new(None),
+            shop: Mutex::new(None),
+            puller: Mutex::new(None),
             progress: Mutex::new(Progress {
                 state: SyncState::NotEnrolled,
                 last_attempt: None,
@@ -220,12 +234,41 @@ impl Agent {
     fn connect(&self, creds: Credentials) -> Result<(), SyncError> {
         let relay = relay_for(self.store.clone(), self.clock.clone(), &self.config, creds)?;
         *lock(&self.relay) = Some(Arc::new(relay));
+        self.connect_puller()?;
         lock(&self.progress).state = SyncState::Starting;
         Ok(())
     }
 
+    /// Makes the puller when both the credentials and the shop are there.
+    fn connect_puller(&self) -> Result<(), SyncError> {
+        let shop = lock(&self.shop).clone();
+        let creds = self.relay().map(|r| r.client().credentials().clone());
+        if let (Some(shop), Some(creds)) = (shop, creds) {
+            let puller = Puller::new(
+                shop,
+                creds,
+                self.clock.clone(),
+                self.config.timeout,
+                self.config.pull_wait,
+            )?;
+            *lock(&self.puller) = Some(Arc::new(puller));
+        }
+        Ok(())
+    }
+
+    /// Pulls what other devices and head office changed into `shop` from now on
+    /// (after every push, on "Sync now", and while online as soon as the feed moves).
+    pub fn attach_shop(&self, shop: Arc<Shop>) -> Result<(), SyncError> {
+        *lock(&self.shop) = Some(shop);
+        self.connect_puller()
+    }
+
     fn relay(&self) -> Option<Arc<Relay>> {
         lock(&self.relay).clone()
+    }
+
+    fn puller(&self) -> Option<Arc<Puller>> {
+        lock(&self.puller).clone()
     }
 
     /// Something was committed: sync soon (debounced). Returns at once. The store's
@@ -265,6 +308,10 @@ impl Agent {
         )
         .await?;
         self.connect(creds.clone())?;
+        if let Some(store) = &creds_store(&creds) {
+            self.store
+                .set_store(&store.code, &store.name, &store.address)?;
+        }
         tracing::info!(central = %creds.central_url, tenant = %creds.tenant_slug, "enrolled");
         (self.on_change)();
         self.sync_now();
@@ -296,6 +343,7 @@ impl Agent {
             last_error_kind: p.last_error_kind,
             breaker: relay.map_or(BreakerState::Closed, |r| r.breaker().state()),
             rejected,
+            pull: self.store.pull_state()?,
         })
     }
 
@@ -317,8 +365,39 @@ impl Agent {
         }
     }
 
-    /// Runs until [`Agent::stop`]: attempts at start, then after each wait.
+    /// Runs until [`Agent::stop`]: attempts at start, then after each wait; and,
+    /// beside them, a pull that waits at central for the feed to move.
     pub async fn run(self: Arc<Self>) {
+        let listening = tokio::spawn(Arc::clone(&self).listen());
+        self.run_attempts().await;
+        listening.abort();
+    }
+
+    /// While online, keeps one pull waiting at central: a change anywhere in the
+    /// tenant reaches this till within about a second.
+    async fn listen(self: Arc<Self>) {
+        loop {
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let online = lock(&self.progress).state == SyncState::Online;
+            let Some(puller) = self.puller().filter(|_| online) else {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            };
+            match puller.wait_and_pull(self.config.pull_wait).await {
+                Ok(p) if p.applied + p.set_aside > 0 => (self.on_change)(),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "waiting pull failed; the next attempt pulls");
+                    // The attempts notice central is gone; wait for one of them.
+                    tokio::time::sleep(self.config.interval.min(Duration::from_secs(5))).await;
+                }
+            }
+        }
+    }
+
+    async fn run_attempts(self: &Arc<Self>) {
         let mut backoff = Backoff::new(self.config.retry(), None);
         let mut delay = Duration::ZERO;
         let mut failing = false;
@@ -376,7 +455,7 @@ impl Agent {
             return Ok(());
         };
         let pending = self.store.outbox_status()?.pending;
-        let result = if pending > 0 {
+        let mut result = if pending > 0 {
             self.set_state(SyncState::Syncing);
             match relay.drain().await {
                 Ok(acked) => {
@@ -389,6 +468,20 @@ impl Agent {
             let probe = lock(&self.progress).state != SyncState::Online;
             self.report_health_if_due(&relay, probe).await
         };
+        if let (Ok(_), Some(puller)) = (&result, self.puller()) {
+            result = match puller.pull_all().await {
+                Ok(p) => {
+                    if p.applied + p.set_aside > 0 {
+                        (self.on_change)();
+                    }
+                    Ok(true)
+                }
+                Err(e) => {
+                    let _ = self.store.record_pull_error(&e.to_string());
+                    Err(e)
+                }
+            };
+        }
         self.finish(&result);
         result.map(|_| ())
     }
@@ -453,6 +546,11 @@ impl Agent {
         }
         (self.on_change)();
     }
+}
+
+/// The store named in the enrolment, if central named one.
+fn creds_store(creds: &Credentials) -> Option<crate::protocol::Store> {
+    creds.store.clone()
 }
 
 /// Wakes the agent after each commit; never blocks the committing writer.

@@ -22,6 +22,9 @@ pub struct Credentials {
     pub tenant_slug: String,
     /// HMAC key, hex.
     pub secret: String,
+    /// The store central enrolled the device into (absent from older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<crate::protocol::Store>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -51,6 +54,7 @@ impl Credentials {
             tenant_id: reply.tenant_id,
             tenant_slug: reply.tenant_slug,
             secret: reply.secret,
+            store: reply.store,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod breaker;
 pub mod client;
 pub mod credentials;
 mod error;
+pub mod pull;
 pub mod relay;
 pub mod retry;
 pub use rustok_protocol as protocol;

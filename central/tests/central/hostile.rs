@@ -155,13 +155,7 @@ async fn stranger(c: &CentralUnderTest, like: &Device) -> Credentials {
     let (_, reply) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
         .await
         .unwrap();
-    Credentials {
-        central_url: c.url.clone(),
-        device_id: reply.device_id,
-        tenant_id: reply.tenant_id,
-        tenant_slug: reply.tenant_slug,
-        secret: reply.secret,
-    }
+    Credentials::from_enrolment(c.url.clone(), reply)
 }
 
 fn as_device(events: &[Envelope], creds: &Credentials) -> Vec<Envelope> {

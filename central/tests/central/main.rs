@@ -16,5 +16,6 @@ mod hostile;
 mod office;
 mod processes;
 mod proxy;
+mod pull;
 mod relay;
 mod security;

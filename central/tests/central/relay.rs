@@ -329,6 +329,7 @@ async fn while_the_breaker_is_open_a_sync_attempt_makes_no_connection() {
         tenant_id: identity.tenant_id,
         tenant_slug: "corner".into(),
         secret: "00".repeat(32),
+        store: None,
     };
     let clock = Arc::new(FakeClock(AtomicU64::new(0)));
     let breaker = Breaker::new(

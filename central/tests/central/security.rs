@@ -230,13 +230,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     let (_, reply) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
         .await
         .unwrap();
-    let stranger_creds = Credentials {
-        central_url: c.url.clone(),
-        device_id: reply.device_id,
-        tenant_id: reply.tenant_id,
-        tenant_slug: reply.tenant_slug,
-        secret: reply.secret,
-    };
+    let stranger_creds = Credentials::from_enrolment(c.url.clone(), reply);
     let get = reqwest::Method::GET;
     let health = format!("/v1/devices/{}/health", creds.device_id);
     let r = signed(

@@ -1,0 +1,250 @@
+//! Pulling end to end: a second till of the shop, enrolled at the real central,
+//! takes head office's price change and the first till's stock movements through
+//! the feed — by a waiting pull that wakes when the feed moves, and by its agent
+//! without being asked.
+
+use crate::helpers::{relay, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN, START};
+use rustok_core::domain::product::Sku;
+use rustok_core::service::Shop;
+use rustok_core::store::Store;
+use rustok_core::system::SystemClock;
+use rustok_core::testing::{ManualClock, SeededEntropy};
+use rustok_sync::agent::{Agent, AgentConfig};
+use rustok_sync::credentials::Credentials;
+use rustok_sync::pull::Puller;
+use rustok_sync::relay::BatchLimits;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A second till of `a`'s shop: `a`'s database as it is now, under its own device
+/// id and with none of `a`'s events (they are `a`'s to push).
+struct Sibling {
+    dir: tempfile::TempDir,
+    shop: Arc<Shop>,
+}
+
+fn sibling(a: &Device) -> Sibling {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    a.store().backup_to(&path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DELETE FROM events; DELETE FROM handler_checkpoints;
+         UPDATE device SET device_id = '0192f0e4-3000-7000-8000-0000000000c2', device_code = 'POS2',
+                last_seq = 0, acked_seq = 0;",
+    )
+    .unwrap();
+    drop(c);
+    let shop = Arc::new(Shop::new(
+        Arc::new(Store::open(&path).unwrap()),
+        Arc::new(ManualClock::new(START)),
+        Arc::new(SeededEntropy::new(0xB2)),
+    ));
+    Sibling { dir, shop }
+}
+
+async fn enrol(c: &CentralUnderTest, shop: &Shop) -> Credentials {
+    let identity = shop.device().unwrap().unwrap();
+    let req = rustok_sync::client::enrol_request(&c.code("corner").await, &identity, "test");
+    let (base, reply) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    Credentials::from_enrolment(base, reply)
+}
+
+async fn set_price(c: &CentralUnderTest, product: uuid::Uuid, minor: i64) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/admin/tenants/corner/changes", c.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({ "protocol": 1, "changes": [
+            { "kind": "product", "id": product, "fields": { "price": {"minor": minor, "currency": "EUR"} } }
+        ] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// The product with `sku` as the till holds it.
+fn product(shop: &Shop, sku: &str) -> rustok_core::domain::product::Product {
+    let tenant = shop.device().unwrap().unwrap().tenant_id;
+    shop.store()
+        .read(|c| rustok_core::store::product_by_sku(c, tenant, &Sku::parse(sku).unwrap()))
+        .unwrap()
+        .unwrap()
+}
+
+fn price(shop: &Shop, sku: &str) -> i64 {
+    product(shop, sku).fields.price.minor
+}
+
+fn on_hand(shop: &Shop, sku: &str) -> i64 {
+    product(shop, sku).on_hand
+}
+
+async fn a_second_till_takes_head_offices_price_and_the_first_tills_stock() {
+    let c = spawn_central(rustok_central::Limits::default()).await;
+    let a = Device::new(61);
+    let b = sibling(&a);
+    let creds_a = a.enrol(&c.url, &c.code("corner").await).await;
+    let push_a = || {
+        relay(
+            &a,
+            creds_a.clone(),
+            &c.url,
+            Duration::from_secs(5),
+            BatchLimits::default(),
+        )
+    };
+    push_a().drain().await.unwrap();
+    let creds_b = enrol(&c, &b.shop).await;
+    let puller = Puller::new(
+        b.shop.clone(),
+        creds_b.clone(),
+        Arc::new(SystemClock),
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    // The first pull brings what the first till pushed; it changes nothing the copy
+    // did not hold already, and leaves the cursor at the head.
+    let first = puller.pull_all().await.unwrap();
+    assert_eq!(first.cursor, first.head);
+    let state = b.shop.store().pull_state().unwrap();
+    assert_eq!((state.cursor, state.error), (first.head, None));
+    assert!(state.pulled_at_ms.is_some());
+
+    // A pull waiting at central wakes when head office changes a price.
+    let product = a.products[0].id.as_uuid();
+    let waiting = {
+        let b = b.shop.clone();
+        let creds = creds_b.clone();
+        tokio::spawn(async move {
+            let p = Puller::new(
+                b,
+                creds,
+                Arc::new(SystemClock),
+                Duration::from_secs(5),
+                Duration::from_secs(10),
+            )
+            .unwrap();
+            p.wait_and_pull(Duration::from_secs(10)).await.unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the pull waits for news");
+    set_price(&c, product, 777).await;
+    let got = waiting.await.unwrap();
+    assert_eq!(got.applied, 1);
+    assert_eq!(
+        price(&b.shop, "SKU-0"),
+        777,
+        "the next scan takes head office's price"
+    );
+    assert_eq!(on_hand(&b.shop, "SKU-1"), on_hand(&a.shop, "SKU-1"));
+
+    // The first till sells: the second one's stock follows.
+    let before = on_hand(&b.shop, "SKU-1");
+    a.sell(1, 2);
+    push_a().drain().await.unwrap();
+    puller.pull_all().await.unwrap();
+    assert_eq!(on_hand(&b.shop, "SKU-1"), before - 2);
+    // The second till's own FeedApplied events reach central; none of what it pulled
+    // goes back.
+    let pushed = relay_of(&b, &creds_b, &c);
+    pushed.drain().await.unwrap();
+    let held = c
+        .central
+        .backend
+        .events_of(creds_b.device_id)
+        .await
+        .unwrap();
+    assert!(!held.is_empty());
+    assert!(
+        held.iter()
+            .all(|e| e.event_type == "FeedApplied" && e.device_id == creds_b.device_id),
+        "{:?}",
+        held.iter().map(|e| &e.event_type).collect::<Vec<_>>()
+    );
+}
+
+fn relay_of(b: &Sibling, creds: &Credentials, c: &CentralUnderTest) -> rustok_sync::relay::Relay {
+    let client = rustok_sync::client::Client::new(
+        Credentials {
+            central_url: c.url.clone(),
+            ..creds.clone()
+        },
+        Arc::new(SystemClock),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    rustok_sync::relay::Relay::new(
+        b.shop.store().clone(),
+        client,
+        crate::helpers::lenient_breaker(),
+        BatchLimits::default(),
+        Arc::new(ManualClock::new(START)),
+    )
+}
+
+async fn an_online_agent_applies_head_offices_change_without_being_asked() {
+    let c = spawn_central(rustok_central::Limits::default()).await;
+    let a = Device::new(62);
+    let creds_a = a.enrol(&c.url, &c.code("corner").await).await;
+    relay(
+        &a,
+        creds_a,
+        &c.url,
+        Duration::from_secs(5),
+        BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+    let b = sibling(&a);
+    let creds_path = b.dir.path().join("sync.json");
+    let agent = Agent::new(
+        b.shop.store().clone(),
+        Arc::new(SystemClock),
+        AgentConfig {
+            // Far longer than the test: only the waiting pull can bring the change.
+            interval: Duration::from_secs(3600),
+            debounce: Duration::from_millis(20),
+            timeout: Duration::from_secs(5),
+            health_every: Duration::from_secs(3600),
+            app_version: "test".into(),
+            pull_wait: Duration::from_secs(5),
+            ..AgentConfig::default()
+        },
+        creds_path,
+        Box::new(|| {}),
+    );
+    agent.attach_shop(b.shop.clone()).unwrap();
+    let task = tokio::spawn(agent.clone().run());
+    let identity = b.shop.device().unwrap().unwrap();
+    agent
+        .enrol(&c.url, &c.code("corner").await, &identity)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent.status().unwrap().state != rustok_sync::agent::SyncState::Online {
+        assert!(Instant::now() < deadline, "{:?}", agent.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give the waiting pull a moment to be at central, then change the price.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    set_price(&c, a.products[2].id.as_uuid(), 4321).await;
+    while price(&b.shop, "SKU-2") != 4321 {
+        assert!(Instant::now() < deadline, "the change never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = agent.status().unwrap();
+    assert_eq!(status.pull.cursor, status.pull.head);
+    agent.stop();
+    task.abort();
+}
+
+crate::on_both!(
+    a_second_till_takes_head_offices_price_and_the_first_tills_stock,
+    an_online_agent_applies_head_offices_change_without_being_asked,
+);
