@@ -113,7 +113,11 @@ async fn push_round(
 async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbox_exactly_once() {
     let _ = pg_url();
     let schema = PgSchema::new().await;
-    let mut a = Process::start(&schema.url);
+    // Process A names its sessions, so the kill below can wait for one of its
+    // transactions to be open.
+    let url_a = format!("{}&application_name=central-a", schema.url);
+    let watch = crate::helpers::pg_connect(&schema.url).await;
+    let mut a = Process::start(&url_a);
     let b = Process::start(&schema.url);
     let mut rng = Rng(0x2_0CE5);
     let mut devices = Vec::new();
@@ -155,22 +159,44 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
         }
     }
     let mut cut = 0;
+    let mut mid_transaction = 0;
     for attempt in 0..5u64 {
         let mut tasks = Vec::new();
         for (device, creds) in &devices {
             let r = relay(device, creds.clone(), &a.url, Duration::from_secs(5), big);
             tasks.push(tokio::spawn(async move { r.push_once().await }));
         }
-        tokio::time::sleep(Duration::from_millis(5 + 10 * attempt)).await;
+        // Kill while a push's transaction is open in the database (looked for
+        // for up to two seconds; the pushes carry 150 events each).
+        let deadline = std::time::Instant::now() + Duration::from_millis(2_000);
+        let open = loop {
+            let n: i64 = watch
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE application_name = 'central-a' AND xact_start IS NOT NULL
+                       AND (state = 'idle in transaction' OR query ILIKE '%FOR UPDATE%'
+                            OR query ILIKE 'COPY events%' OR query ILIKE '%feed_heads%'
+                            OR query ILIKE 'INSERT INTO events%' OR query ILIKE 'SAVEPOINT%')",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if n > 0 || std::time::Instant::now() > deadline {
+                break n > 0;
+            }
+            tokio::time::sleep(Duration::from_millis(1 + attempt)).await;
+        };
         a.kill();
+        mid_transaction += u32::from(open);
         for t in tasks {
             if !matches!(t.await, Ok(Ok(_))) {
                 cut += 1;
             }
         }
-        a = Process::start(&schema.url);
+        a = Process::start(&url_a);
         urls[0] = a.url.clone();
-        if cut > 0 && devices.iter().all(|(d, _)| d.pending() > 0) {
+        if cut > 0 && mid_transaction > 0 && devices.iter().all(|(d, _)| d.pending() > 0) {
             break;
         }
         for (device, _) in &devices {
@@ -180,6 +206,10 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
         }
     }
     assert!(cut > 0, "no push was in flight when the process was killed");
+    assert!(
+        mid_transaction > 0,
+        "process A was never killed with a push's transaction open"
+    );
 
     // The same device's batch sent to both processes at once (a till that timed out
     // on one and retried on the other): one stores it, the other finds it held.
@@ -279,7 +309,7 @@ async fn two_processes_on_one_postgres_with_one_killed_mid_push_hold_every_outbo
     assert_eq!(counts.quarantined, 0, "nothing was quarantined");
     assert_eq!(counts.devices, DEVICES);
     drop(b);
-    eprintln!("two processes: {total} events of {DEVICES} devices held once each; {cut} pushes cut by the kill");
+    eprintln!("two processes: {total} events of {DEVICES} devices held once each; {cut} pushes cut by the kill, {mid_transaction} kills with a transaction open");
 }
 
 /// What a chain's IT person gets wrong first, answered at start with exit code 1.
