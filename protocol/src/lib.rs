@@ -209,8 +209,10 @@ pub struct EnrolRequest {
     /// The device's own id (its events carry it).
     pub device_id: DeviceId,
     /// The device's tenant id. The first device of a tenant binds the central tenant
-    /// to it; later devices must carry the same id.
-    pub tenant_id: TenantId,
+    /// to it; later devices must carry the same id. Absent: the till joins the
+    /// code's tenant (which must have an id: a till's own shop or head office's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<TenantId>,
     /// Order-number prefix, shown in reports.
     pub device_code: String,
     /// App version, for device health.

@@ -199,7 +199,7 @@ pub fn enrol_request(
         protocol: PROTOCOL_VERSION,
         code: code.trim().to_owned(),
         device_id: identity.device_id,
-        tenant_id: identity.tenant_id,
+        tenant_id: Some(identity.tenant_id),
         device_code: identity.device_code.as_str().to_owned(),
         app_version: app_version.to_owned(),
     }

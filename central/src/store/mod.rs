@@ -174,8 +174,8 @@ pub struct Redemption {
     pub code_sha256: String,
     /// Device id.
     pub device_id: DeviceId,
-    /// Its tenant id.
-    pub tenant_id: TenantId,
+    /// Its tenant id; `None` for a till joining the code's tenant.
+    pub tenant_id: Option<TenantId>,
     /// Order-number prefix.
     pub device_code: String,
     /// Freshly drawn secret (kept when the device re-enrols with a new code).

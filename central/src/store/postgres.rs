@@ -645,7 +645,6 @@ impl Backend for Postgres {
             let for_device: Option<Uuid> = code.try_get(3)?;
             let store: String = code.try_get(4)?;
             let device = r.device_id.as_uuid();
-            let tenant = r.tenant_id.as_uuid();
             if for_device.is_some_and(|d| d != device) {
                 return Err(CentralError::Forbidden(
                     "this enrolment code is for another device",
@@ -664,6 +663,12 @@ impl Backend for Postgres {
                 )
                 .await?
                 .try_get(0)?;
+            let tenant = match (r.tenant_id, bound) {
+                (Some(t), _) => t.as_uuid(),
+                // A till joining the code's tenant takes its id.
+                (None, Some(b)) => b,
+                (None, None) => return Err(CentralError::Forbidden("this tenant has no shop at central yet: its first till enrols with its own shop, or head office creates the tenant first")),
+            };
             match bound {
                 Some(t) if t != tenant => {
                     return Err(CentralError::Forbidden(
@@ -688,7 +693,7 @@ impl Backend for Postgres {
                 }
             }
             if let Some(existing) = load_device(&tx, r.device_id, "FOR UPDATE").await? {
-                if existing.tenant_id != r.tenant_id {
+                if existing.tenant_id.as_uuid() != tenant {
                     return Err(CentralError::Forbidden(
                         "device enrolled for another tenant",
                     ));

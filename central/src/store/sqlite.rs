@@ -799,7 +799,12 @@ impl Backend for Sqlite {
                 [&slug],
                 |row| row.get(0),
             )?;
-            let tenant = r.tenant_id.to_string();
+            let tenant = match (r.tenant_id, &bound) {
+                (Some(t), _) => t.to_string(),
+                // A till joining the code's tenant takes its id.
+                (None, Some(b)) => b.clone(),
+                (None, None) => return Err(CentralError::Forbidden("this tenant has no shop at central yet: its first till enrols with its own shop, or head office creates the tenant first")),
+            };
             match bound {
                 Some(t) if t != tenant => {
                     return Err(CentralError::Forbidden(
@@ -827,7 +832,7 @@ impl Backend for Sqlite {
             let id = r.device_id.to_string();
             let mut new_device = false;
             if let Some(existing) = load_device(&tx, r.device_id)? {
-                if existing.tenant_id != r.tenant_id {
+                if existing.tenant_id.to_string() != tenant {
                     return Err(CentralError::Forbidden("device enrolled for another tenant"));
                 }
                 // Re-enrolment (a reinstalled app, a lost secret): new secret, same

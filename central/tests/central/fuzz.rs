@@ -273,7 +273,7 @@ async fn generated_envelopes_and_batches_never_panic_decoding_validation_or_inge
             &rustok_central::store::Redemption {
                 code_sha256: "fuzz-code".into(),
                 device_id: ident.device_id,
-                tenant_id: ident.tenant_id,
+                tenant_id: Some(ident.tenant_id),
                 device_code: "FUZZ".into(),
                 secret: vec![1; 32],
             },

@@ -148,7 +148,7 @@ async fn stranger(c: &CentralUnderTest, like: &Device) -> Credentials {
     let code = c.code("other-shop").await;
     let ident = like.shop.device().unwrap().unwrap();
     let req = rustok_protocol::EnrolRequest {
-        tenant_id: TenantId::parse("0192f0e4-2000-7000-8000-0000000000aa").unwrap(),
+        tenant_id: Some(TenantId::parse("0192f0e4-2000-7000-8000-0000000000aa").unwrap()),
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000aa").unwrap(),
         ..rustok_sync::client::enrol_request(&code, &ident, "test")
     };
@@ -1046,7 +1046,7 @@ async fn quarantined_at_first_payment(
             &rustok_central::store::Redemption {
                 code_sha256: "code-digest".into(),
                 device_id: ident.device_id,
-                tenant_id: ident.tenant_id,
+                tenant_id: Some(ident.tenant_id),
                 device_code: "POS1".into(),
                 secret: vec![1; 32],
             },

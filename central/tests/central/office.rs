@@ -5,7 +5,6 @@
 use crate::feed::{a_chain, client, pull, pull_all};
 use crate::helpers::{spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
 use rustok_core::domain::event::{DomainEvent, Origin};
-use rustok_core::domain::ids::TenantId;
 use rustok_core::domain::upcast::Upcasters;
 use rustok_protocol::{paths, OfficeWritten, RecordOut, PROTOCOL_VERSION};
 use serde_json::{json, Value};
@@ -255,14 +254,30 @@ async fn head_office_builds_a_chain_from_nothing_and_its_writes_stay_in_order() 
         .await
         .unwrap_err();
     assert!(err.to_string().contains("another tenant"), "{err}");
-    // A till of the tenant pulls everything in the order head office wrote it.
+    // A till that joins (names no tenant) takes the code's tenant, and pulls
+    // everything in the order head office wrote it.
     let req = rustok_protocol::EnrolRequest {
-        tenant_id: TenantId::from_uuid(bound.as_uuid()),
+        tenant_id: None,
         ..rustok_sync::client::enrol_request(&c.code("chain").await, &ident, "test")
     };
     let (_, reply) = rustok_sync::client::enrol(&c.url, &req, std::time::Duration::from_secs(5))
         .await
         .unwrap();
+    assert_eq!(reply.tenant_id, bound, "joined the code's tenant");
+    // Joining a tenant that nothing has made yet says what to do instead.
+    let other = Device::of_own_tenant("nobody-yet", 92);
+    let req = rustok_protocol::EnrolRequest {
+        tenant_id: None,
+        ..rustok_sync::client::enrol_request(
+            &c.code("nobody-yet").await,
+            &other.shop.device().unwrap().unwrap(),
+            "test",
+        )
+    };
+    let err = rustok_sync::client::enrol(&c.url, &req, std::time::Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no shop at central yet"), "{err}");
     let creds = rustok_sync::credentials::Credentials::from_enrolment(c.url.clone(), reply);
     let (_, events, _) = pull_all(&client(&creds), 0, 2).await;
     let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();

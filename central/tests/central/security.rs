@@ -220,7 +220,7 @@ async fn a_device_cannot_push_or_read_another_tenants_data_and_a_revoked_device_
     let ident = stranger.shop.device().unwrap().unwrap();
     // The template gives every device the same tenant; the stranger claims another.
     let req = rustok_protocol::EnrolRequest {
-        tenant_id: other,
+        tenant_id: Some(other),
         device_id: rustok_core::domain::ids::DeviceId::parse(
             "0192f0e4-3000-7000-8000-0000000000ee",
         )
