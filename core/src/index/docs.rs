@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the key layout, document encoding and entry checksum; a change
-/// triggers a rebuild. 4: entries hashed with foldhash instead of SipHash.
-pub const INDEX_FORMAT: u32 = 4;
+/// triggers a rebuild. 4: entries hashed with foldhash instead of SipHash. 5: code
+/// keys (SKU, barcode, slug) end with the record's id, so two records that share a
+/// code (a clash sync brought) each keep their key.
+pub const INDEX_FORMAT: u32 = 5;
 
 pub(crate) const FORMAT_KEY: &[u8] = b"!format";
 pub(crate) const SEQ_KEY: &[u8] = b"!seq";
@@ -142,10 +144,10 @@ impl ProductDoc {
     pub(crate) fn entries(&self, id: &[u8; 16]) -> Result<Vec<Entry>, serde_json::Error> {
         let mut out = vec![
             (key(&[P_DOC, id]), serde_json::to_vec(self)?),
-            (key(&[P_SKU, self.sku.as_bytes()]), id.to_vec()),
+            (key(&[P_SKU, self.sku.as_bytes(), &[SEP], id]), id.to_vec()),
         ];
         if let Some(b) = &self.barcode {
-            out.push((key(&[P_BARCODE, b.as_bytes()]), id.to_vec()));
+            out.push((key(&[P_BARCODE, b.as_bytes(), &[SEP], id]), id.to_vec()));
         }
         Ok(out)
     }
@@ -246,7 +248,14 @@ impl ContentDoc {
         let mut out = vec![(key(&[C_DOC, id]), serde_json::to_vec(self)?)];
         for l in &self.locales {
             out.push((
-                key(&[C_SLUG, self.slug.as_bytes(), &[SEP], l.as_str().as_bytes()]),
+                key(&[
+                    C_SLUG,
+                    self.slug.as_bytes(),
+                    &[SEP],
+                    l.as_str().as_bytes(),
+                    &[SEP],
+                    id,
+                ]),
                 id.to_vec(),
             ));
         }

@@ -803,16 +803,21 @@ impl Index {
         Ok(())
     }
 
-    /// The product with this barcode.
+    /// The product with this barcode (where two share it, the one a scan takes:
+    /// an active one first, then the lowest id).
     pub fn product_by_barcode(&self, barcode: &str) -> Result<Option<ProductId>, IndexError> {
-        self.lookup(docs::P_BARCODE, barcode.trim().as_bytes())
-            .map(|o| o.map(ProductId::from_uuid))
+        self.product_holding(docs::P_BARCODE, barcode.trim().as_bytes())
     }
 
-    /// The product with this SKU (any case).
+    /// The product with this SKU (any case; where two share it, as for barcodes).
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<ProductId>, IndexError> {
-        self.lookup(docs::P_SKU, sku.trim().to_ascii_uppercase().as_bytes())
-            .map(|o| o.map(ProductId::from_uuid))
+        self.product_holding(docs::P_SKU, sku.trim().to_ascii_uppercase().as_bytes())
+    }
+
+    fn product_holding(&self, family: &[u8], code: &[u8]) -> Result<Option<ProductId>, IndexError> {
+        let ids = guarded(|| search::holders(&self.db, family, code))?;
+        let mirror = self.mirror.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(search::pick(&mirror, &ids))
     }
 
     /// The order with this number.
@@ -830,8 +835,10 @@ impl Index {
         slug: &str,
         locale: &Locale,
     ) -> Result<Option<ContentId>, IndexError> {
+        // Where two nodes share a slug (a clash sync brought), the first made.
         let k = key(&[slug.trim().as_bytes(), &[SEP], locale.as_str().as_bytes()]);
-        self.lookup(C_SLUG, &k).map(|o| o.map(ContentId::from_uuid))
+        let ids = guarded(|| search::holders(&self.db, C_SLUG, &k))?;
+        Ok(ids.first().copied().map(ContentId::from_uuid))
     }
 
     fn lookup(&self, prefix: &[u8], k: &[u8]) -> Result<Option<uuid::Uuid>, IndexError> {

@@ -84,6 +84,35 @@ impl Hits<'_> {
     }
 }
 
+/// Most records one code key lists (a clash is two or three; a bound all the same).
+const MAX_HOLDERS: usize = 64;
+
+/// The records whose code key (SKU, barcode or slug and locale) is `code` in
+/// `family`, lowest id first: one, or more where sync brought a clash.
+pub(super) fn holders(
+    db: &sled::Db,
+    family: &[u8],
+    code: &[u8],
+) -> Result<Vec<uuid::Uuid>, IndexError> {
+    let mut out = Vec::new();
+    pages::scan(db, &key(&[family, code, &[SEP]]), false, &mut |_, v| {
+        out.push(uuid_of(v)?);
+        Ok(out.len() < MAX_HOLDERS)
+    })?;
+    Ok(out)
+}
+
+/// The product a scan of a shared code takes, the same on every device: an active
+/// one first, then the lowest id (the first made, ids being time-ordered).
+pub(super) fn pick(mirror: &Mirror, ids: &[uuid::Uuid]) -> Option<ProductId> {
+    let active = product_status_byte(ProductStatus::Active);
+    ids.iter()
+        .find(|id| mirror.flags(id.as_bytes()).is_some_and(|f| f[0] == active))
+        .or_else(|| ids.first())
+        .copied()
+        .map(ProductId::from_uuid)
+}
+
 pub(super) fn products(
     db: &sled::Db,
     mirror: &Mirror,
@@ -96,14 +125,14 @@ pub(super) fn products(
         out: Vec::new(),
     };
     let raw = q.text.trim();
-    // 1. Exact codes.
+    // 1. Exact codes (every product holding one, where sync brought a clash).
     if !raw.is_empty() {
-        for k in [
-            key(&[P_BARCODE, raw.as_bytes()]),
-            key(&[P_SKU, raw.to_ascii_uppercase().as_bytes()]),
+        for (family, code) in [
+            (P_BARCODE, raw.to_owned()),
+            (P_SKU, raw.to_ascii_uppercase()),
         ] {
-            if let Some(id) = pages::get(db, &k)? {
-                let id = *uuid_of(&id)?.as_bytes();
+            for id in holders(db, family, code.as_bytes())? {
+                let id = *id.as_bytes();
                 if let Some(flags) = mirror.flags(&id) {
                     hits.offer(&id, &flags);
                 }

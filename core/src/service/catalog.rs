@@ -15,12 +15,15 @@ use crate::index::{ProductSearch, MAX_RESULTS};
 use crate::store::{self, ProductQuery, WriteTx};
 use rusqlite::Connection;
 
-/// Checks the shop-level rules of product fields: currency, unique SKU and barcode.
+/// Checks the shop-level rules of product fields: currency, and that a SKU or
+/// barcode it takes is free. An edit that keeps its SKU or barcode is not refused
+/// for a clash that sync brought (two tills made the same code offline): the clash
+/// is listed for a manager, and editing either product is how it gets resolved.
 fn check_fields(
     c: &Connection,
     caller: Caller,
     f: &ProductFields,
-    except: Option<ProductId>,
+    old: Option<&ProductFields>,
 ) -> Result<(), ShopError> {
     f.validate()?;
     let tenant = tenant_of(c, caller)?;
@@ -38,18 +41,20 @@ fn check_fields(
             .with_param("currency", tenant.settings.currency),
         );
     }
-    let other = |p: Option<Product>| p.is_some_and(|p| Some(p.id) != except);
+    let takes_sku = old.is_none_or(|o| o.sku != f.sku);
     e.check(
-        other(store::product_by_sku(c, caller.tenant, &f.sku)?),
+        takes_sku && store::product_by_sku(c, caller.tenant, &f.sku)?.is_some(),
         "sku",
         "taken",
         "another product has this SKU",
     );
-    if let Some(b) = &f.barcode {
+    if let Some(b) = f
+        .barcode
+        .as_ref()
+        .filter(|b| old.is_none_or(|o| o.barcode.as_ref() != Some(*b)))
+    {
         // Named, so the manager knows which product to look at.
-        if let Some(holder) =
-            store::product_by_barcode(c, caller.tenant, b)?.filter(|p| Some(p.id) != except)
-        {
+        if let Some(holder) = store::product_by_barcode(c, caller.tenant, b)? {
             e.push(
                 FieldError::new("barcode", "taken", "another product has this barcode")
                     .with_param("sku", holder.fields.sku.as_str()),
@@ -193,7 +198,7 @@ impl Shop {
         self.command(actor, Operation::UpdateProduct, |tx, caller| {
             let mut p = load_product(tx, caller, id)?;
             check_version(&p, expected_version)?;
-            check_fields(tx, caller, &fields, Some(id))?;
+            check_fields(tx, caller, &fields, Some(&p.fields))?;
             if fields.image != p.fields.image {
                 self.check_image(fields.image.as_ref())?;
             }
@@ -240,6 +245,14 @@ impl Shop {
     pub fn product(&self, actor: &Actor, id: ProductId) -> Result<Product, ShopError> {
         self.query(actor, Operation::ViewCatalog, |c, caller| {
             load_product(c, caller, id)
+        })
+    }
+
+    /// Records sharing a SKU, barcode, page slug or operator name: clashes that
+    /// tills made while cut off from each other, kept for a manager to resolve.
+    pub fn clashes(&self, actor: &Actor) -> Result<Vec<store::Clash>, ShopError> {
+        self.query(actor, Operation::ViewCatalog, |c, caller| {
+            Ok(store::clashes(c, caller.tenant)?)
         })
     }
 

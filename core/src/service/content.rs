@@ -18,16 +18,19 @@ fn load(c: &Connection, caller: Caller, id: ContentId) -> Result<AnyContent, Sho
     store::content(c, caller.tenant, id)?.ok_or(ShopError::NotFound { entity: "content" })
 }
 
-/// Checks a node's fields, that its slug is free, and that the products a promo
-/// names are this shop's.
+/// Checks a node's fields, that a slug it takes is free, and that the products a
+/// promo names are this shop's. An edit that keeps its slug is not refused for a
+/// clash that sync brought (two tills made the same slug offline): the clash is
+/// listed for a manager, and editing either node is how it gets resolved.
 fn check_fields(
     c: &Connection,
     caller: Caller,
     f: &ContentFields,
-    except: Option<ContentId>,
+    old: Option<(ContentId, &ContentSlug)>,
 ) -> Result<(), ShopError> {
     f.validate()?;
-    if store::content_slug_taken(c, caller.tenant, &f.slug, except)? {
+    let keeps = old.is_some_and(|(_, slug)| *slug == f.slug);
+    if !keeps && store::content_slug_taken(c, caller.tenant, &f.slug, old.map(|(id, _)| id))? {
         return Err(FieldError::new("slug", "taken", "another page uses this slug").into());
     }
     for (i, id) in f.products.iter().enumerate() {
@@ -94,7 +97,7 @@ impl Shop {
                     action: "edit",
                 });
             }
-            check_fields(tx, caller, &fields, Some(id))?;
+            check_fields(tx, caller, &fields, Some((id, &node.data().fields.slug)))?;
             let mut data = node.data().clone();
             let changed = changed_fields(Kind::Content, &data.fields, &fields);
             data.fields = fields;
@@ -168,9 +171,14 @@ impl Shop {
             let found = match id {
                 Some(Some(id)) => store::content(c, caller.tenant, id)?,
                 Some(None) => None,
+                // As the index picks where two nodes share the slug: the first made.
                 None => store::contents(c, caller.tenant, None, None)?
                     .into_iter()
-                    .find(|n| n.data().fields.slug == *slug),
+                    .filter(|n| {
+                        n.data().fields.slug == *slug
+                            && n.data().fields.translations.get(locale).is_some()
+                    })
+                    .min_by_key(|n| n.data().id.as_uuid()),
             };
             found
                 .filter(|n| n.data().fields.translations.get(locale).is_some())

@@ -107,7 +107,10 @@ pub fn update_product(c: &Connection, p: &Product, now: Timestamp) -> Result<(),
     Ok(())
 }
 
-/// A column a product is looked up by (each unique per shop).
+/// A column a product is looked up by. SKU and barcode are unique per shop except
+/// where sync brought a clash (two tills made the same code offline): then every
+/// device picks the same product, an active one first, then the lowest id (the
+/// first made, ids being time-ordered).
 #[derive(Clone, Copy)]
 enum ProductKey {
     Id,
@@ -126,7 +129,7 @@ impl ProductKey {
                     product_columns!(),
                     " FROM products WHERE tenant_id = ?1 AND ",
                     $column,
-                    " = ?2"
+                    " = ?2 ORDER BY status <> 'active', id LIMIT 1"
                 )
             };
         }

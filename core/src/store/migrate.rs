@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0013_store_sync.sql",
         include_str!("../../../migrations/edge/0013_store_sync.sql"),
     ),
+    (
+        14,
+        "0014_clashes.sql",
+        include_str!("../../../migrations/edge/0014_clashes.sql"),
+    ),
 ];
 
 /// The step that made the replicas table: this device's events are replayed into

@@ -364,3 +364,129 @@ fn upgrading_replays_the_tills_own_events_into_its_replicas() {
     );
     assert_eq!(shop.store().pull_state().unwrap().cursor, 0);
 }
+
+/// What `s` itself wrote after its `after` seq that other tills apply, as a page
+/// whose positions follow `cursor`.
+fn page_from(s: &Shop, after: u64, cursor: u64) -> PulledPage {
+    let me = s.device().unwrap().unwrap().device_id;
+    let entries: Vec<(u64, Envelope)> = s
+        .store()
+        .events_after(after, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.device_id == me)
+        .filter(|e| EventType::parse(&e.event_type).unwrap().reach() != Reach::Device)
+        .enumerate()
+        .map(|(i, e)| (cursor + i as u64 + 1, e))
+        .collect();
+    let next = cursor + entries.len() as u64;
+    PulledPage {
+        entries,
+        next,
+        head: next,
+        central_time_ms: 0,
+    }
+}
+
+#[test]
+fn a_sku_and_barcode_made_twice_offline_are_both_kept_listed_and_scanned_alike() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let (a_seen, b_seen) = (
+        t.event_count(),
+        b.shop.store().outbox_status().unwrap().last_seq,
+    );
+    // Cut off from each other, both tills make TEA (same SKU, same barcode).
+    let on_a = t.product("TEA", 250, 10);
+    t.clock.advance_ms(5);
+    let on_b = b
+        .shop
+        .create_product(
+            &t.manager,
+            product_fields("TEA", 300, on_a.fields.barcode.clone()),
+            ProductStatus::Active,
+        )
+        .unwrap();
+    assert_ne!(on_a.id, on_b.id);
+    let barcode = on_a.fields.barcode.clone().unwrap();
+    assert_eq!(on_b.fields.barcode.as_ref(), Some(&barcode));
+    // The network heals: each applies the other's page, and keeps both products.
+    let to_b = page_from(&t.shop, a_seen, 0);
+    let to_a = page_from(&b.shop, b_seen, 0);
+    assert_eq!(b.shop.apply_pulled(&to_b).unwrap().set_aside, 0);
+    assert_eq!(t.shop.apply_pulled(&to_a).unwrap().set_aside, 0);
+    let first = on_a.id.min(on_b.id);
+    for s in [&t.shop, &b.shop] {
+        for id in [on_a.id, on_b.id] {
+            assert!(s.product(&t.manager, id).is_ok(), "both kept");
+        }
+        let clashes = s.clashes(&t.manager).unwrap();
+        let fields: Vec<&str> = clashes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["sku", "barcode"], "listed for a manager");
+        assert_eq!(clashes[0].value, "TEA");
+        let mut held: Vec<uuid::Uuid> = clashes[0].holders.iter().map(|h| h.id).collect();
+        assert_eq!(held.len(), 2);
+        held.sort();
+        assert_eq!(held[0], first.as_uuid(), "first made first");
+        // A scan never fails, and takes the same product on every till.
+        let scanned = s.product_by_barcode(&t.cashier, &barcode).unwrap();
+        assert_eq!(scanned.id, first);
+        let by_sku = s
+            .product_by_sku(&t.cashier, &Sku::parse("TEA").unwrap())
+            .unwrap();
+        assert_eq!(by_sku.id, first);
+        // An index agrees, and a search lists both.
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = Index::open(&dir.path().join("ix"), s.store(), &mut |_| {}).unwrap();
+        assert_eq!(
+            index.product_by_barcode(barcode.as_str()).unwrap(),
+            Some(first)
+        );
+        assert_eq!(index.product_by_sku("tea").unwrap(), Some(first));
+        let found = index
+            .search_products(&rustok_core::index::ProductSearch {
+                text: "TEA".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(found.contains(&on_a.id) && found.contains(&on_b.id));
+    }
+    // A new third TEA is refused; editing a clashing product's price is not.
+    let again = t.shop.create_product(
+        &t.manager,
+        product_fields("TEA", 100, None),
+        ProductStatus::Active,
+    );
+    assert!(
+        matches!(
+            again,
+            Err(rustok_core::service::ShopError::Validation { .. })
+        ),
+        "{again:?}"
+    );
+    let mine = t.shop.product(&t.manager, on_a.id).unwrap();
+    let mut cheaper = mine.fields.clone();
+    cheaper.price.minor = 240;
+    t.shop
+        .update_product(&t.manager, on_a.id, mine.version, cheaper)
+        .unwrap();
+    // Archiving the first one sends scans to the other, active one.
+    let mine = t.shop.product(&t.manager, first).unwrap();
+    t.shop
+        .set_product_status(&t.manager, first, mine.version, ProductStatus::Archived)
+        .unwrap();
+    let other = if first == on_a.id { on_b.id } else { on_a.id };
+    assert_eq!(
+        t.shop.product_by_barcode(&t.cashier, &barcode).unwrap().id,
+        other
+    );
+    // The manager resolves it: the second TEA gets its own SKU and barcode.
+    let o = t.shop.product(&t.manager, other).unwrap();
+    let mut own = o.fields.clone();
+    own.sku = Sku::parse("TEA-2").unwrap();
+    own.barcode = None;
+    t.shop
+        .update_product(&t.manager, other, o.version, own)
+        .unwrap();
+    assert!(t.shop.clashes(&t.manager).unwrap().is_empty());
+}
