@@ -453,7 +453,12 @@ pub async fn apply<T: IngestTx>(mut tx: T, batch: &[Checked]) -> Result<Ingested
         let mut held = tx.replicas(&keys).await?;
         let mut moved = std::collections::BTreeSet::new();
         for (stamp, c) in &changes {
-            if held.entry((c.kind, c.id)).or_default().merge(c, *stamp) {
+            if held
+                .entry((c.kind, c.id))
+                .or_default()
+                .merge(c, *stamp)
+                .stamps
+            {
                 moved.insert((c.kind, c.id));
             }
         }

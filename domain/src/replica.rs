@@ -348,6 +348,15 @@ pub struct Replica {
     pub fields: BTreeMap<String, Field>,
 }
 
+/// What [`Replica::merge`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Merged {
+    /// A field's value (the state row must follow).
+    pub values: bool,
+    /// A field's stamp (the replica must be saved), values changed or not.
+    pub stamps: bool,
+}
+
 /// A replica that does not (yet) hold a whole record of its kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the {kind} record is incomplete or unreadable: {why}")]
@@ -359,20 +368,26 @@ pub struct Incomplete {
 }
 
 impl Replica {
-    /// Applies `change` written at `stamp`: each field takes the value when `stamp`
-    /// is greater than the field's. Returns whether any value changed.
-    pub fn merge(&mut self, change: &Change, stamp: Stamp) -> bool {
-        let mut moved = false;
+    /// Applies `change` written at `stamp`: each field takes the value and the
+    /// stamp when `stamp` is greater than the field's. Says what changed: a write
+    /// that sets a field to the value it holds still takes its stamp (so a later
+    /// write between the two stamps is judged the same way on every replica).
+    pub fn merge(&mut self, change: &Change, stamp: Stamp) -> Merged {
+        let mut out = Merged::default();
         for (name, value) in &change.fields {
             match self.fields.get_mut(*name) {
                 Some(f) if f.stamp >= stamp => {}
                 Some(f) => {
-                    moved |= f.value != *value;
+                    out.stamps = true;
+                    out.values |= f.value != *value;
                     f.value = value.clone();
                     f.stamp = stamp;
                 }
                 None => {
-                    moved = true;
+                    out = Merged {
+                        values: true,
+                        stamps: true,
+                    };
                     self.fields.insert(
                         (*name).to_owned(),
                         Field {
@@ -383,7 +398,7 @@ impl Replica {
                 }
             }
         }
-        moved
+        out
     }
 
     /// The greatest stamp of any field: who wrote last.
@@ -567,7 +582,10 @@ mod tests {
         }
         .into();
         let mut r = Replica::default();
-        assert!(r.merge(&change_of(&created).unwrap(), stamp(1, Origin::Device, 1)));
+        assert!(
+            r.merge(&change_of(&created).unwrap(), stamp(1, Origin::Device, 1))
+                .values
+        );
         assert_eq!(
             r.product().unwrap(),
             (product_fields(), ProductStatus::Active)
@@ -637,6 +655,41 @@ mod tests {
         r.merge(&change_of(&e).unwrap(), stamp(1, Origin::Device, 1));
         let (slug, read) = r.settings().unwrap();
         assert_eq!((slug.as_str(), read), ("corner", settings));
+    }
+
+    /// Regression (convergence seed 52): two tills set one price to the same value
+    /// at one HLC; central kept the first stamp, a till the rule's. A later write
+    /// between the two stamps would then have won on one and lost on the other.
+    #[test]
+    fn a_write_of_the_value_held_still_takes_its_greater_stamp() {
+        let price = |minor: i64| Change {
+            kind: Kind::Product,
+            id: Uuid::from_u128(1),
+            fields: vec![("price", json!({"minor": minor, "currency": "EUR"}))],
+        };
+        let mut r = Replica::default();
+        let first = r.merge(&price(274), stamp(5, Origin::Device, 2));
+        assert_eq!(
+            first,
+            Merged {
+                values: true,
+                stamps: true
+            }
+        );
+        let same = r.merge(&price(274), stamp(5, Origin::Device, 1));
+        assert_eq!(
+            same,
+            Merged {
+                values: false,
+                stamps: true
+            },
+            "the lower device wins the tie"
+        );
+        assert_eq!(r.stamp_of("price"), Some(stamp(5, Origin::Device, 1)));
+        assert_eq!(
+            r.merge(&price(274), stamp(4, Origin::Device, 0)),
+            Merged::default()
+        );
     }
 
     #[test]

@@ -33,19 +33,20 @@ fn save(c: &Connection, kind: Kind, id: uuid::Uuid, r: &Replica) -> Result<(), S
     Ok(())
 }
 
-/// Merges a write into its record's replica; returns the replica when a value
-/// changed (the caller brings the state tables in line), `None` otherwise.
+/// Merges a write into its record's replica (saved when a value or a stamp
+/// changed); returns the replica when a value changed (the caller brings the state
+/// tables in line), `None` otherwise.
 pub fn merge_replica(
     c: &Connection,
     change: &Change,
     stamp: Stamp,
 ) -> Result<Option<Replica>, StoreError> {
     let mut r = replica(c, change.kind, change.id)?.unwrap_or_default();
-    if !r.merge(change, stamp) {
-        return Ok(None);
+    let merged = r.merge(change, stamp);
+    if merged.stamps {
+        save(c, change.kind, change.id, &r)?;
     }
-    save(c, change.kind, change.id, &r)?;
-    Ok(Some(r))
+    Ok(merged.values.then_some(r))
 }
 
 /// Every replica of a kind, by id.
