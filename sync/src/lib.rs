@@ -9,6 +9,7 @@
 //! - [`retry`]: backoff between failed attempts.
 //! - [`credentials`]: what enrolment leaves on the device.
 //! - [`agent`]: the background task that runs the relay and keeps the sync status.
+//! - [`testing`]: a deterministic fault-injecting proxy for reliability tests.
 
 pub mod agent;
 pub mod breaker;
@@ -18,6 +19,7 @@ mod error;
 pub mod pull;
 pub mod relay;
 pub mod retry;
+pub mod testing;
 pub use rustok_protocol as protocol;
 pub use rustok_protocol::signing;
 

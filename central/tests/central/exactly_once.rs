@@ -4,9 +4,9 @@
 //! one seed (to replay a failure).
 
 use crate::helpers::{outbox, relay, spawn_central, Device};
-use crate::proxy::{Proxy, Rng};
 use rustok_central::Limits;
 use rustok_sync::relay::{BatchLimits, DEAD_LETTER_HANDLER};
+use rustok_sync::testing::{Proxy, Rng};
 use std::time::Duration;
 
 const SEEDS: u64 = 200;
@@ -28,7 +28,7 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
     let creds = device
         .enrol(&central.url, &central.code("corner").await)
         .await;
-    let proxy = Proxy::start(central.addr, seed, HOLD).await;
+    let proxy = Proxy::start(central.addr, seed, HOLD).await.unwrap();
     let mut rng = Rng::new(seed ^ 0x5EED);
     let limits = BatchLimits {
         max_events: 1 + rng.below(8) as u32,
@@ -100,13 +100,7 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
     if !dead.is_empty() {
         return Err(format!("dead letters: {dead:?}"));
     }
-    let faults = proxy
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|f| **f != crate::proxy::Fault::Pass)
-        .count();
+    let faults = proxy.faults().len();
     Ok((local.len(), faults))
 }
 

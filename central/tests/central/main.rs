@@ -15,7 +15,6 @@ mod helpers;
 mod hostile;
 mod office;
 mod processes;
-mod proxy;
 mod pull;
 mod relay;
 mod security;
