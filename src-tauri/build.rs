@@ -49,6 +49,7 @@ const COMMANDS: &[&str] = &[
     "order_action",
     "preview_refund",
     "list_products",
+    "list_clashes",
     "create_product",
     "update_product",
     "set_product_status",

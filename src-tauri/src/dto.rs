@@ -120,9 +120,29 @@ pub struct ProductDto {
     pub category: Option<String>,
     /// Digest of its picture (shown from `image://localhost/<digest>`).
     pub image: Option<String>,
+    /// Who last changed it, when that was not this till: `head_office` or
+    /// `another_till` (only in catalog lists).
+    pub changed_by: Option<&'static str>,
+    /// When, RFC 3339 (the change's clock time).
+    pub changed_at: Option<String>,
 }
 
 impl ProductDto {
+    /// With who last changed it, when that was not this till.
+    pub fn changed_by(mut self, stamp: Option<&rustok_core::domain::replica::Stamp>) -> Self {
+        if let Some(s) = stamp {
+            self.changed_by = Some(match s.origin {
+                rustok_core::domain::event::Origin::Central => "head_office",
+                rustok_core::domain::event::Origin::Device => "another_till",
+            });
+            self.changed_at = Some(
+                rustok_core::domain::clock::Timestamp::from_unix_millis(s.hlc.millis())
+                    .to_rfc3339(),
+            );
+        }
+        self
+    }
+
     /// From a product, titled in `locale`.
     pub fn new(p: &Product, locale: &Locale) -> Self {
         let f = &p.fields;
@@ -154,6 +174,48 @@ impl ProductDto {
                 .collect(),
             category: f.category.map(|c| c.to_string()),
             image: f.image.as_ref().map(ToString::to_string),
+            changed_by: None,
+            changed_at: None,
+        }
+    }
+}
+
+/// Records that share a code two tills made while cut off from each other.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ClashDto {
+    /// `sku`, `barcode`, `slug` or `operator_name`.
+    pub field: &'static str,
+    /// The shared value.
+    pub value: String,
+    /// The records, first made first.
+    pub holders: Vec<ClashHolderDto>,
+}
+
+/// One record in a clash.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ClashHolderDto {
+    /// Its id.
+    pub id: String,
+    /// A product's or page's title, an operator's role.
+    pub label: String,
+    /// Its status.
+    pub status: String,
+}
+
+impl From<&rustok_core::store::Clash> for ClashDto {
+    fn from(c: &rustok_core::store::Clash) -> Self {
+        Self {
+            field: c.field.as_str(),
+            value: c.value.clone(),
+            holders: c
+                .holders
+                .iter()
+                .map(|h| ClashHolderDto {
+                    id: h.id.to_string(),
+                    label: h.label.clone(),
+                    status: h.status.clone(),
+                })
+                .collect(),
         }
     }
 }

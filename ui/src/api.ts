@@ -15,7 +15,7 @@ export type {
   ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
   DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
-  CategoryDto as Category, ContentDto as Content, ShownContentDto as ShownContent,
+  CategoryDto as Category, ClashDto as Clash, ContentDto as Content, ShownContentDto as ShownContent,
   Command, Operation,
 } from "./generated/dto";
 import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";

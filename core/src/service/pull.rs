@@ -5,19 +5,21 @@
 //! movements of the store add to stock on hand. An entry that cannot be applied is
 //! set aside without stopping the page, and tried again with every later page.
 
-use super::{Shop, ShopError};
+use super::{Actor, Shop, ShopError};
 use crate::domain::category::Category;
 use crate::domain::clock::Timestamp;
 use crate::domain::content::{AnyContent, ContentData};
 use crate::domain::event::{DomainEvent, Envelope, FeedApplied};
 use crate::domain::ids::{CategoryId, ContentId, OperatorId, ProductId, TenantId};
 use crate::domain::operator::{Operator, PinAttempts, PinHash};
+use crate::domain::permission::Operation;
 use crate::domain::product::Product;
 use crate::domain::replica::{change_of, Kind, Replica, Stamp};
 use crate::domain::stock::StockMovement;
 use crate::domain::upcast::Upcasters;
 use crate::store::{self, StoreError, WriteTx};
 use rusqlite::Connection;
+use std::collections::HashMap;
 
 /// One page of the feed as central answered it.
 #[derive(Debug, Clone)]
@@ -51,6 +53,27 @@ pub struct PullApplied {
 const NO_PIN: &str = "!no-pin-on-this-till";
 
 impl Shop {
+    /// Who last changed each of `ids`, for the products whose last write came from
+    /// somewhere else than this till: head office or another till, with its stamp
+    /// (the HLC's wall part says when).
+    pub fn changed_elsewhere(
+        &self,
+        actor: &Actor,
+        ids: &[ProductId],
+    ) -> Result<HashMap<ProductId, Stamp>, ShopError> {
+        let me = self.device()?.map(|d| d.device_id);
+        self.query(actor, Operation::ViewCatalog, |c, _| {
+            let mut out = HashMap::new();
+            for id in ids {
+                let last = store::replica(c, Kind::Product, id.as_uuid())?.and_then(|r| r.last());
+                if let Some(stamp) = last.filter(|s| Some(s.device) != me) {
+                    out.insert(*id, stamp);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Applies a page of the tenant's feed after the cursor (a page that starts
     /// before the cursor is applied from it; one wholly behind it changes nothing).
     pub fn apply_pulled(&self, page: &PulledPage) -> Result<PullApplied, ShopError> {

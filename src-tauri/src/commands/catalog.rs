@@ -1,7 +1,7 @@
 //! The catalog: products, their status, and stock.
 
 use super::{actor, tenant};
-use crate::dto::{self, CategoryDto, CategoryInput, ProductDto, ProductInput};
+use crate::dto::{self, CategoryDto, CategoryInput, ClashDto, ProductDto, ProductInput};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use rustok_core::domain::ids::CategoryId;
@@ -37,12 +37,21 @@ pub(crate) fn list_products(
         offset: 0,
         category,
     };
-    Ok(state
-        .shop
-        .products(&a, &q)?
+    let products = state.shop.products(&a, &q)?;
+    let ids: Vec<_> = products.iter().map(|p| p.id).collect();
+    let elsewhere = state.shop.changed_elsewhere(&a, &ids)?;
+    Ok(products
         .iter()
-        .map(|p| ProductDto::new(p, &locale))
+        .map(|p| ProductDto::new(p, &locale).changed_by(elsewhere.get(&p.id)))
         .collect())
+}
+
+/// Records sharing a SKU, barcode, page slug or operator name (made on two tills
+/// while they were cut off from each other), for a manager to resolve.
+#[tauri::command(async)]
+pub(crate) fn list_clashes(state: State<'_, AppState>) -> ApiResult<Vec<ClashDto>> {
+    let a = actor(&state)?;
+    Ok(state.shop.clashes(&a)?.iter().map(ClashDto::from).collect())
 }
 
 /// Adds a product.

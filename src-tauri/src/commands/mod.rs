@@ -48,6 +48,7 @@ pub(crate) fn handler<R: tauri::Runtime>(
         orders::order_action,
         orders::preview_refund,
         catalog::list_products,
+        catalog::list_clashes,
         catalog::create_product,
         catalog::update_product,
         catalog::set_product_status,

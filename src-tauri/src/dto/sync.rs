@@ -32,7 +32,22 @@ pub struct SyncStatusDto {
     pub breaker: &'static str,
     /// Events central rejected (see the dead letters).
     pub rejected: u64,
+    /// Seconds since central last answered a pull (none: never pulled).
+    pub pulled_secs: Option<u64>,
+    /// Changes in the tenant's feed not yet taken (as of the last answer).
+    pub behind: u64,
+    /// Changes pulled that could not be applied yet (kept, tried again).
+    pub set_aside: u64,
+    /// The last problem pulling, until the next pull that works (English detail).
+    pub pull_error: Option<String>,
+    /// This till's clock minus central's, seconds, at the last answer.
+    pub clock_skew_secs: Option<i64>,
+    /// The clock is more than two minutes off central's: the operator is told.
+    pub clock_off: bool,
 }
+
+/// How far a till's clock may be from central's before it says so.
+pub const CLOCK_OFF_SECS: i64 = 120;
 
 /// One dead letter.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -86,5 +101,17 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
         last_error_kind: s.last_error_kind,
         breaker: s.breaker.as_str(),
         rejected: s.rejected,
+        pulled_secs: s
+            .pull
+            .pulled_at_ms
+            .map(|ms| secs_since(now, Timestamp::from_unix_millis(ms))),
+        behind: s.pull.head.saturating_sub(s.pull.cursor),
+        set_aside: s.pull.set_aside,
+        pull_error: s.pull.error.clone(),
+        clock_skew_secs: s.pull.clock_skew_ms.map(|ms| ms / 1000),
+        clock_off: s
+            .pull
+            .clock_skew_ms
+            .is_some_and(|ms| ms.unsigned_abs() > CLOCK_OFF_SECS.unsigned_abs() * 1000),
     }
 }

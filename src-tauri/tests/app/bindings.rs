@@ -18,6 +18,8 @@ fn declarations() -> String {
         LoginChoiceDto::decl(),
         SessionDto::decl(),
         ProductDto::decl(),
+        ClashDto::decl(),
+        ClashHolderDto::decl(),
         LineDto::decl(),
         QuoteDto::decl(),
         ShortLineDto::decl(),

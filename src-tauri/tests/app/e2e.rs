@@ -282,6 +282,15 @@ impl Session {
 
     async fn shot(&mut self, what: &str) {
         self.step += 1;
+        // Two animation frames: the last change is painted, not only in the DOM.
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(
             screenshots().join(format!("{}-{:02}-{what}.png", self.name, self.step)),
@@ -1039,5 +1048,6 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
 /// The counter as a cashier and a manager use it: one regression test per bug the
 /// first trial found.
 mod backoffice;
+mod chain;
 mod counter;
 mod kiosk;

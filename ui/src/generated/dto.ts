@@ -139,7 +139,42 @@ category: string | null,
 /**
  * Digest of its picture (shown from `image://localhost/<digest>`).
  */
-image: string | null, };
+image: string | null, 
+/**
+ * Who last changed it, when that was not this till: `head_office` or
+ * `another_till` (only in catalog lists).
+ */
+changed_by: string | null, 
+/**
+ * When, RFC 3339 (the change's clock time).
+ */
+changed_at: string | null, };
+export type ClashDto = { 
+/**
+ * `sku`, `barcode`, `slug` or `operator_name`.
+ */
+field: string, 
+/**
+ * The shared value.
+ */
+value: string, 
+/**
+ * The records, first made first.
+ */
+holders: Array<ClashHolderDto>, };
+export type ClashHolderDto = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * A product's or page's title, an operator's role.
+ */
+label: string, 
+/**
+ * Its status.
+ */
+status: string, };
 export type LineDto = { 
 /**
  * Product.
@@ -906,7 +941,31 @@ breaker: string,
 /**
  * Events central rejected (see the dead letters).
  */
-rejected: number, };
+rejected: number, 
+/**
+ * Seconds since central last answered a pull (none: never pulled).
+ */
+pulled_secs: number | null, 
+/**
+ * Changes in the tenant's feed not yet taken (as of the last answer).
+ */
+behind: number, 
+/**
+ * Changes pulled that could not be applied yet (kept, tried again).
+ */
+set_aside: number, 
+/**
+ * The last problem pulling, until the next pull that works (English detail).
+ */
+pull_error: string | null, 
+/**
+ * This till's clock minus central's, seconds, at the last answer.
+ */
+clock_skew_secs: number | null, 
+/**
+ * The clock is more than two minutes off central's: the operator is told.
+ */
+clock_off: boolean, };
 export type DeadLetterDto = { 
 /**
  * Which part gave up: `sync` (central rejected it), `index`, …
@@ -980,5 +1039,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

@@ -1,0 +1,187 @@
+//! Store sync as a shop with two tills and a head office meets it: head office
+//! changes a price while both tills run; the next scan at either takes it and the
+//! catalog says who changed it; a sale at one till moves the other till's stock.
+
+use super::{device_of, enrolled_demo, subcommand, Session, SERIAL};
+use crate::central::{start_central, RunningCentral, DEMO_TENANT};
+use rustok_app::demo;
+
+const MANAGER: (&str, &str, &str) = ("Max Manager", "Manager", "2222");
+const ADMIN_TOKEN: &str = "app-test-admin-token-0123456789";
+
+/// A second till of the demo shop in `from`, for the same store: its database as
+/// the first till's is now, under its own identity and with none of the first
+/// till's events, then enrolled with its own code.
+async fn second_till(from: &std::path::Path, central: &RunningCentral) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    rustok_core::store::Store::open(&from.join("shop.db"))
+        .unwrap()
+        .backup_to(&data.path().join("shop.db"))
+        .unwrap();
+    let db = rusqlite::Connection::open(data.path().join("shop.db")).unwrap();
+    db.execute_batch(
+        "UPDATE device SET device_id = '0192f0e4-3000-7000-8000-0000000000e2', device_code = 'TILL2',
+                last_seq = 0, acked_seq = 0;
+         DELETE FROM events; DELETE FROM handler_checkpoints;",
+    )
+    .unwrap();
+    drop(db);
+    subcommand(
+        data.path(),
+        &[
+            "enrol",
+            "--url",
+            &central.url,
+            "--code",
+            &central.code().await,
+        ],
+    );
+    data
+}
+
+/// DEMO-001 as the first till holds it: id and stock.
+fn demo_001(data: &std::path::Path) -> (String, i64) {
+    let db = rusqlite::Connection::open_with_flags(
+        data.join("shop.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.query_row(
+        "SELECT id, on_hand FROM products WHERE sku = 'DEMO-001'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+async fn set_price_at_head_office(central: &RunningCentral, product: &str, minor: i64) {
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/tenants/{DEMO_TENANT}/changes",
+            central.url
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({ "protocol": 1, "changes": [
+            { "kind": "product", "id": product, "fields": { "price": { "minor": minor, "currency": "EUR" } } }
+        ] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across_tills() {
+    let _one = SERIAL.lock().await;
+    let central_data = tempfile::tempdir().unwrap();
+    let central = start_central(central_data.path(), "127.0.0.1:0").await;
+    let first = tempfile::tempdir().unwrap();
+    enrolled_demo(first.path(), &central).await;
+    let second = second_till(first.path(), &central).await;
+    assert_ne!(device_of(first.path()), device_of(second.path()));
+    let (product, stock) = demo_001(first.path());
+    let fast = [("RUSTOK_SYNC_INTERVAL_MS", "500")];
+
+    // Both tills open, a manager at each, shifts open, both online.
+    let mut a = Session::start_in("9-chain-a", first, &fast, false).await;
+    let mut b = Session::start_in("9-chain-b", second, &fast, false).await;
+    for s in [&mut a, &mut b] {
+        s.login(MANAGER.0, MANAGER.1, MANAGER.2).await;
+        s.open_shift().await;
+        s.attr_in("[data-test=status-sync]", "data-state", &["online"])
+            .await;
+    }
+    a.shot("online").await;
+
+    // Head office sets DEMO-001 to 4.44 EUR; nobody at either till does anything.
+    set_price_at_head_office(&central, &product, 444).await;
+    a.scan(&demo::barcode(0)).await;
+    a.text_with("[data-test=cart-line-total]", "4.44 EUR").await;
+    a.shot("scan-head-office-price").await;
+    a.pay_cash_exact().await;
+    b.scan(&demo::barcode(0)).await;
+    b.text_with("[data-test=cart-line-total]", "4.44 EUR").await;
+    b.pay_cash_exact().await;
+    b.shot("second-till-sold").await;
+
+    // The first till's catalog: the price came from head office, and the stock
+    // counts both tills' sales.
+    a.click("[data-test=nav-catalog]").await;
+    a.type_into("[data-test=catalog-search]", "DEMO-001\u{E007}")
+        .await;
+    let row = "[data-test=product-row][data-sku=DEMO-001]";
+    a.text_with(&format!("{row} [data-test=product-price]"), "4.44 EUR")
+        .await;
+    a.attr_in(
+        &format!("{row} [data-test=product-origin]"),
+        "data-by",
+        &["head_office"],
+    )
+    .await;
+    a.text_with(
+        &format!("{row} [data-test=product-stock]"),
+        &(stock - 2).to_string(),
+    )
+    .await;
+    a.click(&format!("{row} td")).await;
+    a.text_with("[data-test=detail-origin]", "Changed by head office")
+        .await;
+    a.text_with("[data-test=detail-stock]", &(stock - 2).to_string())
+        .await;
+    a.shot("catalog-head-office-and-stock").await;
+
+    // The Sync screen says how pulling stands.
+    a.click("[data-test=nav-sync]").await;
+    a.text_with("[data-test=sync-pulled]", "ago").await;
+    a.text_with("[data-test=sync-behind]", "0").await;
+    a.text_with("[data-test=sync-clock]", "in step").await;
+    a.shot("sync-pull-state").await;
+
+    // Central goes down; a manager at each till adds sea salt as SEA-1. When
+    // central is back, each till keeps both, and lists them for a manager.
+    let addr = central.addr.to_string();
+    central.stop().await;
+    for (s, title, price) in [
+        (&mut a, "Sea salt", "1.50"),
+        (&mut b, "Sea salt, fine", "1.60"),
+    ] {
+        s.click("[data-test=nav-catalog]").await;
+        s.click("[data-test=new-product]").await;
+        s.type_into("[data-test=f-sku]", "SEA-1").await;
+        s.type_into("[data-test=f-title-en]", title).await;
+        s.type_into("[data-test=f-price]", price).await;
+        s.click("[data-test=save-product]").await;
+        s.text_with("[data-test=product-row][data-sku=SEA-1]", title)
+            .await;
+    }
+    let central = start_central(central_data.path(), &addr).await;
+    for s in [&mut a, &mut b] {
+        s.text_with("[data-test=clash][data-value=SEA-1]", "Sea salt, fine")
+            .await;
+        s.text_with("[data-test=clash][data-value=SEA-1]", "Sea salt (")
+            .await;
+    }
+    a.shot("clash-listed").await;
+    // Opening one of them from the list shows it; giving it its own SKU resolves it.
+    a.click("[data-test=clash-holder]:nth-of-type(2)").await;
+    a.text_with(".detail h2", "Sea salt, fine").await;
+    a.click("[data-test=edit-product]").await;
+    a.type_into("[data-test=f-sku]", "SEA-2").await;
+    a.click("[data-test=save-product]").await;
+    a.text_with(".detail", "SEA-2 · ").await;
+    for s in [&mut a, &mut b] {
+        let deadline = std::time::Instant::now() + super::WAIT;
+        while !s.absent("[data-test=clashes]").await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: the clash is still listed",
+                s.name
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    a.shot("clash-resolved").await;
+    b.finish().await;
+    a.finish().await;
+    central.stop().await;
+}
