@@ -72,6 +72,8 @@ const COMMANDS: &[&str] = &[
     "reset_operator_pin",
     "sync_now",
     "enrol_device",
+    "join_chain",
+    "join_progress",
     "list_dead_letters",
     "retry_dead_letter",
     "discard_dead_letter",

@@ -63,6 +63,7 @@ pub fn report_ratio(group: &str, ours: &str, floor: &str, since: SystemTime) {
 }
 
 pub mod catalog;
+pub mod chain;
 pub mod outbox;
 
 /// `true` under `cargo bench`; `false` when `cargo test` runs the bench once as a

@@ -576,8 +576,15 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    // A body of unknown length may grow to the limit: it reserves that much.
-    let size = declared.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
+    // A request with neither a length nor a chunked encoding has no body (RFC 9112
+    // §6.3): a pull, which may wait at central for half a minute, reserves nothing.
+    // A body of unknown length (chunked) may grow to the limit: it reserves that much.
+    let chunked = parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let size = match declared {
+        Some(n) => usize::try_from(n).unwrap_or(limit),
+        None if chunked => limit,
+        None => 0,
+    };
     let budget = if size == 0 {
         None
     } else {

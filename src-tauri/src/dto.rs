@@ -39,6 +39,9 @@ pub mod sync;
 pub struct AppInfoDto {
     /// Whether the device has a shop yet.
     pub set_up: bool,
+    /// Whether it can be used: a till that joined a chain is set up but not ready
+    /// until its first pull brought the chain's settings and operators.
+    pub ready: bool,
     /// Shop name.
     pub shop_name: Option<String>,
     /// Shop address, for receipts.

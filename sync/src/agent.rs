@@ -9,13 +9,16 @@ use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
 use crate::client::{self, Client};
 use crate::credentials::Credentials;
 use crate::protocol::{HealthReport, PROTOCOL_VERSION};
+use crate::pull::shop_error;
 use crate::pull::Puller;
 use crate::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
 use crate::retry::{Backoff, RetryPolicy};
 use crate::SyncError;
 use rustok_core::domain::clock::{Clock, Timestamp};
+use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::event::Envelope;
-use rustok_core::service::Shop;
+use rustok_core::domain::tenant::TenantSlug;
+use rustok_core::service::{JoinSetup, Shop};
 use rustok_core::store::{
     CommitListener, DeviceIdentity, OutboxStatus, PullState, Store, SCHEMA_VERSION,
 };
@@ -318,6 +321,35 @@ impl Agent {
         Ok(creds)
     }
 
+    /// Joins the chain `code` belongs to with the attached shop (see
+    /// [`join_and_save`]) and starts syncing: the first pull brings the chain's
+    /// settings, operators and catalog.
+    pub async fn join(
+        &self,
+        url: &str,
+        code: &str,
+        device_code: DeviceCode,
+    ) -> Result<Credentials, SyncError> {
+        let shop = lock(&self.shop)
+            .clone()
+            .ok_or_else(|| SyncError::Invalid("no shop to join with".into()))?;
+        let creds = join_and_save(
+            url,
+            code,
+            &shop,
+            device_code,
+            &self.config.app_version,
+            self.config.timeout,
+            &self.credentials_path,
+        )
+        .await?;
+        self.connect(creds.clone())?;
+        tracing::info!(central = %creds.central_url, tenant = %creds.tenant_slug, "joined a chain");
+        (self.on_change)();
+        self.sync_now();
+        Ok(creds)
+    }
+
     /// The status now (the queue read fresh from the store).
     pub fn status(&self) -> Result<SyncStatus, SyncError> {
         self.status_with(self.store.outbox_status()?)
@@ -578,6 +610,44 @@ pub async fn enrol_and_save(
     let (base, reply) = client::enrol(url, &request, timeout).await?;
     let creds = Credentials::from_enrolment(base, reply);
     creds.save(path)?;
+    Ok(creds)
+}
+
+/// Joins the chain `code` belongs to: redeems it at `url` for a new device id,
+/// sets `shop` up as a till of that chain ([`Shop::join`]) and stores the
+/// credentials at `path`. The first pull then brings the chain's settings,
+/// operators and catalog. A code that was redeemed but whose shop could not be
+/// written is spent: ask for another.
+pub async fn join_and_save(
+    url: &str,
+    code: &str,
+    shop: &Shop,
+    device_code: DeviceCode,
+    app_version: &str,
+    timeout: Duration,
+    path: &std::path::Path,
+) -> Result<Credentials, SyncError> {
+    if shop.device().map_err(shop_error)?.is_some() {
+        return Err(SyncError::Invalid("this device is already set up".into()));
+    }
+    let device_id = shop.new_device_id();
+    let request = client::join_request(code, device_id, &device_code, app_version);
+    let (base, reply) = client::enrol(url, &request, timeout).await?;
+    let slug = TenantSlug::parse(&reply.tenant_slug)
+        .map_err(|e| SyncError::Invalid(format!("central named the chain oddly: {e}")))?;
+    shop.join(JoinSetup {
+        device_id,
+        tenant_id: reply.tenant_id,
+        slug,
+        device_code,
+    })
+    .map_err(shop_error)?;
+    let creds = Credentials::from_enrolment(base, reply);
+    creds.save(path)?;
+    if let Some(store) = &creds.store {
+        shop.store()
+            .set_store(&store.code, &store.name, &store.address)?;
+    }
     Ok(creds)
 }
 

@@ -190,6 +190,25 @@ impl Client {
 }
 
 /// The enrolment request for this device.
+/// The enrolment request of a device that joins the code's chain: a new id, no
+/// tenant of its own (central answers the chain's).
+pub fn join_request(
+    code: &str,
+    device_id: rustok_core::domain::ids::DeviceId,
+    device_code: &rustok_core::domain::device::DeviceCode,
+    app_version: &str,
+) -> EnrolRequest {
+    EnrolRequest {
+        protocol: PROTOCOL_VERSION,
+        code: code.trim().to_owned(),
+        device_id,
+        tenant_id: None,
+        device_code: device_code.as_str().to_owned(),
+        app_version: app_version.to_owned(),
+    }
+}
+
+/// The enrolment request of a device with a shop of its own.
 pub fn enrol_request(
     code: &str,
     identity: &rustok_core::store::DeviceIdentity,

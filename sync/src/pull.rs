@@ -43,7 +43,7 @@ impl std::fmt::Debug for Puller {
     }
 }
 
-fn shop_error(e: ShopError) -> SyncError {
+pub(crate) fn shop_error(e: ShopError) -> SyncError {
     match e {
         ShopError::Storage(e) => SyncError::Store(e),
         other => SyncError::Invalid(other.to_string()),

@@ -14,7 +14,7 @@ export type {
   OrderDto as Order, RefundDto as Refund, ShiftDto as Shift, ClosePreviewDto as ClosePreview,
   ShiftReportDto as ShiftReport, ParkedDto as Parked, CartDto as ResumedCart, OperatorDto as Operator,
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
-  DeadLetterDto as DeadLetter, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
+  DeadLetterDto as DeadLetter, JoinProgressDto as JoinProgress, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
   CategoryDto as Category, ClashDto as Clash, ContentDto as Content, ShownContentDto as ShownContent,
   Command, Operation,
 } from "./generated/dto";

@@ -550,8 +550,12 @@ impl Backend for Postgres {
             let c = self.pool.get().await?;
             let rows = c
                 .query(
-                    "SELECT id FROM replicas WHERE tenant_id = $1 AND kind = 'product' AND id <> $2
-                       AND (sku = $3 OR barcode = $4) ORDER BY id",
+                    // Two index lookups (see the SQLite backend: one OR scanned
+                    // every product of the tenant there).
+                    "SELECT id FROM replicas WHERE tenant_id = $1 AND sku = $3 AND kind = 'product' AND id <> $2
+                     UNION
+                     SELECT id FROM replicas WHERE tenant_id = $1 AND barcode = $4 AND kind = 'product' AND id <> $2
+                     ORDER BY 1",
                     &[&tenant.as_uuid(), &except, &sku, &barcode],
                 )
                 .await?;

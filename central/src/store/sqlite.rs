@@ -708,9 +708,14 @@ impl Backend for Sqlite {
     ) -> Fut<'a, Vec<uuid::Uuid>> {
         let (sku, barcode) = (sku.to_owned(), barcode.map(str::to_owned));
         self.with(move |c, _| {
+            // Two lookups by index, not one `sku = ? OR barcode = ?`: with the OR,
+            // SQLite walked every product of the tenant for each one checked, and
+            // head office adding 100k products took quadratic time.
             let mut st = c.prepare_cached(
-                "SELECT id FROM replicas WHERE tenant_id = ?1 AND kind = 'product' AND id <> ?2
-                   AND (sku = ?3 OR barcode = ?4) ORDER BY id",
+                "SELECT id FROM replicas WHERE tenant_id = ?1 AND sku = ?3 AND kind = 'product' AND id <> ?2
+                 UNION
+                 SELECT id FROM replicas WHERE tenant_id = ?1 AND barcode = ?4 AND kind = 'product' AND id <> ?2
+                 ORDER BY 1",
             )?;
             let rows = st.query_map(
                 params![tenant.to_string(), except.to_string(), sku, barcode],

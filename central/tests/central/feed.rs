@@ -603,7 +603,36 @@ async fn events_stored_before_the_feed_existed_are_in_it_after_the_upgrade() {
     assert!(own.entries.is_empty());
 }
 
+/// Regression (found by the `fanout` bench): a pull waiting at central held a whole
+/// body's share of the budget for request bodies (a GET has no Content-Length, and
+/// a body of unknown length reserved the limit), so a few dozen online tills made
+/// central answer every other request "503 busy".
+async fn waiting_pulls_take_nothing_from_the_body_budget() {
+    let limits = rustok_central::Limits {
+        max_bodies_in_flight_bytes: 2 * rustok_central::Limits::default().max_body_bytes,
+        ..rustok_central::Limits::default()
+    };
+    let c = crate::helpers::spawn_central(limits).await;
+    let a = Device::new(66);
+    let creds = a.enrol(&c.url, &c.code("corner").await).await;
+    let head = pull(&client(&creds), "after=0").await.unwrap().head;
+    let waiting: Vec<_> = (0..6)
+        .map(|_| {
+            let cl = client(&creds);
+            tokio::spawn(async move { pull(&cl, &format!("after={head}&wait=3")).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(waiting.iter().all(|w| !w.is_finished()), "the pulls wait");
+    // A push (a body) still gets in while they wait.
+    push_all(&a, &creds, &c).await;
+    for w in waiting {
+        w.await.unwrap().unwrap();
+    }
+}
+
 crate::on_both!(
+    waiting_pulls_take_nothing_from_the_body_budget,
     the_feed_carries_tenant_changes_to_every_other_device_and_stock_within_the_store,
     a_waiting_pull_wakes_when_the_feed_moves,
     bad_pulls_get_clear_errors_and_strangers_see_nothing,

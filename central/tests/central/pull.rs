@@ -4,8 +4,13 @@
 //! without being asked.
 
 use crate::helpers::{relay, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN, START};
+use rustok_core::domain::device::DeviceCode;
+use rustok_core::domain::operator::Pin;
+use rustok_core::domain::payment::Tender;
 use rustok_core::domain::product::Sku;
+use rustok_core::domain::stock::Quantity;
 use rustok_core::service::Shop;
+use rustok_core::service::{NewLine, NewOrder};
 use rustok_core::store::Store;
 use rustok_core::system::SystemClock;
 use rustok_core::testing::{ManualClock, SeededEntropy};
@@ -151,7 +156,7 @@ async fn a_second_till_takes_head_offices_price_and_the_first_tills_stock() {
     assert_eq!(on_hand(&b.shop, "SKU-1"), before - 2);
     // The second till's own FeedApplied events reach central; none of what it pulled
     // goes back.
-    let pushed = relay_of(&b, &creds_b, &c);
+    let pushed = relay_of(&b.shop, &creds_b, &c);
     pushed.drain().await.unwrap();
     let held = c
         .central
@@ -168,7 +173,7 @@ async fn a_second_till_takes_head_offices_price_and_the_first_tills_stock() {
     );
 }
 
-fn relay_of(b: &Sibling, creds: &Credentials, c: &CentralUnderTest) -> rustok_sync::relay::Relay {
+fn relay_of(b: &Shop, creds: &Credentials, c: &CentralUnderTest) -> rustok_sync::relay::Relay {
     let client = rustok_sync::client::Client::new(
         Credentials {
             central_url: c.url.clone(),
@@ -179,7 +184,7 @@ fn relay_of(b: &Sibling, creds: &Credentials, c: &CentralUnderTest) -> rustok_sy
     )
     .unwrap();
     rustok_sync::relay::Relay::new(
-        b.shop.store().clone(),
+        b.store().clone(),
         client,
         crate::helpers::lenient_breaker(),
         BatchLimits::default(),
@@ -244,7 +249,135 @@ async fn an_online_agent_applies_head_offices_change_without_being_asked() {
     task.abort();
 }
 
+/// A shop on an empty database in `dir`, as a till just installed has.
+fn empty_shop(dir: &std::path::Path, seed: u64) -> Shop {
+    Shop::new(
+        Arc::new(Store::open(&dir.join("shop.db")).unwrap()),
+        Arc::new(ManualClock::new(START)),
+        Arc::new(SeededEntropy::new(seed)),
+    )
+}
+
+/// A new till, installed from nothing, joins the chain with a code: its first pull
+/// brings the chain's settings, operators (with their PINs) and catalog, and it
+/// sells; nobody can log in before that, and joining twice is refused.
+async fn a_new_till_joins_the_chain_from_nothing_and_sells_once_the_catalog_is_in() {
+    let c = spawn_central(rustok_central::Limits::default()).await;
+    let a = Device::new(63);
+    let creds_a = a.enrol(&c.url, &c.code("corner").await).await;
+    relay(
+        &a,
+        creds_a.clone(),
+        &c.url,
+        Duration::from_secs(5),
+        BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Arc::new(empty_shop(dir.path(), 0x9E));
+    let path = dir.path().join("credentials.json");
+    let code = c.code("corner").await;
+    let join = |code: String| {
+        let (shop, path, url) = (shop.clone(), path.clone(), c.url.clone());
+        async move {
+            rustok_sync::agent::join_and_save(
+                &url,
+                &code,
+                &shop,
+                DeviceCode::parse("POS9").unwrap(),
+                "test",
+                Duration::from_secs(5),
+                &path,
+            )
+            .await
+        }
+    };
+    let creds = join(code).await.unwrap();
+    assert_eq!(creds.tenant_id, creds_a.tenant_id, "it joined the chain");
+    assert!(
+        !shop.ready().unwrap(),
+        "nothing to log in with before the pull"
+    );
+    assert!(shop.login_choices().unwrap().is_empty());
+    let puller = Puller::new(
+        shop.clone(),
+        creds.clone(),
+        Arc::new(SystemClock),
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let pulled = puller.pull_all().await.unwrap();
+    assert_eq!(pulled.cursor, pulled.head);
+    assert!(shop.ready().unwrap());
+    let me = shop.device().unwrap().unwrap();
+    let tenant = shop
+        .store()
+        .read(|c| rustok_core::store::tenant(c, me.tenant_id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        tenant.settings.name.as_str(),
+        "Corner",
+        "the chain's settings"
+    );
+    for p in &a.products {
+        let got = product(&shop, p.fields.sku.as_str());
+        assert_eq!(got.fields, p.fields);
+    }
+    // The cashier logs in with the PIN set on the first till, and sells.
+    let cashier = shop
+        .login(a.cashier.operator_id(), &Pin::parse("2222").unwrap())
+        .unwrap();
+    shop.open_cash_session(&cashier, 0).unwrap();
+    let sold = &a.products[0];
+    shop.counter_sale(
+        &cashier,
+        NewOrder {
+            lines: vec![NewLine {
+                product_id: sold.id,
+                quantity: Quantity::new(1).unwrap(),
+                discount: None,
+            }],
+            ..NewOrder::default()
+        },
+        &[Tender::Card {
+            amount: sold.fields.price.minor,
+            reference: None,
+        }],
+    )
+    .unwrap();
+    let pushed = relay_of(&shop, &creds, &c).drain().await.unwrap();
+    assert!(pushed > 0);
+    let held = c.central.backend.events_of(creds.device_id).await.unwrap();
+    assert!(
+        held.iter().any(|e| e.event_type == "OrderPaid"),
+        "the sale reached central"
+    );
+    // A second join on a set-up till is refused, and spends no code.
+    let again = c.code("corner").await;
+    let refused = join(again.clone()).await;
+    assert!(refused.is_err());
+    let other = tempfile::tempdir().unwrap();
+    let fresh = empty_shop(other.path(), 0x9F);
+    let third = rustok_sync::agent::join_and_save(
+        &c.url,
+        &again,
+        &fresh,
+        DeviceCode::parse("POS8").unwrap(),
+        "test",
+        Duration::from_secs(5),
+        &other.path().join("credentials.json"),
+    )
+    .await
+    .unwrap();
+    assert_ne!(third.device_id, creds.device_id, "the code was still good");
+}
+
 crate::on_both!(
     a_second_till_takes_head_offices_price_and_the_first_tills_stock,
     an_online_agent_applies_head_offices_change_without_being_asked,
+    a_new_till_joins_the_chain_from_nothing_and_sells_once_the_catalog_is_in,
 );

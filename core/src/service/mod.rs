@@ -21,7 +21,7 @@ pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use parked::{new_lines as parked_lines, ParkedSale};
 pub use pull::{PullApplied, PulledPage};
 pub use report::{ShiftReport, TaxLine, MAX_SHIFTS_LISTED};
-pub use setup::ShopSetup;
+pub use setup::{JoinSetup, ShopSetup};
 pub use tickets::{IssuedTicket, TicketCart, TicketCartLine};
 
 use crate::cache::{CacheInvalidator, Caches, Session};

@@ -7,10 +7,12 @@ use crate::domain::event::{
     TenantSettingsChanged,
 };
 use crate::domain::ids::{DeviceId, OperatorId, TenantId};
+use crate::domain::locale::Locale;
+use crate::domain::money::Currency;
 use crate::domain::operator::{Operator, OperatorName, Pin, PinAttempts, PinHash};
 use crate::domain::permission::{Operation, Role};
 use crate::domain::replica::{changed_fields, Kind};
-use crate::domain::tenant::{Tenant, TenantSettings, TenantSlug};
+use crate::domain::tenant::{Features, ShopName, TaxMode, Tenant, TenantSettings, TenantSlug};
 use crate::store::{self, DeviceIdentity, StoreError};
 
 /// What setting up a device needs.
@@ -26,6 +28,20 @@ pub struct ShopSetup {
     pub admin_name: OperatorName,
     /// The first administrator's PIN.
     pub admin_pin: Pin,
+}
+
+/// What joining a chain needs: this device's new id and what central answered
+/// when it redeemed the enrolment code.
+#[derive(Debug, Clone)]
+pub struct JoinSetup {
+    /// The id this device enrolled with ([`Shop::new_device_id`]).
+    pub device_id: DeviceId,
+    /// The chain's tenant id at central.
+    pub tenant_id: TenantId,
+    /// Its slug at central.
+    pub slug: TenantSlug,
+    /// This device's order-number prefix.
+    pub device_code: DeviceCode,
 }
 
 /// An operator as shown on the login screen.
@@ -121,6 +137,74 @@ impl Shop {
             operator_id: admin.id,
             role: Role::Admin,
         })
+    }
+
+    /// A fresh id for this device, to enrol with before [`Shop::join`].
+    pub fn new_device_id(&self) -> DeviceId {
+        DeviceId::generate(self.clock.now(), &*self.entropy)
+    }
+
+    /// Makes this device a till of a chain central already holds: its identity
+    /// under the chain's tenant, with placeholder settings (the slug as the name,
+    /// euros) until the first pull brings the chain's own settings, operators and
+    /// catalog. Nobody can log in before operators arrive. Refused once set up.
+    pub fn join(&self, join: JoinSetup) -> Result<(), ShopError> {
+        if self.device()?.is_some() {
+            return Err(ShopError::AlreadySetUp);
+        }
+        let now = self.clock.now();
+        let name = ShopName::parse(join.slug.as_str()).map_err(ShopError::validation)?;
+        let tenant = Tenant {
+            id: join.tenant_id,
+            slug: join.slug,
+            settings: TenantSettings {
+                name,
+                currency: Currency::parse("EUR").map_err(ShopError::validation)?,
+                default_locale: Locale::parse("en").map_err(ShopError::validation)?,
+                tax_mode: TaxMode::Inclusive,
+                features: Features::default(),
+                allow_oversell: false,
+                shift_difference_limit: None,
+                blind_count: false,
+                discount_limit: None,
+                address: None,
+                kiosk_idle_secs: None,
+            },
+        };
+        let device = DeviceIdentity {
+            device_id: join.device_id,
+            tenant_id: join.tenant_id,
+            device_code: join.device_code,
+        };
+        self.write_as(None, |tx| {
+            if store::device_identity(tx)?.is_some() {
+                return Err(ShopError::AlreadySetUp);
+            }
+            store::insert_tenant(tx, &tenant, now)?;
+            store::insert_device(tx, &device)?;
+            tx.append(DeviceRegistered {
+                device_id: device.device_id,
+                device_code: device.device_code.clone(),
+            })?;
+            Ok(())
+        })?;
+        tracing::info!(tenant = %tenant.id, device = %device.device_id, "device joined a chain");
+        Ok(())
+    }
+
+    /// Whether this till has what it needs to be used: the shop's settings (its
+    /// own, or the chain's once pulled) and an active operator. A till set up here
+    /// always has; one that joined a chain has once the first pull brought them.
+    pub fn ready(&self) -> Result<bool, ShopError> {
+        let Some(me) = self.device()? else {
+            return Ok(false);
+        };
+        Ok(self.store.read(|c| {
+            let settings = store::replica(c, Kind::Settings, me.tenant_id.as_uuid())?
+                .is_some_and(|r| r.settings().is_ok());
+            let operators = store::operators(c, me.tenant_id)?.iter().any(|o| o.active);
+            Ok::<_, StoreError>(settings && operators)
+        })?)
     }
 
     /// Active operators of this device's shop, for the login screen.

@@ -71,6 +71,8 @@ pub(crate) fn handler<R: tauri::Runtime>(
         operators::reset_operator_pin,
         sync::sync_now,
         sync::enrol_device,
+        sync::join_chain,
+        sync::join_progress,
         sync::list_dead_letters,
         sync::retry_dead_letter,
         sync::discard_dead_letter,

@@ -39,6 +39,7 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
     Ok(match info {
         None => AppInfoDto {
             set_up: false,
+            ready: false,
             shop_name: None,
             shop_address: None,
             device_code: None,
@@ -53,6 +54,7 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
         },
         Some((device, settings)) => AppInfoDto {
             set_up: true,
+            ready: state.shop.ready()?,
             shop_name: Some(settings.name.to_string()),
             shop_address: settings.address.as_ref().map(ToString::to_string),
             device_code: Some(device.device_code.to_string()),

@@ -2,11 +2,14 @@
 //! letters a manager can retry or discard.
 
 use super::actor;
-use crate::dto::sync::{dto, DeadLetterDto, SyncStatusDto};
+use crate::dto::sync::{dto, DeadLetterDto, JoinProgressDto, SyncStatusDto};
+use crate::dto::AppInfoDto;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use rustok_core::domain::device::DeviceCode;
 use rustok_core::domain::FieldError;
 use rustok_core::service::Actor;
+use rustok_core::service::ShopError;
 use rustok_sync::relay::DEAD_LETTER_HANDLER;
 use tauri::State;
 
@@ -40,8 +43,18 @@ pub(crate) async fn enrol_device(
 ) -> ApiResult<SyncStatusDto> {
     let a = actor(&state)?;
     let identity = state.shop.enrolment_identity(&a)?;
-    let mut errors = Vec::new();
     let url = url.trim();
+    let errors = check_central(url, &code);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    agent(&state)?.enrol(url, &code, &identity).await?;
+    status(&state, &a)
+}
+
+/// What is wrong with a central address and a code, field by field.
+fn check_central(url: &str, code: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
     let web = url
         .split_once("://")
         .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && !rest.is_empty());
@@ -59,11 +72,57 @@ pub(crate) async fn enrol_device(
             "enter the code from central",
         ));
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+    errors
+}
+
+/// Makes this new device a till of a chain central holds, with a one-time code
+/// from head office: the code names the chain and the store. Nobody is logged in
+/// yet (the device has no operators); the first pull brings the chain's settings,
+/// operators and catalog ([`join_progress`] says how far it is). Refused on a
+/// device that is set up.
+#[tauri::command]
+pub(crate) async fn join_chain(
+    state: State<'_, AppState>,
+    url: String,
+    code: String,
+    device_code: String,
+) -> ApiResult<AppInfoDto> {
+    let url = url.trim();
+    let mut errors = check_central(url, &code);
+    let device_code = match DeviceCode::parse(device_code.trim()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.push(FieldError {
+                field: "device_code".into(),
+                ..e
+            });
+            None
+        }
+    };
+    if state.shop.device()?.is_some() {
+        return Err(ShopError::AlreadySetUp.into());
     }
-    agent(&state)?.enrol(url, &code, &identity).await?;
-    status(&state, &a)
+    let (true, Some(device_code)) = (errors.is_empty(), device_code) else {
+        return Err(ApiError::validation(errors));
+    };
+    agent(&state)?.join(url, &code, device_code).await?;
+    super::session::app_info(state)
+}
+
+/// How far a till that joined a chain has taken the chain's records; asked before
+/// anyone can log in, so it says nothing but counts and the last problem.
+#[tauri::command(async)]
+pub(crate) fn join_progress(state: State<'_, AppState>) -> ApiResult<JoinProgressDto> {
+    let pull = state.shop.store().pull_state().map_err(ShopError::from)?;
+    let sync = agent(&state)?.status()?;
+    Ok(JoinProgressDto {
+        ready: state.shop.ready()?,
+        taken: pull.cursor,
+        total: pull.head,
+        pulled: pull.pulled_at_ms.is_some(),
+        problem: pull.error.or(sync.last_error),
+        problem_kind: sync.last_error_kind,
+    })
 }
 
 /// Every dead letter, newest problems included.

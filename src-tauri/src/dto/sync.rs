@@ -49,6 +49,23 @@ pub struct SyncStatusDto {
 /// How far a till's clock may be from central's before it says so.
 pub const CLOCK_OFF_SECS: i64 = 120;
 
+/// How far a till that joined a chain has taken the chain's records.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct JoinProgressDto {
+    /// The chain's settings and an operator are in: the till can be used.
+    pub ready: bool,
+    /// Feed entries taken so far.
+    pub taken: u64,
+    /// Feed entries central holds for it (as of its last answer).
+    pub total: u64,
+    /// Central has answered a pull at least once.
+    pub pulled: bool,
+    /// The last problem (English detail).
+    pub problem: Option<String>,
+    /// Its kind (`network`, `refused`…), which the UI words.
+    pub problem_kind: Option<&'static str>,
+}
+
 /// One dead letter.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DeadLetterDto {

@@ -4,7 +4,7 @@
 //! its declaration fails here (run with `RUSTOK_WRITE_BINDINGS=1` to write it, then
 //! review the diff). Integers are `number`: that is what JSON gives JavaScript.
 
-use rustok_app::dto::sync::{DeadLetterDto, SyncStatusDto};
+use rustok_app::dto::sync::{DeadLetterDto, JoinProgressDto, SyncStatusDto};
 use rustok_app::dto::*;
 use rustok_app::error::{ApiError, ApiFieldError};
 use rustok_core::domain::order::OrderActionKind;
@@ -51,6 +51,7 @@ fn declarations() -> String {
         TenderTotalDto::decl(),
         TaxLineDto::decl(),
         SyncStatusDto::decl(),
+        JoinProgressDto::decl(),
         DeadLetterDto::decl(),
         ApiFieldError::decl(),
         ApiError::decl(),

@@ -399,8 +399,9 @@ impl Session {
     /// Starts the story in English. The language choice is kept by the web view's
     /// storage, which outlives a data folder; the page is reloaded without it, and
     /// the reloaded page writes its default back, which says it has run.
+    /// The first-run or login screen, in English whatever an earlier test left.
     async fn in_english(&self) {
-        self.find("[data-test=setup]").await;
+        self.find("[data-test=setup], [data-test=login]").await;
         self.client
             .execute(
                 "localStorage.removeItem('lang'); location.reload();",
@@ -415,7 +416,7 @@ impl Session {
                 .execute("return localStorage.getItem('lang');", vec![])
                 .await
                 .unwrap_or(Value::Null);
-            if lang == json!("en") && !self.absent("[data-test=setup]").await {
+            if lang == json!("en") && !self.absent("[data-test=setup], [data-test=login]").await {
                 return;
             }
             assert!(

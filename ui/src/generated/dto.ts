@@ -6,6 +6,11 @@ export type AppInfoDto = {
  */
 set_up: boolean, 
 /**
+ * Whether it can be used: a till that joined a chain is set up but not ready
+ * until its first pull brought the chain's settings and operators.
+ */
+ready: boolean, 
+/**
  * Shop name.
  */
 shop_name: string | null, 
@@ -966,6 +971,31 @@ clock_skew_secs: number | null,
  * The clock is more than two minutes off central's: the operator is told.
  */
 clock_off: boolean, };
+export type JoinProgressDto = { 
+/**
+ * The chain's settings and an operator are in: the till can be used.
+ */
+ready: boolean, 
+/**
+ * Feed entries taken so far.
+ */
+taken: number, 
+/**
+ * Feed entries central holds for it (as of its last answer).
+ */
+total: number, 
+/**
+ * Central has answered a pull at least once.
+ */
+pulled: boolean, 
+/**
+ * The last problem (English detail).
+ */
+problem: string | null, 
+/**
+ * Its kind (`network`, `refused`…), which the UI words.
+ */
+problem_kind: string | null, };
 export type DeadLetterDto = { 
 /**
  * Which part gave up: `sync` (central rejected it), `index`, …
@@ -1039,5 +1069,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "join_chain" | "join_progress" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";
