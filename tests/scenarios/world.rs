@@ -199,6 +199,23 @@ impl Till {
             Self::sync_parts(&self.shop, &self.creds, &self.clock);
     }
 
+    /// Closes the till, lets `f` rewrite its database file (as another release would
+    /// have left it), and opens it again.
+    pub fn with_database_replaced(&mut self, f: impl FnOnce(&Path)) {
+        // Every handle on the file goes first: the shop, its relay and its puller
+        // move to an empty database of their own for the moment.
+        let spare = self.dir.path().join("spare.db");
+        let idle = Self::open(&spare, self.clock.clone(), 0);
+        (self.relay, self.puller, self.client) = Self::sync_parts(&idle, &self.creds, &self.clock);
+        self.shop = idle;
+        f(&self.path());
+        self.restart();
+    }
+
+    pub fn puller(&self) -> &Puller {
+        &self.puller
+    }
+
     fn sync_parts(
         shop: &Arc<Shop>,
         creds: &Credentials,
