@@ -1275,10 +1275,13 @@ async fn list_records(
         .await?
         .into_iter()
         .filter_map(|(id, r)| {
+            let mut fields = r.values();
+            // Tills need an operator's PIN hash; a person reading records does not.
+            fields.remove("pin_hash");
             Some(RecordOut {
                 id,
                 last: r.last()?,
-                fields: r.values(),
+                fields,
             })
         })
         .collect();

@@ -181,6 +181,38 @@ pub async fn prepare(
             ));
         }
     }
+    // Prices are in the shop's currency (as a till checks): a price in another one,
+    // or in no currency at all, would be taken by every till as it is.
+    let settings_key = (Kind::Settings, tenant.as_uuid());
+    let settings = match current.get(&settings_key) {
+        Some(r) => Some(r.clone()),
+        None if !products.is_empty() => c
+            .backend
+            .replicas(tenant, &[settings_key])
+            .await?
+            .remove(&settings_key),
+        None => None,
+    };
+    let shop_currency = settings
+        .as_ref()
+        .and_then(|r| r.fields.get("currency"))
+        .and_then(|f| f.value.as_str().map(str::to_owned));
+    if let Some(currency) = shop_currency {
+        for (at, id) in &products {
+            let priced = current
+                .get(&(Kind::Product, *id))
+                .and_then(|r| r.fields.get("price"))
+                .and_then(|f| f.value.get("currency"))
+                .and_then(serde_json::Value::as_str);
+            if priced.is_some_and(|p| p != currency) {
+                return Err(invalid(
+                    *at,
+                    "currency_mismatch",
+                    format!("prices must be in the shop's currency, {currency}"),
+                ));
+            }
+        }
+    }
     // A SKU or barcode is one product's: another's here or at central refuses.
     let mut seen: HashMap<String, Uuid> = HashMap::new();
     for (at, id) in &products {

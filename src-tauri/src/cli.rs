@@ -19,8 +19,12 @@ pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [--kiosk] 
   backup FILE             write a consistent copy of the database to FILE
   export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
   enrol --url URL --code CODE
-                          connect this device to a central server with a one-time code
-  sync                    push every pending event to the central server now
+                          connect this device's shop to a central server with a one-time code
+  join --url URL --code CODE [--till CODE]
+                          make an empty data folder a till of a chain at a central server
+                          (the code names the chain and the store) and take its catalog
+  sync                    push every pending event to the central server now, then take
+                          what head office and the other tills changed
   demo                    create the demo shop in an empty data folder
   help                    show this text
 
@@ -63,7 +67,16 @@ pub enum Command {
         /// The one-time code.
         code: String,
     },
-    /// Push pending events now.
+    /// Join a chain at central from an empty data folder.
+    Join {
+        /// Central's base URL.
+        url: String,
+        /// The one-time code.
+        code: String,
+        /// This till's code (order-number prefix).
+        till: String,
+    },
+    /// Push pending events now, then pull.
     Sync,
 }
 
@@ -74,6 +87,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut kiosk = false;
     let mut url = None;
     let mut code = None;
+    let mut till = None;
     let mut words: Vec<String> = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -86,6 +100,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             url = Some(value(it.next(), "--url needs an address")?);
         } else if text == "--code" {
             code = Some(value(it.next(), "--code needs the enrolment code")?);
+        } else if text == "--till" {
+            till = Some(value(it.next(), "--till needs the till's code, e.g. POS2")?);
         } else if text == "--demo" {
             demo = true;
         } else if text == "--kiosk" {
@@ -120,6 +136,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             (Some(url), Some(code)) => Command::Enrol { url, code },
             _ => return Err("enrol needs --url URL and --code CODE".into()),
         },
+        ["join"] => match (url.take(), code.take()) {
+            (Some(url), Some(code)) => Command::Join {
+                url,
+                code,
+                till: till.take().unwrap_or_else(|| "POS2".to_owned()),
+            },
+            _ => return Err("join needs --url URL and --code CODE".into()),
+        },
         ["backup", file] => Command::Backup(PathBuf::from(file)),
         ["export-unsynced", "-"] => Command::ExportUnsynced(None),
         ["export-unsynced", file] => Command::ExportUnsynced(Some(PathBuf::from(file))),
@@ -127,7 +151,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         other => return Err(format!("unknown command: {}", other.join(" "))),
     };
     if url.is_some() || code.is_some() {
-        return Err("--url and --code belong to enrol".into());
+        return Err("--url and --code belong to enrol and join".into());
+    }
+    if till.is_some() {
+        return Err("--till belongs to join".into());
     }
     Ok(Args {
         data_dir,
@@ -177,7 +204,7 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             let outbox = store.outbox_status().map_err(|e| e.to_string())?;
             println!("data folder:    {}", paths.data_dir.display());
             println!("schema version: {SCHEMA_VERSION}");
-            match device {
+            match &device {
                 Some(d) => println!("device:         {} ({})", d.device_code, d.device_id),
                 None => println!("device:         not set up"),
             }
@@ -187,6 +214,41 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             );
             if let Some(t) = outbox.oldest_pending {
                 println!("oldest pending: {t}");
+            }
+            if let Some(d) = device {
+                if let Some(t) = store
+                    .read(|c| rustok_core::store::tenant(c, d.tenant_id))
+                    .map_err(|e| e.to_string())?
+                {
+                    println!("shop:           {} ({})", t.settings.name, t.slug);
+                }
+            }
+            match rustok_sync::credentials::Credentials::load(&paths.sync_credentials()) {
+                Ok(Some(c)) => {
+                    let place = c.store.as_ref().map_or(String::new(), |s| {
+                        format!(", store {} ({})", s.name, s.code)
+                    });
+                    println!(
+                        "central:        {} as {}{place}",
+                        c.central_url, c.tenant_slug
+                    );
+                    let pull = store.pull_state().map_err(|e| e.to_string())?;
+                    let when = pull.pulled_at_ms.map_or("never".to_owned(), |ms| {
+                        rustok_core::domain::clock::Timestamp::from_unix_millis(ms).to_rfc3339()
+                    });
+                    println!(
+                        "changes taken:  {} of {} (last {when}), {} set aside",
+                        pull.cursor, pull.head, pull.set_aside
+                    );
+                    if let Some(ms) = pull.clock_skew_ms {
+                        println!("clock:          {:+} s against central's", ms / 1000);
+                    }
+                    if let Some(e) = pull.error {
+                        println!("last problem:   {e}");
+                    }
+                }
+                Ok(None) => println!("central:        not connected (standalone)"),
+                Err(e) => println!("central:        credentials unreadable: {e}"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -288,6 +350,43 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 format!("sync failed ({} events still pending): {e}", outbox.pending)
             })?;
             println!("{acked} events synced; {} pending", outbox.pending);
+            let taken = runtime()?
+                .block_on(pull_all(store, paths))
+                .map_err(|e| format!("taking changes failed: {e}"))?;
+            println!("{taken}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Join { url, code, till } => {
+            std::fs::create_dir_all(&paths.data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", paths.data_dir.display()))?;
+            let store =
+                std::sync::Arc::new(Store::open(&paths.database()).map_err(|e| e.to_string())?);
+            let till = rustok_core::domain::device::DeviceCode::parse(&till)
+                .map_err(|e| format!("--till: {}", e.message))?;
+            let shop = shop_on(store.clone());
+            let rt = runtime()?;
+            let creds = rt
+                .block_on(rustok_sync::agent::join_and_save(
+                    &url,
+                    &code,
+                    &shop,
+                    till,
+                    crate::config::APP_VERSION,
+                    rustok_sync::client::DEFAULT_TIMEOUT,
+                    &paths.sync_credentials(),
+                ))
+                .map_err(|e| format!("joining failed: {e}"))?;
+            println!(
+                "joined {} at {} (device {}); credentials in {}",
+                creds.tenant_slug,
+                creds.central_url,
+                creds.device_id,
+                paths.sync_credentials().display()
+            );
+            let taken = rt.block_on(pull_all(store, paths)).map_err(|e| {
+                format!("taking the chain's records failed (run `sync` again): {e}")
+            })?;
+            println!("{taken}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup(file) => {
@@ -321,6 +420,36 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn shop_on(store: std::sync::Arc<Store>) -> rustok_core::service::Shop {
+    rustok_core::service::Shop::new(
+        store,
+        std::sync::Arc::new(rustok_core::system::SystemClock),
+        std::sync::Arc::new(rustok_core::system::OsEntropy),
+    )
+}
+
+/// Takes everything head office and the other tills changed, page by page; says
+/// what it took.
+async fn pull_all(store: std::sync::Arc<Store>, paths: &Paths) -> Result<String, String> {
+    let creds = rustok_sync::credentials::Credentials::load(&paths.sync_credentials())
+        .map_err(|e| e.to_string())?
+        .ok_or("this device is not connected to a central server")?;
+    let config = crate::config::sync_config();
+    let puller = rustok_sync::pull::Puller::new(
+        std::sync::Arc::new(shop_on(store)),
+        creds,
+        std::sync::Arc::new(rustok_core::system::SystemClock),
+        config.timeout,
+        config.pull_wait,
+    )
+    .map_err(|e| e.to_string())?;
+    let p = puller.pull_all().await.map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} changes taken ({} set aside); at {} of {}",
+        p.applied, p.set_aside, p.cursor, p.head
+    ))
 }
 
 /// A small runtime for the subcommands that talk to central.

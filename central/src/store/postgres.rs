@@ -676,7 +676,7 @@ impl Backend for Postgres {
             match bound {
                 Some(t) if t != tenant => {
                     return Err(CentralError::Forbidden(
-                        "this device belongs to another tenant than the code",
+                        "this till has a shop of its own, not the code's chain; a new till joins a chain from an empty data folder (Join a chain, or `rustok-edge join`)",
                     ))
                 }
                 Some(_) => {}

@@ -257,6 +257,15 @@ fn project(
                 Ok(v) => v,
                 Err(e) => return Ok(Err(incomplete(e))),
             };
+            // A price in another currency than the shop's is never sold at.
+            if let Some(shop) = store::tenant(c, tenant)? {
+                if fields.price.currency != shop.settings.currency {
+                    return Ok(Err(format!(
+                        "a price in {} where the shop sells in {}",
+                        fields.price.currency, shop.settings.currency
+                    )));
+                }
+            }
             if let Some(cat) = fields.category {
                 if store::category(c, tenant, cat)?.is_none() {
                     return Ok(Err(format!("a category this till does not hold ({cat})")));

@@ -490,3 +490,28 @@ fn a_sku_and_barcode_made_twice_offline_are_both_kept_listed_and_scanned_alike()
         .unwrap();
     assert!(t.shop.clashes(&t.manager).unwrap().is_empty());
 }
+
+/// Trial finding: head office could set a price in another currency, and every
+/// till took it. A till sets such a change aside (head office now refuses it too).
+#[test]
+fn a_pulled_price_in_another_currency_is_set_aside() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let start = t.event_count();
+    let tea = t.product("TEA", 250, 0);
+    let mut page = page_of(&t, start);
+    let (_, created) = &mut page.entries[0];
+    assert_eq!(created.event_type, "ProductCreated");
+    let mut data: serde_json::Value = serde_json::from_str(created.data.get()).unwrap();
+    data["price"]["currency"] = "USD".into();
+    created.data = serde_json::value::RawValue::from_string(data.to_string()).unwrap();
+    let done = b.shop.apply_pulled(&page).unwrap();
+    assert_eq!(done.set_aside, 1);
+    assert!(b.shop.product(&t.manager, tea.id).is_err());
+    let letters = b
+        .shop
+        .store()
+        .read(rustok_core::store::pull_dead_letters)
+        .unwrap();
+    assert!(letters[0].error.contains("USD"), "{:?}", letters[0].error);
+}

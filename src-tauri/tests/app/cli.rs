@@ -211,6 +211,83 @@ fn enrol_and_sync_subcommands_work_against_a_real_central() {
             .unwrap(),
         outbox
     );
+
+    // Trial findings: a till could not join a chain headlessly, `sync` only pushed,
+    // and `status` said nothing of central. A second till joins from an empty
+    // folder and takes the chain's catalog; head office changes a price; `sync`
+    // takes it; `status` says where the till stands.
+    let second = tempfile::tempdir().unwrap();
+    let joined = run(
+        second.path(),
+        &[
+            "join",
+            "--url",
+            &central.url,
+            "--code",
+            &rt.block_on(central.code()),
+            "--till",
+            "TILL7",
+        ],
+    );
+    assert!(joined.status.success(), "{}", text(&joined));
+    assert!(
+        text(&joined).contains("joined demo-shop"),
+        "{}",
+        text(&joined)
+    );
+    assert!(text(&joined).contains("changes taken"), "{}", text(&joined));
+    let price = |dir: &std::path::Path| -> (String, i64) {
+        let c = rusqlite::Connection::open(dir.join("shop.db")).unwrap();
+        c.query_row(
+            "SELECT id, price FROM products WHERE sku = 'DEMO-001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let (product, before) = price(second.path());
+    assert_eq!(
+        before,
+        price(dir.path()).1,
+        "the catalog came with the join"
+    );
+    let r = rt
+        .block_on(
+            reqwest::Client::new()
+                .post(format!("{}/v1/admin/tenants/demo-shop/changes", central.url))
+                .bearer_auth("app-test-admin-token-0123456789")
+                .json(&serde_json::json!({ "protocol": 1, "changes": [
+                    { "kind": "product", "id": product, "fields": { "price": { "minor": 111, "currency": "EUR" } } }
+                ] }))
+                .send(),
+        )
+        .unwrap();
+    assert!(r.status().is_success());
+    let sync = run(second.path(), &["sync"]);
+    assert!(text(&sync).contains("1 changes taken"), "{}", text(&sync));
+    assert_eq!(price(second.path()).1, 111);
+    let status = run(second.path(), &["status"]);
+    let said = text(&status);
+    for want in [
+        "TILL7",
+        "shop:           RusToK Demo Shop",
+        "central:",
+        "changes taken:",
+    ] {
+        assert!(said.contains(want), "{want} in {said}");
+    }
+    // Joining again over a till is refused, and says so.
+    let twice = run(
+        second.path(),
+        &[
+            "join",
+            "--url",
+            &central.url,
+            "--code",
+            &rt.block_on(central.code()),
+        ],
+    );
+    assert_eq!(twice.status.code(), Some(1), "{}", text(&twice));
     rt.block_on(central.stop());
 }
 

@@ -97,8 +97,7 @@ async fn a_manager_adds_a_category_a_picture_and_a_promo_in_two_languages() {
     s.click("[data-test=tab-products]").await;
     s.type_into("[data-test=catalog-search]", "DEMO-001\u{E007}")
         .await;
-    s.click("[data-test=product-row][data-sku=DEMO-001] td")
-        .await;
+    s.select_product("DEMO-001").await;
     s.click("[data-test=edit-product]").await;
     s.choose_file(
         "[data-test=f-image]",

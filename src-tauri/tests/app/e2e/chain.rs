@@ -124,7 +124,7 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
         &(stock - 2).to_string(),
     )
     .await;
-    a.click(&format!("{row} td")).await;
+    a.select_product("DEMO-001").await;
     a.text_with("[data-test=detail-origin]", "Changed by head office")
         .await;
     a.text_with("[data-test=detail-stock]", &(stock - 2).to_string())

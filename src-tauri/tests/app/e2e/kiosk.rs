@@ -369,8 +369,7 @@ async fn a_customer_orders_in_russian_at_the_kiosk_and_the_counter_sells_the_tic
     s.click("[data-test=nav-catalog]").await;
     s.type_into("[data-test=catalog-search]", &format!("{MILK}{ENTER}"))
         .await;
-    s.click(&format!("[data-test=product-row][data-sku={MILK}] td"))
-        .await;
+    s.select_product(MILK).await;
     s.click("[data-test=edit-product]").await;
     s.type_into("[data-test=f-price]", "1.50").await;
     s.click("[data-test=save-product]").await;
