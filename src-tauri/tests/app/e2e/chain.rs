@@ -119,11 +119,32 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
         &["head_office"],
     )
     .await;
-    a.text_with(
-        &format!("{row} [data-test=product-stock]"),
-        &(stock - 2).to_string(),
-    )
-    .await;
+    // The other till's sale travels till → central → this till; on a loaded
+    // machine that may take longer than one screen's wait. If it never comes,
+    // the Sync screen's facts go with the failure.
+    let want = (stock - 2).to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let shown = match a
+            .client
+            .find(fantoccini::Locator::Css(&format!(
+                "{row} [data-test=product-stock]"
+            )))
+            .await
+        {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if shown == want {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            a.click("[data-test=nav-sync]").await;
+            let facts = a.text_with("[data-test=sync-panel]", "").await;
+            panic!("the first till shows {shown} on hand, not {want}; its Sync screen: {facts}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     a.select_product("DEMO-001").await;
     a.text_with("[data-test=detail-origin]", "Changed by head office")
         .await;
