@@ -90,8 +90,15 @@ fn merged<T: DeserializeOwned>(
         }
     }
     values.retain(|k, _| !skip.contains(&k.as_str()));
+    let new = current.is_none();
     serde_json::from_value(Value::Object(values)).map_err(|e| {
-        let message = e.to_string();
+        let mut message = e.to_string();
+        if new && message.starts_with("missing field") {
+            // Often a change meant for a record with a mistyped id.
+            message.push_str(
+                ": nothing with this id exists yet, so this makes a new record, which needs every required field",
+            );
+        }
         // serde names the field in its message ("missing field `sku`", "… at line").
         let field = message
             .split('`')

@@ -93,6 +93,15 @@ impl Puller {
             .await
             .map_err(|e| SyncError::Invalid(format!("applying a pulled page failed: {e}")))?
             .map_err(shop_error)?;
+        if done.applied + done.released + done.set_aside > 0 {
+            tracing::info!(
+                applied = done.applied + done.released,
+                set_aside = done.set_aside,
+                cursor = done.cursor,
+                head = done.head,
+                "took changes from central"
+            );
+        }
         totals.applied = totals
             .applied
             .saturating_add(u64::from(done.applied) + u64::from(done.released));

@@ -168,6 +168,22 @@ async fn head_office_edits_are_checked_and_a_refused_request_writes_nothing() {
         let (status, got, message) = refused(change(&c, "corner", changes.clone()).await).await;
         assert_eq!((status, got.as_str()), (422, code), "{changes}: {message}");
     }
+    // Trial finding: a price for a mistyped id was refused as "missing field `sku`";
+    // the answer now says that nothing has that id.
+    let (_, code, message) = refused(
+        change(
+            &c,
+            "corner",
+            json!([{ "kind": "product", "id": new_id, "fields": { "price": {"minor": 5, "currency": "EUR"} } }]),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, "required");
+    assert!(
+        message.contains("nothing with this id exists yet"),
+        "{message}"
+    );
     // Malformed requests.
     for body in [
         json!({ "protocol": PROTOCOL_VERSION, "changes": [{ "kind": "pizza", "id": new_id, "fields": {} }] }),
