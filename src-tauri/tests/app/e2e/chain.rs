@@ -123,7 +123,8 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
     // machine that may take longer than one screen's wait. If it never comes,
     // the Sync screen's facts go with the failure.
     let want = (stock - 2).to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let waiting = std::time::Instant::now();
+    let deadline = waiting + std::time::Duration::from_secs(60);
     loop {
         let shown = match a
             .client
@@ -136,6 +137,10 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
             Err(_) => String::new(),
         };
         if shown == want {
+            eprintln!(
+                "9-chain: the other till's sale showed here after {} ms",
+                waiting.elapsed().as_millis()
+            );
             break;
         }
         if std::time::Instant::now() > deadline {
