@@ -132,3 +132,51 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
             .is_some_and(|ms| ms.unsigned_abs() > CLOCK_OFF_SECS.unsigned_abs() * 1000),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustok_core::store::PullState;
+    use rustok_sync::agent::SyncState;
+    use rustok_sync::breaker::BreakerState;
+
+    fn with_skew(ms: Option<i64>) -> SyncStatusDto {
+        dto(&SyncStatus {
+            state: SyncState::Online,
+            central: None,
+            pending: 0,
+            oldest_pending: None,
+            last_attempt: None,
+            last_success: None,
+            last_error: None,
+            last_error_kind: None,
+            breaker: BreakerState::Closed,
+            rejected: 0,
+            pull: PullState {
+                clock_skew_ms: ms,
+                cursor: 3,
+                head: 10,
+                ..PullState::default()
+            },
+        })
+    }
+
+    /// DESIGN §7: a clock more than two minutes from central's is shown to the
+    /// operator; within two minutes it is not, either way round.
+    #[test]
+    fn a_clock_more_than_two_minutes_off_is_flagged() {
+        for (skew, off) in [
+            (None, false),
+            (Some(0), false),
+            (Some(120_000), false),
+            (Some(-120_000), false),
+            (Some(120_001), true),
+            (Some(-150_000), true),
+            (Some(i64::MIN), true),
+        ] {
+            let d = with_skew(skew);
+            assert_eq!(d.clock_off, off, "{skew:?}");
+            assert_eq!(d.behind, 7);
+        }
+    }
+}
