@@ -14,13 +14,14 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use rustok_domain::event::Envelope;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::image::{jpeg_size, ImageDigest, MAX_STORED_IMAGE_BYTES, STORED_IMAGE_EDGE};
 use rustok_domain::tenant::TenantSlug;
 use rustok_protocol::signing::{
     self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use rustok_protocol::{
     paths, ApiError, CreateEnrolment, EnrolRequest, EnrolResponse, Enrolment, FeedPage,
-    HealthReport, OfficeChanges, OfficeWritten, RecordOut, StoreFields, MAIN_STORE,
+    HealthReport, ImageStored, OfficeChanges, OfficeWritten, RecordOut, StoreFields, MAIN_STORE,
     PROTOCOL_VERSION,
 };
 use serde::de::DeserializeOwned;
@@ -52,6 +53,8 @@ pub enum Reply {
     Json(&'static str),
     /// Plain text.
     Text,
+    /// A JPEG picture.
+    Jpeg,
     /// Nothing.
     Empty,
 }
@@ -84,6 +87,8 @@ pub struct Route {
     pub auth: Auth,
     /// The JSON request body's schema (in the document's components), if any.
     pub body: Option<&'static str>,
+    /// A request body of raw bytes instead: its media type and what it is.
+    pub bytes_body: Option<(&'static str, &'static str)>,
     /// Query parameters.
     pub query: &'static [QueryParam],
     /// The successful status and what it carries.
@@ -127,6 +132,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         summary,
         auth,
         body: None,
+        bytes_body: None,
         query: &[],
         ok: (200, "ok", Reply::Empty),
         errors: &[],
@@ -218,6 +224,78 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 )
             },
             get(list_records),
+        ),
+        (
+            Route {
+                bytes_body: Some((
+                    "application/octet-stream",
+                    "the stored picture: a JPEG at most 640 pixels a side and 1 MiB, whose SHA-256 is the digest",
+                )),
+                ok: (204, "central holds the picture (it may have before)", Reply::Empty),
+                errors: &[
+                    (400, "the digest is not 64 lowercase hex digits"),
+                    (
+                        422,
+                        "the bytes are not the digest named, or not a JPEG at most 640 pixels a side",
+                    ),
+                ],
+                ..r(
+                    Method::PUT,
+                    paths::IMAGE,
+                    "Send a picture this device added, for the tenant's other devices to fetch",
+                    Auth::Device,
+                )
+            },
+            axum::routing::put(put_image),
+        ),
+        (
+            Route {
+                ok: (200, "the picture's bytes", Reply::Jpeg),
+                errors: &[
+                    (400, "the digest is not 64 lowercase hex digits"),
+                    (404, "central holds no such picture for the device's tenant"),
+                ],
+                ..r(
+                    Method::GET,
+                    paths::IMAGE,
+                    "Fetch a picture a product of the device's tenant names",
+                    Auth::Device,
+                )
+            },
+            get(get_image),
+        ),
+        (
+            Route {
+                bytes_body: Some((
+                    "application/octet-stream",
+                    "a JPEG at most 640 pixels a side and 1 MiB (scale it first, e.g. `convert in.png -resize 640x640 -quality 85 out.jpg`)",
+                )),
+                ok: (201, "the stored picture's digest", Reply::Json("ImageStored")),
+                errors: &[
+                    (400, "a bad tenant slug"),
+                    (422, "not a JPEG, or larger than 640 pixels a side"),
+                ],
+                ..r(
+                    Method::POST,
+                    paths::ADMIN_IMAGES,
+                    "Head office uploads a product picture; a product names it by the digest answered",
+                    Auth::Admin,
+                )
+            },
+            post(upload_image),
+        ),
+        (
+            Route {
+                ok: (200, "the picture's bytes", Reply::Jpeg),
+                errors: &[(404, "unknown tenant, or no such picture of it")],
+                ..r(
+                    Method::GET,
+                    paths::ADMIN_IMAGE,
+                    "A picture central holds for a tenant",
+                    Auth::Admin,
+                )
+            },
+            get(admin_image),
         ),
         (
             Route {
@@ -558,8 +636,16 @@ async fn read_body(
     c: &Central,
     req: Request,
 ) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
+    read_body_within(c, req, c.limits.max_body_bytes).await
+}
+
+/// [`read_body`] with a route's own limit.
+async fn read_body_within(
+    c: &Central,
+    req: Request,
+    limit: usize,
+) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
     let (parts, body) = req.into_parts();
-    let limit = c.limits.max_body_bytes;
     let too_large = || {
         Metrics::inc(&c.metrics.too_large);
         Fail::new(
@@ -1383,6 +1469,180 @@ impl serde::Serialize for Raw<'_> {
 }
 
 const _: fn(FeedPage) = |_| {};
+
+/// A digest from a path, or 400.
+fn digest_in_path(raw: &str) -> Result<ImageDigest, Fail> {
+    // Exactly as written: the path names the bytes, so no trimming or case folding.
+    ImageDigest::parse(raw)
+        .ok()
+        .filter(|d| d.as_str() == raw)
+        .ok_or_else(|| {
+            Fail::new(
+                StatusCode::BAD_REQUEST,
+                "bad_digest",
+                "a picture is named by the SHA-256 of its bytes: 64 lowercase hex digits",
+            )
+        })
+}
+
+fn no_such_picture() -> Fail {
+    Fail::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "central holds no such picture",
+    )
+}
+
+/// Checks that `bytes` are a stored picture as far as central can tell without
+/// decoding it (it never decodes pictures: the till that fetches one does): a JPEG
+/// whose frame header says at most 640 pixels a side.
+fn check_picture(bytes: &[u8]) -> Result<(), Fail> {
+    let edge = u16::try_from(STORED_IMAGE_EDGE).unwrap_or(u16::MAX);
+    match jpeg_size(bytes) {
+        Some((w, h)) if (1..=edge).contains(&w) && (1..=edge).contains(&h) => Ok(()),
+        Some((w, h)) => Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_image",
+            format!("the picture is {w}×{h} pixels; a stored picture is at most {edge} a side"),
+        )),
+        None => Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_image",
+            "the bytes are not a JPEG picture",
+        )),
+    }
+}
+
+fn jpeg(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            // Named by their digest: the bytes behind the URL never change.
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A device sends a picture it added: kept for its tenant once the bytes are
+/// the digest named and a stored picture.
+async fn put_image(
+    State(c): State<Shared>,
+    Path(raw): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let limit = c.limits.max_body_bytes.min(MAX_STORED_IMAGE_BYTES);
+    let (parts, body) = read_body_within(&c, req, limit).await?;
+    let device = authenticate(&c, &parts, &body).await?;
+    let digest = digest_in_path(&raw)?;
+    if ImageDigest::of(&body) != digest {
+        return Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "digest_mismatch",
+            "the bytes sent are not the picture the digest names",
+        ));
+    }
+    check_picture(&body)?;
+    let now = c.clock.now().unix_millis();
+    if c.backend
+        .put_image(device.tenant_id, &digest, &body, now)
+        .await?
+    {
+        tracing::info!(device = %device.device_id, image = %digest, bytes = body.len(), "a till sent a picture");
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A device fetches a picture of its tenant's.
+async fn get_image(
+    State(c): State<Shared>,
+    Path(raw): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = read_body(&c, req).await?;
+    let device = authenticate(&c, &parts, &body).await?;
+    let digest = digest_in_path(&raw)?;
+    // Another tenant's picture and one that does not exist get the same answer.
+    let bytes = c
+        .backend
+        .image(device.tenant_id, &digest)
+        .await?
+        .ok_or_else(no_such_picture)?;
+    Ok(jpeg(bytes))
+}
+
+/// Head office uploads a picture, already in the stored form (a JPEG at most 640
+/// pixels a side and 1 MiB: the console scales it in the browser), kept for the
+/// tenant (made if new, as with its changes) under its digest.
+async fn upload_image(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let limit = c.limits.max_body_bytes.min(MAX_STORED_IMAGE_BYTES);
+    let (parts, body) = read_body_within(&c, req, limit).await?;
+    admin(&c, &parts).await?;
+    let slug = TenantSlug::parse(&slug).map_err(|_| bad_slug())?;
+    check_picture(&body)?;
+    let jpeg = &body[..];
+    let digest = ImageDigest::of(jpeg);
+    let mut secret = vec![0u8; signing::SECRET_BYTES];
+    c.entropy.fill(&mut secret);
+    let now = c.clock.now();
+    let ids = crate::store::OfficeIds {
+        tenant_id: TenantId::generate(now, &*c.entropy),
+        device_id: DeviceId::generate(now, &*c.entropy),
+        secret,
+    };
+    let office = c
+        .backend
+        .office(slug.as_str(), &ids, now.unix_millis())
+        .await?;
+    c.backend
+        .put_image(office.tenant_id, &digest, jpeg, now.unix_millis())
+        .await?;
+    tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), "head office uploaded a picture");
+    let stored = ImageStored {
+        digest: digest.to_string(),
+        bytes: jpeg.len() as u64,
+    };
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// A picture central holds for a tenant, for head office.
+async fn admin_image(
+    State(c): State<Shared>,
+    Path((slug, raw)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
+    let unknown = || {
+        Fail::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unknown tenant, or no such picture of it",
+        )
+    };
+    if !valid_slug(&slug) {
+        return Err(unknown());
+    }
+    let digest = ImageDigest::parse(&raw)
+        .ok()
+        .filter(|d| d.as_str() == raw)
+        .ok_or_else(unknown)?;
+    let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
+    let bytes = c
+        .backend
+        .image(tenant, &digest)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(jpeg(bytes))
+}
 
 async fn report_health(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;

@@ -213,6 +213,30 @@ pub async fn prepare(
             }
         }
     }
+    // A picture a product is given must be one central holds for the tenant, so
+    // every till can fetch it (head office uploads it first).
+    for (at, edit) in edits.iter().enumerate() {
+        let Some(digest) = edit
+            .fields
+            .get("image")
+            .filter(|_| edit.kind == Kind::Product)
+            .and_then(serde_json::Value::as_str)
+        else {
+            continue;
+        };
+        let digest = rustok_domain::image::ImageDigest::parse(digest)
+            .map_err(|e| invalid(at, e.code, format!("image {}", e.message)))?;
+        if !c.backend.image_held(tenant, &digest).await? {
+            return Err(invalid(
+                at,
+                "unknown_image",
+                format!(
+                    "central holds no picture {digest} for this tenant; upload it first (POST {})",
+                    rustok_protocol::paths::ADMIN_IMAGES
+                ),
+            ));
+        }
+    }
     // A SKU or barcode is one product's: another's here or at central refuses.
     let mut seen: HashMap<String, Uuid> = HashMap::new();
     for (at, id) in &products {

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 /// Statuses a route of a kind may answer besides its own.
 fn common(r: &Route) -> Vec<(u16, &'static str)> {
     let mut out = Vec::new();
-    if r.body.is_some() {
+    if r.body.is_some() || r.bytes_body.is_some() {
         out.extend([
             (400, "malformed request body or unsupported protocol"),
             (408, "the body did not arrive within the body timeout"),
@@ -55,6 +55,10 @@ pub fn document(routes: &[Route]) -> Value {
             Reply::Text => {
                 ok["content"] = json!({ "text/plain": { "schema": { "type": "string" } } })
             }
+            Reply::Jpeg => {
+                ok["content"] =
+                    json!({ "image/jpeg": { "schema": { "type": "string", "format": "binary" } } })
+            }
             Reply::Empty => {}
         }
         responses.insert(status.to_string(), ok);
@@ -94,6 +98,8 @@ pub fn document(routes: &[Route]) -> Value {
                     "slug" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$" }),
                     "code" => json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" }),
                     "kind" => json!({ "type": "string", "enum": kinds() }),
+                    "digest" => json!({ "type": "string", "pattern": "^[0-9a-f]{64}$",
+                                        "description": "the SHA-256 of the picture's bytes, hex" }),
                     _ => json!({ "type": "string", "format": "uuid" }),
                 };
                 json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -115,6 +121,10 @@ pub fn document(routes: &[Route]) -> Value {
         }
         if let Some(body) = r.body {
             op["requestBody"] = json!({ "required": true, "content": json_content(body) });
+        }
+        if let Some((media, what)) = r.bytes_body {
+            op["requestBody"] = json!({ "required": true, "description": what, "content": {
+                media: { "schema": { "type": "string", "format": "binary" } } } });
         }
         let entry = paths
             .entry(r.path.to_owned())
@@ -237,6 +247,11 @@ fn schemas() -> Value {
         "OfficeWritten": object(json!({
             "events": count,
             "tenant_id": uuid,
+        }), &[]),
+        "ImageStored": object(json!({
+            "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$",
+                        "description": "what a product's image field names" },
+            "bytes": count,
         }), &[]),
         "Stamp": object(json!({
             "hlc": { "type": "string", "description": "MILLIS-COUNTER" },

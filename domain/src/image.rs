@@ -6,6 +6,61 @@ use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The longest edge of a stored picture, in pixels (a kiosk tile, a search result).
+pub const STORED_IMAGE_EDGE: u32 = 640;
+
+/// The largest stored picture, in bytes. A till's re-encoded picture (at most
+/// [`STORED_IMAGE_EDGE`] a side, JPEG quality 85) is far smaller; this bounds what
+/// a till sends to central, what head office uploads and what a till reads back.
+pub const MAX_STORED_IMAGE_BYTES: usize = 1024 * 1024;
+
+/// The width and height a baseline or progressive JPEG declares in its frame
+/// header, read without decoding it (central keeps pictures without decoding
+/// them; a till decodes what it fetches). `None` for anything that is not a JPEG
+/// with a frame header before its image data.
+pub fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
+    if bytes.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut at = 2usize;
+    loop {
+        // Markers may be padded with any number of 0xFF bytes.
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        while *bytes.get(at)? == 0xFF {
+            at = at.checked_add(1)?;
+        }
+        let marker = *bytes.get(at)?;
+        at = at.checked_add(1)?;
+        match marker {
+            // Markers without a length: TEM and restarts.
+            0x01 | 0xD0..=0xD7 => continue,
+            // End of image or start of scan before any frame header: no size.
+            0xD9 | 0xDA => return None,
+            _ => {}
+        }
+        let len = usize::from(u16::from_be_bytes([
+            *bytes.get(at)?,
+            *bytes.get(at.checked_add(1)?)?,
+        ]));
+        if len < 2 {
+            return None;
+        }
+        let is_frame = matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
+        if is_frame {
+            // Length, precision, height, width.
+            let h = bytes.get(at.checked_add(3)?..at.checked_add(5)?)?;
+            let w = bytes.get(at.checked_add(5)?..at.checked_add(7)?)?;
+            return Some((
+                u16::from_be_bytes([*w.first()?, *w.get(1)?]),
+                u16::from_be_bytes([*h.first()?, *h.get(1)?]),
+            ));
+        }
+        at = at.checked_add(len)?;
+    }
+}
+
 /// The SHA-256 digest of a stored image: 64 lowercase hex digits. Safe as a file
 /// name and in a URL by construction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -64,6 +119,42 @@ impl fmt::Display for ImageDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JPEG's frame header read by hand: SOI, an APP0 segment, SOF0 for 300×200.
+    #[test]
+    fn a_jpeg_frame_header_gives_its_size_and_anything_else_none() {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB];
+        jpeg.extend([
+            0xFF, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0xC8, 0x01, 0x2C, 0x01,
+        ]);
+        jpeg.extend([0x01, 0x11, 0x00, 0xFF, 0xD9]);
+        assert_eq!(jpeg_size(&jpeg), Some((300, 200)));
+        // Every cut of it is refused or read the same, never a panic.
+        for end in 0..jpeg.len() {
+            let got = jpeg_size(&jpeg[..end]);
+            assert!(got.is_none() || got == Some((300, 200)), "{end}");
+        }
+        for bad in [
+            &b""[..],
+            b"\xFF\xD8",
+            b"PNG",
+            &[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02],
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01],
+            &[0xFF, 0xD8, 0x00],
+        ] {
+            assert_eq!(jpeg_size(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any bytes at all: an answer, never a panic or a hang.
+        #[test]
+        fn any_bytes_get_an_answer(mut bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = jpeg_size(&bytes);
+            bytes.splice(0..0, [0xFF, 0xD8]);
+            let _ = jpeg_size(&bytes);
+        }
+    }
 
     #[test]
     fn a_digest_is_64_lowercase_hex_digits() {

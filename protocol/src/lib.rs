@@ -49,6 +49,15 @@ pub mod paths {
     pub const ADMIN_RECORDS: &str = "/v1/admin/tenants/{slug}/records/{kind}";
     /// `GET`, admin: a tenant's stores.
     pub const ADMIN_STORES: &str = "/v1/admin/tenants/{slug}/stores";
+    /// `PUT`, signed: a device sends a picture it added, named by its digest; `GET`,
+    /// signed: a device fetches one a pulled product names (`/v1/images/{digest}`).
+    pub const IMAGE: &str = "/v1/images/{digest}";
+    /// `POST`, admin: head office uploads a picture for products
+    /// (`/v1/admin/tenants/{slug}/images`).
+    pub const ADMIN_IMAGES: &str = "/v1/admin/tenants/{slug}/images";
+    /// `GET`, admin: a picture central holds for a tenant
+    /// (`/v1/admin/tenants/{slug}/images/{digest}`).
+    pub const ADMIN_IMAGE: &str = "/v1/admin/tenants/{slug}/images/{digest}";
     /// `POST`, admin: revoke a device (`/v1/admin/devices/{id}/revoke`).
     pub const ADMIN_REVOKE: &str = "/v1/admin/devices/{device_id}/revoke";
     /// `GET`: liveness and database check.
@@ -150,6 +159,15 @@ pub struct OfficeWritten {
     pub events: u64,
     /// The tenant id (bound now if no device had bound it).
     pub tenant_id: TenantId,
+}
+
+/// A picture head office uploaded, as central stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageStored {
+    /// The digest a product's `image` field names.
+    pub digest: String,
+    /// The stored JPEG's size.
+    pub bytes: u64,
 }
 
 /// A record as central holds it.

@@ -437,17 +437,36 @@ async fn pull_all(store: std::sync::Arc<Store>, paths: &Paths) -> Result<String,
         .map_err(|e| e.to_string())?
         .ok_or("this device is not connected to a central server")?;
     let config = crate::config::sync_config();
+    let shop = std::sync::Arc::new(shop_on(store));
+    let images = rustok_core::store::ImageStore::open(&paths.images())
+        .map_err(|e| format!("cannot open {}: {e}", paths.images().display()))?;
+    shop.attach_images(images);
+    let clock: std::sync::Arc<dyn rustok_core::domain::clock::Clock> =
+        std::sync::Arc::new(rustok_core::system::SystemClock);
     let puller = rustok_sync::pull::Puller::new(
-        std::sync::Arc::new(shop_on(store)),
-        creds,
-        std::sync::Arc::new(rustok_core::system::SystemClock),
+        shop.clone(),
+        creds.clone(),
+        clock.clone(),
         config.timeout,
         config.pull_wait,
     )
     .map_err(|e| e.to_string())?;
     let p = puller.pull_all().await.map_err(|e| e.to_string())?;
+    let client = rustok_sync::client::Client::new(creds, clock.clone(), config.timeout)
+        .map_err(|e| e.to_string())?;
+    let pictures = rustok_sync::images::Pictures::new(shop.clone(), client, clock)
+        .exchange()
+        .await;
+    let waiting = shop.store().image_transfers().map_err(|e| e.to_string())?;
+    let pictures = match pictures {
+        Ok(x) => format!(
+            "pictures: {} sent, {} fetched, {} waiting",
+            x.sent, x.fetched, waiting.waiting
+        ),
+        Err(e) => format!("pictures: {} waiting ({e})", waiting.waiting),
+    };
     Ok(format!(
-        "{} changes taken ({} set aside); at {} of {}",
+        "{} changes taken ({} set aside); at {} of {}\n{pictures}",
         p.applied, p.set_aside, p.cursor, p.head
     ))
 }

@@ -151,7 +151,11 @@ fn image_response(state: &AppState, path: &str) -> tauri::http::Response<Vec<u8>
             // Named by its digest: the bytes behind a URL never change.
             .header("Cache-Control", "max-age=31536000, immutable")
             .body(bytes),
-        None => builder.status(404).body(Vec::new()),
+        // Not here (yet): a picture fetched later must not meet a remembered miss.
+        None => builder
+            .status(404)
+            .header("Cache-Control", "no-store")
+            .body(Vec::new()),
     };
     response.unwrap_or_default()
 }

@@ -8,6 +8,7 @@
 use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
 use crate::client::{self, Client};
 use crate::credentials::Credentials;
+use crate::images::Pictures;
 use crate::protocol::{HealthReport, PROTOCOL_VERSION};
 use crate::pull::shop_error;
 use crate::pull::Puller;
@@ -20,7 +21,7 @@ use rustok_core::domain::event::Envelope;
 use rustok_core::domain::tenant::TenantSlug;
 use rustok_core::service::{JoinSetup, Shop};
 use rustok_core::store::{
-    CommitListener, DeviceIdentity, OutboxStatus, PullState, Store, SCHEMA_VERSION,
+    CommitListener, DeviceIdentity, ImageTransfers, OutboxStatus, PullState, Store, SCHEMA_VERSION,
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,6 +143,8 @@ pub struct SyncStatus {
     pub rejected: u64,
     /// Where pulling the tenant's feed stands.
     pub pull: PullState,
+    /// Product pictures not yet exchanged with central.
+    pub pictures: ImageTransfers,
 }
 
 #[derive(Debug)]
@@ -164,11 +167,14 @@ pub struct Agent {
     /// The shop pulled changes are applied to; pulling starts once it is attached.
     shop: Mutex<Option<Arc<Shop>>>,
     puller: Mutex<Option<Arc<Puller>>>,
+    pictures: Mutex<Option<Arc<Pictures>>>,
     progress: Mutex<Progress>,
     wake: Notify,
     now_requested: AtomicBool,
+    /// "Sync now" also tries every waiting picture at once.
+    pictures_now: AtomicBool,
     stopped: AtomicBool,
-    on_change: Box<dyn Fn() + Send + Sync>,
+    on_change: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -205,6 +211,7 @@ impl Agent {
             relay: Mutex::new(None),
             shop: Mutex::new(None),
             puller: Mutex::new(None),
+            pictures: Mutex::new(None),
             progress: Mutex::new(Progress {
                 state: SyncState::NotEnrolled,
                 last_attempt: None,
@@ -215,8 +222,9 @@ impl Agent {
             }),
             wake: Notify::new(),
             now_requested: AtomicBool::new(false),
+            pictures_now: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            on_change,
+            on_change: Arc::from(on_change),
         };
         let loaded = Credentials::load(&agent.credentials_path)
             .and_then(|c| c.map_or(Ok(()), |c| agent.connect(c)));
@@ -247,6 +255,11 @@ impl Agent {
         let shop = lock(&self.shop).clone();
         let creds = self.relay().map(|r| r.client().credentials().clone());
         if let (Some(shop), Some(creds)) = (shop, creds) {
+            let pictures = Pictures::new(
+                shop.clone(),
+                Client::new(creds.clone(), self.clock.clone(), self.config.timeout)?,
+                self.clock.clone(),
+            );
             let puller = Puller::new(
                 shop,
                 creds,
@@ -255,6 +268,7 @@ impl Agent {
                 self.config.pull_wait,
             )?;
             *lock(&self.puller) = Some(Arc::new(puller));
+            *lock(&self.pictures) = Some(Arc::new(pictures));
         }
         Ok(())
     }
@@ -274,6 +288,28 @@ impl Agent {
         lock(&self.puller).clone()
     }
 
+    /// Starts sending and fetching the pictures that are due, on a task of its
+    /// own (a round may take a while): pushes and pulls never wait for pictures.
+    /// A failure is logged and left for the next round.
+    fn exchange_pictures(&self) {
+        let Some(pictures) = lock(&self.pictures).clone() else {
+            return;
+        };
+        if self.pictures_now.swap(false, Ordering::SeqCst) {
+            if let Err(e) = self.store.image_transfers_due_now() {
+                tracing::warn!(error = %e, "cannot make waiting pictures due");
+            }
+        }
+        let on_change = Arc::clone(&self.on_change);
+        tokio::spawn(async move {
+            match pictures.exchange().await {
+                Ok(done) if done.changed() => on_change(),
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "pictures wait for the next round"),
+            }
+        });
+    }
+
     /// Something was committed: sync soon (debounced). Returns at once. The store's
     /// commits call it; others may too.
     pub fn trigger(&self) {
@@ -284,6 +320,7 @@ impl Agent {
     /// still decides whether central is called).
     pub fn sync_now(&self) {
         self.now_requested.store(true, Ordering::SeqCst);
+        self.pictures_now.store(true, Ordering::SeqCst);
         self.wake.notify_one();
     }
 
@@ -376,6 +413,7 @@ impl Agent {
             breaker: relay.map_or(BreakerState::Closed, |r| r.breaker().state()),
             rejected,
             pull: self.store.pull_state()?,
+            pictures: self.store.image_transfers()?,
         })
     }
 
@@ -418,7 +456,11 @@ impl Agent {
                 continue;
             };
             match puller.wait_and_pull(self.config.pull_wait).await {
-                Ok(p) if p.applied + p.set_aside > 0 => (self.on_change)(),
+                Ok(p) if p.applied + p.set_aside > 0 => {
+                    (self.on_change)();
+                    // What came may name pictures this till lacks.
+                    self.exchange_pictures();
+                }
                 Ok(_) => {}
                 Err(e) => {
                     tracing::debug!(error = %e, "waiting pull failed; the next attempt pulls");
@@ -515,6 +557,9 @@ impl Agent {
             };
         }
         self.finish(&result);
+        if result.is_ok() {
+            self.exchange_pictures();
+        }
         result.map(|_| ())
     }
 

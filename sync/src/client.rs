@@ -11,6 +11,7 @@ use crate::protocol::{
 use crate::signing::{self, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use crate::SyncError;
 use rustok_core::domain::clock::Clock;
+use rustok_core::domain::image::{ImageDigest, MAX_STORED_IMAGE_BYTES};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,12 +57,7 @@ async fn answer<T: DeserializeOwned>(
     timeout: Duration,
 ) -> Result<Option<T>, SyncError> {
     let status = res.status();
-    let retry_after = res
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let wait = retry_after(&res);
     let body = res.bytes().await.map_err(|e| transport(&e, timeout))?;
     if status.is_success() {
         if status == reqwest::StatusCode::NO_CONTENT {
@@ -71,16 +67,30 @@ async fn answer<T: DeserializeOwned>(
             .map(Some)
             .map_err(|e| SyncError::Protocol(e.to_string()));
     }
-    let err: ApiError = serde_json::from_slice(&body).unwrap_or_else(|_| ApiError {
+    Err(refusal(status, wait, &body))
+}
+
+/// Central's `Retry-After`, in whole seconds, if it sent one.
+fn retry_after(res: &reqwest::Response) -> Option<Duration> {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// An error answer as a [`SyncError::Http`].
+fn refusal(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]) -> SyncError {
+    let err: ApiError = serde_json::from_slice(body).unwrap_or_else(|_| ApiError {
         code: "unknown".into(),
-        message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        message: String::from_utf8_lossy(body).chars().take(200).collect(),
     });
-    Err(SyncError::Http {
+    SyncError::Http {
         status: status.as_u16(),
         code: err.code,
         message: err.message,
         retry_after,
-    })
+    }
 }
 
 /// Redeems an enrolment code at `url`.
@@ -143,6 +153,19 @@ impl Client {
         path: &str,
         body: Vec<u8>,
     ) -> Result<Option<T>, SyncError> {
+        let res = self
+            .send_signed(method, path, body, "application/json")
+            .await?;
+        answer(res, self.timeout).await
+    }
+
+    async fn send_signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<reqwest::Response, SyncError> {
         let ts = self.clock.now().unix_millis() / 1000;
         // A new nonce for every send: a retry of the same body in the same second
         // is not taken for a replay. Only its uniqueness matters, so OS randomness
@@ -151,19 +174,67 @@ impl Client {
         rustok_core::domain::clock::Entropy::fill(&rustok_core::system::OsEntropy, &mut raw);
         let nonce = hex::encode(raw);
         let sig = signing::sign(&self.secret, method.as_str(), path, ts, Some(&nonce), &body);
-        let res = self
-            .http
+        self.http
             .request(method, format!("{}{path}", self.base))
             .header(HEADER_DEVICE, self.creds.device_id.to_string())
             .header(HEADER_TIMESTAMP, ts.to_string())
             .header(HEADER_NONCE, nonce)
             .header(HEADER_SIGNATURE, sig)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body)
             .send()
             .await
-            .map_err(|e| transport(&e, self.timeout))?;
-        answer(res, self.timeout).await
+            .map_err(|e| transport(&e, self.timeout))
+    }
+
+    /// Sends a picture this device added (central checks the bytes are the
+    /// digest's and a stored picture; sending one it holds changes nothing).
+    pub async fn put_image(&self, digest: &ImageDigest, bytes: Vec<u8>) -> Result<(), SyncError> {
+        let path = paths::IMAGE.replace("{digest}", digest.as_str());
+        let res = self
+            .send_signed(reqwest::Method::PUT, &path, bytes, "image/jpeg")
+            .await?;
+        answer::<serde_json::Value>(res, self.timeout)
+            .await
+            .map(|_| ())
+    }
+
+    /// Fetches a picture of this device's tenant: `None` when central does not
+    /// hold it (yet). Reads at most [`MAX_STORED_IMAGE_BYTES`]: a longer answer is
+    /// refused unread; the caller checks the bytes against the digest.
+    pub async fn get_image(&self, digest: &ImageDigest) -> Result<Option<Vec<u8>>, SyncError> {
+        let path = paths::IMAGE.replace("{digest}", digest.as_str());
+        let mut res = self
+            .send_signed(reqwest::Method::GET, &path, Vec::new(), "application/json")
+            .await?;
+        let status = res.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let wait = retry_after(&res);
+            let body = res.bytes().await.map_err(|e| transport(&e, self.timeout))?;
+            return Err(refusal(status, wait, &body));
+        }
+        let too_long = || {
+            SyncError::Protocol(format!(
+                "a picture longer than {MAX_STORED_IMAGE_BYTES} bytes"
+            ))
+        };
+        if res
+            .content_length()
+            .is_some_and(|n| n > MAX_STORED_IMAGE_BYTES as u64)
+        {
+            return Err(too_long());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(|e| transport(&e, self.timeout))? {
+            if bytes.len().saturating_add(chunk.len()) > MAX_STORED_IMAGE_BYTES {
+                return Err(too_long());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some(bytes))
     }
 
     /// Pushes a serialized [`crate::protocol::PushRequest`].

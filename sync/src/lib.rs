@@ -8,6 +8,8 @@
 //! - [`breaker`]: the circuit breaker every push goes through.
 //! - [`retry`]: backoff between failed attempts.
 //! - [`credentials`]: what enrolment leaves on the device.
+//! - [`pull`]: pulling the tenant's feed.
+//! - [`images`]: product pictures sent and fetched beside the feed, by digest.
 //! - [`agent`]: the background task that runs the relay and keeps the sync status.
 //! - [`testing`]: a deterministic fault-injecting proxy for reliability tests.
 
@@ -16,6 +18,7 @@ pub mod breaker;
 pub mod client;
 pub mod credentials;
 mod error;
+pub mod images;
 pub mod pull;
 pub mod relay;
 pub mod retry;

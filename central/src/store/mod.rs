@@ -16,6 +16,7 @@ use crate::ingest::Checked;
 use crate::CentralError;
 use rustok_domain::event::Envelope;
 use rustok_domain::ids::{DeviceId, TenantId};
+use rustok_domain::image::ImageDigest;
 use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, StoreSales};
 use std::collections::{BTreeMap, HashMap};
@@ -255,6 +256,19 @@ pub trait Backend: Send + Sync + 'static {
     fn health(&self, device: DeviceId) -> Fut<'_, Option<DeviceHealth>>;
     /// Per-store sales of a tenant on a day (`YYYY-MM-DD`).
     fn daily_sales<'a>(&'a self, tenant: TenantId, day: &'a str) -> Fut<'a, DailySales>;
+    /// Keeps a picture's bytes for a tenant under their digest (checked by the
+    /// caller); true when it was not held before. Keeping it again changes nothing.
+    fn put_image<'a>(
+        &'a self,
+        tenant: TenantId,
+        digest: &'a ImageDigest,
+        bytes: &'a [u8],
+        now_ms: i64,
+    ) -> Fut<'a, bool>;
+    /// A picture of the tenant's, if central holds it.
+    fn image<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, Option<Vec<u8>>>;
+    /// Whether central holds the tenant's picture.
+    fn image_held<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, bool>;
     /// Tenant id bound to a slug, if any.
     fn tenant_by_slug<'a>(&'a self, slug: &'a str) -> Fut<'a, Option<TenantId>>;
     /// Every stored event of a device, in seq order.

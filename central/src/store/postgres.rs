@@ -15,6 +15,7 @@ use rustok_domain::event::Envelope;
 use rustok_domain::event::Reach;
 use rustok_domain::hlc::Hlc;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::image::ImageDigest;
 use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
 use std::collections::HashMap;
@@ -38,6 +39,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "0003_replicas",
         include_str!("../../../migrations/central-pg/0003_replicas.sql"),
+    ),
+    (
+        4,
+        "0004_images",
+        include_str!("../../../migrations/central-pg/0004_images.sql"),
     ),
 ];
 
@@ -859,6 +865,55 @@ impl Backend for Postgres {
                 day: day.to_owned(),
                 stores: sum_sales(rows),
             })
+        })
+    }
+
+    fn put_image<'a>(
+        &'a self,
+        tenant: TenantId,
+        digest: &'a ImageDigest,
+        bytes: &'a [u8],
+        now_ms: i64,
+    ) -> Fut<'a, bool> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let added = c
+                .execute(
+                    "INSERT INTO images (tenant_id, digest, bytes, stored_at_ms)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    &[&tenant.as_uuid(), &digest.as_str(), &bytes, &now_ms],
+                )
+                .await?;
+            Ok(added > 0)
+        })
+    }
+
+    fn image<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt(
+                    "SELECT bytes FROM images WHERE tenant_id = $1 AND digest = $2",
+                    &[&tenant.as_uuid(), &digest.as_str()],
+                )
+                .await?;
+            Ok(match row {
+                Some(r) => Some(r.try_get::<_, Vec<u8>>(0)?),
+                None => None,
+            })
+        })
+    }
+
+    fn image_held<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, bool> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt(
+                    "SELECT 1 FROM images WHERE tenant_id = $1 AND digest = $2",
+                    &[&tenant.as_uuid(), &digest.as_str()],
+                )
+                .await?;
+            Ok(row.is_some())
         })
     }
 

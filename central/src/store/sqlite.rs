@@ -13,6 +13,7 @@ use rustok_domain::event::Envelope;
 use rustok_domain::event::Reach;
 use rustok_domain::hlc::Hlc;
 use rustok_domain::ids::{DeviceId, EventId, TenantId};
+use rustok_domain::image::ImageDigest;
 use rustok_domain::replica::{Kind, Replica};
 use rustok_protocol::{DailySales, DeviceHealth, HealthReport, Store, StoreFields, MAIN_STORE};
 use std::collections::HashMap;
@@ -46,6 +47,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         5,
         "0005_replicas",
         include_str!("../../../migrations/central/0005_replicas.sql"),
+    ),
+    (
+        6,
+        "0006_images",
+        include_str!("../../../migrations/central/0006_images.sql"),
     ),
 ];
 
@@ -965,6 +971,48 @@ impl Backend for Sqlite {
                 day,
                 stores: sum_sales(rows),
             })
+        })
+    }
+
+    fn put_image<'a>(
+        &'a self,
+        tenant: TenantId,
+        digest: &'a ImageDigest,
+        bytes: &'a [u8],
+        now_ms: i64,
+    ) -> Fut<'a, bool> {
+        let (digest, bytes) = (digest.as_str().to_owned(), bytes.to_vec());
+        self.with(move |c, _| {
+            let added = c
+                .prepare_cached(
+                    "INSERT INTO images (tenant_id, digest, bytes, stored_at_ms)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![tenant.to_string(), digest, bytes, now_ms])?;
+            Ok(added > 0)
+        })
+    }
+
+    fn image<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, Option<Vec<u8>>> {
+        let digest = digest.as_str().to_owned();
+        self.with(move |c, _| {
+            Ok(
+                c.prepare_cached("SELECT bytes FROM images WHERE tenant_id = ?1 AND digest = ?2")?
+                    .query_row(params![tenant.to_string(), digest], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    fn image_held<'a>(&'a self, tenant: TenantId, digest: &'a ImageDigest) -> Fut<'a, bool> {
+        let digest = digest.as_str().to_owned();
+        self.with(move |c, _| {
+            Ok(
+                c.prepare_cached("SELECT 1 FROM images WHERE tenant_id = ?1 AND digest = ?2")?
+                    .query_row(params![tenant.to_string(), digest], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            )
         })
     }
 

@@ -13,6 +13,7 @@ mod feed;
 mod fuzz;
 mod helpers;
 mod hostile;
+mod images;
 mod office;
 mod processes;
 mod pull;

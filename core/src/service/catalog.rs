@@ -178,6 +178,9 @@ impl Shop {
                 version: 1,
             };
             store::insert_product(tx, &p, tx.now())?;
+            if let Some(d) = &p.fields.image {
+                store::want_image(tx, d, true)?;
+            }
             tx.append(ProductCreated {
                 product_id: p.id,
                 fields: p.fields.clone(),
@@ -201,6 +204,9 @@ impl Shop {
             check_fields(tx, caller, &fields, Some(&p.fields))?;
             if fields.image != p.fields.image {
                 self.check_image(fields.image.as_ref())?;
+                if let Some(d) = &fields.image {
+                    store::want_image(tx, d, true)?;
+                }
             }
             let changed = changed_fields(Kind::Product, &p.fields, &fields);
             p.fields = fields;

@@ -91,6 +91,25 @@ impl Shop {
         }
     }
 
+    /// Notes every picture a product names that is not in the image folder, so it
+    /// is fetched (a folder lost or restored from an older backup, a database
+    /// copied from another till). Returns how many. No event: bookkeeping.
+    pub fn want_missing_pictures(&self) -> Result<usize, ShopError> {
+        let Some(images) = self.images() else {
+            return Ok(0);
+        };
+        let missing: Vec<ImageDigest> = self
+            .store
+            .product_images()?
+            .into_iter()
+            .filter(|d| !images.contains(d))
+            .collect();
+        if !missing.is_empty() {
+            self.store.want_images(&missing)?;
+        }
+        Ok(missing.len())
+    }
+
     /// Decodes a picture a manager adds (PNG, JPEG or WebP within the size
     /// limits), re-encodes it and stores it; returns the digest a product then
     /// names. Nothing is stored for a file that is refused.

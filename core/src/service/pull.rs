@@ -214,6 +214,10 @@ fn apply(
                 p.product_id
             )));
         }
+        if store::movement_held(c, p.movement_id)? {
+            // Held already (fed twice): counted once.
+            return Ok(Ok(Vec::new()));
+        }
         let m = StockMovement {
             id: p.movement_id,
             product_id: p.product_id,
@@ -272,7 +276,18 @@ fn project(
                 }
             }
             let pid = ProductId::from_uuid(id);
-            match store::product(c, tenant, pid)? {
+            let old = store::product(c, tenant, pid)?;
+            if let Some(d) = &fields.image {
+                // The picture's bytes come separately, after the page: the product
+                // is applied (and sold) without waiting for them.
+                if old
+                    .as_ref()
+                    .is_none_or(|o| o.fields.image.as_ref() != Some(d))
+                {
+                    store::want_image(c, d, false)?;
+                }
+            }
+            match old {
                 Some(old) => {
                     let p = Product {
                         fields,

@@ -364,6 +364,16 @@ fn movements_sql(rows: usize) -> String {
     )
 }
 
+/// Whether this till holds the stock movement `id` already.
+pub fn movement_held(c: &Connection, id: MovementId) -> Result<bool, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM stock_movements WHERE id = ?1 LIMIT 1")?
+            .query_row([id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
+}
+
 pub(super) const ADD_ON_HAND: &str = "UPDATE products SET on_hand = on_hand + ?2 WHERE id = ?1";
 
 /// A product's movements, newest first.

@@ -1,7 +1,9 @@
 //! Product images: files in the data folder's `images/`, each named by the SHA-256
 //! digest of its bytes. Whatever a manager adds is decoded within limits and
 //! re-encoded to one JPEG of bounded size, so what is stored (and later shown,
-//! printed and synced) is never the file that came in.
+//! printed and synced) is never the file that came in. A picture fetched from
+//! central (named by a product another device or head office wrote) is kept only
+//! once it is such a stored picture ([`check_stored_image`]).
 
 use super::StoreError;
 use crate::domain::image::ImageDigest;
@@ -16,8 +18,7 @@ pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
 /// The widest or tallest picture decoded, in pixels (beyond it: refused, so a
 /// small file cannot ask for gigabytes when decoded).
 pub const MAX_IMAGE_EDGE: u32 = 8_000;
-/// The longest edge of a stored image, in pixels (a kiosk tile, a search result).
-pub const STORED_IMAGE_EDGE: u32 = 640;
+pub use crate::domain::image::{MAX_STORED_IMAGE_BYTES, STORED_IMAGE_EDGE};
 const MAX_DECODE_ALLOC: u64 = 300 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 85;
 
@@ -86,6 +87,37 @@ pub fn reencode_image(bytes: &[u8]) -> Result<Vec<u8>, FieldError> {
         .encode_image(&rgb)
         .map_err(|_| not_an_image())?;
     Ok(out)
+}
+
+/// Checks that `bytes` are a stored picture: at most
+/// [`MAX_STORED_IMAGE_BYTES`], a JPEG no more than
+/// [`STORED_IMAGE_EDGE`] pixels a side that decodes whole. Bytes from elsewhere
+/// are kept only after this (their digest is checked by the caller).
+pub fn check_stored_image(bytes: &[u8]) -> Result<(), FieldError> {
+    let max = MAX_STORED_IMAGE_BYTES;
+    if bytes.len() > max {
+        return Err(FieldError::new("image", "too_large", "is larger than 1 MB")
+            .with_param("limit_mb", max / (1024 * 1024)));
+    }
+    if image::guess_format(bytes).ok() != Some(ImageFormat::Jpeg) {
+        return Err(FieldError::new("image", "not_an_image", "is not a JPEG"));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(STORED_IMAGE_EDGE);
+    limits.max_image_height = Some(STORED_IMAGE_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    match reader.decode() {
+        Ok(p) if p.width() > 0 && p.height() > 0 => Ok(()),
+        Err(image::ImageError::Limits(_)) => Err(FieldError::new(
+            "image",
+            "too_many_pixels",
+            "is larger than a stored picture",
+        )
+        .with_param("limit_px", STORED_IMAGE_EDGE)),
+        _ => Err(not_an_image()),
+    }
 }
 
 /// The folder of stored images.

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0014_clashes.sql",
         include_str!("../../../migrations/edge/0014_clashes.sql"),
     ),
+    (
+        15,
+        "0015_image_transfers.sql",
+        include_str!("../../../migrations/edge/0015_image_transfers.sql"),
+    ),
 ];
 
 /// The step that made the replicas table: this device's events are replayed into

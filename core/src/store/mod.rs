@@ -25,6 +25,7 @@ mod replicas;
 mod rows;
 mod scan;
 mod tickets;
+mod transfers;
 
 pub use bus::{dead_letters_in, delete_dead_letter_in, event_in, DeadLetter};
 pub use cash::*;
@@ -33,7 +34,10 @@ pub use categories::*;
 pub use clashes::{clashes, Clash, ClashField, ClashHolder};
 pub use content::*;
 pub use doctor::{partial_path, BackupReport, DoctorReport};
-pub use images::{reencode_image, ImageStore, MAX_IMAGE_BYTES, MAX_IMAGE_EDGE, STORED_IMAGE_EDGE};
+pub use images::{
+    check_stored_image, reencode_image, ImageStore, MAX_IMAGE_BYTES, MAX_IMAGE_EDGE,
+    MAX_STORED_IMAGE_BYTES, STORED_IMAGE_EDGE,
+};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use orders::*;
 pub use outbox::{order_events, outbox_status_in, shift_events, EventMeta, OutboxStatus, WriteTx};
@@ -43,6 +47,7 @@ pub use pull::*;
 pub use replicas::{merge_replica, replica, replicas_of_kind};
 pub use scan::*;
 pub use tickets::*;
+pub use transfers::{want_image, ImageTransfer, ImageTransfers};
 
 use crate::domain::event::{Aggregate, Envelope};
 use crate::domain::{DomainError, FieldError};

@@ -334,11 +334,12 @@ fn upgrading_replays_the_tills_own_events_into_its_replicas() {
     assert!(queue.pending > 0);
     let path = t.db_path();
     drop(t.shop);
-    // Back to schema 12: what schema 13 added, gone.
+    // Back to schema 12: what schemas 13 and 15 added, gone (14 only rebuilt tables).
     {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "DROP TABLE replicas; DROP TABLE pulled; DROP TABLE pull_dead_letters;
+             DROP TABLE image_transfers; DROP INDEX stock_movements_by_id;
              ALTER TABLE device DROP COLUMN store_code; ALTER TABLE device DROP COLUMN store_name;
              ALTER TABLE device DROP COLUMN store_address; ALTER TABLE device DROP COLUMN feed_cursor;
              ALTER TABLE device DROP COLUMN feed_head; ALTER TABLE device DROP COLUMN pulled_at_ms;
@@ -514,4 +515,106 @@ fn a_pulled_price_in_another_currency_is_set_aside() {
         .read(rustok_core::store::pull_dead_letters)
         .unwrap();
     assert!(letters[0].error.contains("USD"), "{:?}", letters[0].error);
+}
+
+/// DESIGN §7, pictures by digest: a picture a manager adds is noted to be sent;
+/// a pulled product's picture that this till lacks is noted to be fetched (the
+/// product is applied without it); one it holds is not; and a picture gone from
+/// the folder is noted again when the till looks.
+#[test]
+fn pictures_are_noted_to_send_or_to_fetch_and_never_hold_up_a_pulled_product() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let b_dir = tempfile::tempdir().unwrap();
+    b.shop
+        .attach_images(rustok_core::store::ImageStore::open(b_dir.path()).unwrap());
+    let store = t.shop.store();
+    let waiting = |s: &Shop| s.store().image_transfers().unwrap().waiting;
+    let before = waiting(&t.shop);
+    let start = t.event_count();
+    let digest = t.shop.store_image(&t.manager, &png(50, 40)).unwrap();
+    assert_eq!(
+        waiting(&t.shop),
+        before,
+        "a picture no product names stays here"
+    );
+    let mut f = product_fields("PIC", 100, None);
+    f.image = Some(digest.clone());
+    let pic = t
+        .shop
+        .create_product(&t.manager, f.clone(), ProductStatus::Active)
+        .unwrap();
+    let due = store.image_transfers_due(i64::MAX, 10).unwrap();
+    assert!(
+        due.iter().any(|d| d.digest == digest && d.send),
+        "{due:?}: the new picture is to be sent"
+    );
+    store.image_transferred(&digest).unwrap();
+    // An edit that keeps the picture notes nothing.
+    f.titles = f.titles.with(en(), ProductTitle::parse("Picture").unwrap());
+    t.shop
+        .update_product(&t.manager, pic.id, pic.version, f)
+        .unwrap();
+    assert!(store.image_transfers_due(i64::MAX, 10).unwrap().is_empty());
+
+    // The other till applies the product at once and notes the picture to fetch.
+    let done = b.shop.apply_pulled(&page_of(&t, start)).unwrap();
+    assert_eq!(done.set_aside, 0);
+    let got = b.shop.product(&t.manager, pic.id).unwrap();
+    assert_eq!(got.fields.image.as_ref(), Some(&digest));
+    let due = b.shop.store().image_transfers_due(i64::MAX, 10).unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert!(due[0].digest == digest && !due[0].send);
+    // A failed try waits, longer each time; the reason is kept.
+    let bs = b.shop.store();
+    bs.image_transfer_failed(&digest, "central does not hold it yet", 1_000)
+        .unwrap();
+    assert!(bs.image_transfers_due(5_999, 10).unwrap().is_empty());
+    assert_eq!(bs.image_transfers_due(6_000, 10).unwrap()[0].attempts, 1);
+    bs.image_transfer_failed(&digest, "again", 6_000).unwrap();
+    assert!(bs.image_transfers_due(15_999, 10).unwrap().is_empty());
+    assert_eq!(
+        bs.image_transfers().unwrap().last_error.as_deref(),
+        Some("again")
+    );
+    // "Sync now" makes it due at once.
+    bs.image_transfers_due_now().unwrap();
+    assert_eq!(bs.image_transfers_due(0, 10).unwrap().len(), 1);
+    bs.image_transferred(&digest).unwrap();
+    assert_eq!(waiting(&b.shop), 0);
+
+    // A picture missing from the folder is noted when the till looks; one that is
+    // there is not.
+    assert_eq!(b.shop.want_missing_pictures().unwrap(), 1);
+    assert_eq!(waiting(&b.shop), 1);
+    assert_eq!(t.shop.want_missing_pictures().unwrap(), 0);
+}
+
+/// Nothing counted twice: a stock movement fed again at a later position (a central
+/// that feeds it twice, a till made from a copy of another's data) is one this till
+/// holds already, and stock counts it once.
+#[test]
+fn a_stock_movement_fed_twice_is_counted_once() {
+    let t = spawn_shop();
+    let b = sibling(&t);
+    let start = t.event_count();
+    let tea = t.product("TEA", 250, 10);
+    let first = page_of(&t, start);
+    b.shop.apply_pulled(&first).unwrap();
+    assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 10);
+    let (_, moved) = first
+        .entries
+        .iter()
+        .find(|(_, e)| e.event_type == "StockMoved")
+        .unwrap()
+        .clone();
+    let twice = PulledPage {
+        entries: vec![(first.next + 1, moved)],
+        next: first.next + 1,
+        head: first.next + 1,
+        central_time_ms: first.central_time_ms,
+    };
+    let done = b.shop.apply_pulled(&twice).unwrap();
+    assert_eq!((done.set_aside, done.cursor), (0, first.next + 1));
+    assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 10);
 }

@@ -44,6 +44,10 @@ pub struct SyncStatusDto {
     pub clock_skew_secs: Option<i64>,
     /// The clock is more than two minutes off central's: the operator is told.
     pub clock_off: bool,
+    /// Product pictures this till has not yet sent to central or fetched from it.
+    pub pictures_waiting: u64,
+    /// Why the last try at one of them failed, while any waits (English detail).
+    pub pictures_problem: Option<String>,
 }
 
 /// How far a till's clock may be from central's before it says so.
@@ -130,13 +134,15 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
             .pull
             .clock_skew_ms
             .is_some_and(|ms| ms.unsigned_abs() > CLOCK_OFF_SECS.unsigned_abs() * 1000),
+        pictures_waiting: s.pictures.waiting,
+        pictures_problem: s.pictures.last_error.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustok_core::store::PullState;
+    use rustok_core::store::{ImageTransfers, PullState};
     use rustok_sync::agent::SyncState;
     use rustok_sync::breaker::BreakerState;
 
@@ -158,6 +164,7 @@ mod tests {
                 head: 10,
                 ..PullState::default()
             },
+            pictures: ImageTransfers::default(),
         })
     }
 

@@ -970,7 +970,15 @@ clock_skew_secs: number | null,
 /**
  * The clock is more than two minutes off central's: the operator is told.
  */
-clock_off: boolean, };
+clock_off: boolean, 
+/**
+ * Product pictures this till has not yet sent to central or fetched from it.
+ */
+pictures_waiting: number, 
+/**
+ * Why the last try at one of them failed, while any waits (English detail).
+ */
+pictures_problem: string | null, };
 export type JoinProgressDto = { 
 /**
  * The chain's settings and an operator are in: the till can be used.

@@ -262,3 +262,155 @@ async fn a_new_till_joins_the_chain_from_its_first_screen_and_sells() {
     s.finish().await;
     central.stop().await;
 }
+
+/// Whether the picture at `css` has loaded: an image with pixels, not a placeholder.
+async fn picture_shown(s: &Session, css: &str) -> bool {
+    s.client
+        .execute(
+            "const i = document.querySelector(arguments[0]);
+             return !!i && i.tagName === 'IMG' && i.complete && i.naturalWidth > 0;",
+            vec![css.into()],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+async fn wait_for_picture(s: &Session, css: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !picture_shown(s, css).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}: the picture {css} never showed",
+            s.name
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A green square as head office uploads it: scaled to a stored picture first (as
+/// the console or `convert` does).
+fn green_picture() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(1200, 1200, |x, y| {
+        image::Rgb([20, 150 + ((x + y) % 80) as u8, 60])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    rustok_core::store::reencode_image(&out.into_inner()).unwrap()
+}
+
+/// Pictures follow the catalog by digest. A second till made from a copy of the
+/// first till's data starts without its pictures: each product shows a placeholder
+/// and sells as ever, and the Sync screen says pictures wait. Once the first till
+/// has sent them to central, "Sync now" brings them. A picture head office gives a
+/// product reaches the running till by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_follow_the_catalog_and_a_placeholder_stands_in_until_they_come() {
+    let _one = SERIAL.lock().await;
+    let central_data = tempfile::tempdir().unwrap();
+    let central = start_central(central_data.path(), "127.0.0.1:0").await;
+    let first = tempfile::tempdir().unwrap();
+    enrolled_demo(first.path(), &central).await;
+    let second = second_till(first.path(), &central).await;
+    let mut b = Session::start_in(
+        "11-pictures",
+        second,
+        &[("RUSTOK_SYNC_INTERVAL_MS", "500")],
+        false,
+    )
+    .await;
+    b.in_english().await;
+    b.login(MANAGER.0, MANAGER.1, MANAGER.2).await;
+    b.open_shift().await;
+    b.attr_in("[data-test=status-sync]", "data-state", &["online"])
+        .await;
+
+    // The first till has not sent its pictures: a placeholder where DEMO-001's goes.
+    b.click("[data-test=nav-catalog]").await;
+    b.type_into("[data-test=catalog-search]", "DEMO-001\u{E007}")
+        .await;
+    b.select_product("DEMO-001").await;
+    b.find(".detail [data-test=picture-missing]").await;
+    b.shot("placeholder").await;
+    // It sells as ever.
+    b.click("[data-test=nav-checkout]").await;
+    b.scan(&demo::barcode(0)).await;
+    b.text_with("[data-test=cart-line-total]", "EUR").await;
+    b.pay_cash_exact().await;
+    b.click("[data-test=nav-sync]").await;
+    b.text_with(
+        "[data-test=sync-pictures]",
+        "not yet exchanged with central",
+    )
+    .await;
+    b.shot("sync-pictures-waiting").await;
+
+    // The first till syncs (its pictures go to central); "Sync now" here brings them.
+    subcommand(first.path(), &["sync"]);
+    b.click("[data-test=sync-now]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !b.absent("[data-test=sync-pictures]").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pictures still wait: {}",
+            b.text_with("[data-test=sync-panel]", "").await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    b.click("[data-test=nav-catalog]").await;
+    b.type_into("[data-test=catalog-search]", "DEMO-001\u{E007}")
+        .await;
+    b.select_product("DEMO-001").await;
+    wait_for_picture(&b, ".detail [data-test=detail-image]").await;
+    b.shot("picture-arrived").await;
+
+    // Head office uploads a new picture for DEMO-002; the till shows it unasked.
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/tenants/{DEMO_TENANT}/images",
+            central.url
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .body(green_picture())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let digest = r.json::<serde_json::Value>().await.unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let db = rusqlite::Connection::open_with_flags(
+        first.path().join("shop.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let demo_002: String = db
+        .query_row("SELECT id FROM products WHERE sku = 'DEMO-002'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/tenants/{DEMO_TENANT}/changes",
+            central.url
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({ "protocol": 1, "changes": [
+            { "kind": "product", "id": demo_002, "fields": { "image": digest } }
+        ] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    b.type_into("[data-test=catalog-search]", "DEMO-002\u{E007}")
+        .await;
+    b.select_product("DEMO-002").await;
+    let shown = format!(".detail img[data-test=detail-image][src*='{digest}']");
+    b.find(&shown).await;
+    wait_for_picture(&b, &shown).await;
+    b.shot("head-office-picture").await;
+    b.finish().await;
+    central.stop().await;
+}
