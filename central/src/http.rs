@@ -258,7 +258,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 ..r(
                     Method::GET,
                     paths::IMAGE,
-                    "Fetch a picture a product of the device's tenant names",
+                    "Fetch a picture of the device's tenant (one a pulled product names)",
                     Auth::Device,
                 )
             },
@@ -270,10 +270,17 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                     "application/octet-stream",
                     "a JPEG at most 640 pixels a side and 1 MiB (scale it first, e.g. `convert in.png -resize 640x640 -quality 85 out.jpg`)",
                 )),
-                ok: (201, "the stored picture's digest", Reply::Json("ImageStored")),
+                ok: (
+                    201,
+                    "the stored picture's digest (200 and the same answer when central held it already)",
+                    Reply::Json("ImageStored"),
+                ),
                 errors: &[
-                    (400, "a bad tenant slug"),
-                    (422, "not a JPEG, or larger than 640 pixels a side"),
+                    (404, "unknown tenant"),
+                    (
+                        422,
+                        "a bad tenant slug; not a whole JPEG, or larger than 640 pixels a side",
+                    ),
                 ],
                 ..r(
                     Method::POST,
@@ -287,7 +294,10 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         (
             Route {
                 ok: (200, "the picture's bytes", Reply::Jpeg),
-                errors: &[(404, "unknown tenant, or no such picture of it")],
+                errors: &[
+                    (400, "the digest is not 64 lowercase hex digits"),
+                    (404, "unknown tenant, or no such picture of it"),
+                ],
                 ..r(
                     Method::GET,
                     paths::ADMIN_IMAGE,
@@ -1493,22 +1503,48 @@ fn no_such_picture() -> Fail {
     )
 }
 
+/// How to make a picture central keeps, for the errors that meet one it does not.
+const PICTURE_HINT: &str = "send a JPEG of at most 640 pixels a side and 1 MiB as the body's \
+     bytes, e.g. `convert photo.png -resize 640x640 -quality 85 photo.jpg` then \
+     `curl --data-binary @photo.jpg …`";
+
+/// Reads a picture's body (at most a stored picture's size: more is 413, saying
+/// how to make one that fits).
+async fn read_picture(
+    c: &Central,
+    req: Request,
+) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
+    let limit = c.limits.max_body_bytes.min(MAX_STORED_IMAGE_BYTES);
+    read_body_within(c, req, limit).await.map_err(|mut f| {
+        if f.status == StatusCode::PAYLOAD_TOO_LARGE {
+            f.message = format!("a picture is at most {limit} bytes: {PICTURE_HINT}");
+        }
+        f
+    })
+}
+
 /// Checks that `bytes` are a stored picture as far as central can tell without
-/// decoding it (it never decodes pictures: the till that fetches one does): a JPEG
-/// whose frame header says at most 640 pixels a side.
+/// decoding it (it never decodes pictures: the till that fetches one does): a
+/// whole JPEG (start and end markers) whose frame header says at most 640 pixels a
+/// side.
 fn check_picture(bytes: &[u8]) -> Result<(), Fail> {
     let edge = u16::try_from(STORED_IMAGE_EDGE).unwrap_or(u16::MAX);
+    let refused = |what: String| {
+        Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_image",
+            format!("{what}: {PICTURE_HINT}"),
+        )
+    };
     match jpeg_size(bytes) {
         Some((w, h)) if (1..=edge).contains(&w) && (1..=edge).contains(&h) => Ok(()),
-        Some((w, h)) => Err(Fail::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_image",
-            format!("the picture is {w}×{h} pixels; a stored picture is at most {edge} a side"),
-        )),
-        None => Err(Fail::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_image",
-            "the bytes are not a JPEG picture",
+        Some((0, _) | (_, 0)) => Err(refused("the picture has no pixels".to_owned())),
+        Some((w, h)) => Err(refused(format!(
+            "the picture is {w}×{h} pixels, larger than {edge} a side"
+        ))),
+        None => Err(refused(
+            "the bytes are not a whole JPEG picture (cut short, something appended, or another format)"
+                .to_owned(),
         )),
     }
 }
@@ -1535,8 +1571,7 @@ async fn put_image(
     Path(raw): Path<String>,
     req: Request,
 ) -> Result<Response, Fail> {
-    let limit = c.limits.max_body_bytes.min(MAX_STORED_IMAGE_BYTES);
-    let (parts, body) = read_body_within(&c, req, limit).await?;
+    let (parts, body) = read_picture(&c, req).await?;
     let device = authenticate(&c, &parts, &body).await?;
     let digest = digest_in_path(&raw)?;
     if ImageDigest::of(&body) != digest {
@@ -1583,10 +1618,17 @@ async fn upload_image(
     Path(slug): Path<String>,
     req: Request,
 ) -> Result<Response, Fail> {
-    let limit = c.limits.max_body_bytes.min(MAX_STORED_IMAGE_BYTES);
-    let (parts, body) = read_body_within(&c, req, limit).await?;
+    let (parts, body) = read_picture(&c, req).await?;
     admin(&c, &parts).await?;
     let slug = TenantSlug::parse(&slug).map_err(|_| bad_slug())?;
+    // A misspelt slug is not a new tenant here (changes and codes make tenants).
+    if c.backend.stores(slug.as_str()).await?.is_none() {
+        return Err(Fail::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unknown tenant: check the slug (a tenant is made by its first code, store or change)",
+        ));
+    }
     check_picture(&body)?;
     let jpeg = &body[..];
     let digest = ImageDigest::of(jpeg);
@@ -1602,15 +1644,21 @@ async fn upload_image(
         .backend
         .office(slug.as_str(), &ids, now.unix_millis())
         .await?;
-    c.backend
+    let added = c
+        .backend
         .put_image(office.tenant_id, &digest, jpeg, now.unix_millis())
         .await?;
-    tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), "head office uploaded a picture");
+    tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), added, "head office uploaded a picture");
     let stored = ImageStored {
         digest: digest.to_string(),
         bytes: jpeg.len() as u64,
     };
-    Ok((StatusCode::CREATED, Json(stored)).into_response())
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(stored)).into_response())
 }
 
 /// A picture central holds for a tenant, for head office.
@@ -1631,10 +1679,7 @@ async fn admin_image(
     if !valid_slug(&slug) {
         return Err(unknown());
     }
-    let digest = ImageDigest::parse(&raw)
-        .ok()
-        .filter(|d| d.as_str() == raw)
-        .ok_or_else(unknown)?;
+    let digest = digest_in_path(&raw)?;
     let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
     let bytes = c
         .backend

@@ -232,7 +232,7 @@ pub async fn prepare(
                 "unknown_image",
                 format!(
                     "central holds no picture {digest} for this tenant; upload it first (POST {})",
-                    rustok_protocol::paths::ADMIN_IMAGES
+                    rustok_protocol::paths::ADMIN_IMAGES.replace("{slug}", slug.as_str())
                 ),
             ));
         }

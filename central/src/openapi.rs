@@ -26,7 +26,13 @@ fn common(r: &Route) -> Vec<(u16, &'static str)> {
             ),
             (429, "rate limited; see Retry-After"),
         ]),
-        Auth::Admin => out.push((401, "admin token missing or wrong")),
+        Auth::Admin => out.extend([
+            (401, "admin token missing or wrong"),
+            (
+                429,
+                "too many failed requests from this address; see Retry-After",
+            ),
+        ]),
         Auth::Public => out.push((429, "too many requests from this address; see Retry-After")),
     }
     out.push((500, "central failed (logged); try again"));

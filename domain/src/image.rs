@@ -16,10 +16,12 @@ pub const MAX_STORED_IMAGE_BYTES: usize = 1024 * 1024;
 
 /// The width and height a baseline or progressive JPEG declares in its frame
 /// header, read without decoding it (central keeps pictures without decoding
-/// them; a till decodes what it fetches). `None` for anything that is not a JPEG
-/// with a frame header before its image data.
+/// them; a till decodes what it fetches). `None` for anything that is not a whole
+/// JPEG: one that does not start with its start marker, has no frame header before
+/// its image data, or does not end with its end marker (a file cut short, or with
+/// something appended).
 pub fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
-    if bytes.get(..2)? != [0xFF, 0xD8] {
+    if bytes.get(..2)? != [0xFF, 0xD8] || bytes.len() < 4 || !bytes.ends_with(&[0xFF, 0xD9]) {
         return None;
     }
     let mut at = 2usize;
@@ -80,7 +82,7 @@ impl ImageDigest {
             Err(FieldError::new(
                 "image",
                 "invalid_image",
-                "must name a stored image",
+                "must be a picture's digest: 64 lowercase hex digits, as the upload answered",
             ))
         }
     }
@@ -129,11 +131,13 @@ mod tests {
         ]);
         jpeg.extend([0x01, 0x11, 0x00, 0xFF, 0xD9]);
         assert_eq!(jpeg_size(&jpeg), Some((300, 200)));
-        // Every cut of it is refused or read the same, never a panic.
+        // Cut short, or with anything after its end: not a whole JPEG.
         for end in 0..jpeg.len() {
-            let got = jpeg_size(&jpeg[..end]);
-            assert!(got.is_none() || got == Some((300, 200)), "{end}");
+            assert_eq!(jpeg_size(&jpeg[..end]), None, "{end}");
         }
+        let mut appended = jpeg.clone();
+        appended.extend(b"# README");
+        assert_eq!(jpeg_size(&appended), None);
         for bad in [
             &b""[..],
             b"\xFF\xD8",

@@ -23,8 +23,9 @@ pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [--kiosk] 
   join --url URL --code CODE [--till CODE]
                           make an empty data folder a till of a chain at a central server
                           (the code names the chain and the store) and take its catalog
-  sync                    push every pending event to the central server now, then take
-                          what head office and the other tills changed
+  sync                    push every pending event to the central server now, take what
+                          head office and the other tills changed, and send and fetch
+                          product pictures
   demo                    create the demo shop in an empty data folder
   help                    show this text
 
@@ -246,6 +247,14 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                     if let Some(e) = pull.error {
                         println!("last problem:   {e}");
                     }
+                    let pictures = store.image_transfers().map_err(|e| e.to_string())?;
+                    match pictures.last_error {
+                        Some(e) if pictures.waiting > 0 => println!(
+                            "pictures:       {} waiting (last problem: {e})",
+                            pictures.waiting
+                        ),
+                        _ => println!("pictures:       {} waiting", pictures.waiting),
+                    }
                 }
                 Ok(None) => println!("central:        not connected (standalone)"),
                 Err(e) => println!("central:        credentials unreadable: {e}"),
@@ -253,7 +262,8 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor => {
-            let report = open(paths)?.doctor().map_err(|e| e.to_string())?;
+            let store = open(paths)?;
+            let report = store.doctor().map_err(|e| e.to_string())?;
             println!(
                 "integrity:        {}",
                 if report.integrity.is_empty() {
@@ -288,7 +298,8 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 "events:           {} ({} pending)",
                 report.events, report.pending
             );
-            if report.is_clean() {
+            let damaged = check_pictures(&store, paths)?;
+            if report.is_clean() && damaged == 0 {
                 println!("clean");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -420,6 +431,46 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Checks every picture a product names against its file: missing ones and
+/// damaged ones (bytes no longer the digest's) are noted to be fetched at the next
+/// sync. Returns how many were damaged.
+#[allow(clippy::print_stdout)] // Part of `doctor`'s report, on the terminal.
+fn check_pictures(store: &Store, paths: &Paths) -> Result<usize, String> {
+    let images = rustok_core::store::ImageStore::open(&paths.images())
+        .map_err(|e| format!("cannot open {}: {e}", paths.images().display()))?;
+    let named = store.product_images().map_err(|e| e.to_string())?;
+    let (mut missing, mut damaged) = (Vec::new(), Vec::new());
+    for d in named.iter() {
+        if images.holds(d).map_err(|e| e.to_string())? {
+            continue;
+        }
+        if images.path(d).is_file() {
+            damaged.push(d.clone());
+        } else {
+            missing.push(d.clone());
+        }
+    }
+    let again: Vec<_> = missing.iter().chain(&damaged).cloned().collect();
+    if !again.is_empty() {
+        store.want_images(&again).map_err(|e| e.to_string())?;
+    }
+    println!(
+        "pictures:         {} named, {} missing, {} damaged{}",
+        named.len(),
+        missing.len(),
+        damaged.len(),
+        if again.is_empty() {
+            ""
+        } else {
+            " (fetched again at the next sync)"
+        }
+    );
+    for d in &damaged {
+        println!("  damaged: {}", images.path(d).display());
+    }
+    Ok(damaged.len())
 }
 
 fn shop_on(store: std::sync::Arc<Store>) -> rustok_core::service::Shop {

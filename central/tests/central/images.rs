@@ -285,6 +285,17 @@ async fn head_offices_pictures_are_checked_at_both_ends() {
         assert_eq!(r.status(), status);
     }
     let scaled = rustok_core::store::reencode_image(&png(2000, 1000, 3)).unwrap();
+    // Cut short, or with something after its end: not a whole JPEG.
+    let mut appended = scaled.clone();
+    appended.extend(b"# README");
+    for bytes in [scaled[..scaled.len() / 2].to_vec(), appended] {
+        let r = upload(&c, "corner", bytes).await;
+        assert_eq!(r.status(), 422);
+    }
+    // A misspelt tenant is not made by a picture.
+    let r = upload(&c, "corenr", scaled.clone()).await;
+    assert_eq!(r.status(), 404);
+    assert!(c.central.backend.stores("corenr").await.unwrap().is_none());
     let r = upload(&c, "corner", scaled.clone()).await;
     assert_eq!(r.status(), 201);
     let stored: ImageStored = r.json().await.unwrap();
@@ -305,6 +316,7 @@ async fn head_offices_pictures_are_checked_at_both_ends() {
         (STORED_IMAGE_EDGE, STORED_IMAGE_EDGE / 2)
     );
     let again = upload(&c, "corner", scaled.clone()).await;
+    assert_eq!(again.status(), 200, "held already");
     assert_eq!(
         again.json::<ImageStored>().await.unwrap(),
         stored,

@@ -91,19 +91,21 @@ impl Shop {
         }
     }
 
-    /// Notes every picture a product names that is not in the image folder, so it
-    /// is fetched (a folder lost or restored from an older backup, a database
-    /// copied from another till). Returns how many. No event: bookkeeping.
+    /// Notes every picture a product names that is not in the image folder, or
+    /// whose file is damaged, so it is fetched (a folder lost or restored from an
+    /// older backup, a database copied from another till, a failing disk). Returns
+    /// how many. Reads every picture: run once per start, off the UI thread, and by
+    /// `doctor`. No event: bookkeeping.
     pub fn want_missing_pictures(&self) -> Result<usize, ShopError> {
         let Some(images) = self.images() else {
             return Ok(0);
         };
-        let missing: Vec<ImageDigest> = self
-            .store
-            .product_images()?
-            .into_iter()
-            .filter(|d| !images.contains(d))
-            .collect();
+        let mut missing: Vec<ImageDigest> = Vec::new();
+        for d in self.store.product_images()? {
+            if !images.holds(&d)? {
+                missing.push(d);
+            }
+        }
         if !missing.is_empty() {
             self.store.want_images(&missing)?;
         }

@@ -99,8 +99,15 @@ pub fn check_stored_image(bytes: &[u8]) -> Result<(), FieldError> {
         return Err(FieldError::new("image", "too_large", "is larger than 1 MB")
             .with_param("limit_mb", max / (1024 * 1024)));
     }
-    if image::guess_format(bytes).ok() != Some(ImageFormat::Jpeg) {
-        return Err(FieldError::new("image", "not_an_image", "is not a JPEG"));
+    // A whole JPEG: the decoder would make a picture of a file cut short.
+    if image::guess_format(bytes).ok() != Some(ImageFormat::Jpeg)
+        || crate::domain::image::jpeg_size(bytes).is_none()
+    {
+        return Err(FieldError::new(
+            "image",
+            "not_an_image",
+            "is not a whole JPEG",
+        ));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
     let mut limits = Limits::default();
@@ -145,22 +152,35 @@ impl ImageStore {
         self.path(digest).is_file()
     }
 
-    /// The bytes of the image named `digest`, if it is here.
+    /// The bytes of the image named `digest`, if it is here and they are the
+    /// picture the digest names. A damaged file (its bytes no longer the digest's)
+    /// is as good as missing: it is never shown or sent, and fetching the picture
+    /// again replaces it.
     pub fn read(&self, digest: &ImageDigest) -> Result<Option<Vec<u8>>, StoreError> {
         match fs::read(self.path(digest)) {
-            Ok(b) => Ok(Some(b)),
+            Ok(b) if ImageDigest::of(&b) == *digest => Ok(Some(b)),
+            Ok(_) => {
+                tracing::warn!(image = %digest, "a picture file is damaged; it is fetched again");
+                Ok(None)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
+    /// Whether the picture named `digest` is here and whole (reads the file).
+    pub fn holds(&self, digest: &ImageDigest) -> Result<bool, StoreError> {
+        Ok(self.read(digest)?.is_some())
+    }
+
     /// Keeps `bytes` (already re-encoded) under their digest: written to a
     /// temporary file, flushed to disk, then renamed into place, so a crash leaves
-    /// either the whole image or none. Storing the same bytes twice is one file.
+    /// either the whole image or none. Storing the same bytes twice is one file; a
+    /// damaged file under the digest is replaced.
     pub fn put(&self, bytes: &[u8]) -> Result<ImageDigest, StoreError> {
         let digest = ImageDigest::of(bytes);
         let path = self.path(&digest);
-        if path.is_file() {
+        if self.holds(&digest)? {
             return Ok(digest);
         }
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;

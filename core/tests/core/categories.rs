@@ -232,3 +232,45 @@ fn what_is_not_a_picture_or_is_too_large_is_refused_and_nothing_is_stored() {
     let r = s.create_product(&t.manager, f, ProductStatus::Active);
     assert_eq!(field_code(r, "image"), "unknown");
 }
+
+/// A picture fetched from central is kept only whole: a stored picture's JPEG,
+/// not one cut short, with something appended, of another format or too large;
+/// and a picture file damaged on disk is never shown or sent, and is replaced when
+/// the picture is fetched again.
+#[test]
+fn a_picture_from_elsewhere_is_kept_only_whole_and_a_damaged_file_is_replaced() {
+    use rustok_core::store::{check_stored_image, reencode_image, ImageStore};
+    let jpeg = reencode_image(&png(300, 200)).unwrap();
+    assert_eq!(check_stored_image(&jpeg), Ok(()));
+    let mut appended = jpeg.clone();
+    appended.extend(b"# README");
+    let wide = {
+        let img = image::RgbImage::from_pixel(700, 10, image::Rgb([1, 2, 3]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+        out.into_inner()
+    };
+    for (bad, code) in [
+        (jpeg[..jpeg.len() - 200].to_vec(), "not_an_image"),
+        (jpeg[..2000.min(jpeg.len() / 2)].to_vec(), "not_an_image"),
+        (appended, "not_an_image"),
+        (png(10, 10), "not_an_image"),
+        (wide, "too_many_pixels"),
+    ] {
+        assert_eq!(check_stored_image(&bad).map_err(|e| e.code), Err(code));
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let images = ImageStore::open(dir.path()).unwrap();
+    let digest = images.put(&jpeg).unwrap();
+    assert!(images.holds(&digest).unwrap());
+    std::fs::write(images.path(&digest), b"garbage").unwrap();
+    assert_eq!(
+        images.read(&digest).unwrap(),
+        None,
+        "damaged: as good as missing"
+    );
+    assert!(images.contains(&digest), "the file is there");
+    assert_eq!(images.put(&jpeg).unwrap(), digest);
+    assert_eq!(images.read(&digest).unwrap(), Some(jpeg), "replaced");
+}

@@ -94,6 +94,53 @@ fn failures_exit_non_zero_with_a_message() {
     assert_eq!(bad_dest.status.code(), Some(1));
 }
 
+/// `doctor` checks every picture a product names against its file: a missing one
+/// and a damaged one are named, noted to be fetched again (`status` counts them),
+/// and a damaged one fails the check.
+#[test]
+fn doctor_finds_missing_and_damaged_pictures_and_has_them_fetched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["demo"]).status.success());
+    let doctor = run(dir.path(), &["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(doctor.status.success(), "{text}");
+    assert!(text.contains(" 0 missing, 0 damaged"), "{text}");
+    let mut files: Vec<_> = std::fs::read_dir(dir.path().join("images"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "the demo shop has pictures");
+    // As on a till whose pictures were all exchanged with central.
+    rusqlite::Connection::open(dir.path().join("shop.db"))
+        .unwrap()
+        .execute("DELETE FROM image_transfers", [])
+        .unwrap();
+    std::fs::remove_file(&files[0]).unwrap();
+    std::fs::write(&files[1], b"garbage").unwrap();
+    let doctor = run(dir.path(), &["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert_eq!(doctor.status.code(), Some(1), "{text}");
+    assert!(text.contains(" 1 missing, 1 damaged"), "{text}");
+    assert!(text.contains(&files[1].display().to_string()), "{text}");
+    // Both are noted to be fetched at the next sync.
+    let store = Store::open(&dir.path().join("shop.db")).unwrap();
+    let due: Vec<String> = store
+        .image_transfers_due(i64::MAX, 1_000)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.digest.to_string())
+        .collect();
+    let mut want: Vec<String> = files[..2]
+        .iter()
+        .map(|f| f.file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    want.sort();
+    let mut due = due;
+    due.sort();
+    assert_eq!(due, want, "exactly the missing and the damaged one");
+}
+
 #[test]
 fn the_command_line_parses_into_commands_or_clear_errors() {
     use rustok_app::cli::{parse, Command as C};
