@@ -135,6 +135,9 @@ pub async fn issue(central: &Central) -> String {
     .code
 }
 
+/// The number of the next till that joins.
+static NEXT_TILL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
 /// A new till on an empty database in `dir`, joined to the chain (nothing pulled yet).
 pub async fn join(chain: &Chain, dir: &Path, code: &str) -> (Arc<Shop>, Credentials) {
     let shop = Arc::new(Shop::new(
@@ -146,7 +149,11 @@ pub async fn join(chain: &Chain, dir: &Path, code: &str) -> (Arc<Shop>, Credenti
         &chain.url,
         code,
         &shop,
-        ok(DeviceCode::parse("NEW")),
+        // A till code is one till's in a chain: every join takes the next one.
+        ok(DeviceCode::parse(&format!(
+            "NEW{}",
+            NEXT_TILL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ))),
         "bench",
         Duration::from_secs(30),
         &dir.join("credentials.json"),

@@ -317,6 +317,10 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         403,
                         "the device belongs to another tenant, is enrolled already (re-enrolling needs a code made for it), was revoked, or the code is for another device",
                     ),
+                    (
+                        409,
+                        "another till of the tenant has this till code (it begins the till's receipt numbers); the code is not spent",
+                    ),
                     (422, "a device code or app version that is not one"),
                 ],
                 ..r(
@@ -573,6 +577,7 @@ impl From<CentralError> for Fail {
             CentralError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             CentralError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             CentralError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            CentralError::TillCodeTaken(_) => (StatusCode::CONFLICT, "till_code_taken"),
             CentralError::Storage(_)
             | CentralError::Config(_)
             | CentralError::Io(_)

@@ -68,6 +68,10 @@ pub enum CentralError {
     /// A request asked for something central cannot do.
     #[error("{0}")]
     Invalid(&'static str),
+    /// Another till of the tenant has the till code a device enrols with (its
+    /// receipts would carry the same numbers).
+    #[error("another till of this chain is {0}; choose another till code")]
+    TillCodeTaken(String),
 }
 
 /// Request limits.

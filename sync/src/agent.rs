@@ -125,6 +125,8 @@ pub struct SyncStatus {
     pub state: SyncState,
     /// Central's URL and this device's tenant there, once enrolled.
     pub central: Option<(String, String)>,
+    /// The store this device was enrolled into, by name, if central named one.
+    pub store: Option<String>,
     /// Events not yet acknowledged by central.
     pub pending: u64,
     /// Wall time of the oldest of them.
@@ -143,6 +145,9 @@ pub struct SyncStatus {
     pub rejected: u64,
     /// Where pulling the tenant's feed stands.
     pub pull: PullState,
+    /// What kind of failure the last pull met ([`SyncError::kind`]), until a pull
+    /// works (the pull state keeps the English detail).
+    pub pull_error_kind: Option<&'static str>,
     /// Product pictures not yet exchanged with central.
     pub pictures: ImageTransfers,
 }
@@ -155,6 +160,7 @@ struct Progress {
     last_error: Option<String>,
     last_error_kind: Option<&'static str>,
     last_health: Option<Timestamp>,
+    pull_error_kind: Option<&'static str>,
 }
 
 /// The agent of one device.
@@ -219,6 +225,7 @@ impl Agent {
                 last_error: None,
                 last_error_kind: None,
                 last_health: None,
+                pull_error_kind: None,
             }),
             wake: Notify::new(),
             now_requested: AtomicBool::new(false),
@@ -404,6 +411,13 @@ impl Agent {
                 let c = r.client().credentials();
                 (c.central_url.clone(), c.tenant_slug.clone())
             }),
+            store: relay.as_ref().and_then(|r| {
+                r.client()
+                    .credentials()
+                    .store
+                    .as_ref()
+                    .map(|s| s.name.clone())
+            }),
             pending: outbox.pending,
             oldest_pending: outbox.oldest_pending,
             last_attempt: p.last_attempt,
@@ -413,6 +427,7 @@ impl Agent {
             breaker: relay.map_or(BreakerState::Closed, |r| r.breaker().state()),
             rejected,
             pull: self.store.pull_state()?,
+            pull_error_kind: p.pull_error_kind,
             pictures: self.store.image_transfers()?,
         })
     }
@@ -545,6 +560,7 @@ impl Agent {
         if let (Ok(_), Some(puller)) = (&result, self.puller()) {
             result = match puller.pull_all().await {
                 Ok(p) => {
+                    lock(&self.progress).pull_error_kind = None;
                     if p.applied + p.set_aside > 0 {
                         (self.on_change)();
                     }
@@ -552,6 +568,7 @@ impl Agent {
                 }
                 Err(e) => {
                     let _ = self.store.record_pull_error(&e.to_string());
+                    lock(&self.progress).pull_error_kind = Some(e.kind());
                     Err(e)
                 }
             };

@@ -702,6 +702,20 @@ impl Backend for Postgres {
                     }
                 }
             }
+            // A till code is one till's in a tenant (head office's `HQ` included,
+            // revoked tills too): it begins every receipt number the till prints.
+            // Redemptions of one tenant are serialised by its row's lock above.
+            let taken: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM devices
+                     WHERE tenant_id = $1 AND device_code = $2 AND device_id <> $3)",
+                    &[&tenant, &r.device_code, &device],
+                )
+                .await?
+                .try_get(0)?;
+            if taken {
+                return Err(CentralError::TillCodeTaken(r.device_code.clone()));
+            }
             if let Some(existing) = load_device(&tx, r.device_id, "FOR UPDATE").await? {
                 if existing.tenant_id.as_uuid() != tenant {
                     return Err(CentralError::Forbidden(

@@ -841,6 +841,17 @@ impl Backend for Sqlite {
                 }
             }
             let id = r.device_id.to_string();
+            // A till code is one till's in a tenant (head office's `HQ` included,
+            // revoked tills too): it begins every receipt number the till prints.
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices
+                 WHERE tenant_id = ?1 AND device_code = ?2 AND device_id <> ?3)",
+                params![tenant, r.device_code, id],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Err(CentralError::TillCodeTaken(r.device_code.clone()));
+            }
             let mut new_device = false;
             if let Some(existing) = load_device(&tx, r.device_id)? {
                 if existing.tenant_id.to_string() != tenant {

@@ -863,6 +863,7 @@ async fn strangers_cannot_tell_which_devices_exist_and_their_guesses_are_slowed(
     // A second till of the shop (the template gives every copy the same id).
     let req = rustok_protocol::EnrolRequest {
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000bb").unwrap(),
+        device_code: "POS2".into(),
         ..rustok_sync::client::enrol_request(
             &c.code("corner").await,
             &d.shop.device().unwrap().unwrap(),

@@ -376,7 +376,61 @@ async fn a_new_till_joins_the_chain_from_nothing_and_sells_once_the_catalog_is_i
     assert_ne!(third.device_id, creds.device_id, "the code was still good");
 }
 
+/// A till code begins every receipt number a till prints: two tills of a chain
+/// never share one. A join with a taken code is refused (409) without spending
+/// the code, which then joins under another till code.
+async fn a_till_code_is_one_tills_in_a_chain() {
+    let c = spawn_central(rustok_central::Limits::default()).await;
+    let a = Device::new(64);
+    let creds_a = a.enrol(&c.url, &c.code("corner").await).await;
+    relay(
+        &a,
+        creds_a,
+        &c.url,
+        Duration::from_secs(5),
+        BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+    let seed = std::sync::atomic::AtomicU64::new(0xA0);
+    let join = |code: String, till: &'static str| {
+        let url = c.url.clone();
+        let seed = seed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let shop = empty_shop(dir.path(), seed);
+            rustok_sync::agent::join_and_save(
+                &url,
+                &code,
+                &shop,
+                DeviceCode::parse(till).unwrap(),
+                "test",
+                Duration::from_secs(5),
+                &dir.path().join("credentials.json"),
+            )
+            .await
+        }
+    };
+    // The first till is POS1; then POS2 joins, and is taken in turn.
+    for (taken, free) in [("POS1", "POS2"), ("POS2", "POS3")] {
+        let code = c.code("corner").await;
+        match join(code.clone(), taken).await {
+            Err(rustok_sync::SyncError::Http {
+                status: 409,
+                code: why,
+                ..
+            }) => assert_eq!(why, "till_code_taken"),
+            other => panic!("{taken}: {other:?}"),
+        }
+        join(code, free)
+            .await
+            .unwrap_or_else(|e| panic!("the code was not spent: {e}"));
+    }
+}
+
 crate::on_both!(
+    a_till_code_is_one_tills_in_a_chain,
     a_second_till_takes_head_offices_price_and_the_first_tills_stock,
     an_online_agent_applies_head_offices_change_without_being_asked,
     a_new_till_joins_the_chain_from_nothing_and_sells_once_the_catalog_is_in,

@@ -18,7 +18,7 @@ use crate::domain::replica::{change_of, Kind, Replica, Stamp};
 use crate::domain::stock::StockMovement;
 use crate::domain::upcast::Upcasters;
 use crate::store::{self, StoreError, WriteTx};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// One page of the feed as central answered it.
@@ -54,8 +54,8 @@ const NO_PIN: &str = "!no-pin-on-this-till";
 
 impl Shop {
     /// Who last changed each of `ids`, for the products whose last write came from
-    /// somewhere else than this till: head office or another till, with its stamp
-    /// (the HLC's wall part says when).
+    /// somewhere else than this till since this till was set up: head office or
+    /// another till, with its stamp (the HLC's wall part says when).
     pub fn changed_elsewhere(
         &self,
         actor: &Actor,
@@ -63,10 +63,20 @@ impl Shop {
     ) -> Result<HashMap<ProductId, Stamp>, ShopError> {
         let me = self.device()?.map(|d| d.device_id);
         self.query(actor, Operation::ViewCatalog, |c, _| {
+            // What came before this till existed (the whole catalog of a till that
+            // joined a chain) is not news: only changes made since are marked.
+            let born: Option<String> = c
+                .prepare_cached("SELECT hlc FROM events WHERE seq = 1")?
+                .query_row([], |r| r.get(0))
+                .optional()?;
+            let born = born.and_then(|h| crate::domain::hlc::Hlc::parse(&h).ok());
             let mut out = HashMap::new();
             for id in ids {
                 let last = store::replica(c, Kind::Product, id.as_uuid())?.and_then(|r| r.last());
-                if let Some(stamp) = last.filter(|s| Some(s.device) != me) {
+                if let Some(stamp) = last
+                    .filter(|s| Some(s.device) != me)
+                    .filter(|s| born.is_none_or(|b| s.hlc > b))
+                {
                     out.insert(*id, stamp);
                 }
             }

@@ -618,3 +618,46 @@ fn a_stock_movement_fed_twice_is_counted_once() {
     assert_eq!((done.set_aside, done.cursor), (0, first.next + 1));
     assert_eq!(b.shop.product(&t.manager, tea.id).unwrap().on_hand, 10);
 }
+
+/// A till that joins a chain takes the whole catalog from elsewhere: that is not
+/// news, so nothing is marked as changed elsewhere; a change made elsewhere after
+/// it joined is marked, with who made it.
+#[test]
+fn only_changes_made_elsewhere_after_a_till_joined_are_marked() {
+    use rustok_core::domain::device::DeviceCode;
+    use rustok_core::domain::tenant::TenantSlug;
+    use rustok_core::service::JoinSetup;
+    let t = spawn_shop();
+    let tea = t.product("TEA", 250, 0);
+    t.clock.advance_ms(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let b = open_shop(&dir.path().join("shop.db"), t.clock.clone(), 77);
+    let me = t.shop.device().unwrap().unwrap();
+    b.join(JoinSetup {
+        device_id: b.new_device_id(),
+        tenant_id: me.tenant_id,
+        slug: TenantSlug::parse("corner").unwrap(),
+        device_code: DeviceCode::parse("POS2").unwrap(),
+    })
+    .unwrap();
+    b.apply_pulled(&page_of(&t, 0)).unwrap();
+    assert!(b.ready().unwrap());
+    let manager = b.login(t.manager.operator_id(), &pin(PINS[1].1)).unwrap();
+    assert!(
+        b.changed_elsewhere(&manager, &[tea.id]).unwrap().is_empty(),
+        "the catalog as it was when the till joined"
+    );
+    let before = t.event_count();
+    t.clock.advance_ms(1_000);
+    let mut f = tea.fields.clone();
+    f.price.minor = 300;
+    t.shop
+        .update_product(&t.manager, tea.id, tea.version, f)
+        .unwrap();
+    b.apply_pulled(&page_of(&t, before)).unwrap();
+    let marked = b.changed_elsewhere(&manager, &[tea.id]).unwrap();
+    assert_eq!(
+        marked[&tea.id].device, me.device_id,
+        "changed at the first till"
+    );
+}

@@ -16,7 +16,9 @@ use tauri::State;
 /// The sync status for `a` (who must be allowed to see it).
 pub(crate) fn status(state: &AppState, a: &Actor) -> ApiResult<SyncStatusDto> {
     let outbox = state.shop.outbox_status(a)?;
-    Ok(dto(&agent(state)?.status_with(outbox)?))
+    let mut s = dto(&agent(state)?.status_with(outbox)?);
+    s.till = state.shop.device()?.map(|d| d.device_code.to_string());
+    Ok(s)
 }
 
 fn agent(state: &AppState) -> ApiResult<std::sync::Arc<rustok_sync::agent::Agent>> {
@@ -105,8 +107,30 @@ pub(crate) async fn join_chain(
     let (true, Some(device_code)) = (errors.is_empty(), device_code) else {
         return Err(ApiError::validation(errors));
     };
-    agent(&state)?.join(url, &code, device_code).await?;
+    agent(&state)?
+        .join(url, &code, device_code)
+        .await
+        .map_err(join_error)?;
     super::session::app_info(state)
+}
+
+/// What joining meets, worded for a person at a till with no shop yet: nothing is
+/// queued to send later, and a refused code is said to be the code's fault.
+fn join_error(e: rustok_sync::SyncError) -> ApiError {
+    use rustok_sync::SyncError as E;
+    match &e {
+        E::Http {
+            status: 409, code, ..
+        } if code == "till_code_taken" => ApiError::validation(vec![FieldError::new(
+            "device_code",
+            "till_code_taken",
+            "another till of this chain has this till code",
+        )]),
+        // Central does not say which (a stranger must not learn which codes exist).
+        E::Http { status: 401, .. } => ApiError::new("code_refused", e.to_string()),
+        e if e.is_unavailability() => ApiError::new("central_unreachable", e.to_string()),
+        _ => e.into(),
+    }
 }
 
 /// How far a till that joined a chain has taken the chain's records; asked before

@@ -16,6 +16,10 @@ pub struct SyncStatusDto {
     pub central_url: Option<String>,
     /// This shop's name at central.
     pub tenant: Option<String>,
+    /// The store this till belongs to, by name.
+    pub store: Option<String>,
+    /// This till's code (it begins its receipt numbers).
+    pub till: Option<String>,
     /// Events not yet at central.
     pub pending: u64,
     /// Age of the oldest of them, seconds.
@@ -40,6 +44,9 @@ pub struct SyncStatusDto {
     pub set_aside: u64,
     /// The last problem pulling, until the next pull that works (English detail).
     pub pull_error: Option<String>,
+    /// Its kind (`network`, `timeout`…), which the UI words; none when the detail
+    /// is from before this run.
+    pub pull_error_kind: Option<&'static str>,
     /// This till's clock minus central's, seconds, at the last answer.
     pub clock_skew_secs: Option<i64>,
     /// The clock is more than two minutes off central's: the operator is told.
@@ -114,6 +121,8 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
         state: s.state.as_str(),
         central_url: s.central.as_ref().map(|c| c.0.clone()),
         tenant: s.central.as_ref().map(|c| c.1.clone()),
+        store: s.store.clone(),
+        till: None,
         pending: s.pending,
         oldest_pending_secs: s.oldest_pending.map(|t| secs_since(now, t)),
         last_success: s.last_success.map(|t| t.to_rfc3339()),
@@ -129,6 +138,7 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
         behind: s.pull.head.saturating_sub(s.pull.cursor),
         set_aside: s.pull.set_aside,
         pull_error: s.pull.error.clone(),
+        pull_error_kind: s.pull.error.as_ref().and(s.pull_error_kind),
         clock_skew_secs: s.pull.clock_skew_ms.map(|ms| ms / 1000),
         clock_off: s
             .pull
@@ -150,6 +160,7 @@ mod tests {
         dto(&SyncStatus {
             state: SyncState::Online,
             central: None,
+            store: None,
             pending: 0,
             oldest_pending: None,
             last_attempt: None,
@@ -158,6 +169,7 @@ mod tests {
             last_error_kind: None,
             breaker: BreakerState::Closed,
             rejected: 0,
+            pull_error_kind: None,
             pull: PullState {
                 clock_skew_ms: ms,
                 cursor: 3,

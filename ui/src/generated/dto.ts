@@ -916,6 +916,14 @@ central_url: string | null,
  */
 tenant: string | null, 
 /**
+ * The store this till belongs to, by name.
+ */
+store: string | null, 
+/**
+ * This till's code (it begins its receipt numbers).
+ */
+till: string | null, 
+/**
  * Events not yet at central.
  */
 pending: number, 
@@ -963,6 +971,11 @@ set_aside: number,
  * The last problem pulling, until the next pull that works (English detail).
  */
 pull_error: string | null, 
+/**
+ * Its kind (`network`, `timeout`…), which the UI words; none when the detail
+ * is from before this run.
+ */
+pull_error_kind: string | null, 
 /**
  * This till's clock minus central's, seconds, at the last answer.
  */

@@ -214,9 +214,10 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
 }
 
 /// A new till is unpacked at a shop of the chain: on its first screen the manager
-/// joins the chain with the address and code head office gave; the till takes the
-/// chain's settings, staff and catalog, and the cashier logs in with her own PIN
-/// and sells.
+/// joins the chain with the address and code head office gave (after a wrong
+/// address, a mistyped code and the first till's own till code, each refused
+/// with what to do); the till takes the chain's settings, staff and catalog, and
+/// the cashier logs in with her own PIN and sells.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_till_joins_the_chain_from_its_first_screen_and_sells() {
     let _one = SERIAL.lock().await;
@@ -238,9 +239,32 @@ async fn a_new_till_joins_the_chain_from_its_first_screen_and_sells() {
     s.type_into("[data-test=j-code]", "AB-CD").await;
     s.click("[data-test=join]").await;
     s.text_with("[data-test=join-form]", "http").await;
+    // Nothing answers at this address: said so, not that anything will be sent later.
+    s.type_into("[data-test=j-url]", "http://127.0.0.1:9").await;
+    s.click("[data-test=join]").await;
+    s.text_with(
+        "[data-test=join-error]",
+        "No central server answers at this address",
+    )
+    .await;
+    // A made-up code.
     s.type_into("[data-test=j-url]", &central.url).await;
-    s.type_into("[data-test=j-code]", &central.code().await)
+    s.click("[data-test=join]").await;
+    s.text_with("[data-test=join-error]", "This code does not work")
         .await;
+    s.shot("join-bad-code").await;
+    // The first till's code, POS1, as the form suggests nothing better: refused on
+    // the field, and the code head office gave is not spent by it.
+    let code = central.code().await;
+    s.type_into("[data-test=j-code]", &code).await;
+    s.type_into("[data-test=j-device]", "POS1").await;
+    s.click("[data-test=join]").await;
+    s.text_with(
+        "[data-test=join-form]",
+        "Another till of the chain has this code",
+    )
+    .await;
+    s.shot("join-till-code-taken").await;
     s.type_into("[data-test=j-device]", "TILL9").await;
     s.shot("join-form").await;
     s.click("[data-test=join]").await;
