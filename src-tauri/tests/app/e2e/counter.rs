@@ -254,6 +254,43 @@ async fn the_cart_is_thrown_away() {
     s.finish().await;
 }
 
+/// Trial findings: a name search left open stayed over the payment and the receipt
+/// after F2 and Enter; and after a sale, the next operator found an empty cart under
+/// the last sale's total, with payment buttons that looked ready and did nothing.
+#[tokio::test(flavor = "current_thread")]
+async fn a_search_left_open_and_the_last_sale_do_not_follow_into_the_next() {
+    let _one = SERIAL.lock().await;
+    let mut s = Session::at_till("c-left-over", MANAGER).await;
+    s.scan(&demo::barcode(0)).await;
+    s.keys_to_focus("salmon").await;
+    s.find("[data-test=name-result]").await;
+    s.keys_to_focus(F2).await;
+    s.gone("[data-test=name-results]").await;
+    s.keys_to_focus(ENTER).await;
+    s.find("[data-test=receipt]").await;
+    assert!(s.absent("[data-test=name-results]").await);
+    assert_eq!(
+        s.find("[data-test=scan]")
+            .await
+            .prop("value")
+            .await
+            .unwrap(),
+        Some(String::new()),
+        "the search text went with the list"
+    );
+    s.shot("paid-with-a-search-open").await;
+    s.click("[data-test=logout]").await;
+    s.login(CASHIER.0, CASHIER.1, CASHIER.2).await;
+    s.cart_has(0).await;
+    s.text_with("[data-test=total]", &euros(0)).await;
+    for pay in ["pay-cash", "pay-card"] {
+        let b = s.find(&format!("[data-test={pay}]")).await;
+        assert!(!b.is_enabled().await.unwrap(), "{pay} waits for a cart");
+    }
+    s.shot("next-operator").await;
+    s.finish().await;
+}
+
 /// Bug 4: after a click on RU/EN focus stayed on the button, the next barcode was lost
 /// and its Enter pressed the button again.
 #[tokio::test(flavor = "current_thread")]
