@@ -94,10 +94,18 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
     }
     a.shot("online").await;
 
-    // Head office sets DEMO-001 to 4.44 EUR; nobody at either till does anything.
-    set_price_at_head_office(&central, &product, 444).await;
+    // The first till has DEMO-001 in its cart when head office sets it to 4.44 EUR;
+    // nobody at either till does anything. The line takes the new price, and the
+    // cashier is told before asking the customer for it.
     a.scan(&demo::barcode(0)).await;
+    a.find("[data-test=cart-line]").await;
+    set_price_at_head_office(&central, &product, 444).await;
     a.text_with("[data-test=cart-line-total]", "4.44 EUR").await;
+    a.text_with(
+        "[data-test=checkout-info]",
+        "A price changed while in the cart: Tea Classic",
+    )
+    .await;
     a.shot("scan-head-office-price").await;
     a.pay_cash_exact().await;
     b.scan(&demo::barcode(0)).await;
