@@ -93,6 +93,8 @@ pub struct Route {
     pub query: &'static [QueryParam],
     /// The successful status and what it carries.
     pub ok: (u16, &'static str, Reply),
+    /// Another successful status with the same reply, and what it means.
+    pub also_ok: Option<(u16, &'static str)>,
     /// Error statuses particular to this route, with what they mean (the document
     /// adds those every route of its kind may answer).
     pub errors: &'static [(u16, &'static str)],
@@ -135,6 +137,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         bytes_body: None,
         query: &[],
         ok: (200, "ok", Reply::Empty),
+        also_ok: None,
         errors: &[],
     };
     vec![
@@ -270,11 +273,8 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                     "application/octet-stream",
                     "a JPEG at most 640 pixels a side and 1 MiB (scale it first, e.g. `convert in.png -resize 640x640 -quality 85 out.jpg`)",
                 )),
-                ok: (
-                    201,
-                    "the stored picture's digest (200 and the same answer when central held it already)",
-                    Reply::Json("ImageStored"),
-                ),
+                ok: (201, "the stored picture's digest", Reply::Json("ImageStored")),
+                also_ok: Some((200, "central held the picture already: the same answer")),
                 errors: &[
                     (404, "unknown tenant"),
                     (

@@ -101,6 +101,15 @@ pub async fn prepare(
     keys.sort_unstable();
     keys.dedup();
     let mut current: HashMap<(Kind, Uuid), Replica> = c.backend.replicas(tenant, &keys).await?;
+    // The pictures products name before these edits: one named again is not news.
+    let pictured: HashMap<Uuid, String> = current
+        .iter()
+        .filter(|((kind, _), _)| *kind == Kind::Product)
+        .filter_map(|((_, id), r)| {
+            let image = r.fields.get("image")?.value.as_str()?;
+            Some((*id, image.to_owned()))
+        })
+        .collect();
     let now = c.clock.now();
     let correlation = CorrelationId::generate(now, &*c.entropy);
     let (mut hlc, mut seq) = (office.last_hlc, office.acked_through);
@@ -214,13 +223,15 @@ pub async fn prepare(
         }
     }
     // A picture a product is given must be one central holds for the tenant, so
-    // every till can fetch it (head office uploads it first).
+    // every till can fetch it (head office uploads it first). The picture it has
+    // already (a till's, perhaps not sent yet) may be named again.
     for (at, edit) in edits.iter().enumerate() {
         let Some(digest) = edit
             .fields
             .get("image")
             .filter(|_| edit.kind == Kind::Product)
             .and_then(serde_json::Value::as_str)
+            .filter(|d| pictured.get(&edit.id).map(String::as_str) != Some(*d))
         else {
             continue;
         };

@@ -67,6 +67,11 @@ pub fn document(routes: &[Route]) -> Value {
             }
             Reply::Empty => {}
         }
+        if let Some((also, what)) = r.also_ok {
+            let mut same = ok.clone();
+            same["description"] = json!(what);
+            responses.insert(also.to_string(), same);
+        }
         responses.insert(status.to_string(), ok);
         let mut errors: Vec<(u16, &str)> = r.errors.to_vec();
         for (code, what) in common(r) {

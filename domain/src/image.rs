@@ -17,9 +17,11 @@ pub const MAX_STORED_IMAGE_BYTES: usize = 1024 * 1024;
 /// The width and height a baseline or progressive JPEG declares in its frame
 /// header, read without decoding it (central keeps pictures without decoding
 /// them; a till decodes what it fetches). `None` for anything that is not a whole
-/// JPEG: one that does not start with its start marker, has no frame header before
-/// its image data, or does not end with its end marker (a file cut short, or with
-/// something appended).
+/// JPEG of the kind a till shows: one that does not start with its start marker,
+/// has no frame header before its image data, does not end with its end marker (a
+/// file cut short, or with something appended), or whose frame is not 8-bit
+/// Huffman-coded baseline or progressive with one or three components (lossless,
+/// hierarchical and arithmetic-coded JPEGs, 12-bit or CMYK ones).
 pub fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
     if bytes.get(..2)? != [0xFF, 0xD8] || bytes.len() < 4 || !bytes.ends_with(&[0xFF, 0xD9]) {
         return None;
@@ -51,9 +53,18 @@ pub fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
         }
         let is_frame = matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
         if is_frame {
-            // Length, precision, height, width.
+            // Baseline, extended or progressive Huffman only.
+            if !matches!(marker, 0xC0..=0xC2) {
+                return None;
+            }
+            // Length, precision, height, width, components.
+            let precision = *bytes.get(at.checked_add(2)?)?;
             let h = bytes.get(at.checked_add(3)?..at.checked_add(5)?)?;
             let w = bytes.get(at.checked_add(5)?..at.checked_add(7)?)?;
+            let components = *bytes.get(at.checked_add(7)?)?;
+            if precision != 8 || !matches!(components, 1 | 3) {
+                return None;
+            }
             return Some((
                 u16::from_be_bytes([*w.first()?, *w.get(1)?]),
                 u16::from_be_bytes([*h.first()?, *h.get(1)?]),
@@ -138,6 +149,12 @@ mod tests {
         let mut appended = jpeg.clone();
         appended.extend(b"# README");
         assert_eq!(jpeg_size(&appended), None);
+        // A lossless frame (SOF3), a 12-bit one, a CMYK one: no till shows them.
+        for (at, value) in [(10, 0xC3), (13, 12), (18, 4)] {
+            let mut other = jpeg.clone();
+            other[at] = value;
+            assert_eq!(jpeg_size(&other), None, "byte {at} = {value}");
+        }
         for bad in [
             &b""[..],
             b"\xFF\xD8",

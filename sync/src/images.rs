@@ -67,6 +67,9 @@ enum Outcome {
     Settled,
     /// Try again later, for this reason.
     Later(String),
+    /// Central's copy is not a picture this till can keep (not the digest's bytes,
+    /// or not a stored picture): tried again only after a long wait.
+    Refused(String),
 }
 
 impl Pictures {
@@ -135,6 +138,12 @@ impl Pictures {
                         store.image_transfer_failed(&t.digest, &why, now)?;
                         done.failed += 1;
                     }
+                    Ok(Outcome::Refused(why)) => {
+                        tracing::warn!(image = %t.digest, reason = %why, "central's copy of a picture is refused");
+                        let now = self.clock.now().unix_millis();
+                        store.image_transfer_refused(&t.digest, &why, now)?;
+                        done.failed += 1;
+                    }
                     Err(e) => {
                         if blames_the_picture(&e) {
                             // It may be this picture (too long to arrive in time, an
@@ -155,12 +164,16 @@ impl Pictures {
     }
 
     /// Sends or fetches one picture. `Err` only when central is unreachable or
-    /// busy, or this device's storage failed.
+    /// busy: a picture file this till cannot read or write is this picture's
+    /// problem, tried again later, and never holds up the others.
     async fn one(&self, images: &ImageStore, t: &ImageTransfer) -> Result<Outcome, SyncError> {
         let digest = t.digest.clone();
         let here = {
             let (images, digest) = (images.clone(), digest.clone());
-            blocking(move || images.read(&digest)).await??
+            match blocking(move || images.read(&digest)).await? {
+                Ok(here) => here,
+                Err(e) => return Ok(Outcome::Later(format!("this till cannot read it: {e}"))),
+            }
         };
         match here {
             Some(bytes) if t.send => match self.client.put_image(&digest, bytes).await {
@@ -172,7 +185,7 @@ impl Pictures {
             None => match self.client.get_image(&digest).await {
                 Ok(Some(bytes)) => {
                     let images = images.clone();
-                    blocking(move || keep(&images, &digest, &bytes)).await?
+                    blocking(move || Ok::<_, SyncError>(keep(&images, &digest, &bytes))).await?
                 }
                 Ok(None) => Ok(Outcome::Later(
                     "central does not hold it yet (the device that added it has not sent it)"
@@ -187,17 +200,17 @@ impl Pictures {
 
 /// Keeps fetched bytes if they are the picture named: its digest, and a stored
 /// picture (a JPEG within bounds that decodes).
-fn keep(images: &ImageStore, digest: &ImageDigest, bytes: &[u8]) -> Result<Outcome, SyncError> {
+fn keep(images: &ImageStore, digest: &ImageDigest, bytes: &[u8]) -> Outcome {
     if ImageDigest::of(bytes) != *digest {
-        return Ok(Outcome::Later(
-            "central's copy is not the picture its digest names".to_owned(),
-        ));
+        return Outcome::Refused("central's copy is not the picture its digest names".to_owned());
     }
     if let Err(e) = check_stored_image(bytes) {
-        return Ok(Outcome::Later(format!("central's copy {}", e.message)));
+        return Outcome::Refused(format!("central's copy {}", e.message));
     }
-    images.put(bytes)?;
-    Ok(Outcome::Fetched)
+    match images.put(bytes) {
+        Ok(_) => Outcome::Fetched,
+        Err(e) => Outcome::Later(format!("this till cannot keep it: {e}")),
+    }
 }
 
 /// Whether a failure ends the round: central or the way to it is unwell (the

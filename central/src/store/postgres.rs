@@ -703,12 +703,15 @@ impl Backend for Postgres {
                 }
             }
             // A till code is one till's in a tenant (head office's `HQ` included,
-            // revoked tills too): it begins every receipt number the till prints.
-            // Redemptions of one tenant are serialised by its row's lock above.
+            // revoked tills too): it begins every receipt number the till prints. A
+            // till enrolling again under the code it has keeps it, whoever else
+            // shared it before this rule. Redemptions of one tenant are serialised
+            // by its row's lock above.
             let taken: bool = tx
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM devices
-                     WHERE tenant_id = $1 AND device_code = $2 AND device_id <> $3)",
+                     WHERE tenant_id = $1 AND device_code = $2 AND device_id <> $3)
+                     AND NOT EXISTS (SELECT 1 FROM devices WHERE device_id = $3 AND device_code = $2)",
                     &[&tenant, &r.device_code, &device],
                 )
                 .await?

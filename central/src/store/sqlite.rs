@@ -842,10 +842,13 @@ impl Backend for Sqlite {
             }
             let id = r.device_id.to_string();
             // A till code is one till's in a tenant (head office's `HQ` included,
-            // revoked tills too): it begins every receipt number the till prints.
+            // revoked tills too): it begins every receipt number the till prints. A
+            // till enrolling again under the code it has keeps it, whoever else
+            // shared it before this rule.
             let taken: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM devices
-                 WHERE tenant_id = ?1 AND device_code = ?2 AND device_id <> ?3)",
+                 WHERE tenant_id = ?1 AND device_code = ?2 AND device_id <> ?3)
+                 AND NOT EXISTS (SELECT 1 FROM devices WHERE device_id = ?3 AND device_code = ?2)",
                 params![tenant, r.device_code, id],
                 |row| row.get(0),
             )?;

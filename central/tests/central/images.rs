@@ -209,6 +209,15 @@ async fn a_tills_picture_reaches_the_other_tills_without_holding_up_the_catalog(
             .is_some_and(|e| e.contains("does not hold it yet")),
         "{waiting:?}"
     );
+    // Head office may send the product back as it is (a console saving the whole
+    // record) with the till's picture central does not hold yet.
+    let r = office(
+        &c,
+        serde_json::json!([{ "kind": "product", "id": pulled.id, "fields": {
+            "price": { "minor": 555, "currency": "EUR" }, "image": digest.as_str() } }]),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     // The first till sends it; central keeps it once.
     let send_a = pictures(&shop_a, &creds_a, a.clock.clone());
     assert_eq!(send_a.exchange().await.unwrap().sent, 1);
@@ -394,6 +403,20 @@ async fn head_offices_pictures_are_checked_at_both_ends() {
             .as_deref()
             .is_some_and(|e| e.contains("not the picture its digest names")),
         "{waiting:?}"
+    );
+    // Every till would fetch it every ten minutes: a refused copy waits a day.
+    let start = START.unix_millis();
+    let store = b.shop.store();
+    assert!(store
+        .image_transfers_due(start + 3_600_000, 10)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .image_transfers_due(start + 86_400_000, 10)
+            .unwrap()
+            .len(),
+        1
     );
 }
 

@@ -11,6 +11,9 @@ const FIRST_RETRY_MS: i64 = 5_000;
 /// The longest wait between tries (a picture central does not have yet is asked
 /// for again at least this often).
 const MAX_RETRY_MS: i64 = 10 * 60 * 1000;
+/// The wait after central's copy was refused (not the digest's bytes, or not a
+/// picture this till can show): head office may upload it anew, but not soon.
+const REFUSED_RETRY_MS: i64 = 24 * 3600 * 1000;
 
 /// A picture to exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +162,17 @@ impl Store {
         Ok(())
     }
 
+    /// Central's copy of `digest` was refused at `now_ms` for `why`: tried again
+    /// only after a day (every till would otherwise fetch it every ten minutes).
+    pub fn image_transfer_refused(
+        &self,
+        digest: &ImageDigest,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.note_failure(digest, why, now_ms, |_| REFUSED_RETRY_MS)
+    }
+
     /// A try at `digest` failed at `now_ms` for `why`: it is tried again later, the
     /// wait growing with the failures.
     pub fn image_transfer_failed(
@@ -166,6 +180,16 @@ impl Store {
         digest: &ImageDigest,
         why: &str,
         now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.note_failure(digest, why, now_ms, retry_after_ms)
+    }
+
+    fn note_failure(
+        &self,
+        digest: &ImageDigest,
+        why: &str,
+        now_ms: i64,
+        wait: fn(u32) -> i64,
     ) -> Result<(), StoreError> {
         let conn = super::lock(&self.writer);
         let attempts: Option<u32> = conn
@@ -187,7 +211,7 @@ impl Store {
         .execute(params![
             digest.as_str(),
             attempts,
-            now_ms.saturating_add(retry_after_ms(attempts)),
+            now_ms.saturating_add(wait(attempts)),
             why
         ])?;
         Ok(())
