@@ -128,12 +128,16 @@ pub struct ProductDto {
     pub changed_by: Option<&'static str>,
     /// When, RFC 3339 (the change's clock time).
     pub changed_at: Option<String>,
+    /// What that change set (`price`, `image`, `titles`…).
+    pub changed_fields: Vec<String>,
 }
 
 impl ProductDto {
     /// With who last changed it, when that was not this till.
-    pub fn changed_by(mut self, stamp: Option<&rustok_core::domain::replica::Stamp>) -> Self {
-        if let Some(s) = stamp {
+    pub fn changed_by(mut self, change: Option<&rustok_core::service::ChangedElsewhere>) -> Self {
+        if let Some(c) = change {
+            let s = &c.stamp;
+            self.changed_fields = c.fields.clone();
             self.changed_by = Some(match s.origin {
                 rustok_core::domain::event::Origin::Central => "head_office",
                 rustok_core::domain::event::Origin::Device => "another_till",
@@ -179,6 +183,7 @@ impl ProductDto {
             image: f.image.as_ref().map(ToString::to_string),
             changed_by: None,
             changed_at: None,
+            changed_fields: Vec::new(),
         }
     }
 }

@@ -19,7 +19,7 @@ pub use maintenance::DeadLetterDetail;
 pub use operators::OperatorRights;
 pub use orders::{NewLine, NewOrder, Quote, ShortLine};
 pub use parked::{new_lines as parked_lines, ParkedSale};
-pub use pull::{PullApplied, PulledPage};
+pub use pull::{ChangedElsewhere, PullApplied, PulledPage};
 pub use report::{ShiftReport, TaxLine, MAX_SHIFTS_LISTED};
 pub use setup::{JoinSetup, ShopSetup};
 pub use tickets::{IssuedTicket, TicketCart, TicketCartLine};

@@ -52,15 +52,25 @@ pub struct PullApplied {
 /// What PIN hash an operator who came without one gets: none verifies.
 const NO_PIN: &str = "!no-pin-on-this-till";
 
+/// The last write to a product that came from elsewhere: who, when, what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedElsewhere {
+    /// The write's stamp (origin, device, clock time).
+    pub stamp: Stamp,
+    /// The fields it set (as named in the product's events), in name order.
+    pub fields: Vec<String>,
+}
+
 impl Shop {
-    /// Who last changed each of `ids`, for the products whose last write came from
-    /// somewhere else than this till since this till was set up: head office or
-    /// another till, with its stamp (the HLC's wall part says when).
+    /// Who last changed each of `ids`, and which fields, for the products whose
+    /// last write came from somewhere else than this till since this till was set
+    /// up: head office or another till, with its stamp (the HLC's wall part says
+    /// when).
     pub fn changed_elsewhere(
         &self,
         actor: &Actor,
         ids: &[ProductId],
-    ) -> Result<HashMap<ProductId, Stamp>, ShopError> {
+    ) -> Result<HashMap<ProductId, ChangedElsewhere>, ShopError> {
         let me = self.device()?.map(|d| d.device_id);
         self.query(actor, Operation::ViewCatalog, |c, _| {
             // What came before this till existed (the whole catalog of a till that
@@ -72,12 +82,22 @@ impl Shop {
             let born = born.and_then(|h| crate::domain::hlc::Hlc::parse(&h).ok());
             let mut out = HashMap::new();
             for id in ids {
-                let last = store::replica(c, Kind::Product, id.as_uuid())?.and_then(|r| r.last());
-                if let Some(stamp) = last
+                let Some(replica) = store::replica(c, Kind::Product, id.as_uuid())? else {
+                    continue;
+                };
+                if let Some(stamp) = replica
+                    .last()
                     .filter(|s| Some(s.device) != me)
                     .filter(|s| born.is_none_or(|b| s.hlc > b))
                 {
-                    out.insert(*id, stamp);
+                    // What that write set: the fields whose stamp is its stamp.
+                    let fields = replica
+                        .fields
+                        .iter()
+                        .filter(|(_, f)| f.stamp == stamp)
+                        .map(|(name, _)| name.clone())
+                        .collect();
+                    out.insert(*id, ChangedElsewhere { stamp, fields });
                 }
             }
             Ok(out)

@@ -657,7 +657,8 @@ fn only_changes_made_elsewhere_after_a_till_joined_are_marked() {
     b.apply_pulled(&page_of(&t, before)).unwrap();
     let marked = b.changed_elsewhere(&manager, &[tea.id]).unwrap();
     assert_eq!(
-        marked[&tea.id].device, me.device_id,
+        marked[&tea.id].stamp.device, me.device_id,
         "changed at the first till"
     );
+    assert_eq!(marked[&tea.id].fields, ["price"], "what it changed");
 }

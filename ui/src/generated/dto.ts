@@ -153,7 +153,11 @@ changed_by: string | null,
 /**
  * When, RFC 3339 (the change's clock time).
  */
-changed_at: string | null, };
+changed_at: string | null, 
+/**
+ * What that change set (`price`, `image`, `titles`…).
+ */
+changed_fields: Array<string>, };
 export type ClashDto = { 
 /**
  * `sku`, `barcode`, `slug` or `operator_name`.

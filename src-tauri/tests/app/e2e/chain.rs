@@ -161,6 +161,7 @@ async fn head_office_sets_a_price_both_tills_sell_at_it_and_stock_follows_across
     a.select_product("DEMO-001").await;
     a.text_with("[data-test=detail-origin]", "Changed by head office")
         .await;
+    a.text_with("[data-test=detail-changed]", "price").await;
     a.text_with("[data-test=detail-stock]", &(stock - 2).to_string())
         .await;
     a.shot("catalog-head-office-and-stock").await;
@@ -442,6 +443,7 @@ async fn pictures_follow_the_catalog_and_a_placeholder_stands_in_until_they_come
     let shown = format!(".detail img[data-test=detail-image][src*='{digest}']");
     b.find(&shown).await;
     wait_for_picture(&b, &shown).await;
+    b.text_with("[data-test=detail-changed]", "picture").await;
     b.shot("head-office-picture").await;
     b.finish().await;
     central.stop().await;
