@@ -277,6 +277,13 @@ async fn a_new_till_joins_the_chain_from_its_first_screen_and_sells() {
     s.type_into("[data-test=j-device]", "TILL9").await;
     s.shot("join-form").await;
     s.click("[data-test=join]").await;
+    // However fast it went, the till says what it joined, and as which till.
+    s.text_with(
+        "[data-test=joined-note]",
+        "This till joined RusToK Demo Shop as TILL9",
+    )
+    .await;
+    s.shot("joined").await;
     // The staff came with the chain: the cashier logs in with the PIN she has.
     s.login("Cara Cashier", "Cashier", "3333").await;
     s.shot("logged-in").await;
