@@ -1268,6 +1268,18 @@ async fn list_stores(
 /// tenant took the seqs they were made for.
 const OFFICE_ATTEMPTS: usize = 10;
 
+/// Ids for head office's writer, used only if the tenant has none yet (see
+/// [`crate::store::Backend::office`]).
+fn office_ids(c: &Central, now: rustok_domain::clock::Timestamp) -> crate::store::OfficeIds {
+    let mut secret = vec![0u8; signing::SECRET_BYTES];
+    c.entropy.fill(&mut secret);
+    crate::store::OfficeIds {
+        tenant_id: TenantId::generate(now, &*c.entropy),
+        device_id: DeviceId::generate(now, &*c.entropy),
+        secret,
+    }
+}
+
 async fn office_changes(
     State(c): State<Shared>,
     Path(slug): Path<String>,
@@ -1289,14 +1301,8 @@ async fn office_changes(
             ),
         ));
     }
-    let mut secret = vec![0u8; signing::SECRET_BYTES];
-    c.entropy.fill(&mut secret);
     let now = c.clock.now();
-    let ids = crate::store::OfficeIds {
-        tenant_id: TenantId::generate(now, &*c.entropy),
-        device_id: DeviceId::generate(now, &*c.entropy),
-        secret,
-    };
+    let ids = office_ids(&c, now);
     let _one_at_a_time = c.office.lock().await;
     for attempt in 0..OFFICE_ATTEMPTS {
         if attempt > 0 {
@@ -1637,14 +1643,8 @@ async fn upload_image(
     check_picture(&body)?;
     let jpeg = &body[..];
     let digest = ImageDigest::of(jpeg);
-    let mut secret = vec![0u8; signing::SECRET_BYTES];
-    c.entropy.fill(&mut secret);
     let now = c.clock.now();
-    let ids = crate::store::OfficeIds {
-        tenant_id: TenantId::generate(now, &*c.entropy),
-        device_id: DeviceId::generate(now, &*c.entropy),
-        secret,
-    };
+    let ids = office_ids(&c, now);
     let office = c
         .backend
         .office(slug.as_str(), &ids, now.unix_millis())
