@@ -859,7 +859,14 @@ async fn another_event_at_a_quarantined_seq_is_a_seq_conflict() {
 }
 
 async fn strangers_cannot_tell_which_devices_exist_and_their_guesses_are_slowed() {
-    let (c, d, creds) = enrolled(57, 0).await;
+    // The default burst, refilled slowly enough that a loaded test machine cannot
+    // make its guesses slower than the refill (at 10/s a guess taking 100 ms never
+    // runs out).
+    let limits = Limits {
+        public_rate_per_sec: 0.5,
+        ..Limits::default()
+    };
+    let (c, d, creds) = enrolled_with(limits, 57, 0).await;
     // A second till of the shop (the template gives every copy the same id).
     let req = rustok_protocol::EnrolRequest {
         device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000bb").unwrap(),
