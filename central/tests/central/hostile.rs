@@ -645,12 +645,16 @@ async fn a_schema_1_database_migrates_with_its_events_and_order_currencies_scope
 }
 
 async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429() {
+    // Refilled slowly: ten requests on a loaded machine may take two seconds.
     let limits = Limits {
-        public_rate_per_sec: 5.0,
+        public_rate_per_sec: 0.5,
         public_burst: 5.0,
         ..Limits::default()
     };
     let c = spawn_central(limits).await;
+    // A till enrolled before the flood (enrolment is a public route too).
+    let d = Device::new(51);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
     let http = reqwest::Client::new();
     let mut limited = None;
     for _ in 0..10 {
@@ -669,8 +673,6 @@ async fn a_flood_of_public_requests_from_one_address_is_slowed_and_answered_429(
     assert!(r.headers().contains_key("retry-after"));
     assert_eq!(error_code(r).await, (429, "rate_limited".into()));
     // Signed device routes have their own limits: a device is not slowed by it.
-    let d = Device::new(51);
-    let creds = d.enrol(&c.url, &c.code("corner").await).await;
     let r = push(&c, &creds, &d.store().events_after(0, 100).unwrap()).await;
     assert_eq!(r.status(), 200);
 }
