@@ -53,6 +53,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_images",
         include_str!("../../../migrations/central/0006_images.sql"),
     ),
+    (
+        7,
+        "0007_replicas_in_rowid_table",
+        include_str!("../../../migrations/central/0007_replicas_in_rowid_table.sql"),
+    ),
 ];
 
 /// The schema version this central's SQLite database is at once migrated.
@@ -716,21 +721,38 @@ impl Backend for Sqlite {
         self.with(move |c, _| {
             // Two lookups by index, not one `sku = ? OR barcode = ?`: with the OR,
             // SQLite walked every product of the tenant for each one checked, and
-            // head office adding 100k products took quadratic time.
-            let mut st = c.prepare_cached(
-                "SELECT id FROM replicas WHERE tenant_id = ?1 AND sku = ?3 AND kind = 'product' AND id <> ?2
-                 UNION
-                 SELECT id FROM replicas WHERE tenant_id = ?1 AND barcode = ?4 AND kind = 'product' AND id <> ?2
-                 ORDER BY 1",
-            )?;
-            let rows = st.query_map(
-                params![tenant.to_string(), except.to_string(), sku, barcode],
-                |r| r.get::<_, String>(0),
-            )?;
-            rows.map(|r| {
-                uuid::Uuid::parse_str(&r?).map_err(|e| CentralError::Corrupt(e.to_string()))
-            })
-            .collect()
+            // head office adding 100k products took quadratic time. The indexes are
+            // named: left to choose, SQLite took the (tenant, kind, id) one for the
+            // same walk once replicas became a rowid table.
+            let mut ids = Vec::new();
+            for (sql, code) in [
+                (
+                    "SELECT id FROM replicas INDEXED BY replicas_by_sku
+                     WHERE tenant_id = ?1 AND sku = ?3 AND kind = 'product' AND id <> ?2",
+                    Some(sku.as_str()),
+                ),
+                (
+                    "SELECT id FROM replicas INDEXED BY replicas_by_barcode
+                     WHERE tenant_id = ?1 AND barcode = ?3 AND kind = 'product' AND id <> ?2",
+                    barcode.as_deref(),
+                ),
+            ] {
+                let Some(code) = code else { continue };
+                let mut st = c.prepare_cached(sql)?;
+                let rows = st
+                    .query_map(params![tenant.to_string(), except.to_string(), code], |r| {
+                        r.get::<_, String>(0)
+                    })?;
+                for r in rows {
+                    ids.push(
+                        uuid::Uuid::parse_str(&r?)
+                            .map_err(|e| CentralError::Corrupt(e.to_string()))?,
+                    );
+                }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(ids)
         })
     }
 

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0015_image_transfers.sql",
         include_str!("../../../migrations/edge/0015_image_transfers.sql"),
     ),
+    (
+        16,
+        "0016_replicas_in_rowid_table.sql",
+        include_str!("../../../migrations/edge/0016_replicas_in_rowid_table.sql"),
+    ),
 ];
 
 /// The step that made the replicas table: this device's events are replayed into
