@@ -197,6 +197,23 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         ),
         (
             Route {
+                ok: (
+                    200,
+                    "every device of the tenant with its health and state",
+                    Reply::Json("Fleet"),
+                ),
+                errors: &[(404, "unknown tenant")],
+                ..r(
+                    Method::GET,
+                    paths::ADMIN_DEVICES,
+                    "A tenant's devices: store, health, and a state (healthy, warning, stale, revoked) with the reasons",
+                    Auth::Admin,
+                )
+            },
+            get(fleet),
+        ),
+        (
+            Route {
                 body: Some("OfficeChanges"),
                 ok: (200, "the events written", Reply::Json("OfficeWritten")),
                 errors: &[
@@ -1262,6 +1279,44 @@ async fn list_stores(
     }
     let stores = c.backend.stores(&slug).await?.ok_or_else(unknown)?;
     Ok(Json(stores).into_response())
+}
+
+async fn fleet(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
+    if !valid_slug(&slug) {
+        return Err(unknown());
+    }
+    let now_ms = c.clock.now().unix_millis();
+    let rows = match c.backend.tenant_by_slug(&slug).await? {
+        Some(tenant) => c.backend.fleet(tenant).await?,
+        // A tenant that only has codes so far (no till or head office has made
+        // its records): known, with no devices yet.
+        None if c.backend.stores(&slug).await?.is_some() => Vec::new(),
+        None => return Err(unknown()),
+    };
+    let devices = rows
+        .into_iter()
+        .map(|(store, health)| {
+            let (state, reasons) = crate::fleet::assess(&health, now_ms);
+            rustok_protocol::FleetDevice {
+                store,
+                state,
+                reasons,
+                health,
+            }
+        })
+        .collect();
+    Ok(Json(rustok_protocol::Fleet {
+        checked_at_ms: now_ms,
+        devices,
+    })
+    .into_response())
 }
 
 /// How often head office's changes are tried again when other changes to the same

@@ -16,6 +16,7 @@
 // is checked (an overflow is a validation error), never a panic or a wrap.
 #![deny(clippy::arithmetic_side_effects)]
 
+pub mod fleet;
 pub mod http;
 pub mod ingest;
 pub mod office;

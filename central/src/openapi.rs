@@ -347,6 +347,18 @@ fn schemas() -> Value {
             "report": { "$ref": "#/components/schemas/HealthReport" },
             "clock_skew_ms": millis,
         }), &["reported_at_ms", "report", "clock_skew_ms"]),
+        "FleetDevice": object(json!({
+            "store": { "type": "string", "pattern": store_code },
+            "state": { "type": "string", "enum": ["healthy", "warning", "stale", "revoked"] },
+            "reasons": { "type": "array", "items": { "type": "string", "enum": [
+                "revoked", "never_reported", "silent", "dead_letters", "queue_old", "breaker", "clock",
+            ] }, "description": "why it is not healthy; empty when healthy" },
+            "health": { "$ref": "#/components/schemas/DeviceHealth" },
+        }), &[]),
+        "Fleet": object(json!({
+            "checked_at_ms": millis,
+            "devices": { "type": "array", "items": { "$ref": "#/components/schemas/FleetDevice" } },
+        }), &[]),
         "StoreSales": object(json!({
             "device_id": uuid,
             "device_code": { "type": "string" },

@@ -58,6 +58,9 @@ pub mod paths {
     /// `GET`, admin: a picture central holds for a tenant
     /// (`/v1/admin/tenants/{slug}/images/{digest}`).
     pub const ADMIN_IMAGE: &str = "/v1/admin/tenants/{slug}/images/{digest}";
+    /// `GET`, admin: every device of a tenant with its health and state
+    /// (`/v1/admin/tenants/{slug}/devices`).
+    pub const ADMIN_DEVICES: &str = "/v1/admin/tenants/{slug}/devices";
     /// `POST`, admin: revoke a device (`/v1/admin/devices/{id}/revoke`).
     pub const ADMIN_REVOKE: &str = "/v1/admin/devices/{device_id}/revoke";
     /// `GET`: liveness and database check.
@@ -364,6 +367,61 @@ pub struct DeviceHealth {
     /// Device clock minus central clock at the last report, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_skew_ms: Option<i64>,
+}
+
+/// How a device is doing, as head office sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    /// Reporting, nothing wrong.
+    Healthy,
+    /// Reporting, with something to look at (see the reasons).
+    Warning,
+    /// Not heard from lately (offline, switched off, or never reported).
+    Stale,
+    /// Revoked: it can no longer sign.
+    Revoked,
+}
+
+/// What makes a device not healthy, one code each (the console words them).
+pub mod device_reasons {
+    /// Revoked by an admin.
+    pub const REVOKED: &str = "revoked";
+    /// Enrolled, but no health report has come yet.
+    pub const NEVER_REPORTED: &str = "never_reported";
+    /// The last health report is older than the stale threshold.
+    pub const SILENT: &str = "silent";
+    /// Events central quarantined (dead letters on the device).
+    pub const DEAD_LETTERS: &str = "dead_letters";
+    /// Its oldest unsent event waits longer than the queue threshold.
+    pub const QUEUE_OLD: &str = "queue_old";
+    /// Its circuit breaker is not closed.
+    pub const BREAKER: &str = "breaker";
+    /// Its clock is more than two minutes from central's.
+    pub const CLOCK: &str = "clock";
+}
+
+/// One device of a tenant's fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetDevice {
+    /// The code of its store.
+    pub store: String,
+    /// Its state.
+    pub state: DeviceState,
+    /// Why it is not healthy ([`device_reasons`]); empty when healthy.
+    pub reasons: Vec<String>,
+    /// Its last health report as central sees it.
+    pub health: DeviceHealth,
+}
+
+/// Every device of a tenant (head office's own writer not counted), by store and
+/// till code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fleet {
+    /// Central's clock when it answered, Unix milliseconds (the states are as of it).
+    pub checked_at_ms: i64,
+    /// The devices.
+    pub devices: Vec<FleetDevice>,
 }
 
 /// Sales of one store (device) on one day.

@@ -254,6 +254,9 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Fut<'a, ()>;
     /// The last health of a device.
     fn health(&self, device: DeviceId) -> Fut<'_, Option<DeviceHealth>>;
+    /// Every device of a tenant (not head office's writer) with its store and
+    /// health, by store, till code and id.
+    fn fleet(&self, tenant: TenantId) -> Fut<'_, Vec<(String, DeviceHealth)>>;
     /// Per-store sales of a tenant on a day (`YYYY-MM-DD`).
     fn daily_sales<'a>(&'a self, tenant: TenantId, day: &'a str) -> Fut<'a, DailySales>;
     /// Keeps a picture's bytes for a tenant under their digest (checked by the

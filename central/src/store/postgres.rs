@@ -210,6 +210,25 @@ fn signed(v: u64) -> Result<i64, CentralError> {
 const DEVICE_COLUMNS: &str =
     "device_id, tenant_id, tenant_slug, device_code, secret, revoked, acked_through, store";
 
+/// A device with its health columns, for [`health_row`] (add `WHERE …`).
+fn health_select() -> String {
+    format!(
+        "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
+                (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
+         FROM devices d"
+    )
+}
+
+fn health_row(row: &tokio_postgres::Row) -> Result<DeviceHealth, CentralError> {
+    super::device_health(
+        device_row(row)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+        unsigned(row.try_get(11)?, "quarantine count")?,
+    )
+}
+
 fn device_row(r: &tokio_postgres::Row) -> Result<DeviceRecord, CentralError> {
     Ok(DeviceRecord {
         device_id: DeviceId::from_uuid(r.try_get(0)?),
@@ -827,26 +846,31 @@ impl Backend for Postgres {
             let c = self.pool.get().await?;
             let row = c
                 .query_opt(
-                    &format!(
-                        "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
-                                (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
-                         FROM devices d WHERE device_id = $1"
-                    ),
+                    &format!("{} WHERE device_id = $1", health_select()),
                     &[&device.as_uuid()],
                 )
                 .await?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let d = device_row(&row)?;
-            super::device_health(
-                d,
-                row.try_get(8)?,
-                row.try_get(9)?,
-                row.try_get(10)?,
-                unsigned(row.try_get(11)?, "quarantine count")?,
-            )
-            .map(Some)
+            row.as_ref().map(health_row).transpose()
+        })
+    }
+
+    fn fleet(&self, tenant: TenantId) -> Fut<'_, Vec<(String, DeviceHealth)>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let rows = c
+                .query(
+                    &format!(
+                        "{} WHERE tenant_id = $1 AND device_id NOT IN
+                             (SELECT office_device_id FROM tenants WHERE office_device_id IS NOT NULL)
+                         ORDER BY store, device_code, device_id",
+                        health_select()
+                    ),
+                    &[&tenant.as_uuid()],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get(7)?, health_row(row)?)))
+                .collect()
         })
     }
 

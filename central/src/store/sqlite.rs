@@ -980,6 +980,36 @@ impl Backend for Sqlite {
         })
     }
 
+    fn fleet(&self, tenant: TenantId) -> Fut<'_, Vec<(String, DeviceHealth)>> {
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
+                        (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
+                 FROM devices d
+                 WHERE tenant_id = ?1 AND device_id NOT IN
+                     (SELECT office_device_id FROM tenants WHERE office_device_id IS NOT NULL)
+                 ORDER BY store, device_code, device_id"
+            ))?;
+            let rows = st.query_map([tenant.to_string()], |r| {
+                Ok((
+                    device_row(r)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<_, Option<i64>>(10)?,
+                    r.get::<_, u64>(11)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (d, health, reported_at_ms, clock_skew_ms, quarantined) = row?;
+                let store = d.store.clone();
+                let h =
+                    super::device_health(d, health, reported_at_ms, clock_skew_ms, quarantined)?;
+                Ok((store, h))
+            })
+            .collect()
+        })
+    }
+
     fn daily_sales<'a>(&'a self, tenant: TenantId, day: &'a str) -> Fut<'a, DailySales> {
         let day = day.to_owned();
         self.with(move |c, _| {

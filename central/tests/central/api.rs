@@ -3,11 +3,30 @@
 
 use crate::helpers::{relay, spawn_central, Device, ADMIN_TOKEN};
 use rustok_central::Limits;
-use rustok_protocol::{paths, DailySales, DeviceHealth, HealthReport, PROTOCOL_VERSION};
+use rustok_core::domain::ids::DeviceId;
+use rustok_protocol::{
+    paths, DailySales, DeviceHealth, DeviceState, Fleet, HealthReport, PROTOCOL_VERSION,
+};
 use rustok_sync::client::Client;
 use rustok_sync::relay::BatchLimits;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A health report of app 1.2.3 with nothing pending and the breaker closed.
+async fn report(client: &Client, device_time_ms: i64) {
+    client
+        .report_health(&HealthReport {
+            protocol: PROTOCOL_VERSION,
+            app_version: "1.2.3".into(),
+            schema_version: 2,
+            queue_depth: 0,
+            oldest_pending_secs: None,
+            breaker: "closed".into(),
+            device_time_ms,
+        })
+        .await
+        .unwrap();
+}
 
 async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent() {
     let c = spawn_central(Limits::default()).await;
@@ -35,18 +54,7 @@ async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent(
     let device_time = rustok_core::domain::clock::Clock::now(&rustok_core::system::SystemClock)
         .unix_millis()
         + 42_000;
-    client
-        .report_health(&HealthReport {
-            protocol: PROTOCOL_VERSION,
-            app_version: "1.2.3".into(),
-            schema_version: 2,
-            queue_depth: 0,
-            oldest_pending_secs: None,
-            breaker: "closed".into(),
-            device_time_ms: device_time,
-        })
-        .await
-        .unwrap();
+    report(&client, device_time).await;
     let h: DeviceHealth = client
         .get(&format!("/v1/devices/{}/health", creds.device_id))
         .await
@@ -159,7 +167,122 @@ async fn healthz_metrics_and_the_openapi_document_cover_the_server() {
     assert_eq!(r.status(), 404);
 }
 
+async fn a_tenants_fleet_lists_its_devices_with_their_state() {
+    let c = spawn_central(Limits::default()).await;
+    let d = Device::new(32);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    // A second till of the shop (the template gives every copy the same id).
+    let req = rustok_protocol::EnrolRequest {
+        device_id: DeviceId::parse("0192f0e4-3000-7000-8000-0000000000b2").unwrap(),
+        device_code: "POS2".into(),
+        ..rustok_sync::client::enrol_request(
+            &c.code("corner").await,
+            &d.shop.device().unwrap().unwrap(),
+            "test",
+        )
+    };
+    let (_, second) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    // Head office writes to the tenant: its writer is not a device of the fleet.
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/admin/tenants/corner/changes", c.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({ "protocol": PROTOCOL_VERSION, "changes": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let client = Client::new(
+        creds.clone(),
+        Arc::new(rustok_core::system::SystemClock),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let device_time =
+        rustok_core::domain::clock::Clock::now(&rustok_core::system::SystemClock).unix_millis();
+    report(&client, device_time).await;
+    let fleet = |slug: &'static str| {
+        let url = format!("{}{}", c.url, paths::ADMIN_DEVICES.replace("{slug}", slug));
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) = fleet("corner").await;
+    assert_eq!(status, 200, "{body}");
+    let f: Fleet = serde_json::from_str(&body).unwrap();
+    let seen: Vec<(&str, &str, DeviceState, Vec<String>)> = f
+        .devices
+        .iter()
+        .map(|d| {
+            (
+                d.health.device_code.as_str(),
+                d.store.as_str(),
+                d.state,
+                d.reasons.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("POS1", "main", DeviceState::Healthy, vec![]),
+            (
+                "POS2",
+                "main",
+                DeviceState::Stale,
+                vec!["never_reported".to_owned()]
+            ),
+        ]
+    );
+    assert_eq!(
+        f.devices[0].health.report.as_ref().unwrap().app_version,
+        "1.2.3"
+    );
+    // Revoked: said so.
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/devices/{}/revoke",
+            c.url, second.device_id
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let f: Fleet = serde_json::from_str(&fleet("corner").await.1).unwrap();
+    assert_eq!(f.devices[1].state, DeviceState::Revoked);
+    // Another tenant's fleet holds none of these; an unknown or malformed slug is
+    // 404; without the token, 401.
+    c.code("elsewhere").await;
+    let (status, body) = fleet("elsewhere").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<Fleet>(&body)
+        .unwrap()
+        .devices
+        .is_empty());
+    assert_eq!(fleet("nobody").await.0, 404);
+    assert_eq!(fleet("NOT%20A%20SLUG").await.0, 404);
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}{}",
+            c.url,
+            paths::ADMIN_DEVICES.replace("{slug}", "corner")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
 crate::on_both!(
+    a_tenants_fleet_lists_its_devices_with_their_state,
     health_reports_and_the_daily_sales_report_reflect_what_the_device_sent,
     healthz_metrics_and_the_openapi_document_cover_the_server,
 );
