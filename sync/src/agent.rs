@@ -537,7 +537,8 @@ impl Agent {
     }
 
     /// One attempt: push everything pending; report health when due, or as a probe
-    /// when nothing is pending and the last exchange failed.
+    /// when nothing is pending and the last exchange failed or the breaker is not
+    /// closed.
     async fn attempt(&self) -> Result<(), SyncError> {
         let Some(relay) = self.relay() else {
             self.set_state(SyncState::NotEnrolled);
@@ -554,7 +555,12 @@ impl Agent {
                 Err(e) => Err(e),
             }
         } else {
-            let probe = lock(&self.progress).state != SyncState::Online;
+            // Probe while the last exchange failed, and while the breaker is not
+            // closed: a half-open breaker needs all its trial calls within its
+            // timeout, and an idle till makes no other call (it used to reopen
+            // every minute while central was up).
+            let probe = lock(&self.progress).state != SyncState::Online
+                || relay.breaker().state() != BreakerState::Closed;
             self.report_health_if_due(&relay, probe).await
         };
         if let (Ok(_), Some(puller)) = (&result, self.puller()) {

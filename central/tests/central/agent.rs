@@ -6,6 +6,7 @@ use crate::helpers::{outbox, serve_central_at, spawn_central, Device, ADMIN_TOKE
 use rustok_central::{Central, Limits};
 use rustok_core::system::SystemClock;
 use rustok_sync::agent::{Agent, AgentConfig, SyncState, SyncStatus};
+use rustok_sync::breaker::BreakerState;
 use rustok_sync::credentials::Credentials;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,6 +123,41 @@ async fn a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back(
         back.central.backend.events_of(device_id).await.unwrap(),
         outbox(&device.db_path())
     );
+    run.stop().await;
+}
+
+async fn a_till_left_idle_closes_its_breaker_once_central_is_back() {
+    let mut first = spawn_central(Limits::default()).await;
+    let device = Device::new(23);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = enrolled(&device, &first.url, &first.code("corner").await, &dir).await;
+    let run = start(&device, creds, Duration::from_millis(200));
+    // Synced, and its health reported (due again only in an hour).
+    run.until("online with the breaker closed", |s| {
+        s.state == SyncState::Online && s.pending == 0 && s.breaker == BreakerState::Closed
+    })
+    .await;
+    // Central goes away; a sale made meanwhile fails to go and opens the breaker.
+    let (backend, addr, keep) = (first.central.backend.clone(), first.addr, first.keep.take());
+    drop(first);
+    device.sell(0, 1);
+    run.until("the breaker open", |s| s.breaker == BreakerState::Open)
+        .await;
+    let _back = serve_central_at(
+        Central::new(backend, ADMIN_TOKEN.into(), Limits::default()),
+        keep,
+        &addr.to_string(),
+    )
+    .await;
+    // The sale goes (one trial call), then nothing is left to send: the till
+    // probes until the half-open breaker's trial calls are done. It used to stop
+    // at the first (health was not due), and a half-open breaker whose trials do
+    // not all come within a minute opens again: an idle till cycled open,
+    // half-open, open while central was up, saying sync failed.
+    run.until("online with the breaker closed again", |s| {
+        s.state == SyncState::Online && s.pending == 0 && s.breaker == BreakerState::Closed
+    })
+    .await;
     run.stop().await;
 }
 
@@ -264,6 +300,7 @@ async fn idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central() {
 }
 
 crate::on_both!(
+    a_till_left_idle_closes_its_breaker_once_central_is_back,
     a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back,
     a_commit_or_sync_now_wakes_the_agent_long_before_its_interval,
     an_agent_without_credentials_waits_until_it_is_enrolled_and_then_syncs,
