@@ -2,7 +2,7 @@
 //! stale, revoked) and the reasons, judged from its last health report at one
 //! instant of central's clock.
 
-use rustok_protocol::{device_reasons as why, DeviceHealth, DeviceState};
+use rustok_protocol::{device_reasons as why, DeviceHealth, DeviceState, CLOCK_OFF_MS};
 
 /// A device not heard from for this long is stale (it reports every minute while
 /// it reaches central).
@@ -10,8 +10,6 @@ pub const STALE_AFTER_MS: i64 = 15 * 60 * 1000;
 /// An unsent event older than this is worth a look (the till has been cut off from
 /// central, or something refuses its events).
 pub const QUEUE_OLD_SECS: u64 = 15 * 60;
-/// A clock further than this from central's is reported (DESIGN §7: two minutes).
-pub const CLOCK_OFF_MS: i64 = 2 * 60 * 1000;
 
 /// The state of a device with health `h` at `now_ms`, and why it is not healthy.
 pub fn assess(h: &DeviceHealth, now_ms: i64) -> (DeviceState, Vec<String>) {
@@ -82,6 +80,7 @@ mod tests {
                 oldest_pending_secs: None,
                 breaker: "closed".into(),
                 device_time_ms: NOW - 60_000,
+                kind: None,
             }),
             clock_skew_ms: Some(500),
         }

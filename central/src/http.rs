@@ -185,7 +185,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         (
             Route {
                 ok: (200, "the tenant's stores by code", Reply::Json("Stores")),
-                errors: &[(404, "unknown tenant")],
+                errors: &[(404, "unknown tenant"), (422, "not a tenant slug")],
                 ..r(
                     Method::GET,
                     paths::ADMIN_STORES,
@@ -202,7 +202,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                     "every device of the tenant with its health and state",
                     Reply::Json("Fleet"),
                 ),
-                errors: &[(404, "unknown tenant")],
+                errors: &[(404, "unknown tenant"), (422, "not a tenant slug")],
                 ..r(
                     Method::GET,
                     paths::ADMIN_DEVICES,
@@ -235,7 +235,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         (
             Route {
                 ok: (200, "the records by id", Reply::Json("Records")),
-                errors: &[(404, "unknown tenant or kind")],
+                errors: &[(404, "unknown tenant or kind"), (422, "not a tenant slug")],
                 ..r(
                     Method::GET,
                     paths::ADMIN_RECORDS,
@@ -314,6 +314,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 errors: &[
                     (400, "the digest is not 64 lowercase hex digits"),
                     (404, "unknown tenant, or no such picture of it"),
+                    (422, "not a tenant slug"),
                 ],
                 ..r(
                     Method::GET,
@@ -1028,6 +1029,15 @@ fn bad_slug() -> Fail {
     )
 }
 
+/// A tenant slug from a path: 422 when it cannot be one.
+fn slug_in_path(slug: &str) -> Result<TenantSlug, Fail> {
+    TenantSlug::parse(slug).map_err(|_| bad_slug())
+}
+
+fn unknown_tenant() -> Fail {
+    Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant")
+}
+
 fn valid_slug(s: &str) -> bool {
     rustok_domain::tenant::TenantSlug::parse(s).is_ok()
 }
@@ -1273,11 +1283,12 @@ async fn list_stores(
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
-    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
-    if !valid_slug(&slug) {
-        return Err(unknown());
-    }
-    let stores = c.backend.stores(&slug).await?.ok_or_else(unknown)?;
+    let slug = slug_in_path(&slug)?;
+    let stores = c
+        .backend
+        .stores(slug.as_str())
+        .await?
+        .ok_or_else(unknown_tenant)?;
     Ok(Json(stores).into_response())
 }
 
@@ -1288,17 +1299,14 @@ async fn fleet(
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
-    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant");
-    if !valid_slug(&slug) {
-        return Err(unknown());
-    }
+    let slug = slug_in_path(&slug)?;
     let now_ms = c.clock.now().unix_millis();
-    let rows = match c.backend.tenant_by_slug(&slug).await? {
+    let rows = match c.backend.tenant_by_slug(slug.as_str()).await? {
         Some(tenant) => c.backend.fleet(tenant).await?,
         // A tenant that only has codes so far (no till or head office has made
         // its records): known, with no devices yet.
-        None if c.backend.stores(&slug).await?.is_some() => Vec::new(),
-        None => return Err(unknown()),
+        None if c.backend.stores(slug.as_str()).await?.is_some() => Vec::new(),
+        None => return Err(unknown_tenant()),
     };
     let devices = rows
         .into_iter()
@@ -1344,7 +1352,7 @@ async fn office_changes(
     admin(&c, &parts).await?;
     let ask: OfficeChanges = parse_json(&body)?;
     check_protocol(ask.protocol)?;
-    let slug = TenantSlug::parse(&slug).map_err(|_| bad_slug())?;
+    let slug = slug_in_path(&slug)?;
     if ask.changes.len() > rustok_protocol::MAX_OFFICE_EDITS {
         Metrics::inc(&c.metrics.too_large);
         return Err(Fail::new(
@@ -1426,11 +1434,13 @@ async fn list_records(
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
     let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant or kind");
+    let slug = slug_in_path(&slug)?;
     let kind = rustok_domain::replica::Kind::parse(&kind).ok_or_else(unknown)?;
-    if !valid_slug(&slug) {
-        return Err(unknown());
-    }
-    let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
+    let tenant = c
+        .backend
+        .tenant_by_slug(slug.as_str())
+        .await?
+        .ok_or_else(unknown)?;
     let records: Vec<RecordOut> = c
         .backend
         .records(tenant, kind)
@@ -1686,7 +1696,7 @@ async fn upload_image(
 ) -> Result<Response, Fail> {
     let (parts, body) = read_picture(&c, req).await?;
     admin(&c, &parts).await?;
-    let slug = TenantSlug::parse(&slug).map_err(|_| bad_slug())?;
+    let slug = slug_in_path(&slug)?;
     // A misspelt slug is not a new tenant here (changes and codes make tenants).
     if c.backend.stores(slug.as_str()).await?.is_none() {
         return Err(Fail::new(
@@ -1736,11 +1746,13 @@ async fn admin_image(
             "unknown tenant, or no such picture of it",
         )
     };
-    if !valid_slug(&slug) {
-        return Err(unknown());
-    }
+    let slug = slug_in_path(&slug)?;
     let digest = digest_in_path(&raw)?;
-    let tenant = c.backend.tenant_by_slug(&slug).await?.ok_or_else(unknown)?;
+    let tenant = c
+        .backend
+        .tenant_by_slug(slug.as_str())
+        .await?
+        .ok_or_else(unknown)?;
     let bytes = c
         .backend
         .image(tenant, &digest)

@@ -216,8 +216,10 @@ fn schemas() -> Value {
             "oldest_pending_secs": { "type": ["integer", "null"], "minimum": 0 },
             "breaker": { "type": "string", "maxLength": 64 },
             "device_time_ms": millis,
+            "kind": { "type": ["string", "null"], "enum": ["till", "kiosk", null],
+                      "description": "what the device serves as; absent when it does not say" },
         }),
-        &["oldest_pending_secs"],
+        &["oldest_pending_secs", "kind"],
     );
     json!({
         "ApiError": object(json!({

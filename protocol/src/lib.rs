@@ -341,6 +341,20 @@ pub struct HealthReport {
     pub breaker: String,
     /// The device's wall clock, Unix milliseconds, for the skew.
     pub device_time_ms: i64,
+    /// What the device serves as; absent from devices that do not say (older apps,
+    /// the headless `sync` command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<DeviceKind>,
+}
+
+/// What a device serves as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// A till at the counter.
+    Till,
+    /// A self-service kiosk.
+    Kiosk,
 }
 
 /// A device's last health report as central sees it.
@@ -382,6 +396,10 @@ pub enum DeviceState {
     /// Revoked: it can no longer sign.
     Revoked,
 }
+
+/// How far a device's clock may be from central's before it is said to be off
+/// (DESIGN §7: two minutes): the till tells its operator, head office sees it.
+pub const CLOCK_OFF_MS: i64 = 2 * 60 * 1000;
 
 /// What makes a device not healthy, one code each (the console words them).
 pub mod device_reasons {

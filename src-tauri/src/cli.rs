@@ -353,7 +353,7 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             let pushed = runtime()?.block_on(rustok_sync::agent::sync_once(
                 store.clone(),
                 std::sync::Arc::new(rustok_core::system::SystemClock),
-                &crate::config::sync_config(),
+                &crate::config::sync_config(None),
                 &paths.sync_credentials(),
             ));
             let outbox = store.outbox_status().map_err(|e| e.to_string())?;
@@ -487,7 +487,7 @@ async fn pull_all(store: std::sync::Arc<Store>, paths: &Paths) -> Result<String,
     let creds = rustok_sync::credentials::Credentials::load(&paths.sync_credentials())
         .map_err(|e| e.to_string())?
         .ok_or("this device is not connected to a central server")?;
-    let config = crate::config::sync_config();
+    let config = crate::config::sync_config(None);
     let shop = std::sync::Arc::new(shop_on(store));
     let images = rustok_core::store::ImageStore::open(&paths.images())
         .map_err(|e| format!("cannot open {}: {e}", paths.images().display()))?;

@@ -3,6 +3,7 @@
 //! environment.
 
 use rustok_sync::agent::AgentConfig;
+use rustok_sync::protocol::DeviceKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -62,12 +63,14 @@ impl Paths {
     }
 }
 
-/// The sync agent's tuning: the defaults, with the periodic interval from
+/// The sync agent's tuning for a device of `kind` (none: not known, the headless
+/// commands): the defaults, with the periodic interval from
 /// `RUSTOK_SYNC_INTERVAL_MS` when set (100 ms to 1 day; anything else is logged and
 /// ignored).
-pub fn sync_config() -> AgentConfig {
+pub fn sync_config(kind: Option<DeviceKind>) -> AgentConfig {
     let mut config = AgentConfig {
         app_version: APP_VERSION.to_owned(),
+        kind,
         ..AgentConfig::default()
     };
     if let Some(raw) = std::env::var_os(SYNC_INTERVAL_ENV) {

@@ -13,6 +13,7 @@ use rustok_core::service::Shop;
 use rustok_core::store::{CommitListener, Store};
 use rustok_core::system::{OsEntropy, SystemClock};
 use rustok_sync::agent::Agent;
+use rustok_sync::protocol::DeviceKind;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,12 +76,13 @@ fn start_sync<R: Runtime>(
     app: &tauri::AppHandle<R>,
     shop: &Arc<Shop>,
     credentials: PathBuf,
+    kind: DeviceKind,
 ) -> Arc<Agent> {
     let handle = app.clone();
     let agent = Agent::new(
         shop.store().clone(),
         Arc::new(SystemClock),
-        crate::config::sync_config(),
+        crate::config::sync_config(Some(kind)),
         credentials,
         Box::new(move || {
             // Emitting only queues a message for the webview.
@@ -210,7 +212,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
 pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
     let state = app.state::<AppState>();
     if let Some(path) = state.sync_credentials() {
-        state.set_sync(start_sync(app, &state.shop, path.clone()));
+        let kind = if state.kiosk_device() {
+            DeviceKind::Kiosk
+        } else {
+            DeviceKind::Till
+        };
+        state.set_sync(start_sync(app, &state.shop, path.clone(), kind));
     }
     let bus = start_bus(app, &state.shop, state.index())?;
     state.set_bus(bus);

@@ -9,7 +9,7 @@ use crate::breaker::{Breaker, BreakerConfig, BreakerState, SystemMonotonic};
 use crate::client::{self, Client};
 use crate::credentials::Credentials;
 use crate::images::Pictures;
-use crate::protocol::{HealthReport, PROTOCOL_VERSION};
+use crate::protocol::{DeviceKind, HealthReport, PROTOCOL_VERSION};
 use crate::pull::shop_error;
 use crate::pull::Puller;
 use crate::relay::{BatchLimits, Relay, DEAD_LETTER_HANDLER};
@@ -49,6 +49,8 @@ pub struct AgentConfig {
     pub batch: BatchLimits,
     /// How long a pull may wait at central for the feed to move (the long poll).
     pub pull_wait: Duration,
+    /// What this device serves as, for its health reports (none: not said).
+    pub kind: Option<DeviceKind>,
 }
 
 impl Default for AgentConfig {
@@ -61,6 +63,7 @@ impl Default for AgentConfig {
             app_version: String::new(),
             batch: BatchLimits::default(),
             pull_wait: Duration::from_secs(25),
+            kind: None,
         }
     }
 }
@@ -596,18 +599,7 @@ impl Agent {
         if !force && !due {
             return Ok(false);
         }
-        let outbox = self.store.outbox_status()?;
-        let report = HealthReport {
-            protocol: PROTOCOL_VERSION,
-            app_version: self.config.app_version.clone(),
-            schema_version: SCHEMA_VERSION,
-            queue_depth: outbox.pending,
-            oldest_pending_secs: outbox
-                .oldest_pending
-                .map(|t| (now.unix_millis() - t.unix_millis()).max(0) as u64 / 1000),
-            breaker: relay.breaker().state().as_str().to_owned(),
-            device_time_ms: now.unix_millis(),
-        };
+        let report = health_report(&self.store, &self.config, relay, now)?;
         relay.report_health(&report).await?;
         lock(&self.progress).last_health = Some(now);
         Ok(true)
@@ -719,8 +711,31 @@ pub async fn join_and_save(
     Ok(creds)
 }
 
+/// This device's health as of `now`, for central.
+fn health_report(
+    store: &Store,
+    config: &AgentConfig,
+    relay: &Relay,
+    now: Timestamp,
+) -> Result<HealthReport, SyncError> {
+    let outbox = store.outbox_status()?;
+    Ok(HealthReport {
+        protocol: PROTOCOL_VERSION,
+        app_version: config.app_version.clone(),
+        schema_version: SCHEMA_VERSION,
+        queue_depth: outbox.pending,
+        oldest_pending_secs: outbox
+            .oldest_pending
+            .map(|t| (now.unix_millis() - t.unix_millis()).max(0) as u64 / 1000),
+        breaker: relay.breaker().state().as_str().to_owned(),
+        device_time_ms: now.unix_millis(),
+        kind: config.kind,
+    })
+}
+
 /// Pushes everything pending once, outside any agent (the headless `sync`
-/// subcommand). Returns the events acknowledged.
+/// subcommand), then reports the device's health, so head office sees a till run
+/// only headlessly too. Returns the events acknowledged.
 pub async fn sync_once(
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
@@ -728,7 +743,11 @@ pub async fn sync_once(
     credentials_path: &std::path::Path,
 ) -> Result<u64, SyncError> {
     let creds = Credentials::load(credentials_path)?.ok_or(SyncError::NotEnrolled)?;
-    relay_for(store, clock, config, creds)?.drain().await
+    let relay = relay_for(store.clone(), clock.clone(), config, creds)?;
+    let acked = relay.drain().await?;
+    let report = health_report(&store, config, &relay, clock.now())?;
+    relay.report_health(&report).await?;
+    Ok(acked)
 }
 
 fn relay_for(

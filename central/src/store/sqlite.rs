@@ -310,6 +310,30 @@ fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
     })
 }
 
+/// Devices with their health columns, then `rest` (a filter and order);
+/// [`health_row`] reads a row of it.
+fn health_select(rest: &str) -> String {
+    format!(
+        "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
+                (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
+         FROM devices d {rest}"
+    )
+}
+
+/// A row of [`health_select`]: the device's store, and its health once the stored
+/// report is parsed (a report that does not parse is a corrupt database, not a
+/// failed query).
+fn health_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, impl FnOnce() -> Result<DeviceHealth, CentralError>)> {
+    let d = device_row(r)?;
+    let (health, reported_at_ms, clock_skew_ms, quarantined) =
+        (r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?);
+    Ok((d.store.clone(), move || {
+        super::device_health(d, health, reported_at_ms, clock_skew_ms, quarantined)
+    }))
+}
+
 fn load_device(c: &Connection, id: DeviceId) -> Result<Option<DeviceRecord>, CentralError> {
     Ok(c.prepare_cached(&format!(
         "SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?1"
@@ -961,50 +985,23 @@ impl Backend for Sqlite {
 
     fn health(&self, device: DeviceId) -> Fut<'_, Option<DeviceHealth>> {
         self.with(move |c, _| {
-            let Some(d) = load_device(c, device)? else {
-                return Ok(None);
-            };
-            let (health, reported_at_ms, clock_skew_ms, quarantined): (
-                Option<String>,
-                Option<i64>,
-                Option<i64>,
-                u64,
-            ) = c.query_row(
-                "SELECT health, reported_at_ms, clock_skew_ms,
-                        (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
-                 FROM devices d WHERE device_id = ?1",
-                [device.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
-            super::device_health(d, health, reported_at_ms, clock_skew_ms, quarantined).map(Some)
+            let mut st = c.prepare_cached(&health_select("WHERE device_id = ?1"))?;
+            let row = st.query_row([device.to_string()], health_row).optional()?;
+            row.map(|(_, h)| h()).transpose()
         })
     }
 
     fn fleet(&self, tenant: TenantId) -> Fut<'_, Vec<(String, DeviceHealth)>> {
         self.with(move |c, _| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {DEVICE_COLUMNS}, health, reported_at_ms, clock_skew_ms,
-                        (SELECT count(*) FROM quarantine q WHERE q.device_id = d.device_id)
-                 FROM devices d
-                 WHERE tenant_id = ?1 AND device_id NOT IN
+            let mut st = c.prepare_cached(&health_select(
+                "WHERE tenant_id = ?1 AND device_id NOT IN
                      (SELECT office_device_id FROM tenants WHERE office_device_id IS NOT NULL)
-                 ORDER BY store, device_code, device_id"
+                 ORDER BY store, device_code, device_id",
             ))?;
-            let rows = st.query_map([tenant.to_string()], |r| {
-                Ok((
-                    device_row(r)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, Option<i64>>(9)?,
-                    r.get::<_, Option<i64>>(10)?,
-                    r.get::<_, u64>(11)?,
-                ))
-            })?;
+            let rows = st.query_map([tenant.to_string()], health_row)?;
             rows.map(|row| {
-                let (d, health, reported_at_ms, clock_skew_ms, quarantined) = row?;
-                let store = d.store.clone();
-                let h =
-                    super::device_health(d, health, reported_at_ms, clock_skew_ms, quarantined)?;
-                Ok((store, h))
+                let (store, h) = row?;
+                Ok((store, h()?))
             })
             .collect()
         })

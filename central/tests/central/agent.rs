@@ -299,7 +299,34 @@ async fn idle_ticks_with_nothing_to_send_do_not_claim_a_contact_with_central() {
     run.stop().await;
 }
 
+/// A till run only headlessly (`rustok-edge sync`) reports its health after it
+/// pushes, so head office does not see it as never heard from.
+async fn the_headless_sync_pushes_and_then_reports_health() {
+    let c = spawn_central(Limits::default()).await;
+    let device = Device::new(27);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = enrolled(&device, &c.url, &c.code("corner").await, &dir).await;
+    device.sell(0, 1);
+    let config = AgentConfig {
+        app_version: "headless".into(),
+        ..AgentConfig::default()
+    };
+    let acked =
+        rustok_sync::agent::sync_once(device.store(), Arc::new(SystemClock), &config, &creds)
+            .await
+            .unwrap();
+    assert!(acked > 0);
+    let id = Credentials::load(&creds).unwrap().unwrap().device_id;
+    let health = c.central.backend.health(id).await.unwrap().unwrap();
+    let report = health.report.expect("a health report after the push");
+    assert_eq!(
+        (report.app_version.as_str(), report.queue_depth, report.kind),
+        ("headless", 0, None)
+    );
+}
+
 crate::on_both!(
+    the_headless_sync_pushes_and_then_reports_health,
     a_till_left_idle_closes_its_breaker_once_central_is_back,
     a_sale_made_while_central_is_down_syncs_by_itself_once_central_is_back,
     a_commit_or_sync_now_wakes_the_agent_long_before_its_interval,

@@ -5,7 +5,7 @@ use crate::helpers::{relay, spawn_central, Device, ADMIN_TOKEN};
 use rustok_central::Limits;
 use rustok_core::domain::ids::DeviceId;
 use rustok_protocol::{
-    paths, DailySales, DeviceHealth, DeviceState, Fleet, HealthReport, PROTOCOL_VERSION,
+    paths, DailySales, DeviceHealth, DeviceKind, DeviceState, Fleet, HealthReport, PROTOCOL_VERSION,
 };
 use rustok_sync::client::Client;
 use rustok_sync::relay::BatchLimits;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A health report of app 1.2.3 with nothing pending and the breaker closed.
-async fn report(client: &Client, device_time_ms: i64) {
+async fn report(client: &Client, device_time_ms: i64, kind: Option<DeviceKind>) {
     client
         .report_health(&HealthReport {
             protocol: PROTOCOL_VERSION,
@@ -23,6 +23,7 @@ async fn report(client: &Client, device_time_ms: i64) {
             oldest_pending_secs: None,
             breaker: "closed".into(),
             device_time_ms,
+            kind,
         })
         .await
         .unwrap();
@@ -54,7 +55,7 @@ async fn health_reports_and_the_daily_sales_report_reflect_what_the_device_sent(
     let device_time = rustok_core::domain::clock::Clock::now(&rustok_core::system::SystemClock)
         .unix_millis()
         + 42_000;
-    report(&client, device_time).await;
+    report(&client, device_time, None).await;
     let h: DeviceHealth = client
         .get(&format!("/v1/devices/{}/health", creds.device_id))
         .await
@@ -201,7 +202,7 @@ async fn a_tenants_fleet_lists_its_devices_with_their_state() {
     .unwrap();
     let device_time =
         rustok_core::domain::clock::Clock::now(&rustok_core::system::SystemClock).unix_millis();
-    report(&client, device_time).await;
+    report(&client, device_time, Some(DeviceKind::Kiosk)).await;
     let fleet = |slug: &'static str| {
         let url = format!("{}{}", c.url, paths::ADMIN_DEVICES.replace("{slug}", slug));
         async move {
@@ -241,9 +242,10 @@ async fn a_tenants_fleet_lists_its_devices_with_their_state() {
             ),
         ]
     );
+    let said = f.devices[0].health.report.as_ref().unwrap();
     assert_eq!(
-        f.devices[0].health.report.as_ref().unwrap().app_version,
-        "1.2.3"
+        (said.app_version.as_str(), said.kind),
+        ("1.2.3", Some(DeviceKind::Kiosk))
     );
     // Revoked: said so.
     let r = reqwest::Client::new()
@@ -258,8 +260,8 @@ async fn a_tenants_fleet_lists_its_devices_with_their_state() {
     assert_eq!(r.status(), 204);
     let f: Fleet = serde_json::from_str(&fleet("corner").await.1).unwrap();
     assert_eq!(f.devices[1].state, DeviceState::Revoked);
-    // Another tenant's fleet holds none of these; an unknown or malformed slug is
-    // 404; without the token, 401.
+    // Another tenant's fleet holds none of these; an unknown slug is 404, one that
+    // cannot be a slug 422; without the token, 401.
     c.code("elsewhere").await;
     let (status, body) = fleet("elsewhere").await;
     assert_eq!(status, 200, "{body}");
@@ -268,7 +270,7 @@ async fn a_tenants_fleet_lists_its_devices_with_their_state() {
         .devices
         .is_empty());
     assert_eq!(fleet("nobody").await.0, 404);
-    assert_eq!(fleet("NOT%20A%20SLUG").await.0, 404);
+    assert_eq!(fleet("NOT%20A%20SLUG").await.0, 422);
     let r = reqwest::Client::new()
         .get(format!(
             "{}{}",

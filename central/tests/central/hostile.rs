@@ -226,6 +226,7 @@ async fn a_health_report_with_device_time_i64_min_is_refused() {
             oldest_pending_secs: None,
             breaker: "closed".into(),
             device_time_ms: t,
+            kind: None,
         };
         let r = signed(
             &c,
@@ -354,6 +355,7 @@ async fn a_replayed_signed_request_is_refused() {
         oldest_pending_secs: None,
         breaker: "closed".into(),
         device_time_ms: now() * 1000,
+        kind: None,
     };
     let old = serde_json::to_vec(&report(1)).unwrap();
     let captured = signature(&creds, "POST", paths::HEALTH, &old);
@@ -774,6 +776,7 @@ async fn a_signed_request_is_refused_again_after_central_restarts() {
         oldest_pending_secs: None,
         breaker: "closed".into(),
         device_time_ms: now() * 1000,
+        kind: None,
     })
     .unwrap();
     let captured = signature(&creds, "POST", paths::HEALTH, &report);

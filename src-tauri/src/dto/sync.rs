@@ -57,9 +57,6 @@ pub struct SyncStatusDto {
     pub pictures_problem: Option<String>,
 }
 
-/// How far a till's clock may be from central's before it says so.
-pub const CLOCK_OFF_SECS: i64 = 120;
-
 /// How far a till that joined a chain has taken the chain's records.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct JoinProgressDto {
@@ -140,10 +137,9 @@ pub fn dto(s: &SyncStatus) -> SyncStatusDto {
         pull_error: s.pull.error.clone(),
         pull_error_kind: s.pull.error.as_ref().and(s.pull_error_kind),
         clock_skew_secs: s.pull.clock_skew_ms.map(|ms| ms / 1000),
-        clock_off: s
-            .pull
-            .clock_skew_ms
-            .is_some_and(|ms| ms.unsigned_abs() > CLOCK_OFF_SECS.unsigned_abs() * 1000),
+        clock_off: s.pull.clock_skew_ms.is_some_and(|ms| {
+            ms.unsigned_abs() > rustok_sync::protocol::CLOCK_OFF_MS.unsigned_abs()
+        }),
         pictures_waiting: s.pictures.waiting,
         pictures_problem: s.pictures.last_error.clone(),
     }
