@@ -10,12 +10,15 @@ export CARGO_TERM_COLOR ?= never
 # for the end-to-end tests (with matchbox, the X11 kiosk window manager, under which
 # the kiosk story checks that a locked kiosk fills the screen), and PostgreSQL, which
 # central's tests and benches run against as well as SQLite (a throwaway cluster:
-# scripts/with-postgres.sh).
+# scripts/with-postgres.sh), and Chromium with its WebDriver, in which central's
+# tests drive the head-office console.
 SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
-	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl postgresql
+	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl postgresql \
+	chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
+CONSOLE_SOURCES := $(wildcard ui/src/console/* ui/src/app.css ui/src/format.svelte.ts ui/console.html ui/vite.console.config.ts)
 
 .PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure measure-kiosk fuzz stall crash-loop
 
@@ -39,7 +42,7 @@ run: system-deps ui
 ## target/central/admin-token unless RUSTOK_CENTRAL_ADMIN_TOKEN is set); prints an
 ## enrolment code for the demo tenant.
 CENTRAL_LISTEN ?= 127.0.0.1:8787
-run-central:
+run-central: ui
 	$(CARGO) run --locked -p rustok-central -- --data-dir target/central --listen $(CENTRAL_LISTEN) --print-code demo-shop
 
 ## Everything CI checks, from a fresh clone.
@@ -53,14 +56,18 @@ system-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-## The web UI, built into ui/dist (the app embeds it at compile time).
-ui: ui/dist/index.html
+## The web UI, built into ui/dist (the app embeds it at compile time), and the
+## head-office console, built into ui/console-dist (central embeds it).
+ui: ui/dist/index.html ui/console-dist/console.html
 
 ui/node_modules/.package-lock.json: ui/package.json ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
-	cd ui && npm run build
+	cd ui && npx vite build
+
+ui/console-dist/console.html: ui/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd ui && npx vite build -c vite.console.config.ts
 
 ## The UI's types: svelte-check and TypeScript, strict, warnings fail.
 ui-check: ui/node_modules/.package-lock.json

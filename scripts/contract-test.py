@@ -2,12 +2,14 @@
 """Contract test: schemathesis against the real central, from its own OpenAPI document.
 
 Starts `rustok-central` on 127.0.0.1 (port 0) with a fresh data folder, enrols one
-device, and puts a small signing proxy in front of central: every request
-schemathesis generates reaches central signed by that device (over the exact bytes
-sent), and schemathesis itself sends the admin token. So every operation is
-exercised behind its authentication, with generated and mutated parameters and
-bodies, and every answer is checked against the document: no 5xx, only documented
-statuses, content types and schemas.
+device, adds a console person (the chain operator) and signs them in, and puts a
+small signing proxy in front of central: every request schemathesis generates
+reaches central signed by that device (over the exact bytes sent), and
+schemathesis itself sends the admin token and the console session's cookie and
+CSRF token (the proxy signs in again when a generated sign-out ends the session).
+So every operation is exercised behind its authentication, with generated and
+mutated parameters and bodies, and every answer is checked against the document:
+no 5xx, only documented statuses, content types and schemas.
 
 With RUSTOK_CONTRACT_DATABASE set to a PostgreSQL URL, central runs on a fresh
 schema of that database (dropped afterwards) instead of SQLite.
@@ -81,8 +83,25 @@ def enrol(url):
     return device, bytes.fromhex(reply["secret"])
 
 
-def signing_proxy(central, device, secret):
+CONSOLE_LOGIN = "contract-operator"
+CONSOLE_PASSWORD = "contract-" + secrets.token_hex(8)
+
+
+def console_session(url):
+    """Signs the contract's console person in: (cookie, CSRF token)."""
+    req = urllib.request.Request(url + "/console/api/session", method="POST",
+                                 data=json.dumps({"login": CONSOLE_LOGIN, "password": CONSOLE_PASSWORD}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        cookie = r.headers["set-cookie"].split(";", 1)[0]
+        return cookie, json.loads(r.read())["csrf_token"]
+
+
+def signing_proxy(central, device, secret, session):
     host = central.split("//", 1)[1]
+    # What schemathesis was given, and the session it stands for now.
+    given = session
+    current = {"session": session}
 
     class Proxy(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -112,6 +131,12 @@ def signing_proxy(central, device, secret):
             self.send_on(body, headers)
 
         def send_on(self, body, headers):
+            cookie, csrf = current["session"]
+            for k in list(headers):
+                if k.lower() == "cookie" and given[0] in headers[k]:
+                    headers[k] = headers[k].replace(given[0], cookie)
+                if k.lower() == "x-csrf-token" and headers[k] == given[1]:
+                    headers[k] = csrf
             headers["content-length"] = str(len(body))
             conn = http.client.HTTPConnection(host, timeout=30)
             try:
@@ -125,6 +150,8 @@ def signing_proxy(central, device, secret):
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if self.command == "DELETE" and self.path.startswith("/console/api/session") and r.status == 204:
+                    current["session"] = console_session(central)
             finally:
                 conn.close()
 
@@ -158,10 +185,20 @@ def main():
         central, url = start_central(binary, data, database)
         try:
             device, secret = enrol(url)
-            proxy, proxied = signing_proxy(url, device, secret)
+            call(url, "POST", "/v1/admin/people",
+                 {"login": CONSOLE_LOGIN, "name": "Contract", "password": CONSOLE_PASSWORD},
+                 {"authorization": "Bearer " + ADMIN})
+            session = console_session(url)
+            proxy, proxied = signing_proxy(url, device, secret, session)
             schema = os.path.join(data, "openapi.json")
             with urllib.request.urlopen(url + "/openapi.json", timeout=10) as r, open(schema, "wb") as f:
                 f.write(r.read())
+            # The console's session and CSRF token through the document's own security
+            # schemes, so schemathesis knows them for credentials.
+            with open(os.path.join(data, "schemathesis.toml"), "w") as f:
+                f.write('[auth.openapi.consoleSession]\napi_key = "%s"\n'
+                        '[auth.openapi.csrfToken]\napi_key = "%s"\n'
+                        % (session[0].split("=", 1)[1], session[1]))
             cmd = [
                 st, "run", schema, "--url", proxied,
                 "--header", "Authorization: Bearer " + ADMIN,
@@ -178,7 +215,8 @@ def main():
                 "--seed", os.environ.get("RUSTOK_CONTRACT_SEED", "1"),
                 "--no-color",
             ]
-            print("+", " ".join(c if ADMIN not in c else "Authorization: Bearer ***" for c in cmd), flush=True)
+            secret_parts = (ADMIN, session[0], session[1])
+            print("+", " ".join(c if not any(x in c for x in secret_parts) else "***" for c in cmd), flush=True)
             # Run from the scratch folder: schemathesis keeps a cache where it runs.
             code = subprocess.call(cmd, cwd=data)
             proxy.shutdown()

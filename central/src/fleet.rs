@@ -2,7 +2,9 @@
 //! stale, revoked) and the reasons, judged from its last health report at one
 //! instant of central's clock.
 
-use rustok_protocol::{device_reasons as why, DeviceHealth, DeviceState, CLOCK_OFF_MS};
+use rustok_protocol::{
+    device_reasons as why, DeviceHealth, DeviceState, HealthReport, CLOCK_OFF_MS,
+};
 
 /// A device not heard from for this long is stale (it reports every minute while
 /// it reaches central).
@@ -10,6 +12,29 @@ pub const STALE_AFTER_MS: i64 = 15 * 60 * 1000;
 /// An unsent event older than this is worth a look (the till has been cut off from
 /// central, or something refuses its events).
 pub const QUEUE_OLD_SECS: u64 = 15 * 60;
+
+/// A device's health joins its history at most this often while nothing that head
+/// office looks at changes (a device reports every minute).
+pub const HISTORY_EVERY_MS: i64 = 5 * 60 * 1000;
+/// How long a device's health history is kept: a week.
+pub const HISTORY_KEPT_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Whether a report received at `now_ms` joins the device's history, after the
+/// last one kept (when it was received, and the report, if it still reads): when
+/// the last is older than [`HISTORY_EVERY_MS`], or the report differs in what head
+/// office looks at (breaker, app or schema version, kind, an empty or non-empty
+/// queue, dead letters aside: those are counted at central).
+pub fn worth_keeping(last: Option<(i64, &HealthReport)>, now_ms: i64, r: &HealthReport) -> bool {
+    let Some((at, l)) = last else {
+        return true;
+    };
+    now_ms.saturating_sub(at) >= HISTORY_EVERY_MS
+        || l.breaker != r.breaker
+        || l.app_version != r.app_version
+        || l.schema_version != r.schema_version
+        || l.kind != r.kind
+        || (l.queue_depth == 0) != (r.queue_depth == 0)
+}
 
 /// The state of a device with health `h` at `now_ms`, and why it is not healthy.
 pub fn assess(h: &DeviceHealth, now_ms: i64) -> (DeviceState, Vec<String>) {
@@ -59,7 +84,7 @@ pub fn assess(h: &DeviceHealth, now_ms: i64) -> (DeviceState, Vec<String>) {
 mod tests {
     use super::*;
     use rustok_domain::ids::{DeviceId, TenantId};
-    use rustok_protocol::{HealthReport, PROTOCOL_VERSION};
+    use rustok_protocol::{DeviceKind, PROTOCOL_VERSION};
 
     const NOW: i64 = 1_800_000_000_000;
 
@@ -150,5 +175,34 @@ mod tests {
         );
         h.revoked = true;
         assert_eq!(judged(&h), (DeviceState::Revoked, vec!["revoked".into()]));
+    }
+
+    #[test]
+    fn history_keeps_a_report_every_few_minutes_and_every_change_that_matters() {
+        let r = reporting().report.unwrap();
+        assert!(worth_keeping(None, NOW, &r));
+        let last = Some((NOW - HISTORY_EVERY_MS + 1, &r));
+        assert!(
+            !worth_keeping(last, NOW, &r),
+            "the same report a minute later"
+        );
+        assert!(worth_keeping(Some((NOW - HISTORY_EVERY_MS, &r)), NOW, &r));
+        assert!(!worth_keeping(Some((i64::MAX, &r)), i64::MIN, &r));
+        let changed: [fn(&mut HealthReport); 5] = [
+            |r| r.breaker = "open".into(),
+            |r| r.app_version = "0.2.0".into(),
+            |r| r.schema_version = 17,
+            |r| r.kind = Some(DeviceKind::Kiosk),
+            |r| r.queue_depth = 3,
+        ];
+        for change in changed {
+            let mut now = r.clone();
+            change(&mut now);
+            assert!(worth_keeping(last, NOW, &now), "{now:?}");
+        }
+        let mut more = r.clone();
+        more.queue_depth = 0;
+        more.device_time_ms += 1;
+        assert!(!worth_keeping(last, NOW, &more));
     }
 }

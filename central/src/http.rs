@@ -2,6 +2,7 @@
 //! document), request signing and admin checks, limits, and error mapping. Handlers
 //! stay thin: read, authenticate, call the backend, map.
 
+use crate::console;
 use crate::ingest::{self, Checked};
 use crate::store::{DeviceRecord, Redemption};
 use crate::{Central, CentralError, Metrics};
@@ -31,7 +32,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Shared = Arc<Central>;
+/// What every handler holds.
+pub type Shared = Arc<Central>;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,9 @@ pub enum Auth {
     Admin,
     /// A signed device (its own tenant only) or the admin.
     DeviceOrAdmin,
+    /// A person signed in to the console (the session cookie); a change also needs
+    /// the session's CSRF token.
+    Session,
 }
 
 /// What a successful answer carries.
@@ -123,6 +128,21 @@ const FEED_QUERY: &[QueryParam] = &[
         format: None,
         max: Some(rustok_protocol::MAX_FEED_WAIT_SECS),
     },
+];
+
+/// What a console read of a tenant may answer besides its own.
+const CONSOLE_TENANT_ERRORS: &[(u16, &str)] = &[
+    (404, "unknown tenant (another tenant's is answered alike)"),
+    (422, "not a tenant slug"),
+];
+
+/// What a console call about one device may answer besides its own.
+const CONSOLE_DEVICE_ERRORS: &[(u16, &str)] = &[
+    (
+        404,
+        "unknown tenant or device (another tenant's is answered alike)",
+    ),
+    (422, "not a tenant slug"),
 ];
 
 /// Every route with its handler. The router and the OpenAPI document both come
@@ -450,6 +470,186 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         ),
         (
             Route {
+                body: Some("NewPersonRequest"),
+                ok: (201, "the person", Reply::Json("Person")),
+                errors: &[
+                    (404, "unknown tenant"),
+                    (409, "someone has this login"),
+                    (422, "a login, name or password the rules refuse"),
+                ],
+                ..r(
+                    Method::POST,
+                    console::paths::ADMIN_PEOPLE,
+                    "Add a person who signs in to the console: of one tenant, or the chain operator (no tenant) who sees every tenant",
+                    Auth::Admin,
+                )
+            },
+            post(console::add_person),
+        ),
+        (
+            Route {
+                body: Some("SignInRequest"),
+                ok: (
+                    200,
+                    "signed in: the session cookie is set (HttpOnly, Secure, SameSite=Strict, Path=/console)",
+                    Reply::Json("ConsoleSession"),
+                ),
+                errors: &[
+                    (401, "wrong login or password"),
+                    (
+                        429,
+                        "five wrong passwords in a row lock the account for 15 minutes, or too many requests from this address; see Retry-After",
+                    ),
+                ],
+                ..r(
+                    Method::POST,
+                    console::paths::SESSION,
+                    "Sign in to the console",
+                    Auth::Public,
+                )
+            },
+            post(console::sign_in),
+        ),
+        (
+            Route {
+                ok: (200, "who is signed in, and the CSRF token", Reply::Json("ConsoleSession")),
+                ..r(
+                    Method::GET,
+                    console::paths::SESSION,
+                    "The console session",
+                    Auth::Session,
+                )
+            },
+            get(console::current),
+        ),
+        (
+            Route {
+                ok: (204, "signed out; the cookie is cleared", Reply::Empty),
+                ..r(
+                    Method::DELETE,
+                    console::paths::SESSION,
+                    "Sign out of the console",
+                    Auth::Session,
+                )
+            },
+            axum::routing::delete(console::sign_out),
+        ),
+        (
+            Route {
+                ok: (200, "their slugs", Reply::Json("Tenants")),
+                ..r(
+                    Method::GET,
+                    console::paths::TENANTS,
+                    "The tenants the person may see (every one for the chain operator)",
+                    Auth::Session,
+                )
+            },
+            get(console::tenants),
+        ),
+        (
+            Route {
+                ok: (200, "the tenant's stores by code", Reply::Json("Stores")),
+                errors: CONSOLE_TENANT_ERRORS,
+                ..r(
+                    Method::GET,
+                    console::paths::STORES,
+                    "A tenant's stores",
+                    Auth::Session,
+                )
+            },
+            get(console::stores),
+        ),
+        (
+            Route {
+                ok: (200, "every device of the tenant with its health and state", Reply::Json("Fleet")),
+                errors: CONSOLE_TENANT_ERRORS,
+                ..r(
+                    Method::GET,
+                    console::paths::DEVICES,
+                    "A tenant's devices: store, kind, health, and a state (healthy, warning, stale, revoked) with the reasons",
+                    Auth::Session,
+                )
+            },
+            get(console::devices),
+        ),
+        (
+            Route {
+                ok: (200, "the kept reports, newest first (a week, one every few minutes and every change)", Reply::Json("HealthSamples")),
+                errors: CONSOLE_DEVICE_ERRORS,
+                ..r(
+                    Method::GET,
+                    console::paths::DEVICE_HISTORY,
+                    "A device's health reports over the last week",
+                    Auth::Session,
+                )
+            },
+            get(console::history),
+        ),
+        (
+            Route {
+                ok: (204, "revoked: its next request is refused", Reply::Empty),
+                errors: CONSOLE_DEVICE_ERRORS,
+                ..r(
+                    Method::POST,
+                    console::paths::REVOKE,
+                    "Revoke a device of the tenant",
+                    Auth::Session,
+                )
+            },
+            post(console::revoke),
+        ),
+        (
+            Route {
+                body: Some("CodeRequest"),
+                ok: (201, "the code, with its QR code", Reply::Json("ConsoleCode")),
+                errors: &[
+                    (404, "unknown tenant (another tenant's is answered alike), or a device not of it"),
+                    (422, "not a tenant slug; a store the tenant lacks; a validity over 30 days"),
+                ],
+                ..r(
+                    Method::POST,
+                    console::paths::CODES,
+                    "A one-time enrolment code for a new till of the tenant",
+                    Auth::Session,
+                )
+            },
+            post(console::create_code),
+        ),
+        (
+            Route {
+                query: &[
+                    QueryParam {
+                        name: "before",
+                        required: false,
+                        description: "entries before this id (from the newest when absent)",
+                        format: None,
+                        max: Some(i64::MAX as u64),
+                    },
+                    QueryParam {
+                        name: "limit",
+                        required: false,
+                        description: "at most this many entries (1 to 200, default 200)",
+                        format: None,
+                        max: Some(console::MAX_AUDIT_PAGE as u64),
+                    },
+                ],
+                ok: (200, "the entries, newest first", Reply::Json("AuditEntries")),
+                errors: &[
+                    (400, "a bad before or limit"),
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                    (422, "not a tenant slug"),
+                ],
+                ..r(
+                    Method::GET,
+                    console::paths::AUDIT,
+                    "Who changed what in the tenant, when",
+                    Auth::Session,
+                )
+            },
+            get(console::audit_log),
+        ),
+        (
+            Route {
                 ok: (200, "ok", Reply::Text),
                 ..r(
                     Method::GET,
@@ -506,6 +706,10 @@ pub fn router(central: Shared) -> Router {
             };
             router.route(route.path, handler)
         })
+        // The console's page and files: not API routes (not in the document).
+        .route("/console", get(console::page))
+        .route("/console/", get(console::page))
+        .route("/console/assets/{file}", get(console::asset))
         .fallback(|| async { Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             Fail::new(
@@ -574,11 +778,11 @@ pub struct Fail {
     status: StatusCode,
     code: &'static str,
     message: String,
-    retry_after: Option<Duration>,
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl Fail {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Fail {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Fail {
         Fail {
             status,
             code,
@@ -665,7 +869,7 @@ const BUDGET_UNIT: usize = 64 * 1024;
 /// would take the bodies in flight past their budget is answered 503 at once, so
 /// strangers sending big bodies cannot make central hold gigabytes before any
 /// signature is checked.
-async fn read_body(
+pub(crate) async fn read_body(
     c: &Central,
     req: Request,
 ) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
@@ -792,7 +996,7 @@ struct LooseEvent {
     device_id: Option<String>,
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
     serde_json::from_slice(body).map_err(|e| {
         Fail::new(
             StatusCode::BAD_REQUEST,
@@ -818,14 +1022,18 @@ fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn unauthorized(c: &Central, code: &'static str, message: &str) -> Fail {
+pub(crate) fn unauthorized(c: &Central, code: &'static str, message: &str) -> Fail {
     Metrics::inc(&c.metrics.auth_failures);
     Fail::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
 /// A failed authentication, slowed and answered 429 once the caller's address has
 /// used up its budget of the public routes: guessing costs the guesser, not central.
-async fn throttled(c: &Central, parts: &axum::http::request::Parts, failed: Fail) -> Fail {
+pub(crate) async fn throttled(
+    c: &Central,
+    parts: &axum::http::request::Parts,
+    failed: Fail,
+) -> Fail {
     over_budget(
         c,
         address(&parts.extensions),
@@ -957,7 +1165,7 @@ fn is_admin(c: &Central, h: &HeaderMap) -> bool {
             == 0
 }
 
-async fn admin(c: &Central, parts: &axum::http::request::Parts) -> Result<(), Fail> {
+pub(crate) async fn admin(c: &Central, parts: &axum::http::request::Parts) -> Result<(), Fail> {
     if is_admin(c, &parts.headers) {
         return Ok(());
     }
@@ -1030,11 +1238,11 @@ fn bad_slug() -> Fail {
 }
 
 /// A tenant slug from a path: 422 when it cannot be one.
-fn slug_in_path(slug: &str) -> Result<TenantSlug, Fail> {
+pub(crate) fn slug_in_path(slug: &str) -> Result<TenantSlug, Fail> {
     TenantSlug::parse(slug).map_err(|_| bad_slug())
 }
 
-fn unknown_tenant() -> Fail {
+pub(crate) fn unknown_tenant() -> Fail {
     Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant")
 }
 
@@ -1083,6 +1291,19 @@ pub async fn issue_code(
     })
 }
 
+/// How long a code asked for stays valid: central's default, or 1 s to 30 days.
+pub(crate) fn code_validity(c: &Central, asked: Option<u64>) -> Result<Duration, Fail> {
+    match asked {
+        None => Ok(c.limits.code_valid_for),
+        Some(secs) if (1..=MAX_CODE_VALIDITY_SECS).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Some(_) => Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_validity",
+            format!("valid_for_secs must be 1 to {MAX_CODE_VALIDITY_SECS} (30 days)"),
+        )),
+    }
+}
+
 async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = read_body(&c, req).await?;
     admin(&c, &parts).await?;
@@ -1090,17 +1311,7 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
     if !valid_slug(&ask.tenant_slug) {
         return Err(bad_slug());
     }
-    let valid_for = match ask.valid_for_secs {
-        None => c.limits.code_valid_for,
-        Some(secs) if (1..=MAX_CODE_VALIDITY_SECS).contains(&secs) => Duration::from_secs(secs),
-        Some(_) => {
-            return Err(Fail::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "bad_validity",
-                format!("valid_for_secs must be 1 to {MAX_CODE_VALIDITY_SECS} (30 days)"),
-            ))
-        }
-    };
+    let valid_for = code_validity(&c, ask.valid_for_secs)?;
     let device = ask.device_id;
     let store = ask.store.as_deref().unwrap_or(MAIN_STORE);
     let e = issue_code(&c, &ask.tenant_slug, valid_for, device, store).await?;
@@ -1300,6 +1511,14 @@ async fn fleet(
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
     let slug = slug_in_path(&slug)?;
+    Ok(Json(fleet_of(&c, &slug).await?).into_response())
+}
+
+/// A tenant's devices with their states as of now (404 for an unknown tenant).
+pub(crate) async fn fleet_of(
+    c: &Central,
+    slug: &TenantSlug,
+) -> Result<rustok_protocol::Fleet, Fail> {
     let now_ms = c.clock.now().unix_millis();
     let rows = match c.backend.tenant_by_slug(slug.as_str()).await? {
         Some(tenant) => c.backend.fleet(tenant).await?,
@@ -1320,11 +1539,10 @@ async fn fleet(
             }
         })
         .collect();
-    Ok(Json(rustok_protocol::Fleet {
+    Ok(rustok_protocol::Fleet {
         checked_at_ms: now_ms,
         devices,
     })
-    .into_response())
 }
 
 /// How often head office's changes are tried again when other changes to the same

@@ -16,11 +16,13 @@
 // is checked (an overflow is a validation error), never a panic or a wrap.
 #![deny(clippy::arithmetic_side_effects)]
 
+pub mod console;
 pub mod fleet;
 pub mod http;
 pub mod ingest;
 pub mod office;
 pub mod openapi;
+pub mod people;
 pub mod rate;
 pub mod serve;
 pub mod store;
@@ -193,6 +195,9 @@ pub struct Central {
     /// Head office's writes in this process, one at a time (they take the office
     /// device's next seqs; another process's are retried on a seq conflict).
     pub office: tokio::sync::Mutex<()>,
+    /// Password checks running at once (each takes ~19 MiB and tens of
+    /// milliseconds of a core): a sign-in flood waits here, not in memory.
+    pub hashing: tokio::sync::Semaphore,
 }
 
 impl Central {
@@ -233,6 +238,7 @@ impl Central {
             body_budget,
             feed_moved: tokio::sync::watch::Sender::new(0),
             office: tokio::sync::Mutex::new(()),
+            hashing: tokio::sync::Semaphore::new(2),
         }
     }
 }

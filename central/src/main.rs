@@ -5,6 +5,7 @@
 //! owner-only). On PostgreSQL the variable is required: several processes share the
 //! database, and a token file per process would give each its own.
 //! `--print-code` prints a fresh enrolment code for a tenant at start.
+//! `rustok-central add-person …` adds a person who signs in to the console.
 
 use rustok_central::{http, store, Central, Limits};
 use std::io::Write;
@@ -42,11 +43,81 @@ const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:POR
   --max-pull-wait seconds central holds a device's pull open waiting for news
                   (0 to 30; default 30; less when a proxy cuts requests sooner)";
 
+/// A person to add from the command line.
+struct AddPerson {
+    storage: Storage,
+    login: String,
+    name: String,
+    tenant: Option<String>,
+}
+
+const ADD_PERSON_USAGE: &str = "usage: rustok-central add-person (--data-dir DIR | --database postgres://…) --login LOGIN --name NAME [--tenant TENANT_SLUG]
+
+  Adds a person who signs in to the head-office console at /console: of one tenant
+  (--tenant), or the chain operator, who sees every tenant (no --tenant). The
+  password is read from RUSTOK_CONSOLE_PASSWORD, or else from the first line of
+  standard input (10 to 128 characters).";
+
 /// What the command line asks for.
 enum Cli {
     Run(Args),
+    AddPerson(AddPerson),
     Help,
     Version,
+}
+
+/// Where the data is, from `--data-dir` or `--database`.
+fn storage_of(
+    data_dir: Option<PathBuf>,
+    database: Option<String>,
+    usage: &str,
+) -> Result<Storage, String> {
+    match (data_dir, database) {
+        (Some(dir), None) => Ok(Storage::Sqlite(dir)),
+        (None, Some(url)) => Ok(Storage::Postgres(url)),
+        (Some(_), Some(_)) => Err(format!(
+            "--data-dir and --database exclude each other: on PostgreSQL central keeps nothing on disk\n{usage}"
+        )),
+        (None, None) => Err(format!(
+            "--data-dir (SQLite) or --database (PostgreSQL) is required\n{usage}"
+        )),
+    }
+}
+
+fn database_url(url: String) -> Result<String, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url)
+    } else {
+        Err(format!(
+            "--database takes a PostgreSQL URL (postgres://…), not '{url}'"
+        ))
+    }
+}
+
+fn parse_add_person(mut it: impl Iterator<Item = String>) -> Result<Cli, String> {
+    let (mut data_dir, mut database, mut login, mut name, mut tenant) =
+        (None, None, None, None, None);
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{a} needs a value\n{ADD_PERSON_USAGE}"))
+        };
+        match a.as_str() {
+            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "--database" => database = Some(database_url(value()?)?),
+            "--login" => login = Some(value()?),
+            "--name" => name = Some(value()?),
+            "--tenant" => tenant = Some(value()?),
+            "-h" | "--help" => return Ok(Cli::Help),
+            other => return Err(format!("unknown argument '{other}'\n{ADD_PERSON_USAGE}")),
+        }
+    }
+    Ok(Cli::AddPerson(AddPerson {
+        storage: storage_of(data_dir, database, ADD_PERSON_USAGE)?,
+        login: login.ok_or_else(|| format!("--login is required\n{ADD_PERSON_USAGE}"))?,
+        name: name.ok_or_else(|| format!("--name is required\n{ADD_PERSON_USAGE}"))?,
+        tenant,
+    }))
 }
 
 fn parse_args() -> Result<Cli, String> {
@@ -56,7 +127,11 @@ fn parse_args() -> Result<Cli, String> {
     let mut public_rate = None;
     let mut database = None;
     let mut max_pull_wait = None;
-    let mut it = std::env::args().skip(1);
+    let mut it = std::env::args().skip(1).peekable();
+    if it.peek().is_some_and(|a| a == "add-person") {
+        it.next();
+        return parse_add_person(it);
+    }
     while let Some(a) = it.next() {
         let mut value = || {
             it.next()
@@ -66,15 +141,7 @@ fn parse_args() -> Result<Cli, String> {
             "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
             "--listen" => listen = Some(value()?),
             "--print-code" => print_code = Some(value()?),
-            "--database" => {
-                let url = value()?;
-                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                    return Err(format!(
-                        "--database takes a PostgreSQL URL (postgres://…), not '{url}'"
-                    ));
-                }
-                database = Some(url);
-            }
+            "--database" => database = Some(database_url(value()?)?),
             "--public-rate" => {
                 let v = value()?;
                 let rate: f64 = v
@@ -99,20 +166,7 @@ fn parse_args() -> Result<Cli, String> {
         }
     }
     Ok(Cli::Run(Args {
-        storage: match (data_dir, database) {
-            (Some(dir), None) => Storage::Sqlite(dir),
-            (None, Some(url)) => Storage::Postgres(url),
-            (Some(_), Some(_)) => {
-                return Err(format!(
-                    "--data-dir and --database exclude each other: on PostgreSQL central keeps nothing on disk\n{USAGE}"
-                ))
-            }
-            (None, None) => {
-                return Err(format!(
-                    "--data-dir (SQLite) or --database (PostgreSQL) is required\n{USAGE}"
-                ))
-            }
-        },
+        storage: storage_of(data_dir, database, USAGE)?,
         listen: listen.ok_or_else(|| format!("--listen is required\n{USAGE}"))?,
         print_code,
         public_rate,
@@ -176,6 +230,7 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<(), String> {
     let args = match parse_args()? {
         Cli::Run(args) => args,
+        Cli::AddPerson(ask) => return add_person(ask),
         Cli::Help => {
             println!("{USAGE}");
             return Ok(());
@@ -196,16 +251,7 @@ fn run() -> Result<(), String> {
             Storage::Postgres(_) => Some(admin_token(&args.storage)?),
             Storage::Sqlite(_) => None,
         };
-        let backend: Arc<dyn store::Backend> = match &args.storage {
-            Storage::Postgres(url) => Arc::new(
-                store::Postgres::connect(url)
-                    .await
-                    .map_err(|e| format!("{}: {e}", redacted(url)))?,
-            ),
-            Storage::Sqlite(dir) => {
-                Arc::new(store::Sqlite::open(dir).map_err(|e| format!("{}: {e}", dir.display()))?)
-            }
-        };
+        let backend = open(&args.storage).await?;
         let token = match early {
             Some(token) => token,
             None => admin_token(&args.storage)?,
@@ -253,6 +299,72 @@ fn run() -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())
+    })
+}
+
+/// The backend the storage names, migrated.
+async fn open(storage: &Storage) -> Result<Arc<dyn store::Backend>, String> {
+    Ok(match storage {
+        Storage::Postgres(url) => Arc::new(
+            store::Postgres::connect(url)
+                .await
+                .map_err(|e| format!("{}: {e}", redacted(url)))?,
+        ),
+        Storage::Sqlite(dir) => {
+            Arc::new(store::Sqlite::open(dir).map_err(|e| format!("{}: {e}", dir.display()))?)
+        }
+    })
+}
+
+/// `add-person`: the password from the environment or the first line of stdin.
+#[allow(clippy::print_stdout)]
+fn add_person(ask: AddPerson) -> Result<(), String> {
+    let password = match std::env::var("RUSTOK_CONSOLE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprint!("password for {}: ", ask.login);
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let backend = open(&ask.storage).await?;
+        // No admin token: this process serves nothing.
+        let central = Central::new(backend, String::new(), Limits::default());
+        let person = rustok_central::console::add(
+            &central,
+            rustok_central::console::NewPersonRequest {
+                login: ask.login,
+                name: ask.name,
+                password,
+                tenant_slug: ask.tenant,
+            },
+        )
+        .await
+        .map_err(|e| format!("cannot add the person: {e}"))?;
+        rustok_central::console::audit(
+            &central,
+            "command-line",
+            person.tenant_slug.as_deref(),
+            "add_person",
+            serde_json::json!({ "login": person.login, "name": person.name }),
+        )
+        .await;
+        match &person.tenant_slug {
+            Some(t) => println!("added {} ({}) to tenant {t}", person.login, person.name),
+            None => println!(
+                "added {} ({}): the chain operator, who sees every tenant",
+                person.login, person.name
+            ),
+        }
+        Ok(())
     })
 }
 

@@ -34,6 +34,18 @@ fn common(r: &Route) -> Vec<(u16, &'static str)> {
             ),
         ]),
         Auth::Public => out.push((429, "too many requests from this address; see Retry-After")),
+        Auth::Session => {
+            out.extend([
+                (401, "not signed in, or the session has ended"),
+                (
+                    429,
+                    "too many failed requests from this address; see Retry-After",
+                ),
+            ]);
+            if r.method != axum::http::Method::GET {
+                out.push((403, "the X-CSRF-Token header is missing or not the session's"));
+            }
+        }
     }
     out.push((500, "central failed (logged); try again"));
     if r.path != rustok_protocol::paths::OPENAPI {
@@ -93,6 +105,11 @@ pub fn document(routes: &[Route]) -> Value {
             Auth::Device => json!([{ "deviceSignature": [] }]),
             Auth::Admin => json!([{ "adminToken": [] }]),
             Auth::DeviceOrAdmin => json!([{ "deviceSignature": [] }, { "adminToken": [] }]),
+            // A change needs both: the cookie and the session's CSRF token.
+            Auth::Session if r.method == axum::http::Method::GET => {
+                json!([{ "consoleSession": [] }])
+            }
+            Auth::Session => json!([{ "consoleSession": [], "csrfToken": [] }]),
         };
         let mut op = json!({
             "summary": r.summary,
@@ -154,6 +171,10 @@ pub fn document(routes: &[Route]) -> Value {
             "securitySchemes": {
                 "deviceSignature": { "type": "apiKey", "in": "header", "name": "x-rustok-signature" },
                 "adminToken": { "type": "http", "scheme": "bearer" },
+                "consoleSession": { "type": "apiKey", "in": "cookie", "name": crate::people::COOKIE,
+                    "description": "the console's session, set by signing in (POST /console/api/session)" },
+                "csrfToken": { "type": "apiKey", "in": "header", "name": crate::people::CSRF_HEADER,
+                    "description": "the session's CSRF token (from signing in or GET /console/api/session), on every change" },
             },
             "schemas": schemas(),
         }
@@ -221,7 +242,7 @@ fn schemas() -> Value {
         }),
         &["oldest_pending_secs", "kind"],
     );
-    json!({
+    let mut all = json!({
         "ApiError": object(json!({
             "code": { "type": "string", "description": "machine-readable; branch on this" },
             "message": { "type": "string" },
@@ -377,5 +398,70 @@ fn schemas() -> Value {
             "stores": { "type": "array", "items": { "$ref": "#/components/schemas/StoreSales" } },
         }), &[]),
         "OpenApi": { "type": "object" },
+    });
+    if let (Some(all), Value::Object(more)) = (
+        all.as_object_mut(),
+        console_schemas(&uuid, &millis, store_code),
+    ) {
+        all.extend(more);
+    }
+    all
+}
+
+/// The console API's schemas.
+fn console_schemas(uuid: &Value, millis: &Value, store_code: &str) -> Value {
+    json!({
+        "Person": object(json!({
+            "person_id": uuid,
+            "tenant_slug": { "type": ["string", "null"],
+                             "description": "their tenant; null for the chain operator, who sees every tenant" },
+            "login": { "type": "string" },
+            "name": { "type": "string" },
+        }), &[]),
+        "NewPersonRequest": object(json!({
+            "login": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$" },
+            "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "password": { "type": "string", "minLength": crate::people::MIN_PASSWORD_CHARS,
+                          "maxLength": crate::people::MAX_PASSWORD_CHARS },
+            "tenant_slug": { "type": ["string", "null"], "pattern": "^[a-z0-9][a-z0-9-]{0,62}$",
+                             "description": "absent for the chain operator" },
+        }), &["tenant_slug"]),
+        "SignInRequest": object(json!({
+            "login": { "type": "string" },
+            "password": { "type": "string" },
+        }), &[]),
+        "ConsoleSession": object(json!({
+            "person": { "$ref": "#/components/schemas/Person" },
+            "csrf_token": { "type": "string", "description": "send it back in X-CSRF-Token with every change" },
+            "expires_at_ms": millis,
+        }), &[]),
+        "Tenants": { "type": "array", "items": { "type": "string" } },
+        "HealthSamples": { "type": "array", "items": object(json!({
+            "reported_at_ms": millis,
+            "clock_skew_ms": millis,
+            "report": { "$ref": "#/components/schemas/HealthReport" },
+        }), &[]) },
+        "CodeRequest": object(json!({
+            "store": { "type": ["string", "null"], "pattern": store_code },
+            "valid_for_secs": { "type": ["integer", "null"], "minimum": 1,
+                                "maximum": crate::http::MAX_CODE_VALIDITY_SECS },
+            "device_id": { "type": ["string", "null"], "format": "uuid" },
+        }), &["store", "valid_for_secs", "device_id"]),
+        "ConsoleCode": object(json!({
+            "code": { "type": "string" },
+            "tenant_slug": { "type": "string" },
+            "store": { "type": "string" },
+            "expires_at": { "type": "integer", "description": "Unix seconds" },
+            "qr_size": { "type": "integer", "minimum": 21 },
+            "qr_path": { "type": "string", "description": "the dark modules as an SVG path, one unit a module" },
+        }), &[]),
+        "AuditEntries": { "type": "array", "items": object(json!({
+            "id": { "type": "integer" },
+            "at_ms": millis,
+            "actor": { "type": "string", "description": "a person's login, or admin-token" },
+            "tenant_slug": { "type": ["string", "null"] },
+            "action": { "type": "string" },
+            "detail": { "type": "object" },
+        }), &[]) },
     })
 }

@@ -29,6 +29,7 @@ pub mod order;
 pub mod payment;
 pub mod permission;
 pub mod product;
+pub mod qr;
 pub mod replica;
 pub mod stock;
 // Indexes into its fixed block of randomness, bounded by the block's size.

@@ -1299,17 +1299,7 @@ impl TicketDto {
     /// From an issued ticket; `None` when its code does not fit a QR code (a
     /// ticket's lines are capped far below that).
     pub fn new(t: &rustok_core::service::IssuedTicket) -> Option<Self> {
-        use qrcodegen::{QrCode, QrCodeEcc};
-        let qr = QrCode::encode_text(&t.code, QrCodeEcc::Medium).ok()?;
-        let size = qr.size();
-        let mut path = String::new();
-        for y in 0..size {
-            for x in 0..size {
-                if qr.get_module(x, y) {
-                    path.push_str(&format!("M{x} {y}h1v1h-1z"));
-                }
-            }
-        }
+        let qr = rustok_core::domain::qr::qr_path(&t.code)?;
         let total = t.ticket.lines.iter().try_fold(0i64, |sum, l| {
             l.unit_price
                 .checked_mul(l.quantity.get())
@@ -1318,8 +1308,8 @@ impl TicketDto {
         Some(Self {
             number: t.ticket.number,
             code: t.code.clone(),
-            qr_size: u32::try_from(size).ok()?,
-            qr_path: path,
+            qr_size: qr.size,
+            qr_path: qr.path,
             total,
             issued_at: t.issued_at.to_rfc3339(),
             expires_at: t.ticket.expires_at.to_rfc3339(),

@@ -183,6 +183,84 @@ pub struct Redemption {
     pub secret: Vec<u8>,
 }
 
+/// A person who signs in to the console.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Person {
+    /// Id.
+    pub person_id: Uuid,
+    /// Their tenant; `None` for the chain operator, who sees every tenant.
+    pub tenant_slug: Option<String>,
+    /// Lower-case login.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A person with what signing in checks.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    /// The person.
+    pub person: Person,
+    /// Their argon2id PHC string.
+    pub password_hash: String,
+    /// Unix milliseconds until which sign-in is refused (0: never locked).
+    pub locked_until_ms: i64,
+}
+
+/// A live console session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Whose.
+    pub person: Person,
+    /// The token every change must carry back.
+    pub csrf_token: String,
+    /// Unix milliseconds when it ends.
+    pub expires_at_ms: i64,
+}
+
+/// A new session, as stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_sha256: String,
+    /// Whose.
+    pub person_id: Uuid,
+    /// Its CSRF token.
+    pub csrf_token: String,
+    /// Started, Unix milliseconds.
+    pub created_at_ms: i64,
+    /// Ends, Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+/// One change in the audit log: who, what, when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    /// Its place in the log (0 before it is written).
+    pub id: i64,
+    /// When, Unix milliseconds.
+    pub at_ms: i64,
+    /// A person's login, or `admin-token`.
+    pub actor: String,
+    /// The tenant it concerns, if one.
+    pub tenant_slug: Option<String>,
+    /// What was done (`sign_in`, `revoke_device`, …).
+    pub action: String,
+    /// Its particulars.
+    pub detail: serde_json::Value,
+}
+
+/// One health report of a device's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HealthSample {
+    /// When central received it, Unix milliseconds.
+    pub reported_at_ms: i64,
+    /// Device clock minus central's then, milliseconds.
+    pub clock_skew_ms: i64,
+    /// The report.
+    pub report: HealthReport,
+}
+
 /// Counts for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -244,7 +322,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Applies a checked batch of an enrolled device in one durable transaction
     /// ([`crate::ingest::apply`]).
     fn ingest(&self, device: DeviceId, batch: Vec<Checked>, now_ms: i64) -> Fut<'_, Ingested>;
-    /// Records a health report.
+    /// Records a health report, and adds it to the device's history when
+    /// [`crate::fleet::worth_keeping`] says so (dropping what is older than
+    /// [`crate::fleet::HISTORY_KEPT_MS`]).
     fn record_health<'a>(
         &'a self,
         device: DeviceId,
@@ -276,6 +356,41 @@ pub trait Backend: Send + Sync + 'static {
     fn tenant_by_slug<'a>(&'a self, slug: &'a str) -> Fut<'a, Option<TenantId>>;
     /// Every stored event of a device, in seq order.
     fn events_of(&self, device: DeviceId) -> Fut<'_, Vec<Envelope>>;
+    /// Every tenant's slug, in order.
+    fn tenants(&self) -> Fut<'_, Vec<String>>;
+    /// Adds a person; false (nothing written) when the login is taken. The tenant,
+    /// if any, must exist.
+    fn add_person<'a>(
+        &'a self,
+        p: &'a Person,
+        password_hash: &'a str,
+        now_ms: i64,
+    ) -> Fut<'a, bool>;
+    /// A person by (lower-case) login, with what signing in checks.
+    fn sign_in_of<'a>(&'a self, login: &'a str) -> Fut<'a, Option<SignIn>>;
+    /// Counts a wrong password; the `lock_after`th in a row locks the account until
+    /// `lock_until_ms` and starts the count again. Returns the lock now in effect
+    /// (Unix milliseconds, 0 if none).
+    fn wrong_password(&self, person: Uuid, lock_after: u32, lock_until_ms: i64) -> Fut<'_, i64>;
+    /// Starts a session: the person's wrong passwords are forgotten, and sessions
+    /// that have ended are dropped.
+    fn start_session<'a>(&'a self, s: &'a NewSession) -> Fut<'a, ()>;
+    /// The session with this token digest, if it has not ended at `now_ms`.
+    fn session<'a>(&'a self, token_sha256: &'a str, now_ms: i64) -> Fut<'a, Option<Session>>;
+    /// Ends a session (nothing if there is none).
+    fn end_session<'a>(&'a self, token_sha256: &'a str) -> Fut<'a, ()>;
+    /// Appends to the audit log.
+    fn audit<'a>(&'a self, e: &'a AuditEntry) -> Fut<'a, ()>;
+    /// The audit log of a tenant (every entry when `None`), newest first: at most
+    /// `limit` entries before `before_id` (from the newest when `None`).
+    fn audit_log<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Fut<'a, Vec<AuditEntry>>;
+    /// A device's kept health reports, newest first, at most `limit`.
+    fn health_history(&self, device: DeviceId, limit: usize) -> Fut<'_, Vec<HealthSample>>;
     /// Counts for metrics. Cheap and never waiting for a write: `/metrics` is public
     /// and may be called in a flood.
     fn counts(&self) -> Fut<'_, Counts>;
@@ -305,6 +420,20 @@ fn device_health(
         reported_at_ms,
         report,
         clock_skew_ms,
+    })
+}
+
+/// A kept health report from its columns.
+fn health_sample(
+    reported_at_ms: i64,
+    clock_skew_ms: i64,
+    health: &str,
+) -> Result<HealthSample, CentralError> {
+    Ok(HealthSample {
+        reported_at_ms,
+        clock_skew_ms,
+        report: serde_json::from_str(health)
+            .map_err(|e| CentralError::Corrupt(format!("health_history.health: {e}")))?,
     })
 }
 

@@ -4,8 +4,9 @@
 //! table (`INSERT … SELECT FROM unnest($arrays)`), in one transaction per push.
 
 use super::{
-    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode, Office,
-    OfficeIds, Redemption, SaleRow, OFFICE_DEVICE_CODE,
+    sum_sales, AuditEntry, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, HealthSample,
+    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, SaleRow, Session, SignIn,
+    OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
@@ -44,6 +45,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         4,
         "0004_images",
         include_str!("../../../migrations/central-pg/0004_images.sql"),
+    ),
+    (
+        5,
+        "0005_console",
+        include_str!("../../../migrations/central-pg/0005_console.sql"),
     ),
 ];
 
@@ -227,6 +233,16 @@ fn health_row(row: &tokio_postgres::Row) -> Result<DeviceHealth, CentralError> {
         row.try_get(10)?,
         unsigned(row.try_get(11)?, "quarantine count")?,
     )
+}
+
+/// A person from the first four columns: id, tenant, login, name.
+fn person_row(r: &tokio_postgres::Row) -> Result<Person, CentralError> {
+    Ok(Person {
+        person_id: r.try_get(0)?,
+        tenant_slug: r.try_get(1)?,
+        login: r.try_get(2)?,
+        name: r.try_get(3)?,
+    })
 }
 
 fn device_row(r: &tokio_postgres::Row) -> Result<DeviceRecord, CentralError> {
@@ -831,12 +847,47 @@ impl Backend for Postgres {
         Box::pin(async move {
             let json =
                 serde_json::to_string(report).map_err(|e| CentralError::Corrupt(e.to_string()))?;
-            let c = self.pool.get().await?;
-            c.execute(
+            let id = device.as_uuid();
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            tx.execute(
                 "UPDATE devices SET health = $2, reported_at_ms = $3, clock_skew_ms = $4 WHERE device_id = $1",
-                &[&device.as_uuid(), &json, &now_ms, &skew_ms],
+                &[&id, &json, &now_ms, &skew_ms],
             )
             .await?;
+            let last = tx
+                .query_opt(
+                    "SELECT reported_at_ms, health FROM health_history
+                     WHERE device_id = $1 ORDER BY reported_at_ms DESC LIMIT 1",
+                    &[&id],
+                )
+                .await?;
+            let last = match last {
+                Some(row) => {
+                    let at: i64 = row.try_get(0)?;
+                    let h: String = row.try_get(1)?;
+                    serde_json::from_str::<HealthReport>(&h)
+                        .ok()
+                        .map(|r| (at, r))
+                }
+                None => None,
+            };
+            if crate::fleet::worth_keeping(last.as_ref().map(|(at, r)| (*at, r)), now_ms, report) {
+                tx.execute(
+                    "INSERT INTO health_history (device_id, reported_at_ms, clock_skew_ms, health)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (device_id, reported_at_ms)
+                     DO UPDATE SET clock_skew_ms = EXCLUDED.clock_skew_ms, health = EXCLUDED.health",
+                    &[&id, &now_ms, &skew_ms, &json],
+                )
+                .await?;
+                tx.execute(
+                    "DELETE FROM health_history WHERE device_id = $1 AND reported_at_ms < $2",
+                    &[&id, &now_ms.saturating_sub(crate::fleet::HISTORY_KEPT_MS)],
+                )
+                .await?;
+            }
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -987,6 +1038,211 @@ impl Backend for Postgres {
                 .map(|r| {
                     serde_json::from_str(r.try_get::<_, &str>(0)?)
                         .map_err(|e| CentralError::Corrupt(format!("events.envelope: {e}")))
+                })
+                .collect()
+        })
+    }
+
+    fn tenants(&self) -> Fut<'_, Vec<String>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let rows = c
+                .query("SELECT slug FROM tenants ORDER BY slug", &[])
+                .await?;
+            rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        })
+    }
+
+    fn add_person<'a>(
+        &'a self,
+        p: &'a Person,
+        password_hash: &'a str,
+        now_ms: i64,
+    ) -> Fut<'a, bool> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let added = c
+                .execute(
+                    "INSERT INTO people (person_id, tenant_slug, login, name, password_hash, created_at_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login) DO NOTHING",
+                    &[&p.person_id, &p.tenant_slug, &p.login, &p.name, &password_hash, &now_ms],
+                )
+                .await?;
+            Ok(added == 1)
+        })
+    }
+
+    fn sign_in_of<'a>(&'a self, login: &'a str) -> Fut<'a, Option<SignIn>> {
+        Box::pin(async move {
+            if login.contains('\0') {
+                return Ok(None);
+            }
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt(
+                    "SELECT person_id, tenant_slug, login, name, password_hash, locked_until_ms
+                     FROM people WHERE login = $1",
+                    &[&login],
+                )
+                .await?;
+            row.map(|r| {
+                Ok(SignIn {
+                    person: person_row(&r)?,
+                    password_hash: r.try_get(4)?,
+                    locked_until_ms: r.try_get(5)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn wrong_password(&self, person: Uuid, lock_after: u32, lock_until_ms: i64) -> Fut<'_, i64> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let lock_after = i32::try_from(lock_after).unwrap_or(i32::MAX);
+            let row = c
+                .query_opt(
+                    "UPDATE people SET
+                         locked_until_ms = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until_ms END,
+                         failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END
+                     WHERE person_id = $1 RETURNING locked_until_ms",
+                    &[&person, &lock_after, &lock_until_ms],
+                )
+                .await?;
+            Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+        })
+    }
+
+    fn start_session<'a>(&'a self, s: &'a NewSession) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            tx.execute(
+                "DELETE FROM console_sessions WHERE expires_at_ms <= $1",
+                &[&s.created_at_ms],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE people SET failed_attempts = 0 WHERE person_id = $1",
+                &[&s.person_id],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO console_sessions (token_sha256, person_id, csrf_token, created_at_ms, expires_at_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&s.token_sha256, &s.person_id, &s.csrf_token, &s.created_at_ms, &s.expires_at_ms],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn session<'a>(&'a self, token_sha256: &'a str, now_ms: i64) -> Fut<'a, Option<Session>> {
+        Box::pin(async move {
+            if token_sha256.contains('\0') {
+                return Ok(None);
+            }
+            let c = self.pool.get().await?;
+            let row = c
+                .query_opt(
+                    "SELECT p.person_id, p.tenant_slug, p.login, p.name, s.csrf_token, s.expires_at_ms
+                     FROM console_sessions s JOIN people p ON p.person_id = s.person_id
+                     WHERE s.token_sha256 = $1 AND s.expires_at_ms > $2",
+                    &[&token_sha256, &now_ms],
+                )
+                .await?;
+            row.map(|r| {
+                Ok(Session {
+                    person: person_row(&r)?,
+                    csrf_token: r.try_get(4)?,
+                    expires_at_ms: r.try_get(5)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn end_session<'a>(&'a self, token_sha256: &'a str) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            c.execute(
+                "DELETE FROM console_sessions WHERE token_sha256 = $1",
+                &[&pg_text(token_sha256)],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn audit<'a>(&'a self, e: &'a AuditEntry) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            c.execute(
+                "INSERT INTO audit_log (at_ms, actor, tenant_slug, action, detail)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &e.at_ms,
+                    &pg_text(&e.actor),
+                    &e.tenant_slug,
+                    &pg_text(&e.action),
+                    &e.detail.to_string(),
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn audit_log<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Fut<'a, Vec<AuditEntry>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = c
+                .query(
+                    "SELECT id, at_ms, actor, tenant_slug, action, detail FROM audit_log
+                     WHERE ($1::text IS NULL OR tenant_slug = $1) AND id < $2
+                     ORDER BY id DESC LIMIT $3",
+                    &[&tenant, &before_id.unwrap_or(i64::MAX), &limit],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    let detail: String = r.try_get(5)?;
+                    Ok(AuditEntry {
+                        id: r.try_get(0)?,
+                        at_ms: r.try_get(1)?,
+                        actor: r.try_get(2)?,
+                        tenant_slug: r.try_get(3)?,
+                        action: r.try_get(4)?,
+                        detail: serde_json::from_str(&detail)
+                            .map_err(|e| CentralError::Corrupt(format!("audit_log.detail: {e}")))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn health_history(&self, device: DeviceId, limit: usize) -> Fut<'_, Vec<HealthSample>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = c
+                .query(
+                    "SELECT reported_at_ms, clock_skew_ms, health FROM health_history
+                     WHERE device_id = $1 ORDER BY reported_at_ms DESC LIMIT $2",
+                    &[&device.as_uuid(), &limit],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    let health: String = r.try_get(2)?;
+                    super::health_sample(r.try_get(0)?, r.try_get(1)?, &health)
                 })
                 .collect()
         })

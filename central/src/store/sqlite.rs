@@ -2,8 +2,9 @@
 //! serialised, each call on a blocking thread so no request's runtime waits on disk.
 
 use super::{
-    sum_sales, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, Ingested, NewCode, Office,
-    OfficeIds, Redemption, SaleRow, OFFICE_DEVICE_CODE,
+    sum_sales, AuditEntry, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, HealthSample,
+    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, SaleRow, Session, SignIn,
+    OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use uuid::Uuid;
 
 /// Add-only migrations, embedded at compile time: (version, name, SQL).
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -57,6 +59,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         7,
         "0007_replicas_in_rowid_table",
         include_str!("../../../migrations/central/0007_replicas_in_rowid_table.sql"),
+    ),
+    (
+        8,
+        "0008_console",
+        include_str!("../../../migrations/central/0008_console.sql"),
     ),
 ];
 
@@ -332,6 +339,19 @@ fn health_row(
     Ok((d.store.clone(), move || {
         super::device_health(d, health, reported_at_ms, clock_skew_ms, quarantined)
     }))
+}
+
+/// A person from the first four columns: id, tenant, login, name.
+fn person_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
+    let id: String = r.get(0)?;
+    Ok(Person {
+        person_id: Uuid::parse_str(&id).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        tenant_slug: r.get(1)?,
+        login: r.get(2)?,
+        name: r.get(3)?,
+    })
 }
 
 fn load_device(c: &Connection, id: DeviceId) -> Result<Option<DeviceRecord>, CentralError> {
@@ -972,13 +992,37 @@ impl Backend for Sqlite {
         skew_ms: i64,
         now_ms: i64,
     ) -> Fut<'a, ()> {
-        let json = serde_json::to_string(report);
+        let report = report.clone();
         self.with(move |c, _| {
-            let json = json.map_err(|e| CentralError::Corrupt(e.to_string()))?;
-            c.execute(
+            let json =
+                serde_json::to_string(&report).map_err(|e| CentralError::Corrupt(e.to_string()))?;
+            let id = device.to_string();
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
                 "UPDATE devices SET health = ?2, reported_at_ms = ?3, clock_skew_ms = ?4 WHERE device_id = ?1",
-                params![device.to_string(), json, now_ms, skew_ms],
+                params![id, json, now_ms, skew_ms],
             )?;
+            let last: Option<(i64, String)> = tx
+                .prepare_cached(
+                    "SELECT reported_at_ms, health FROM health_history
+                     WHERE device_id = ?1 ORDER BY reported_at_ms DESC LIMIT 1",
+                )?
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let last = last.and_then(|(at, h)| Some((at, serde_json::from_str(&h).ok()?)));
+            if crate::fleet::worth_keeping(last.as_ref().map(|(at, r)| (*at, r)), now_ms, &report)
+            {
+                tx.execute(
+                    "INSERT OR REPLACE INTO health_history (device_id, reported_at_ms, clock_skew_ms, health)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, now_ms, skew_ms, json],
+                )?;
+                tx.execute(
+                    "DELETE FROM health_history WHERE device_id = ?1 AND reported_at_ms < ?2",
+                    params![id, now_ms.saturating_sub(crate::fleet::HISTORY_KEPT_MS)],
+                )?;
+            }
+            tx.commit()?;
             Ok(())
         })
     }
@@ -1104,6 +1148,201 @@ impl Backend for Sqlite {
                 let s = r?;
                 serde_json::from_str(&s)
                     .map_err(|e| CentralError::Corrupt(format!("events.envelope: {e}")))
+            })
+            .collect()
+        })
+    }
+
+    fn tenants(&self) -> Fut<'_, Vec<String>> {
+        self.with(|c, _| {
+            let mut st = c.prepare_cached("SELECT slug FROM tenants ORDER BY slug")?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn add_person<'a>(
+        &'a self,
+        p: &'a Person,
+        password_hash: &'a str,
+        now_ms: i64,
+    ) -> Fut<'a, bool> {
+        let (p, hash) = (p.clone(), password_hash.to_owned());
+        self.with(move |c, _| {
+            let added = c.execute(
+                "INSERT INTO people (person_id, tenant_slug, login, name, password_hash, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (login) DO NOTHING",
+                params![p.person_id.to_string(), p.tenant_slug, p.login, p.name, hash, now_ms],
+            )?;
+            Ok(added == 1)
+        })
+    }
+
+    fn sign_in_of<'a>(&'a self, login: &'a str) -> Fut<'a, Option<SignIn>> {
+        let login = login.to_owned();
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT person_id, tenant_slug, login, name, password_hash, locked_until_ms
+                 FROM people WHERE login = ?1",
+            )?;
+            Ok(st
+                .query_row([&login], |r| {
+                    Ok(SignIn {
+                        person: person_row(r)?,
+                        password_hash: r.get(4)?,
+                        locked_until_ms: r.get(5)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn wrong_password(&self, person: Uuid, lock_after: u32, lock_until_ms: i64) -> Fut<'_, i64> {
+        self.with(move |c, _| {
+            Ok(c.query_row(
+                "UPDATE people SET
+                     locked_until_ms = CASE WHEN failed_attempts + 1 >= ?2 THEN ?3 ELSE locked_until_ms END,
+                     failed_attempts = CASE WHEN failed_attempts + 1 >= ?2 THEN 0 ELSE failed_attempts + 1 END
+                 WHERE person_id = ?1 RETURNING locked_until_ms",
+                params![person.to_string(), lock_after, lock_until_ms],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+        })
+    }
+
+    fn start_session<'a>(&'a self, s: &'a NewSession) -> Fut<'a, ()> {
+        let s = s.clone();
+        self.with(move |c, _| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM console_sessions WHERE expires_at_ms <= ?1",
+                [s.created_at_ms],
+            )?;
+            tx.execute(
+                "UPDATE people SET failed_attempts = 0 WHERE person_id = ?1",
+                [s.person_id.to_string()],
+            )?;
+            tx.execute(
+                "INSERT INTO console_sessions (token_sha256, person_id, csrf_token, created_at_ms, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    s.token_sha256,
+                    s.person_id.to_string(),
+                    s.csrf_token,
+                    s.created_at_ms,
+                    s.expires_at_ms
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn session<'a>(&'a self, token_sha256: &'a str, now_ms: i64) -> Fut<'a, Option<Session>> {
+        let token = token_sha256.to_owned();
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT p.person_id, p.tenant_slug, p.login, p.name, s.csrf_token, s.expires_at_ms
+                 FROM console_sessions s JOIN people p ON p.person_id = s.person_id
+                 WHERE s.token_sha256 = ?1 AND s.expires_at_ms > ?2",
+            )?;
+            Ok(st
+                .query_row(params![token, now_ms], |r| {
+                    Ok(Session {
+                        person: person_row(r)?,
+                        csrf_token: r.get(4)?,
+                        expires_at_ms: r.get(5)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn end_session<'a>(&'a self, token_sha256: &'a str) -> Fut<'a, ()> {
+        let token = token_sha256.to_owned();
+        self.with(move |c, _| {
+            c.execute(
+                "DELETE FROM console_sessions WHERE token_sha256 = ?1",
+                [token],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn audit<'a>(&'a self, e: &'a AuditEntry) -> Fut<'a, ()> {
+        let e = e.clone();
+        self.with(move |c, _| {
+            c.execute(
+                "INSERT INTO audit_log (at_ms, actor, tenant_slug, action, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    e.at_ms,
+                    e.actor,
+                    e.tenant_slug,
+                    e.action,
+                    e.detail.to_string()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn audit_log<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        before_id: Option<i64>,
+        limit: usize,
+    ) -> Fut<'a, Vec<AuditEntry>> {
+        let tenant = tenant.map(str::to_owned);
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT id, at_ms, actor, tenant_slug, action, detail FROM audit_log
+                 WHERE (?1 IS NULL OR tenant_slug = ?1) AND id < ?2
+                 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows =
+                st.query_map(params![tenant, before_id.unwrap_or(i64::MAX), limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?;
+            rows.map(|row| {
+                let (id, at_ms, actor, tenant_slug, action, detail) = row?;
+                Ok(AuditEntry {
+                    id,
+                    at_ms,
+                    actor,
+                    tenant_slug,
+                    action,
+                    detail: serde_json::from_str(&detail)
+                        .map_err(|e| CentralError::Corrupt(format!("audit_log.detail: {e}")))?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn health_history(&self, device: DeviceId, limit: usize) -> Fut<'_, Vec<HealthSample>> {
+        self.with(move |c, _| {
+            let mut st = c.prepare_cached(
+                "SELECT reported_at_ms, clock_skew_ms, health FROM health_history
+                 WHERE device_id = ?1 ORDER BY reported_at_ms DESC LIMIT ?2",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = st.query_map(params![device.to_string(), limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))
+            })?;
+            rows.map(|row| {
+                let (reported_at_ms, clock_skew_ms, health) = row?;
+                super::health_sample(reported_at_ms, clock_skew_ms, &health)
             })
             .collect()
         })

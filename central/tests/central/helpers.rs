@@ -193,6 +193,16 @@ impl Drop for CentralUnderTest {
     }
 }
 
+/// Limits whose per-address budget a test's sign-ins never use up (every request
+/// comes from one address; the budget has its own tests).
+pub fn roomy() -> Limits {
+    Limits {
+        public_rate_per_sec: 1_000.0,
+        public_burst: 1_000.0,
+        ..Limits::default()
+    }
+}
+
 /// Central on 127.0.0.1, port 0, with `limits`, on a fresh backend of the story's kind.
 pub async fn spawn_central(limits: Limits) -> CentralUnderTest {
     let (backend, keep) = new_backend().await;

@@ -8,6 +8,8 @@
 
 mod agent;
 mod api;
+mod browser;
+mod console;
 mod exactly_once;
 mod feed;
 mod fuzz;

@@ -1,0 +1,348 @@
+//! The head-office console in a real browser: Debian's Chromium, headless, driven
+//! through chromedriver against the real central on loopback. Stories a head office
+//! would recognise, with screenshots in `target/e2e/console/`.
+
+use crate::helpers::{roomy, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use rustok_central::console::paths;
+use rustok_core::domain::clock::Clock;
+use rustok_core::system::SystemClock;
+use rustok_protocol::{HealthReport, PROTOCOL_VERSION};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+/// How long the page may take to show what a step waits for.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/console");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// chromedriver with a headless Chromium session; both end when it is dropped.
+struct Browser {
+    client: Client,
+    driver: Child,
+    name: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    async fn start(name: &str) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(screenshots().join(format!("{name}-driver.log"))).unwrap();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (make test installs chromium-driver)");
+        let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--window-size=1400,900", "--lang=en-GB"],
+            },
+        }))
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        Browser {
+            client: loop {
+                let mut builder = ClientBuilder::rustls().unwrap();
+                builder.capabilities(caps.clone());
+                match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+                    Ok(client) => break client,
+                    Err(e) if Instant::now() < deadline => {
+                        let _ = e;
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    Err(e) => panic!("chromedriver gave no session: {e}"),
+                }
+            },
+            driver,
+            name: name.to_owned(),
+        }
+    }
+
+    async fn shot(&self, step: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(screenshots().join(format!("{}-{step}.png", self.name)), png).unwrap();
+    }
+
+    /// The element `css` once it is there.
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    /// A button whose text is `text`.
+    async fn button(&self, text: &str) -> Element {
+        let xpath = format!("//button[normalize-space()='{text}']");
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button '{text}': {e}"))
+    }
+
+    /// Waits until the text of `css` (the first such element) contains `want`.
+    async fn until_text(&self, css: &str, want: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(want) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never said '{want}': '{text}'"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The texts of every `css` once there are `n` of them.
+    async fn until_count(&self, css: &str, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let texts = self.texts(css).await;
+            if texts.len() == n {
+                return texts;
+            }
+            assert!(Instant::now() < deadline, "never {n} of {css}: {texts:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The texts of every `css` on the page.
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    }
+
+    async fn sign_in(&self, login: &str, password: &str) {
+        let l = self.find("input[name=login]").await;
+        l.clear().await.unwrap();
+        l.send_keys(login).await.unwrap();
+        let p = self.find("input[name=password]").await;
+        p.clear().await.unwrap();
+        p.send_keys(password).await.unwrap();
+        self.find("form button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits until central has answered a sign-in that failed: the form clears the
+    /// password and takes the button back.
+    async fn until_refused(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let password = self.find("input[name=password]").await;
+            let value = password.prop("value").await.unwrap().unwrap_or_default();
+            let button = self.find("form button[type=submit]").await;
+            if value.is_empty() && button.is_enabled().await.unwrap() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the sign-in was never answered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn add_person(c: &CentralUnderTest, login: &str) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::ADMIN_PEOPLE))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(
+            &json!({ "login": login, "name": "Anna Petrova", "password": PASSWORD,
+                       "tenant_slug": "corner" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+/// A head office signs in (after a typo, and next to a colleague who locks their
+/// account), sees a till that reports and one that never did, reads the first's
+/// history, makes a code for a new till and enrols it, revokes a till whose next
+/// report is then refused, reads the audit log in Russian, and signs out.
+async fn head_office_runs_the_fleet_from_the_console_in_a_browser() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(71);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    let second = rustok_protocol::EnrolRequest {
+        device_id: rustok_core::domain::ids::DeviceId::parse(
+            "0192f0e4-3000-7000-8000-0000000000d2",
+        )
+        .unwrap(),
+        device_code: "POS2".into(),
+        ..rustok_sync::client::enrol_request(
+            &c.code("corner").await,
+            &d.shop.device().unwrap().unwrap(),
+            "test",
+        )
+    };
+    rustok_sync::client::enrol(&c.url, &second, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let clock = Arc::new(SystemClock);
+    let client =
+        rustok_sync::client::Client::new(creds.clone(), clock.clone(), Duration::from_secs(5))
+            .unwrap();
+    let report = HealthReport {
+        protocol: PROTOCOL_VERSION,
+        app_version: "0.1.0".into(),
+        schema_version: 16,
+        queue_depth: 0,
+        oldest_pending_secs: None,
+        breaker: "closed".into(),
+        device_time_ms: clock.now().unix_millis(),
+        kind: Some(rustok_protocol::DeviceKind::Till),
+    };
+    client.report_health(&report).await.unwrap();
+    add_person(&c, "anna").await;
+    add_person(&c, "boris").await;
+
+    let b = Browser::start("fleet").await;
+    b.client.goto(&format!("{}/console", c.url)).await.unwrap();
+    b.sign_in("anna", "correct horse").await;
+    b.until_text("[role=alert]", "Wrong login or password")
+        .await;
+    b.shot("01-wrong-password").await;
+    for _ in 0..5 {
+        b.sign_in("boris", "not his password").await;
+        b.until_refused().await;
+    }
+    b.until_text("[role=alert]", "locked").await;
+    b.shot("02-locked").await;
+
+    b.sign_in("Anna", PASSWORD).await;
+    let rows = b.until_count("table.grid tbody tr", 2).await;
+    assert!(
+        rows[0].starts_with("Healthy") && rows[0].contains("POS1"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[0].contains("Till") && rows[0].contains("online"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("Stale") && rows[1].contains("never reported"),
+        "{rows:?}"
+    );
+    b.shot("03-fleet").await;
+    // The stale one alone.
+    b.find("button.chip-stale").await.click().await.unwrap();
+    let rows = b.until_count("table.grid tbody tr", 1).await;
+    assert!(rows[0].contains("POS2"));
+    b.find("button.chip-stale").await.click().await.unwrap();
+    // POS1's history.
+    b.find(&format!(
+        "tr[data-device='{}'] td.actions button",
+        creds.device_id
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    b.until_text(".history", "Health of POS1").await;
+    b.find(".history table.grid tbody tr").await;
+    b.shot("04-history").await;
+
+    // A code for a new till, shown as text and QR; it enrols a till.
+    b.button("Enrol a till").await.click().await.unwrap();
+    b.button("Make a code").await.click().await.unwrap();
+    let code = b.find("[data-code]").await.text().await.unwrap();
+    b.find("svg.qr path").await;
+    b.shot("05-code").await;
+    let third = rustok_protocol::EnrolRequest {
+        device_id: rustok_core::domain::ids::DeviceId::parse(
+            "0192f0e4-3000-7000-8000-0000000000d3",
+        )
+        .unwrap(),
+        device_code: "POS3".into(),
+        ..rustok_sync::client::enrol_request(&code, &d.shop.device().unwrap().unwrap(), "test")
+    };
+    rustok_sync::client::enrol(&c.url, &third, Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    // Revoke POS1: asked to confirm, then shown revoked; its next report is refused.
+    b.button("Fleet").await.click().await.unwrap();
+    // The new till is listed.
+    b.until_count("table.grid tbody tr", 3).await;
+    b.find(&format!(
+        "tr[data-device='{}'] button.danger",
+        creds.device_id
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    b.until_text("[role=alertdialog]", "Revoke POS1?").await;
+    b.shot("06-revoke-confirm").await;
+    b.button("Revoke it").await.click().await.unwrap();
+    b.until_text("[role=status]", "POS1 is revoked").await;
+    b.until_text(&format!("tr[data-device='{}']", creds.device_id), "Revoked")
+        .await;
+    b.shot("07-revoked").await;
+    assert!(
+        client.report_health(&report).await.is_err(),
+        "a revoked till still reports"
+    );
+
+    // In Russian, the audit log says who did what.
+    b.button("Язык: русский").await.click().await.unwrap();
+    b.button("Журнал действий").await.click().await.unwrap();
+    let log = b
+        .until_text("table.grid tbody", "отключил устройство")
+        .await;
+    assert!(
+        log.contains("anna") && log.contains("создал код подключения"),
+        "{log}"
+    );
+    b.shot("08-audit-ru").await;
+    b.button("Устройства").await.click().await.unwrap();
+    b.until_text("table.grid thead", "Состояние").await;
+    b.shot("09-fleet-ru").await;
+
+    // Signed out: back to the sign-in form, and the old session is gone.
+    b.button("Выйти").await.click().await.unwrap();
+    b.find("input[name=login]").await;
+    b.client.refresh().await.unwrap();
+    b.find("input[name=login]").await;
+}
+
+crate::on_both!(head_office_runs_the_fleet_from_the_console_in_a_browser);

@@ -1,0 +1,738 @@
+//! The head-office console's API as people use it and as strangers attack it:
+//! people added by the admin token, sign-in with lockout, session cookies and CSRF
+//! tokens, tenant scoping, the fleet, a device's history, revoking, codes with QR,
+//! and the audit log.
+
+use crate::helpers::{
+    new_backend, roomy, serve_central, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN, START,
+};
+use rustok_central::console::{paths, ConsoleCode, ConsoleSession};
+use rustok_central::http::Auth;
+use rustok_central::store::{AuditEntry, HealthSample, Person};
+use rustok_central::Central;
+use rustok_core::testing::{ManualClock, SeededEntropy};
+use rustok_protocol::{DeviceState, Fleet, HealthReport, PROTOCOL_VERSION};
+use rustok_sync::client::Client;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Central on a manual clock (at the devices' start), so a test can move past a
+/// lockout.
+async fn central_on(clock: Arc<ManualClock>) -> CentralUnderTest {
+    let (backend, keep) = new_backend().await;
+    let central = Central::with_parts(
+        backend,
+        ADMIN_TOKEN.into(),
+        roomy(),
+        clock,
+        Arc::new(SeededEntropy::new(7)),
+    );
+    serve_central(central, Some(keep)).await
+}
+
+async fn add_person(c: &CentralUnderTest, login: &str, tenant: Option<&str>) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::ADMIN_PEOPLE))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(
+            &json!({ "login": login, "name": "Анна Head Office", "password": PASSWORD,
+                       "tenant_slug": tenant }),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A signed-in person: the cookie header to send and the CSRF token.
+struct SignedIn {
+    cookie: String,
+    csrf: String,
+    set_cookie: String,
+    session: ConsoleSession,
+}
+
+async fn try_sign_in(c: &CentralUnderTest, login: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::SESSION))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(c: &CentralUnderTest, login: &str) -> SignedIn {
+    let r = try_sign_in(c, login, PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let token = set_cookie.split(';').next().unwrap().trim().to_owned();
+    let session: ConsoleSession = r.json().await.unwrap();
+    SignedIn {
+        cookie: token,
+        csrf: session.csrf_token.clone(),
+        set_cookie,
+        session,
+    }
+}
+
+impl SignedIn {
+    /// A read that must succeed, as `T`.
+    async fn read<T: serde::de::DeserializeOwned>(&self, c: &CentralUnderTest, path: &str) -> T {
+        let r = self.get(c, path).send().await.unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+
+    fn get(&self, c: &CentralUnderTest, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .get(format!("{}{path}", c.url))
+            .header("cookie", &self.cookie)
+    }
+
+    fn change(
+        &self,
+        c: &CentralUnderTest,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", c.url))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+    }
+}
+
+fn tenant_path(template: &str, slug: &str) -> String {
+    template.replace("{slug}", slug)
+}
+
+fn device_path(template: &str, slug: &str, device: impl std::fmt::Display) -> String {
+    tenant_path(template, slug).replace("{device_id}", &device.to_string())
+}
+
+async fn people_are_added_by_the_admin_token_and_sign_in_with_a_cookie_only_the_console_gets() {
+    let c = spawn_central(roomy()).await;
+    c.code("corner").await;
+    let r = add_person(&c, "Anna@Corner", Some("corner")).await;
+    assert_eq!(r.status(), 201);
+    let anna: Person = r.json().await.unwrap();
+    assert_eq!(
+        (anna.login.as_str(), anna.tenant_slug.as_deref()),
+        ("anna@corner", Some("corner"))
+    );
+    // The same login in any case, a bad one, an unknown tenant, a short password,
+    // no token: refused, and nothing added.
+    assert_eq!(add_person(&c, "ANNA@corner", None).await.status(), 409);
+    assert_eq!(add_person(&c, "a b", None).await.status(), 422);
+    assert_eq!(add_person(&c, "boris", Some("nowhere")).await.status(), 404);
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::ADMIN_PEOPLE))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({ "login": "boris", "name": "Boris", "password": "short" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::ADMIN_PEOPLE))
+        .json(&json!({ "login": "boris", "name": "Boris", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(try_sign_in(&c, "boris", PASSWORD).await.status(), 401);
+
+    // Signing in: the login in any case; the cookie is the console's alone.
+    let s = sign_in(&c, "ANNA@corner").await;
+    for flag in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=43200",
+    ] {
+        assert!(
+            s.set_cookie.contains(flag),
+            "{flag} missing: {}",
+            s.set_cookie
+        );
+    }
+    assert!(s.cookie.starts_with("rustok_console="));
+    assert_eq!(s.session.person, anna);
+    let r = s.get(&c, paths::SESSION).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.json::<ConsoleSession>().await.unwrap().csrf_token, s.csrf);
+    // The database holds the token's digest, never the token.
+    let token = s.cookie.trim_start_matches("rustok_console=");
+    assert!(c
+        .central
+        .backend
+        .session(token, START.unix_millis() + 1)
+        .await
+        .unwrap()
+        .is_none());
+
+    // A person sees their own tenant only; the chain operator every tenant.
+    c.code("elsewhere").await;
+    let seen: Vec<String> = s.read(&c, paths::TENANTS).await;
+    assert_eq!(seen, ["corner"]);
+    assert_eq!(add_person(&c, "operator", None).await.status(), 201);
+    let op = sign_in(&c, "operator").await;
+    let seen: Vec<String> = op.read(&c, paths::TENANTS).await;
+    assert_eq!(seen, ["corner", "elsewhere"]);
+
+    // Signing out needs the CSRF token, clears the cookie and ends the session.
+    let r = reqwest::Client::new()
+        .delete(format!("{}{}", c.url, paths::SESSION))
+        .header("cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = s
+        .change(&c, reqwest::Method::DELETE, paths::SESSION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let r = s.get(&c, paths::SESSION).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // The operator's session goes on.
+    assert_eq!(
+        op.get(&c, paths::SESSION).send().await.unwrap().status(),
+        200
+    );
+}
+
+async fn five_wrong_passwords_lock_an_account_for_a_quarter_of_an_hour() {
+    let clock = Arc::new(ManualClock::new(START));
+    let c = central_on(clock.clone()).await;
+    c.code("corner").await;
+    assert_eq!(add_person(&c, "anna", Some("corner")).await.status(), 201);
+    // An unknown login and a wrong password: the same answer.
+    let unknown = try_sign_in(&c, "nobody", PASSWORD).await;
+    assert_eq!(unknown.status(), 401);
+    let unknown: Value = unknown.json().await.unwrap();
+    for i in 0..4 {
+        let r = try_sign_in(&c, "anna", "wrong password").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+        assert_eq!(r.json::<Value>().await.unwrap(), unknown);
+    }
+    let r = try_sign_in(&c, "anna", "wrong password").await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "900");
+    // Locked: the right password is refused too, until the quarter of an hour ends.
+    let r = try_sign_in(&c, "anna", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "locked");
+    clock.advance_ms(15 * 60 * 1000 - 1);
+    assert_eq!(try_sign_in(&c, "anna", PASSWORD).await.status(), 429);
+    clock.advance_ms(1);
+    assert_eq!(try_sign_in(&c, "anna", PASSWORD).await.status(), 200);
+    // A success forgets the wrong passwords before it: four more do not lock.
+    for _ in 0..4 {
+        assert_eq!(
+            try_sign_in(&c, "anna", "wrong password").await.status(),
+            401
+        );
+    }
+    assert_eq!(try_sign_in(&c, "anna", PASSWORD).await.status(), 200);
+    // Overlong and odd input is a wrong password, never a failure of central.
+    let long = "x".repeat(100_000);
+    for (login, password) in [
+        ("anna", long.as_str()),
+        (long.as_str(), "x"),
+        ("", ""),
+        ("anna\0", PASSWORD),
+    ] {
+        assert_eq!(try_sign_in(&c, login, password).await.status(), 401);
+    }
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", c.url, paths::SESSION))
+        .body("{\"login\": 5}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A session ends after twelve hours.
+    let s = sign_in(&c, "anna").await;
+    clock.advance_ms(12 * 3600 * 1000);
+    assert_eq!(
+        s.get(&c, paths::SESSION).send().await.unwrap().status(),
+        401
+    );
+    let log = c
+        .central
+        .backend
+        .audit_log(Some("corner"), None, 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "sign_in",
+            "sign_in",
+            "sign_in",
+            "account_locked",
+            "add_person"
+        ]
+    );
+}
+
+/// Every console call with a path of `slug`, one device id and the needed body.
+fn console_calls(slug: &str, device: &str) -> Vec<(reqwest::Method, String, Option<Value>)> {
+    rustok_central::http::routes()
+        .into_iter()
+        .filter(|(r, _)| r.auth == Auth::Session)
+        .map(|(r, _)| {
+            let path = device_path(r.path, slug, device);
+            let body = r.body.map(|_| json!({}));
+            (r.method, path, body)
+        })
+        .collect()
+}
+
+async fn the_console_answers_no_one_without_a_session_and_nothing_of_another_tenant() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(61);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    c.code("elsewhere").await;
+    assert_eq!(add_person(&c, "anna", Some("corner")).await.status(), 201);
+    assert_eq!(add_person(&c, "eve", Some("elsewhere")).await.status(), 201);
+    let device = creds.device_id;
+    let calls = console_calls("corner", &device.to_string());
+    assert!(calls.len() >= 9, "{calls:?}");
+    // No session, a made-up one, an ended one: 401, whatever the call.
+    let anna = sign_in(&c, "anna").await;
+    let ended = sign_in(&c, "anna").await;
+    ended
+        .change(&c, reqwest::Method::DELETE, paths::SESSION)
+        .send()
+        .await
+        .unwrap();
+    for cookie in [
+        None,
+        Some("rustok_console=00ff".to_owned()),
+        Some(ended.cookie.clone()),
+    ] {
+        for (method, path, body) in &calls {
+            let mut req = reqwest::Client::new()
+                .request(method.clone(), format!("{}{path}", c.url))
+                .header("x-csrf-token", &anna.csrf);
+            if let Some(cookie) = &cookie {
+                req = req.header("cookie", cookie);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} with {cookie:?}");
+        }
+    }
+    // Another tenant's person: every call about corner is 404, and nothing changed.
+    let eve = sign_in(&c, "eve").await;
+    for (method, path, body) in &calls {
+        if path == paths::SESSION || path == paths::TENANTS {
+            continue;
+        }
+        let mut req = eve.change(&c, method.clone(), path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 404, "{method} {path}");
+    }
+    let health = c.central.backend.health(device).await.unwrap().unwrap();
+    assert!(!health.revoked, "another tenant's person revoked a device");
+    // Eve's own tenant does not have corner's device either.
+    let r = eve
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &device_path(paths::REVOKE, "elsewhere", device),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // A change without the CSRF token, or with another session's: 403, nothing done.
+    for token in [None, Some(eve.csrf.as_str()), Some("")] {
+        let mut req = reqwest::Client::new()
+            .post(format!(
+                "{}{}",
+                c.url,
+                device_path(paths::REVOKE, "corner", device)
+            ))
+            .header("cookie", &anna.cookie);
+        if let Some(t) = token {
+            req = req.header("x-csrf-token", t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 403, "{token:?}");
+    }
+    assert!(
+        !c.central
+            .backend
+            .health(device)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+    // What cannot be a slug is 422; an unknown tenant 404, like another's.
+    let r = anna
+        .get(&c, &tenant_path(paths::DEVICES, "NOT%20A%20SLUG"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = anna
+        .get(&c, &tenant_path(paths::DEVICES, "nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = anna
+        .get(
+            &c,
+            &device_path(paths::DEVICE_HISTORY, "corner", "not-a-uuid"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    for query in [
+        "limit=100000",
+        "limit=0",
+        "before=-1",
+        "before=9223372036854775808",
+    ] {
+        let r = anna
+            .get(
+                &c,
+                &format!("{}?{query}", tenant_path(paths::AUDIT, "corner")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+    }
+}
+
+async fn head_office_sees_the_fleet_and_history_revokes_a_till_and_makes_a_code() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(62);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    assert_eq!(add_person(&c, "anna", Some("corner")).await.status(), 201);
+    let clock = Arc::new(rustok_core::system::SystemClock);
+    let client = Client::new(creds.clone(), clock.clone(), Duration::from_secs(5)).unwrap();
+    let report = |queue_depth, breaker: &str| HealthReport {
+        protocol: PROTOCOL_VERSION,
+        app_version: "1.2.3".into(),
+        schema_version: 16,
+        queue_depth,
+        oldest_pending_secs: None,
+        breaker: breaker.into(),
+        device_time_ms: rustok_core::domain::clock::Clock::now(&*clock).unix_millis(),
+        kind: Some(rustok_protocol::DeviceKind::Till),
+    };
+    // Three reports: the second is the first again (not kept), the third differs.
+    client.report_health(&report(0, "closed")).await.unwrap();
+    client.report_health(&report(0, "closed")).await.unwrap();
+    client.report_health(&report(4, "open")).await.unwrap();
+    let anna = sign_in(&c, "anna").await;
+    let fleet: Fleet = anna.read(&c, &tenant_path(paths::DEVICES, "corner")).await;
+    assert_eq!(fleet.devices.len(), 1);
+    assert_eq!(fleet.devices[0].state, DeviceState::Warning);
+    assert_eq!(fleet.devices[0].reasons, ["breaker"]);
+    let history: Vec<HealthSample> = anna
+        .read(
+            &c,
+            &device_path(paths::DEVICE_HISTORY, "corner", creds.device_id),
+        )
+        .await;
+    let kept: Vec<(u64, &str)> = history
+        .iter()
+        .map(|h| (h.report.queue_depth, h.report.breaker.as_str()))
+        .collect();
+    assert_eq!(kept, [(4, "open"), (0, "closed")]);
+
+    // A code as text and QR, for the north store; one for a store the tenant lacks
+    // is refused.
+    let put = reqwest::Client::new()
+        .put(format!("{}/v1/admin/tenants/corner/stores/north", c.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({ "name": "North" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let r = anna
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &tenant_path(paths::CODES, "corner"),
+        )
+        .json(&json!({ "store": "north", "valid_for_secs": 3600 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let code: ConsoleCode = r.json().await.unwrap();
+    assert_eq!(
+        (code.store.as_str(), code.tenant_slug.as_str()),
+        ("north", "corner")
+    );
+    assert_eq!(
+        code.qr_path,
+        rustok_core::domain::qr::qr_path(&code.code).unwrap().path
+    );
+    let r = anna
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &tenant_path(paths::CODES, "corner"),
+        )
+        .json(&json!({ "store": "south" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // The code enrols a till into the north store.
+    let req = rustok_protocol::EnrolRequest {
+        device_id: rustok_core::domain::ids::DeviceId::parse(
+            "0192f0e4-3000-7000-8000-0000000000c3",
+        )
+        .unwrap(),
+        device_code: "POS2".into(),
+        ..rustok_sync::client::enrol_request(&code.code, &d.shop.device().unwrap().unwrap(), "test")
+    };
+    let (_, second) = rustok_sync::client::enrol(&c.url, &req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let second = c
+        .central
+        .backend
+        .device(second.device_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.store, "north");
+
+    // Revoked in the console: the till's next push is refused.
+    let r = anna
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &device_path(paths::REVOKE, "corner", creds.device_id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let refused = client.report_health(&report(0, "closed")).await;
+    assert!(refused.is_err(), "a revoked till still reports");
+    let fleet: Fleet = anna.read(&c, &tenant_path(paths::DEVICES, "corner")).await;
+    let states: Vec<DeviceState> = fleet.devices.iter().map(|d| d.state).collect();
+    assert!(states.contains(&DeviceState::Revoked), "{states:?}");
+
+    // Every change is in the audit log, newest first, with who made it.
+    let log: Vec<AuditEntry> = anna.read(&c, &tenant_path(paths::AUDIT, "corner")).await;
+    let seen: Vec<(&str, &str)> = log
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("anna", "revoke_device"),
+            ("anna", "create_code"),
+            ("anna", "sign_in"),
+            ("admin-token", "add_person"),
+        ]
+    );
+    assert_eq!(log[0].detail["device_id"], creds.device_id.to_string());
+    let page: Vec<AuditEntry> = anna
+        .read(
+            &c,
+            &format!(
+                "{}?before={}&limit=1",
+                tenant_path(paths::AUDIT, "corner"),
+                log[1].id
+            ),
+        )
+        .await;
+    assert_eq!(page, [log[2].clone()]);
+}
+
+/// The console's page and files come from central itself, under a strict CSP; the
+/// policy is pinned here, so loosening it is a visible change.
+async fn the_console_page_is_served_under_a_strict_content_security_policy() {
+    let c = spawn_central(roomy()).await;
+    let http = reqwest::Client::new();
+    let page = http.get(format!("{}/console", c.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let h = page.headers().clone();
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-cache");
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    // No inline script or style, nothing from elsewhere: every asset is central's.
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "{html}"
+    );
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/console/assets/"))
+        .collect();
+    assert!(assets.len() >= 2, "{html}");
+    for asset in assets {
+        let r = http.get(format!("{}{asset}", c.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            kind.starts_with("text/javascript") || kind.starts_with("text/css"),
+            "{kind}"
+        );
+        assert!(r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    for missing in [
+        "/console/assets/nothing.js",
+        "/console/assets/..%2F..%2FCargo.toml",
+    ] {
+        let r = http
+            .get(format!("{}{missing}", c.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{missing}");
+    }
+    assert_eq!(
+        http.get(format!("{}/console/", c.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+/// The first person of a new central is added on its command line; the password
+/// comes from the environment (or stdin), never from the arguments.
+async fn the_first_person_is_added_on_the_command_line() {
+    let (backend, keep) = new_backend().await;
+    backend
+        .put_store(
+            "corner",
+            "main",
+            &rustok_protocol::StoreFields {
+                name: "Main".into(),
+                address: String::new(),
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    drop(backend);
+    let storage = match &keep {
+        crate::helpers::Keep::Dir(dir) => {
+            vec!["--data-dir".to_owned(), dir.path().display().to_string()]
+        }
+        crate::helpers::Keep::Schema(s) => vec!["--database".to_owned(), s.url.clone()],
+    };
+    let run = |extra: &[&str], password: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rustok-central"))
+            .arg("add-person")
+            .args(&storage)
+            .args(extra)
+            .env("RUSTOK_CONSOLE_PASSWORD", password)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, said) = run(
+        &[
+            "--login",
+            "Olga",
+            "--name",
+            "Olga Head Office",
+            "--tenant",
+            "corner",
+        ],
+        PASSWORD,
+    );
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("added olga (Olga Head Office) to tenant corner"),
+        "{said}"
+    );
+    for (args, password, expected) in [
+        (
+            vec!["--login", "olga", "--name", "Again"],
+            PASSWORD,
+            "the login is taken",
+        ),
+        (
+            vec!["--login", "pavel", "--name", "Pavel"],
+            "short",
+            "a password is 10 to 128 characters",
+        ),
+        (
+            vec!["--login", "pavel", "--name", "Pavel", "--tenant", "nowhere"],
+            PASSWORD,
+            "unknown tenant",
+        ),
+        (vec!["--name", "Pavel"], PASSWORD, "--login is required"),
+    ] {
+        let (code, said) = run(&args, password);
+        assert_eq!(code, Some(1), "{args:?}: {said}");
+        assert!(
+            said.contains(expected),
+            "{args:?}: expected '{expected}' in {said}"
+        );
+        assert!(
+            !said.contains(PASSWORD),
+            "the password is never printed: {said}"
+        );
+    }
+    let central = Central::new(keep.open().await, ADMIN_TOKEN.into(), roomy());
+    let c = serve_central(central, Some(keep)).await;
+    let s = sign_in(&c, "olga").await;
+    assert_eq!(s.session.person.tenant_slug.as_deref(), Some("corner"));
+}
+
+crate::on_both!(
+    the_first_person_is_added_on_the_command_line,
+    the_console_page_is_served_under_a_strict_content_security_policy,
+    people_are_added_by_the_admin_token_and_sign_in_with_a_cookie_only_the_console_gets,
+    five_wrong_passwords_lock_an_account_for_a_quarter_of_an_hour,
+    the_console_answers_no_one_without_a_session_and_nothing_of_another_tenant,
+    head_office_sees_the_fleet_and_history_revokes_a_till_and_makes_a_code,
+);
