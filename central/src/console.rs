@@ -252,6 +252,24 @@ fn session_answer(s: &Session) -> ConsoleSession {
 /// for 15 minutes (429 with `Retry-After`, even for the right password).
 pub async fn sign_in(State(c): State<Shared>, req: Request) -> Result<Response, Fail> {
     let (parts, body) = http::read_body(&c, req).await?;
+    // JSON only: a form on another site cannot post it without a preflight, so it
+    // cannot sign a browser in to someone else's account.
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(Fail::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json_only",
+            "signing in takes a JSON body (Content-Type: application/json)",
+        ));
+    }
     let ask: SignInRequest = http::parse_json(&body)?;
     let now = c.clock.now().unix_millis();
     let found = match people::login(&ask.login) {
@@ -507,7 +525,7 @@ pub async fn audit_log(
     req: Request,
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
-    let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
+    let (s, slug) = signed_in_tenant(&c, &parts, &slug).await?;
     let Query(q) = query.map_err(|_| {
         Fail::new(
             StatusCode::BAD_REQUEST,
@@ -524,9 +542,11 @@ pub async fn audit_log(
             format!("before is an entry id; limit is 1 to {MAX_AUDIT_PAGE}"),
         ));
     };
+    // The chain operator also sees what concerns no one tenant (their own sign-ins).
+    let chain = s.person.tenant_slug.is_none();
     let entries = c
         .backend
-        .audit_log(Some(slug.as_str()), before, limit)
+        .audit_log(Some(slug.as_str()), chain, before, limit)
         .await?;
     Ok(Json(entries).into_response())
 }

@@ -496,6 +496,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 ),
                 errors: &[
                     (401, "wrong login or password"),
+                    (415, "the body is not declared JSON (Content-Type: application/json)"),
                     (
                         429,
                         "five wrong passwords in a row lock the account for 15 minutes, or too many requests from this address; see Retry-After",
@@ -707,6 +708,10 @@ pub fn router(central: Shared) -> Router {
             router.route(route.path, handler)
         })
         // The console's page and files: not API routes (not in the document).
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/console") }),
+        )
         .route("/console", get(console::page))
         .route("/console/", get(console::page))
         .route("/console/assets/{file}", get(console::asset))
@@ -1315,6 +1320,16 @@ async fn create_enrolment(State(c): State<Shared>, req: Request) -> Result<Respo
     let device = ask.device_id;
     let store = ask.store.as_deref().unwrap_or(MAIN_STORE);
     let e = issue_code(&c, &ask.tenant_slug, valid_for, device, store).await?;
+    let detail =
+        serde_json::json!({ "store": e.store, "expires_at": e.expires_at, "device_id": device });
+    console::audit(
+        &c,
+        console::ADMIN_ACTOR,
+        Some(&e.tenant_slug),
+        "create_code",
+        detail,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 
@@ -1325,17 +1340,22 @@ async fn revoke(
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
-    let id = DeviceId::parse(&device)
-        .map_err(|_| Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown device"))?;
-    if c.backend.revoke(id).await? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(Fail::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "unknown device",
-        ))
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown device");
+    let id = DeviceId::parse(&device).map_err(|_| unknown())?;
+    let d = c.backend.device(id).await?.ok_or_else(unknown)?;
+    if !c.backend.revoke(id).await? {
+        return Err(unknown());
     }
+    let detail = serde_json::json!({ "device_id": d.device_id, "device_code": d.device_code });
+    console::audit(
+        &c,
+        console::ADMIN_ACTOR,
+        Some(&d.tenant_slug),
+        "revoke_device",
+        detail,
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn enrol(State(c): State<Shared>, req: Request) -> Result<Json<EnrolResponse>, Fail> {
@@ -1484,6 +1504,8 @@ async fn put_store(
     }
     let now = c.clock.now().unix_millis();
     let store = c.backend.put_store(&slug, &code, &fields, now).await?;
+    let detail = serde_json::json!({ "store": store.code, "name": store.name });
+    console::audit(&c, console::ADMIN_ACTOR, Some(&slug), "put_store", detail).await;
     Ok(Json(store).into_response())
 }
 
@@ -1615,6 +1637,15 @@ async fn office_changes(
                 .events_stored
                 .fetch_add(done.stored, Ordering::Relaxed);
             tracing::info!(tenant = %slug.as_str(), events = written, "head office changed records");
+            let detail = serde_json::json!({ "changes": written });
+            console::audit(
+                &c,
+                console::ADMIN_ACTOR,
+                Some(slug.as_str()),
+                "office_changes",
+                detail,
+            )
+            .await;
             return Ok(Json(OfficeWritten {
                 events: written,
                 tenant_id: office.tenant_id,
@@ -1937,6 +1968,17 @@ async fn upload_image(
         .put_image(office.tenant_id, &digest, jpeg, now.unix_millis())
         .await?;
     tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), added, "head office uploaded a picture");
+    if added {
+        let detail = serde_json::json!({ "digest": digest.to_string() });
+        console::audit(
+            &c,
+            console::ADMIN_ACTOR,
+            Some(slug.as_str()),
+            "upload_image",
+            detail,
+        )
+        .await;
+    }
     let stored = ImageStored {
         digest: digest.to_string(),
         bytes: jpeg.len() as u64,

@@ -30,6 +30,7 @@ struct Args {
 
 const USAGE: &str = "usage: rustok-central --data-dir DIR --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND] [--max-pull-wait SECS]
        rustok-central --database postgres://… --listen 127.0.0.1:PORT [--print-code TENANT_SLUG] [--public-rate PER_SECOND] [--max-pull-wait SECS]
+       rustok-central add-person …   (a person who signs in to the console at /console; add-person --help)
 
   --data-dir      keep the data in SQLite in DIR (DIR/central.db; created if missing)
   --database      keep it in PostgreSQL instead (postgres://user:password@host:port/database);
@@ -63,6 +64,7 @@ enum Cli {
     Run(Args),
     AddPerson(AddPerson),
     Help,
+    HelpAddPerson,
     Version,
 }
 
@@ -108,7 +110,7 @@ fn parse_add_person(mut it: impl Iterator<Item = String>) -> Result<Cli, String>
             "--login" => login = Some(value()?),
             "--name" => name = Some(value()?),
             "--tenant" => tenant = Some(value()?),
-            "-h" | "--help" => return Ok(Cli::Help),
+            "-h" | "--help" => return Ok(Cli::HelpAddPerson),
             other => return Err(format!("unknown argument '{other}'\n{ADD_PERSON_USAGE}")),
         }
     }
@@ -215,6 +217,8 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours on a terminal only: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -233,6 +237,10 @@ fn run() -> Result<(), String> {
         Cli::AddPerson(ask) => return add_person(ask),
         Cli::Help => {
             println!("{USAGE}");
+            return Ok(());
+        }
+        Cli::HelpAddPerson => {
+            println!("{ADD_PERSON_USAGE}");
             return Ok(());
         }
         Cli::Version => {
@@ -293,7 +301,7 @@ fn run() -> Result<(), String> {
             Storage::Sqlite(dir) => dir.join("central.db").display().to_string(),
         };
         tracing::info!(%addr, %storage, "central listening");
-        eprintln!("rustok-central listening on http://{addr} (data: {storage})");
+        eprintln!("rustok-central listening on http://{addr} (data: {storage}); head-office console at http://{addr}/console");
         rustok_central::serve(listener, central, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -381,11 +381,13 @@ pub trait Backend: Send + Sync + 'static {
     fn end_session<'a>(&'a self, token_sha256: &'a str) -> Fut<'a, ()>;
     /// Appends to the audit log.
     fn audit<'a>(&'a self, e: &'a AuditEntry) -> Fut<'a, ()>;
-    /// The audit log of a tenant (every entry when `None`), newest first: at most
-    /// `limit` entries before `before_id` (from the newest when `None`).
+    /// The audit log of a tenant (every entry when `None`; with `chain`, also the
+    /// entries that concern no one tenant), newest first: at most `limit` entries
+    /// before `before_id` (from the newest when `None`).
     fn audit_log<'a>(
         &'a self,
         tenant: Option<&'a str>,
+        chain: bool,
         before_id: Option<i64>,
         limit: usize,
     ) -> Fut<'a, Vec<AuditEntry>>;

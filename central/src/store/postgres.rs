@@ -1197,6 +1197,7 @@ impl Backend for Postgres {
     fn audit_log<'a>(
         &'a self,
         tenant: Option<&'a str>,
+        chain: bool,
         before_id: Option<i64>,
         limit: usize,
     ) -> Fut<'a, Vec<AuditEntry>> {
@@ -1206,9 +1207,10 @@ impl Backend for Postgres {
             let rows = c
                 .query(
                     "SELECT id, at_ms, actor, tenant_slug, action, detail FROM audit_log
-                     WHERE ($1::text IS NULL OR tenant_slug = $1) AND id < $2
+                     WHERE ($1::text IS NULL OR tenant_slug = $1 OR ($4 AND tenant_slug IS NULL))
+                       AND id < $2
                      ORDER BY id DESC LIMIT $3",
-                    &[&tenant, &before_id.unwrap_or(i64::MAX), &limit],
+                    &[&tenant, &before_id.unwrap_or(i64::MAX), &limit, &chain],
                 )
                 .await?;
             rows.iter()

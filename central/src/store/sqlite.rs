@@ -1292,6 +1292,7 @@ impl Backend for Sqlite {
     fn audit_log<'a>(
         &'a self,
         tenant: Option<&'a str>,
+        chain: bool,
         before_id: Option<i64>,
         limit: usize,
     ) -> Fut<'a, Vec<AuditEntry>> {
@@ -1299,12 +1300,14 @@ impl Backend for Sqlite {
         self.with(move |c, _| {
             let mut st = c.prepare_cached(
                 "SELECT id, at_ms, actor, tenant_slug, action, detail FROM audit_log
-                 WHERE (?1 IS NULL OR tenant_slug = ?1) AND id < ?2
+                 WHERE (?1 IS NULL OR tenant_slug = ?1 OR (?4 AND tenant_slug IS NULL))
+                   AND id < ?2
                  ORDER BY id DESC LIMIT ?3",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows =
-                st.query_map(params![tenant, before_id.unwrap_or(i64::MAX), limit], |r| {
+            let rows = st.query_map(
+                params![tenant, before_id.unwrap_or(i64::MAX), limit, chain],
+                |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, i64>(1)?,
@@ -1313,7 +1316,8 @@ impl Backend for Sqlite {
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
                     ))
-                })?;
+                },
+            )?;
             rows.map(|row| {
                 let (id, at_ms, actor, tenant_slug, action, detail) = row?;
                 Ok(AuditEntry {
