@@ -37,6 +37,8 @@ pub mod paths {
     pub const CODES: &str = "/console/api/tenants/{slug}/codes";
     /// `GET`: the tenant's audit log.
     pub const AUDIT: &str = "/console/api/tenants/{slug}/audit";
+    /// `GET`: the tenant's sales over a range of days.
+    pub const SALES: &str = "/console/api/tenants/{slug}/reports/sales";
     /// `POST`, admin token: add a person who signs in to the console.
     pub const ADMIN_PEOPLE: &str = "/v1/admin/people";
 }
@@ -549,6 +551,69 @@ pub async fn audit_log(
         .audit_log(Some(slug.as_str()), chain, before, limit)
         .await?;
     Ok(Json(entries).into_response())
+}
+
+/// The sales report's query.
+#[derive(Debug, Deserialize)]
+pub struct SalesQuery {
+    from: Option<String>,
+    to: Option<String>,
+    offset: Option<i64>,
+}
+
+/// The largest UTC offset a place has, minutes (UTC+14).
+pub const MAX_OFFSET_MINUTES: i64 = 14 * 60;
+
+/// How long a report waits for central to count sale events it has not yet.
+const REPORT_BUDGET: Duration = Duration::from_secs(5);
+
+/// `GET /console/api/tenants/{slug}/reports/sales?from=YYYY-MM-DD&to=YYYY-MM-DD&offset=MIN`:
+/// the days `from` to `to` (both included) in the viewer's UTC offset.
+pub async fn sales(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    query: Result<Query<SalesQuery>, axum::extract::rejection::QueryRejection>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
+    let bad = |why: &str| Fail::new(StatusCode::BAD_REQUEST, "bad_query", why.to_owned());
+    let Query(q) =
+        query.map_err(|_| bad("from and to are days (YYYY-MM-DD); offset is minutes"))?;
+    let day = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|d| {
+                time::Date::parse(d, &time::format_description::well_known::Iso8601::DATE).ok()
+            })
+            .map(|d| d.midnight().assume_utc().unix_timestamp())
+    };
+    let (Some(from), Some(to)) = (day(&q.from), day(&q.to)) else {
+        return Err(bad("from and to are days, YYYY-MM-DD"));
+    };
+    let offset = q.offset.unwrap_or(0);
+    if offset.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() {
+        return Err(bad("offset is minutes east of UTC, -840 to 840"));
+    }
+    let offset_ms = offset.saturating_mul(60_000);
+    let from_ms = from.saturating_mul(1000).saturating_sub(offset_ms);
+    let to_ms = to
+        .saturating_add(86_400)
+        .saturating_mul(1000)
+        .saturating_sub(offset_ms);
+    if to_ms <= from_ms || to_ms.saturating_sub(from_ms) > crate::report::MAX_RANGE_MS {
+        return Err(bad("to is on or after from, at most a year later"));
+    }
+    let complete = crate::report::project(&c, REPORT_BUDGET).await?;
+    let ask = crate::report::Ask {
+        from_ms,
+        to_ms,
+        offset_ms,
+    };
+    let report = match c.backend.tenant_by_slug(slug.as_str()).await? {
+        Some(tenant) => crate::report::assemble(ask, c.backend.sales_report(tenant, ask).await?),
+        None => crate::report::assemble(ask, crate::report::Raw::default()),
+    };
+    Ok(Json(crate::report::SalesReport { complete, ..report }).into_response())
 }
 
 /// `POST /v1/admin/people` (admin token): adds a person who signs in to the console.

@@ -651,6 +651,46 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
         ),
         (
             Route {
+                query: &[
+                    QueryParam {
+                        name: "from",
+                        required: true,
+                        description: "the first day, YYYY-MM-DD",
+                        format: Some("date"),
+                        max: None,
+                    },
+                    QueryParam {
+                        name: "to",
+                        required: true,
+                        description: "the last day, YYYY-MM-DD (at most a year after from)",
+                        format: Some("date"),
+                        max: None,
+                    },
+                    QueryParam {
+                        name: "offset",
+                        required: false,
+                        description: "the viewer's UTC offset in minutes east (-840 to 840; default 0): days and hours are cut in it",
+                        format: None,
+                        max: None,
+                    },
+                ],
+                ok: (200, "the report", Reply::Json("SalesReport")),
+                errors: &[
+                    (400, "a bad from, to or offset, or a range over a year"),
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                    (422, "not a tenant slug"),
+                ],
+                ..r(
+                    Method::GET,
+                    console::paths::SALES,
+                    "A tenant's sales over a range of days: totals, per store and day, tender mix, refunds, discounts, best sellers, hour of day (each sale event counted once however often it was sent)",
+                    Auth::Session,
+                )
+            },
+            get(console::sales),
+        ),
+        (
+            Route {
                 ok: (200, "ok", Reply::Text),
                 ..r(
                     Method::GET,

@@ -24,6 +24,7 @@ pub mod office;
 pub mod openapi;
 pub mod people;
 pub mod rate;
+pub mod report;
 pub mod serve;
 pub mod store;
 
@@ -198,6 +199,8 @@ pub struct Central {
     /// Password checks running at once (each takes ~19 MiB and tens of
     /// milliseconds of a core): a sign-in flood waits here, not in memory.
     pub hashing: tokio::sync::Semaphore,
+    /// The sales reports' projection, one at a time in this process.
+    pub reports: tokio::sync::Mutex<()>,
 }
 
 impl Central {
@@ -239,6 +242,7 @@ impl Central {
             feed_moved: tokio::sync::watch::Sender::new(0),
             office: tokio::sync::Mutex::new(()),
             hashing: tokio::sync::Semaphore::new(2),
+            reports: tokio::sync::Mutex::new(()),
         }
     }
 }

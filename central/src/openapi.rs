@@ -408,6 +408,35 @@ fn schemas() -> Value {
     all
 }
 
+/// The sales report's schema.
+fn sales_report_schema(millis: &Value) -> Value {
+    let money = json!({ "type": "integer", "description": "minor units" });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let text = json!({ "type": "string" });
+    let list = |item: Value| json!({ "type": "array", "items": item });
+    object(
+        json!({
+            "from_ms": millis,
+            "to_ms": millis,
+            "offset_minutes": { "type": "integer", "minimum": -840, "maximum": 840 },
+            "totals": list(object(json!({ "currency": text, "orders": count, "paid": money,
+                "refunds": count, "refunded": money, "net": money, "discounts": money }), &[])),
+            "days": list(object(json!({ "store": text, "day": { "type": "string", "format": "date" },
+                "currency": text, "orders": count, "paid": money, "refunds": count, "refunded": money,
+                "discounts": money }), &[])),
+            "tenders": list(object(json!({ "method": { "type": "string", "enum": ["cash", "card", "other"] },
+                "currency": text, "paid": money, "refunded": money }), &[])),
+            "top_products": list(object(json!({ "product_id": text, "title": text, "currency": text,
+                "quantity": { "type": "integer" }, "amount": money }), &[])),
+            "hours": list(object(json!({ "hour": { "type": "integer", "minimum": 0, "maximum": 23 },
+                "currency": text, "orders": count, "paid": money }), &[])),
+            "out_of_range": { "type": "boolean", "description": "a sum did not fit; it is clamped" },
+            "complete": { "type": "boolean", "description": "false while central is still counting a backlog of sale events" },
+        }),
+        &[],
+    )
+}
+
 /// The console API's schemas.
 fn console_schemas(uuid: &Value, millis: &Value, store_code: &str) -> Value {
     json!({
@@ -455,6 +484,7 @@ fn console_schemas(uuid: &Value, millis: &Value, store_code: &str) -> Value {
             "qr_size": { "type": "integer", "minimum": 21 },
             "qr_path": { "type": "string", "description": "the dark modules as an SVG path, one unit a module" },
         }), &[]),
+        "SalesReport": sales_report_schema(millis),
         "AuditEntries": { "type": "array", "items": object(json!({
             "id": { "type": "integer" },
             "at_ms": millis,

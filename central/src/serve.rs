@@ -19,6 +19,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+/// Aborts a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// How long connections get to finish their requests after shutdown was asked.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -42,6 +51,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = crate::http::router(Arc::clone(&central));
+    // Reports follow the sale events in the background; ended with the server.
+    let projector = tokio::spawn(crate::report::follow(Arc::clone(&central)));
+    let _projector = AbortOnDrop(projector);
     let limits = central.limits.clone();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);

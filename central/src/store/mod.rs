@@ -261,6 +261,32 @@ pub struct HealthSample {
     pub report: HealthReport,
 }
 
+/// A device whose sale events are not all in the report tables yet.
+#[derive(Debug, Clone)]
+pub struct ReportPending {
+    /// The device.
+    pub device_id: DeviceId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// Its store.
+    pub store: String,
+    /// Its sale events after its cursor, in seq order: seq and the event's text.
+    pub events: Vec<(u64, String)>,
+    /// Where its cursor goes once they are applied.
+    pub cursor_to: u64,
+}
+
+/// Report rows to apply in one transaction, with the cursors they move.
+#[derive(Debug, Clone, Default)]
+pub struct ReportBatch {
+    /// Each device's new cursor.
+    pub cursors: Vec<(DeviceId, u64)>,
+    /// Orders made.
+    pub orders: Vec<(TenantId, crate::report::OrderRows)>,
+    /// Money taken or given back: device, seq, tenant, store and the rows.
+    pub sales: Vec<(DeviceId, u64, TenantId, String, crate::report::SaleRows)>,
+}
+
 /// Counts for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -393,6 +419,18 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Fut<'a, Vec<AuditEntry>>;
     /// A device's kept health reports, newest first, at most `limit`.
     fn health_history(&self, device: DeviceId, limit: usize) -> Fut<'_, Vec<HealthSample>>;
+    /// Devices whose sale events are not all projected into the report tables, with
+    /// those events (at most `limit` in all).
+    fn report_pending(&self, limit: usize) -> Fut<'_, Vec<ReportPending>>;
+    /// Applies report rows (a row already there is left as it is) and moves the
+    /// cursors forward, in one transaction.
+    fn report_apply<'a>(&'a self, batch: &'a ReportBatch) -> Fut<'a, ()>;
+    /// The report queries over the projection ([`crate::report::sql`]).
+    fn sales_report(
+        &self,
+        tenant: TenantId,
+        ask: crate::report::Ask,
+    ) -> Fut<'_, crate::report::Raw>;
     /// Counts for metrics. Cheap and never waiting for a write: `/metrics` is public
     /// and may be called in a flood.
     fn counts(&self) -> Fut<'_, Counts>;

@@ -5,11 +5,12 @@
 
 use super::{
     sum_sales, AuditEntry, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, HealthSample,
-    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, SaleRow, Session, SignIn,
-    OFFICE_DEVICE_CODE,
+    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, ReportBatch,
+    ReportPending, SaleRow, Session, SignIn, OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
+use crate::report::{self, Ask, Raw};
 use crate::CentralError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use rustok_domain::event::Envelope;
@@ -50,6 +51,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         5,
         "0005_console",
         include_str!("../../../migrations/central-pg/0005_console.sql"),
+    ),
+    (
+        6,
+        "0006_reports",
+        include_str!("../../../migrations/central-pg/0006_reports.sql"),
     ),
 ];
 
@@ -1040,6 +1046,251 @@ impl Backend for Postgres {
                         .map_err(|e| CentralError::Corrupt(format!("events.envelope: {e}")))
                 })
                 .collect()
+        })
+    }
+
+    fn report_pending(&self, limit: usize) -> Fut<'_, Vec<ReportPending>> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let behind = c
+                .query(
+                    "SELECT d.device_id, d.tenant_id, d.store, d.acked_through, coalesce(r.seq, 0)
+                     FROM devices d LEFT JOIN report_cursors r ON r.device_id = d.device_id
+                     WHERE d.acked_through > coalesce(r.seq, 0)
+                     ORDER BY d.device_id",
+                    &[],
+                )
+                .await?;
+            let st = c
+                .prepare_cached(
+                    "SELECT seq, envelope FROM events
+                     WHERE device_id = $1 AND seq > $2 AND seq <= $3
+                       AND type IN ('OrderCreated', 'OrderPaid', 'OrderRefunded')
+                     ORDER BY seq LIMIT $4",
+                )
+                .await?;
+            let mut left = limit;
+            let mut out = Vec::new();
+            for row in behind {
+                if left == 0 {
+                    break;
+                }
+                let device: Uuid = row.try_get(0)?;
+                let acked: i64 = row.try_get(3)?;
+                let cursor: i64 = row.try_get(4)?;
+                let page = i64::try_from(left).unwrap_or(i64::MAX);
+                let rows = c.query(&st, &[&device, &cursor, &acked, &page]).await?;
+                let events = rows
+                    .iter()
+                    .map(|r| Ok((unsigned(r.try_get(0)?, "events.seq")?, r.try_get(1)?)))
+                    .collect::<Result<Vec<(u64, String)>, CentralError>>()?;
+                let cursor_to = match events.last() {
+                    Some((seq, _)) if events.len() >= left => *seq,
+                    _ => unsigned(acked, "devices.acked_through")?,
+                };
+                left = left.saturating_sub(events.len());
+                out.push(ReportPending {
+                    device_id: DeviceId::from_uuid(device),
+                    tenant_id: TenantId::from_uuid(row.try_get(1)?),
+                    store: row.try_get(2)?,
+                    events,
+                    cursor_to,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn report_apply<'a>(&'a self, batch: &'a ReportBatch) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            let (mut ot, mut oo, mut oc, mut od) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut lt, mut lo, mut ln, mut lp, mut ltt, mut lq, mut la) = (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            );
+            for (tenant, o) in &batch.orders {
+                ot.push(tenant.as_uuid());
+                oo.push(o.order_id.as_str());
+                oc.push(o.currency.as_str());
+                od.push(o.discount);
+                for (n, l) in o.lines.iter().enumerate() {
+                    lt.push(tenant.as_uuid());
+                    lo.push(o.order_id.as_str());
+                    ln.push(i32::try_from(n).unwrap_or(i32::MAX));
+                    lp.push(l.product_id.as_str());
+                    ltt.push(pg_text(&l.title));
+                    lq.push(l.quantity);
+                    la.push(l.amount);
+                }
+            }
+            tx.execute(
+                "INSERT INTO report_orders (tenant_id, order_id, currency, discount)
+                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
+                 ON CONFLICT DO NOTHING",
+                &[&ot, &oo, &oc, &od],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO report_lines (tenant_id, order_id, line, product_id, title, quantity, amount)
+                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+                 ON CONFLICT DO NOTHING",
+                &[&lt, &lo, &ln, &lp, &ltt, &lq, &la],
+            )
+            .await?;
+            let (mut sd, mut ss, mut st, mut sst, mut so, mut sat, mut sk, mut sa) = (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            );
+            let (mut td, mut ts, mut tn, mut tt, mut to, mut tat, mut tk, mut tm, mut ta) = (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            );
+            for (device, seq, tenant, store, r) in &batch.sales {
+                let seq = signed(*seq)?;
+                sd.push(device.as_uuid());
+                ss.push(seq);
+                st.push(tenant.as_uuid());
+                sst.push(store.as_str());
+                so.push(r.order_id.as_str());
+                sat.push(r.at_ms);
+                sk.push(r.kind);
+                sa.push(r.amount);
+                for (n, (method, amount)) in r.tenders.iter().enumerate() {
+                    td.push(device.as_uuid());
+                    ts.push(seq);
+                    tn.push(i32::try_from(n).unwrap_or(i32::MAX));
+                    tt.push(tenant.as_uuid());
+                    to.push(r.order_id.as_str());
+                    tat.push(r.at_ms);
+                    tk.push(r.kind);
+                    tm.push(*method);
+                    ta.push(*amount);
+                }
+            }
+            tx.execute(
+                "INSERT INTO report_sales (device_id, seq, tenant_id, store, order_id, at_ms, kind, amount)
+                 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
+                 ON CONFLICT DO NOTHING",
+                &[&sd, &ss, &st, &sst, &so, &sat, &sk, &sa],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO report_tenders (device_id, seq, n, tenant_id, order_id, at_ms, kind, method, amount)
+                 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[])
+                 ON CONFLICT DO NOTHING",
+                &[&td, &ts, &tn, &tt, &to, &tat, &tk, &tm, &ta],
+            )
+            .await?;
+            for (device, seq) in &batch.cursors {
+                tx.execute(
+                    "INSERT INTO report_cursors (device_id, seq) VALUES ($1, $2)
+                     ON CONFLICT (device_id) DO UPDATE SET seq = greatest(report_cursors.seq, excluded.seq)",
+                    &[&device.as_uuid(), &signed(*seq)?],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn sales_report(&self, tenant: TenantId, ask: Ask) -> Fut<'_, Raw> {
+        Box::pin(async move {
+            let c = self.pool.get().await?;
+            let t = tenant.as_uuid();
+            let sales = c
+                .query(
+                    report::sql::SALES,
+                    &[&t, &ask.from_ms, &ask.to_ms, &ask.offset_ms],
+                )
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(report::SalesRow {
+                        store: r.try_get(0)?,
+                        day: r.try_get(1)?,
+                        hour: r.try_get(2)?,
+                        currency: r.try_get(3)?,
+                        kind: r.try_get(4)?,
+                        count: r.try_get(5)?,
+                        high: r.try_get(6)?,
+                        low: r.try_get(7)?,
+                    })
+                })
+                .collect::<Result<_, CentralError>>()?;
+            let p: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&t, &ask.from_ms, &ask.to_ms];
+            let tenders = c
+                .query(report::sql::TENDERS, &p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect::<Result<_, CentralError>>()?;
+            let discounts = c
+                .query(
+                    report::sql::DISCOUNTS,
+                    &[&t, &ask.from_ms, &ask.to_ms, &ask.offset_ms],
+                )
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect::<Result<_, CentralError>>()?;
+            let products = c
+                .query(report::sql::PRODUCTS, &p)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                        r.try_get(5)?,
+                    ))
+                })
+                .collect::<Result<_, CentralError>>()?;
+            Ok(Raw {
+                sales,
+                tenders,
+                discounts,
+                products,
+            })
         })
     }
 

@@ -3,11 +3,12 @@
 
 use super::{
     sum_sales, AuditEntry, Backend, Counts, DeviceRecord, FeedAsk, FeedRows, Fut, HealthSample,
-    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, SaleRow, Session, SignIn,
-    OFFICE_DEVICE_CODE,
+    Ingested, NewCode, NewSession, Office, OfficeIds, Person, Redemption, ReportBatch,
+    ReportPending, SaleRow, Session, SignIn, OFFICE_DEVICE_CODE,
 };
 use crate::ingest::Record;
 use crate::ingest::{self, Checked, CountDelta, Derived, Held, IngestTx, NewEvent, Quarantined};
+use crate::report::{self, Ask, Raw};
 use crate::CentralError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use rustok_domain::event::Envelope;
@@ -64,6 +65,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         8,
         "0008_console",
         include_str!("../../../migrations/central/0008_console.sql"),
+    ),
+    (
+        9,
+        "0009_reports",
+        include_str!("../../../migrations/central/0009_reports.sql"),
     ),
 ];
 
@@ -1150,6 +1156,171 @@ impl Backend for Sqlite {
                     .map_err(|e| CentralError::Corrupt(format!("events.envelope: {e}")))
             })
             .collect()
+        })
+    }
+
+    fn report_pending(&self, limit: usize) -> Fut<'_, Vec<ReportPending>> {
+        self.with(move |c, _| {
+            let behind: Vec<(String, String, String, u64, u64)> = c
+                .prepare_cached(
+                    "SELECT d.device_id, d.tenant_id, d.store, d.acked_through, coalesce(r.seq, 0)
+                     FROM devices d LEFT JOIN report_cursors r ON r.device_id = d.device_id
+                     WHERE d.acked_through > coalesce(r.seq, 0)
+                     ORDER BY d.device_id",
+                )?
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut left = limit;
+            let mut out = Vec::new();
+            let mut st = c.prepare_cached(
+                "SELECT seq, envelope FROM events
+                 WHERE device_id = ?1 AND seq > ?2 AND seq <= ?3
+                   AND type IN ('OrderCreated', 'OrderPaid', 'OrderRefunded')
+                 ORDER BY seq LIMIT ?4",
+            )?;
+            for (device, tenant, store, acked, cursor) in behind {
+                if left == 0 {
+                    break;
+                }
+                let events: Vec<(u64, String)> = st
+                    .query_map(
+                        params![
+                            device,
+                            cursor,
+                            acked,
+                            i64::try_from(left).unwrap_or(i64::MAX)
+                        ],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?
+                    .collect::<Result<_, _>>()?;
+                // A full page may stop short of the device's last seq: go on from there.
+                let cursor_to = match events.last() {
+                    Some((seq, _)) if events.len() >= left => *seq,
+                    _ => acked,
+                };
+                left = left.saturating_sub(events.len());
+                out.push(ReportPending {
+                    device_id: DeviceId::parse(&device)
+                        .map_err(|e| CentralError::Corrupt(format!("devices.device_id: {e}")))?,
+                    tenant_id: TenantId::parse(&tenant)
+                        .map_err(|e| CentralError::Corrupt(format!("devices.tenant_id: {e}")))?,
+                    store,
+                    events,
+                    cursor_to,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn report_apply<'a>(&'a self, batch: &'a ReportBatch) -> Fut<'a, ()> {
+        let batch = batch.clone();
+        self.with(move |c, _| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut order = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO report_orders (tenant_id, order_id, currency, discount)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                let mut line = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO report_lines (tenant_id, order_id, line, product_id, title, quantity, amount)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for (tenant, o) in &batch.orders {
+                    let t = tenant.to_string();
+                    order.execute(params![t, o.order_id, o.currency, o.discount])?;
+                    for (n, l) in o.lines.iter().enumerate() {
+                        line.execute(params![t, o.order_id, n, l.product_id, l.title, l.quantity, l.amount])?;
+                    }
+                }
+                let mut sale = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO report_sales (device_id, seq, tenant_id, store, order_id, at_ms, kind, amount)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                let mut tender = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO report_tenders (device_id, seq, n, tenant_id, order_id, at_ms, kind, method, amount)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for (device, seq, tenant, store, r) in &batch.sales {
+                    let (d, t) = (device.to_string(), tenant.to_string());
+                    sale.execute(params![d, seq, t, store, r.order_id, r.at_ms, r.kind, r.amount])?;
+                    for (n, (method, amount)) in r.tenders.iter().enumerate() {
+                        tender.execute(params![d, seq, n, t, r.order_id, r.at_ms, r.kind, method, amount])?;
+                    }
+                }
+                let mut cursor = tx.prepare_cached(
+                    "INSERT INTO report_cursors (device_id, seq) VALUES (?1, ?2)
+                     ON CONFLICT (device_id) DO UPDATE SET seq = max(seq, excluded.seq)",
+                )?;
+                for (device, seq) in &batch.cursors {
+                    cursor.execute(params![device.to_string(), seq])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn sales_report(&self, tenant: TenantId, ask: Ask) -> Fut<'_, Raw> {
+        self.with(move |c, _| {
+            // Named: the text numbers its parameters for PostgreSQL, and SQLite's
+            // numbering of `$n` follows their first use.
+            let t = tenant.to_string();
+            let p = rusqlite::named_params! {
+                "$1": t, "$2": ask.from_ms, "$3": ask.to_ms, "$4": ask.offset_ms,
+            };
+            let sales = c
+                .prepare_cached(report::sql::SALES)?
+                .query_map(p, |r| {
+                    Ok(report::SalesRow {
+                        store: r.get(0)?,
+                        day: r.get(1)?,
+                        hour: r.get(2)?,
+                        currency: r.get(3)?,
+                        kind: r.get(4)?,
+                        count: r.get(5)?,
+                        high: r.get(6)?,
+                        low: r.get(7)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let p = rusqlite::named_params! { "$1": t, "$2": ask.from_ms, "$3": ask.to_ms };
+            let tenders = c
+                .prepare_cached(report::sql::TENDERS)?
+                .query_map(p, |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let p4 = rusqlite::named_params! {
+                "$1": t, "$2": ask.from_ms, "$3": ask.to_ms, "$4": ask.offset_ms,
+            };
+            let discounts = c
+                .prepare_cached(report::sql::DISCOUNTS)?
+                .query_map(p4, |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let products = c
+                .prepare_cached(report::sql::PRODUCTS)?
+                .query_map(p, |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(Raw {
+                sales,
+                tenders,
+                discounts,
+                products,
+            })
         })
     }
 

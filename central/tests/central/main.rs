@@ -20,4 +20,5 @@ mod office;
 mod processes;
 mod pull;
 mod relay;
+mod reports;
 mod security;
