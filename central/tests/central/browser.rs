@@ -22,7 +22,8 @@ const PATIENCE: Duration = Duration::from_secs(15);
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e/console");
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    // Chromium saves downloads only to a plain absolute path.
+    dir.canonicalize().unwrap()
 }
 
 /// chromedriver with a headless Chromium session; both end when it is dropped.
@@ -40,7 +41,10 @@ impl Drop for Browser {
 }
 
 impl Browser {
+    /// A browser for story `name` (screenshots and downloads named after it and the
+    /// backend, so the two backends' runs of a story never share a file).
     async fn start(name: &str) -> Browser {
+        let name = &format!("{name}-{:?}", crate::helpers::Db::current()).to_lowercase();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -49,17 +53,27 @@ impl Browser {
         let log = std::fs::File::create(screenshots().join(format!("{name}-driver.log"))).unwrap();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            // Days and hours on the page are the computer's: UTC here.
+            .env("TZ", "UTC")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .stdin(Stdio::null())
             .spawn()
             .expect("chromedriver must be installed (make test installs chromium-driver)");
+        let downloads = Browser::downloads_of(name);
+        let _ = std::fs::remove_dir_all(&downloads);
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                          "--window-size=1400,900", "--lang=en-GB"],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                },
             },
         }))
         .unwrap();
@@ -80,6 +94,43 @@ impl Browser {
             driver,
             name: name.to_owned(),
         }
+    }
+
+    /// Where the browser of story `name` saves downloads.
+    fn downloads_of(name: &str) -> PathBuf {
+        screenshots().join(format!("{name}-downloads"))
+    }
+
+    /// The text of a file the page downloaded, once it is there.
+    async fn downloaded(&self, file: &str) -> String {
+        let path = Browser::downloads_of(&self.name).join(file);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                if !text.is_empty() {
+                    return text;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} was never downloaded",
+                path.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sets a form field as a person's typing would (the field's input event).
+    async fn set(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+                 e.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .unwrap();
     }
 
     async fn shot(&self, step: &str) {
@@ -361,4 +412,85 @@ async fn head_office_runs_the_fleet_from_the_console_in_a_browser() {
     b.find("input[name=login]").await;
 }
 
-crate::on_both!(head_office_runs_the_fleet_from_the_console_in_a_browser);
+/// Head office reads a day's sales — the figures a till made, refund and discount
+/// included — in charts and tables, in English and Russian, and exports a table.
+async fn head_office_reads_a_sales_report_and_exports_it() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(72);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    crate::reports::sales_of_a_day(&d);
+    crate::helpers::relay(
+        &d,
+        creds,
+        &c.url,
+        Duration::from_secs(5),
+        rustok_sync::relay::BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+    add_person(&c, "anna").await;
+    let b = Browser::start("reports").await;
+    b.client.goto(&format!("{}/console", c.url)).await.unwrap();
+    b.sign_in("anna", PASSWORD).await;
+    b.link("Reports").await.click().await.unwrap();
+    b.set("input[name=from]", "2026-11-21").await;
+    b.set("input[name=to]", "2026-11-21").await;
+    b.button("Show").await.click().await.unwrap();
+    b.until_text("[data-stat=paid]", "€24.00").await;
+    for (stat, want) in [
+        ("orders", "4"),
+        ("refunded", "€3.50"),
+        ("discounts", "€0.50"),
+        ("net", "€20.50"),
+    ] {
+        let got = b
+            .find(&format!("[data-stat={stat}]"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{stat}");
+    }
+    let days = b.until_count("[data-table=days] tbody tr", 1).await;
+    assert_eq!(days[0], "2026-11-21 Main store 4 €24.00 1 €3.50 €0.50");
+    let products = b.texts("[data-table=products] tbody tr").await;
+    assert_eq!(products[0], "Thing 2 3 €13.50");
+    let tenders = b.texts("[data-table=tenders] tbody tr").await;
+    assert_eq!(tenders, ["Card €24.00 €3.50"]);
+    let hours = b.texts("[data-table=hours] tbody tr").await;
+    assert_eq!(hours, ["10:00 4 €24.00"]);
+    // Every chart is drawn (a canvas with pixels on it).
+    let drawn: serde_json::Value = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.chart canvas')].map(c => c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v !== 0));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn, json!([true, true, true, true, true]));
+    b.shot("01-report").await;
+    b.client
+        .execute(
+            "document.querySelector('[data-table=tenders]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.shot("02-report-charts").await;
+    b.find("[data-csv=days]").await.click().await.unwrap();
+    let csv = b.downloaded("corner-2026-11-21-2026-11-21-days.csv").await;
+    assert_eq!(
+        csv,
+        "day,store,currency,orders,paid,refunds,refunded,discounts\r\n2026-11-21,main,EUR,4,24.00,1,3.50,0.50\r\n"
+    );
+    b.button("Русский").await.click().await.unwrap();
+    b.until_text("[data-stat=paid]", "24,00").await;
+    b.shot("03-report-ru").await;
+}
+
+crate::on_both!(
+    head_office_runs_the_fleet_from_the_console_in_a_browser,
+    head_office_reads_a_sales_report_and_exports_it,
+);

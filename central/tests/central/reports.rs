@@ -58,15 +58,14 @@ async fn report(
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
-    let c = spawn_central(roomy()).await;
-    let d = Device::new(81);
-    let creds = d.enrol(&c.url, &c.code("corner").await).await;
-    // Four card sales at 10:00 UTC on 2026-11-21 (the devices' clock), one refunded.
+/// Four card sales at 10:00 UTC on 2026-11-21 (the devices' clock) — 2 × 2.50,
+/// 3.50, 3 × 4.50, and 2.50 with 0.50 off — and the 3.50 one refunded by the admin.
+pub fn sales_of_a_day(d: &Device) {
     d.sell(0, 2); // 2 × 2.50
     d.sell(1, 1); // 3.50
     d.sell(2, 3); // 3 × 4.50
-                  // And one with 0.50 off its line: 2.00.
+
+    // And one with 0.50 off its line: 2.00.
     d.clock.advance_ms(1_000);
     let discounted = NewOrder {
         lines: vec![NewLine {
@@ -115,6 +114,13 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
     d.shop
         .refund_order(&admin, refunded, RefundRequest::everything(false))
         .unwrap();
+}
+
+async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(81);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    sales_of_a_day(&d);
     relay(
         &d,
         creds.clone(),

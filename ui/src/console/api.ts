@@ -81,6 +81,40 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+export interface Totals {
+  currency: string;
+  orders: number;
+  paid: number;
+  refunds: number;
+  refunded: number;
+  net: number;
+  discounts: number;
+}
+
+export interface DayRow {
+  store: string;
+  day: string;
+  currency: string;
+  orders: number;
+  paid: number;
+  refunds: number;
+  refunded: number;
+  discounts: number;
+}
+
+export interface SalesReport {
+  from_ms: number;
+  to_ms: number;
+  offset_minutes: number;
+  totals: Totals[];
+  days: DayRow[];
+  tenders: { method: string; currency: string; paid: number; refunded: number }[];
+  top_products: { product_id: string; title: string; currency: string; quantity: number; amount: number }[];
+  hours: { hour: number; currency: string; orders: number; paid: number }[];
+  out_of_range: boolean;
+  complete: boolean;
+}
+
 /** A refusal from central: its HTTP status, code and message. */
 export class ApiError extends Error {
   constructor(
@@ -154,6 +188,11 @@ export const api = {
     call<void>("POST", tenantPath(slug) + "/devices/" + device + "/revoke"),
   code: (slug: string, store: string, validForSecs: number) =>
     call<ConsoleCode>("POST", tenantPath(slug) + "/codes", { store, valid_for_secs: validForSecs }),
+  sales: (slug: string, from: string, to: string, offsetMinutes: number) =>
+    call<SalesReport>(
+      "GET",
+      tenantPath(slug) + `/reports/sales?from=${from}&to=${to}&offset=${offsetMinutes}`,
+    ),
   audit: (slug: string, before?: number) =>
     call<AuditEntry[]>("GET", tenantPath(slug) + "/audit" + (before ? "?before=" + before : "")),
 };

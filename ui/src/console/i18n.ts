@@ -17,6 +17,7 @@ const en = {
   unreachableShort: "Central cannot be reached; try again.",
   tenant: "Tenant",
   fleet: "Fleet",
+  reports: "Reports",
   codes: "Enrol a till",
   audit: "Audit log",
   noTenants: "No tenant yet: a tenant is made by its first enrolment code or store.",
@@ -101,6 +102,42 @@ const en = {
   loading: "Loading…",
   queueN: "{n} unsent",
   onTime: "on time",
+  from: "From",
+  to: "To",
+  today: "Today",
+  last7: "7 days",
+  last30: "30 days",
+  last90: "90 days",
+  show: "Show",
+  csv: "CSV",
+  counting: "Central is still counting sales it received; the figures will grow.",
+  outOfRange: "A sum is too large to show exactly; it is cut at the largest figure.",
+  noSales: "No sales in these days.",
+  orders: "Orders",
+  paid: "Taken",
+  refunds: "Refunds",
+  refunded: "Refunded",
+  refundsMoney: "Refunds",
+  net: "Net",
+  discounts: "Discounts",
+  average: "Average sale",
+  salesByDay: "Sales per day",
+  byStore: "per store",
+  tenderMix: "Tender mix",
+  method: "Tender",
+  m_cash: "Cash",
+  m_card: "Card",
+  m_other: "Other",
+  topProducts: "Best sellers",
+  product: "Product",
+  units: "Units",
+  amount: "Money",
+  byHour: "Sales by hour of the day",
+  hourOf: "Hour",
+  day_: "Day",
+  refundsByDay: "Refunds and discounts per day",
+  chartOf: "Chart: {what}",
+  inZone: "Days and hours in this computer's time zone (UTC{offset}).",
   d_device_code: "device",
   d_device_id: "device id",
   d_store: "store",
@@ -130,6 +167,7 @@ const ru: Texts = {
   unreachableShort: "Нет связи с центральным сервером; повторите.",
   tenant: "Сеть магазинов",
   fleet: "Устройства",
+  reports: "Отчёты",
   codes: "Подключить кассу",
   audit: "Журнал действий",
   noTenants: "Сетей пока нет: сеть появляется с первым кодом подключения или магазином.",
@@ -214,6 +252,42 @@ const ru: Texts = {
   loading: "Загрузка…",
   queueN: "{n} не отправлено",
   onTime: "точно",
+  from: "С",
+  to: "По",
+  today: "Сегодня",
+  last7: "7 дней",
+  last30: "30 дней",
+  last90: "90 дней",
+  show: "Показать",
+  csv: "CSV",
+  counting: "Сервер ещё учитывает полученные продажи; суммы будут расти.",
+  outOfRange: "Сумма слишком велика, чтобы показать её точно; она обрезана до наибольшей.",
+  noSales: "В эти дни продаж нет.",
+  orders: "Чеков",
+  paid: "Выручка",
+  refunds: "Возвратов",
+  refunded: "Возвращено",
+  refundsMoney: "Возвраты",
+  net: "Итого",
+  discounts: "Скидки",
+  average: "Средний чек",
+  salesByDay: "Продажи по дням",
+  byStore: "по магазинам",
+  tenderMix: "Способы оплаты",
+  method: "Оплата",
+  m_cash: "Наличные",
+  m_card: "Карта",
+  m_other: "Другое",
+  topProducts: "Лидеры продаж",
+  product: "Товар",
+  units: "Штук",
+  amount: "Сумма",
+  byHour: "Продажи по часам",
+  hourOf: "Час",
+  day_: "День",
+  refundsByDay: "Возвраты и скидки по дням",
+  chartOf: "График: {what}",
+  inZone: "Дни и часы — по часовому поясу этого компьютера (UTC{offset}).",
   d_device_code: "устройство",
   d_device_id: "идентификатор",
   d_store: "магазин",
@@ -250,6 +324,34 @@ export const problem = derived(t, (tr) => (e: unknown): string => {
   if (e instanceof Error && "status" in e && (e as { status: number }).status === 0) return tr("unreachableShort");
   return tr("failed", { message: e instanceof Error ? e.message : String(e) });
 });
+
+/** Money in minor units of `currency`, in the UI language (the currency's own
+ *  number of decimals: none for yen). */
+export const money = derived(lang, (l) => (minor: number, currency: string): string => {
+  const locale = l === "ru" ? "ru-RU" : "en-GB";
+  try {
+    const f = new Intl.NumberFormat(locale, { style: "currency", currency });
+    const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
+    return f.format(minor / 10 ** digits);
+  } catch {
+    return `${minor} ${currency}`;
+  }
+});
+
+/** Minor units as a plain decimal for a file: `12.50`, `1200` for yen. */
+export function decimal(minor: number, currency: string): string {
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    // An unknown code: two decimals.
+  }
+  if (digits === 0) return String(minor);
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  const unit = 10 ** digits;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
+}
 
 /** A duration in seconds, short: "45 s", "12 min", "3 h", "2 d". */
 export const age = derived(t, (tr) => (secs: number): string => {
