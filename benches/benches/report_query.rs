@@ -126,7 +126,10 @@ enum Floor {
 enum Keep {
     /// Removed when the bench is done with it.
     Dir(#[allow(dead_code)] tempfile::TempDir),
-    Schema { base: String, schema: String },
+    Schema {
+        base: String,
+        schema: String,
+    },
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {
