@@ -591,8 +591,11 @@ pub async fn sales(
         return Err(bad("from and to are days, YYYY-MM-DD"));
     };
     let offset = q.offset.unwrap_or(0);
-    if offset.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() {
-        return Err(bad("offset is minutes east of UTC, -840 to 840"));
+    // Every UTC offset is whole quarters of an hour, as the roll-ups are.
+    if offset.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() || offset.rem_euclid(15) != 0 {
+        return Err(bad(
+            "offset is minutes east of UTC, -840 to 840, in quarters of an hour",
+        ));
     }
     let offset_ms = offset.saturating_mul(60_000);
     let from_ms = from.saturating_mul(1000).saturating_sub(offset_ms);

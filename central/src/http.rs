@@ -669,7 +669,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                     QueryParam {
                         name: "offset",
                         required: false,
-                        description: "the viewer's UTC offset in minutes east (-840 to 840; default 0): days and hours are cut in it",
+                        description: "the viewer's UTC offset in minutes east, in quarters of an hour (-840 to 840; default 0): days and hours are cut in it",
                         format: None,
                         max: None,
                     },

@@ -351,6 +351,36 @@ mod tests {
     }
 
     #[test]
+    fn a_range_is_whole_utc_days_and_its_ends() {
+        const DAY: i64 = 86_400_000;
+        // Moscow's 2026-11-21: 21:00 the day before to 21:00 UTC.
+        let from = 20_778 * DAY - 3 * 3_600_000;
+        let to = from + DAY;
+        assert_eq!(
+            product_spans(from, to),
+            ProductSpans {
+                days: None,
+                edges: vec![(from, to)]
+            }
+        );
+        // Ninety UTC days: the roll-up alone.
+        assert_eq!(
+            product_spans(20_700 * DAY, 20_790 * DAY),
+            ProductSpans {
+                days: Some((20_700, 20_790)),
+                edges: vec![]
+            }
+        );
+        // A week in Moscow: six whole UTC days and two parts.
+        let spans = product_spans(from, from + 7 * DAY);
+        assert_eq!(spans.days, Some((20_778, 20_784)));
+        assert_eq!(
+            spans.edges,
+            [(from, 20_778 * DAY), (20_784 * DAY, from + 7 * DAY)]
+        );
+    }
+
+    #[test]
     fn days_are_calendar_days() {
         assert_eq!(day_text(0), "1970-01-01");
         assert_eq!(day_text(20_794), "2026-12-07");
@@ -359,34 +389,38 @@ mod tests {
 }
 
 /// The report's queries, the same text for both backends (`$n` are SQLite named
-/// parameters numbered in order of first use, and PostgreSQL's positional ones):
-/// `$1` tenant, `$2` from, `$3` to, `$4` the viewer's offset (ms). Money comes as
-/// two sums each ([`joined`]).
+/// parameters, and PostgreSQL's positional ones): `$1` tenant, `$2` from, `$3` to
+/// (Unix ms, whole quarters of an hour), `$4` the viewer's offset (ms). They read the
+/// roll-ups the projection keeps (per quarter of an hour, per product and UTC day);
+/// money comes as two sums each ([`joined`]).
 pub mod sql {
     /// Per store, day, hour, currency and kind: count and money.
-    pub const SALES: &str =
-        "SELECT s.store, (s.at_ms + $4) / 86400000, ((s.at_ms + $4) / 3600000) % 24,
-            coalesce(o.currency, ''), s.kind, count(*),
-            CAST(sum(s.amount / 1000000) AS BIGINT), CAST(sum(s.amount % 1000000) AS BIGINT)
-     FROM report_sales s
-     LEFT JOIN report_orders o ON o.tenant_id = s.tenant_id AND o.order_id = s.order_id
-     WHERE s.tenant_id = $1 AND s.at_ms >= $2 AND s.at_ms < $3
+    pub const SALES: &str = "SELECT store, (quarter * 900000 + $4) / 86400000,
+            ((quarter * 900000 + $4) / 3600000) % 24, currency, kind,
+            CAST(sum(count) AS BIGINT), CAST(sum(high) AS BIGINT), CAST(sum(low) AS BIGINT)
+     FROM report_quarters
+     WHERE tenant_id = $1 AND quarter >= CAST($2 AS BIGINT) / 900000 AND quarter < CAST($3 AS BIGINT) / 900000
      GROUP BY 1, 2, 3, 4, 5";
     /// Per tender, currency and kind: money.
-    pub const TENDERS: &str = "SELECT t.method, coalesce(o.currency, ''), t.kind,
-            CAST(sum(t.amount / 1000000) AS BIGINT), CAST(sum(t.amount % 1000000) AS BIGINT)
-     FROM report_tenders t
-     LEFT JOIN report_orders o ON o.tenant_id = t.tenant_id AND o.order_id = t.order_id
-     WHERE t.tenant_id = $1 AND t.at_ms >= $2 AND t.at_ms < $3
+    pub const TENDERS: &str = "SELECT method, currency, kind,
+            CAST(sum(high) AS BIGINT), CAST(sum(low) AS BIGINT)
+     FROM report_tender_quarters
+     WHERE tenant_id = $1 AND quarter >= CAST($2 AS BIGINT) / 900000 AND quarter < CAST($3 AS BIGINT) / 900000
      GROUP BY 1, 2, 3";
     /// Per store, day and currency: the discounts of the orders paid.
-    pub const DISCOUNTS: &str = "SELECT s.store, (s.at_ms + $4) / 86400000, o.currency,
-            CAST(sum(o.discount / 1000000) AS BIGINT), CAST(sum(o.discount % 1000000) AS BIGINT)
-     FROM report_sales s
-     JOIN report_orders o ON o.tenant_id = s.tenant_id AND o.order_id = s.order_id
-     WHERE s.tenant_id = $1 AND s.at_ms >= $2 AND s.at_ms < $3 AND s.kind = 'paid'
+    pub const DISCOUNTS: &str = "SELECT store, (quarter * 900000 + $4) / 86400000, currency,
+            CAST(sum(disc_high) AS BIGINT), CAST(sum(disc_low) AS BIGINT)
+     FROM report_quarters
+     WHERE tenant_id = $1 AND quarter >= CAST($2 AS BIGINT) / 900000 AND quarter < CAST($3 AS BIGINT) / 900000 AND kind = 'paid'
      GROUP BY 1, 2, 3";
-    /// Per product and currency: units and money of the orders paid.
+    /// Per product and currency over whole UTC days `$2` to `$3` (day numbers,
+    /// `$3` excluded): units and money of the orders paid.
+    pub const PRODUCT_DAYS: &str = "SELECT product_id, max(title), currency,
+            CAST(sum(quantity) AS BIGINT), CAST(sum(high) AS BIGINT), CAST(sum(low) AS BIGINT)
+     FROM report_product_days
+     WHERE tenant_id = $1 AND day >= $2 AND day < $3
+     GROUP BY 1, 3";
+    /// The same from the detail rows, for the part of a UTC day at a range's ends.
     pub const PRODUCTS: &str = "SELECT l.product_id, max(l.title), coalesce(o.currency, ''),
             CAST(sum(l.quantity) AS BIGINT),
             CAST(sum(l.amount / 1000000) AS BIGINT), CAST(sum(l.amount % 1000000) AS BIGINT)
@@ -395,6 +429,39 @@ pub mod sql {
      LEFT JOIN report_orders o ON o.tenant_id = s.tenant_id AND o.order_id = s.order_id
      WHERE s.tenant_id = $1 AND s.at_ms >= $2 AND s.at_ms < $3 AND s.kind = 'paid'
      GROUP BY 1, 3";
+}
+
+/// How a range's best sellers are read: whole UTC days from the roll-up, and
+/// the parts of a day at either end from the detail rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSpans {
+    /// Whole UTC days (day numbers, the end excluded), if any.
+    pub days: Option<(i64, i64)>,
+    /// Ranges (Unix ms, the end excluded) read from the detail rows.
+    pub edges: Vec<(i64, i64)>,
+}
+
+/// Splits `[from_ms, to_ms)` into whole UTC days and the parts at its ends.
+pub fn product_spans(from_ms: i64, to_ms: i64) -> ProductSpans {
+    const DAY: i64 = 86_400_000;
+    let first = from_ms
+        .div_euclid(DAY)
+        .saturating_add(i64::from(from_ms.rem_euclid(DAY) != 0));
+    let last = to_ms.div_euclid(DAY);
+    if first >= last {
+        return ProductSpans {
+            days: None,
+            edges: vec![(from_ms, to_ms)],
+        };
+    }
+    let (start, end) = (first.saturating_mul(DAY), last.saturating_mul(DAY));
+    ProductSpans {
+        days: Some((first, last)),
+        edges: [(from_ms, start), (end, to_ms)]
+            .into_iter()
+            .filter(|(a, b)| a < b)
+            .collect(),
+    }
 }
 
 /// One row of [`sql::SALES`].
@@ -500,10 +567,19 @@ pub fn assemble(ask: Ask, raw: Raw) -> SalesReport {
             t.1 = t.1.saturating_add(joined(*h, *l));
         }
     }
-    let mut products: Vec<(String, String, String, i64, i128)> = raw
-        .products
+    // A product read from the roll-up and from a range's ends is one product.
+    let mut merged: BTreeMap<(String, String), (String, i64, i128)> = BTreeMap::new();
+    for (id, title, currency, q, h, l) in raw.products {
+        let m = merged.entry((id, currency)).or_default();
+        if title > m.0 {
+            m.0 = title;
+        }
+        m.1 = m.1.saturating_add(q);
+        m.2 = m.2.saturating_add(joined(h, l));
+    }
+    let mut products: Vec<(String, String, String, i64, i128)> = merged
         .into_iter()
-        .map(|(id, title, currency, q, h, l)| (id, title, currency, q, joined(h, l)))
+        .map(|((id, currency), (title, q, v))| (id, title, currency, q, v))
         .collect();
     // Best first; ties by title, then id, so the order never depends on the database.
     products.sort_by(|a, b| {

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0006_reports",
         include_str!("../../../migrations/central-pg/0006_reports.sql"),
     ),
+    (
+        7,
+        "0007_report_rollups",
+        include_str!("../../../migrations/central-pg/0007_report_rollups.sql"),
+    ),
 ];
 
 /// The migration that made the replicas table: the events held before are replayed
@@ -1188,16 +1193,62 @@ impl Backend for Postgres {
                 }
             }
             tx.execute(
-                "INSERT INTO report_sales (device_id, seq, tenant_id, store, order_id, at_ms, kind, amount)
-                 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
-                 ON CONFLICT DO NOTHING",
+                // Only the sales inserted here (not projected before: a concurrent
+                // projection's rows wait on the key, then are not returned) grow
+                // the roll-ups.
+                "WITH ins AS (
+                     INSERT INTO report_sales (device_id, seq, tenant_id, store, order_id, at_ms, kind, amount)
+                     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
+                     ON CONFLICT DO NOTHING
+                     RETURNING tenant_id, store, order_id, at_ms, kind, amount
+                 ), quarters AS (
+                     INSERT INTO report_quarters (tenant_id, quarter, store, currency, kind, count, high, low, disc_high, disc_low)
+                     SELECT i.tenant_id, i.at_ms / 900000, i.store, coalesce(o.currency, ''), i.kind, count(*),
+                            sum(i.amount / 1000000)::bigint, sum(i.amount % 1000000)::bigint,
+                            sum(CASE WHEN i.kind = 'paid' THEN coalesce(o.discount, 0) / 1000000 ELSE 0 END)::bigint,
+                            sum(CASE WHEN i.kind = 'paid' THEN coalesce(o.discount, 0) % 1000000 ELSE 0 END)::bigint
+                     FROM ins i
+                     LEFT JOIN report_orders o ON o.tenant_id = i.tenant_id AND o.order_id = i.order_id
+                     GROUP BY 1, 2, 3, 4, 5
+                     ON CONFLICT (tenant_id, quarter, store, currency, kind) DO UPDATE SET
+                         count = report_quarters.count + excluded.count,
+                         high = report_quarters.high + excluded.high,
+                         low = report_quarters.low + excluded.low,
+                         disc_high = report_quarters.disc_high + excluded.disc_high,
+                         disc_low = report_quarters.disc_low + excluded.disc_low
+                 )
+                 INSERT INTO report_product_days (tenant_id, day, product_id, currency, title, quantity, high, low)
+                 SELECT i.tenant_id, i.at_ms / 86400000, l.product_id, coalesce(o.currency, ''), max(l.title),
+                        sum(l.quantity)::bigint, sum(l.amount / 1000000)::bigint, sum(l.amount % 1000000)::bigint
+                 FROM ins i
+                 JOIN report_lines l ON l.tenant_id = i.tenant_id AND l.order_id = i.order_id
+                 LEFT JOIN report_orders o ON o.tenant_id = i.tenant_id AND o.order_id = i.order_id
+                 WHERE i.kind = 'paid'
+                 GROUP BY 1, 2, 3, 4
+                 ON CONFLICT (tenant_id, day, product_id, currency) DO UPDATE SET
+                     title = excluded.title,
+                     quantity = report_product_days.quantity + excluded.quantity,
+                     high = report_product_days.high + excluded.high,
+                     low = report_product_days.low + excluded.low",
                 &[&sd, &ss, &st, &sst, &so, &sat, &sk, &sa],
             )
             .await?;
             tx.execute(
-                "INSERT INTO report_tenders (device_id, seq, n, tenant_id, order_id, at_ms, kind, method, amount)
-                 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[])
-                 ON CONFLICT DO NOTHING",
+                "WITH ins AS (
+                     INSERT INTO report_tenders (device_id, seq, n, tenant_id, order_id, at_ms, kind, method, amount)
+                     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[])
+                     ON CONFLICT DO NOTHING
+                     RETURNING tenant_id, order_id, at_ms, kind, method, amount
+                 )
+                 INSERT INTO report_tender_quarters (tenant_id, quarter, method, currency, kind, high, low)
+                 SELECT i.tenant_id, i.at_ms / 900000, i.method, coalesce(o.currency, ''), i.kind,
+                        sum(i.amount / 1000000)::bigint, sum(i.amount % 1000000)::bigint
+                 FROM ins i
+                 LEFT JOIN report_orders o ON o.tenant_id = i.tenant_id AND o.order_id = i.order_id
+                 GROUP BY 1, 2, 3, 4, 5
+                 ON CONFLICT (tenant_id, quarter, method, currency, kind) DO UPDATE SET
+                     high = report_tender_quarters.high + excluded.high,
+                     low = report_tender_quarters.low + excluded.low",
                 &[&td, &ts, &tn, &tt, &to, &tat, &tk, &tm, &ta],
             )
             .await?;
@@ -1270,21 +1321,30 @@ impl Backend for Postgres {
                     ))
                 })
                 .collect::<Result<_, CentralError>>()?;
-            let products = c
-                .query(report::sql::PRODUCTS, &p)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
+            let spans = report::product_spans(ask.from_ms, ask.to_ms);
+            let mut reads: Vec<(&str, i64, i64)> = Vec::new();
+            if let Some((first, last)) = spans.days {
+                reads.push((report::sql::PRODUCT_DAYS, first, last));
+            }
+            reads.extend(
+                spans
+                    .edges
+                    .iter()
+                    .map(|(a, b)| (report::sql::PRODUCTS, *a, *b)),
+            );
+            let mut products = Vec::new();
+            for (sql, a, b) in reads {
+                for r in c.query(sql, &[&t, &a, &b]).await? {
+                    products.push((
                         r.try_get(0)?,
                         r.try_get(1)?,
                         r.try_get(2)?,
                         r.try_get(3)?,
                         r.try_get(4)?,
                         r.try_get(5)?,
-                    ))
-                })
-                .collect::<Result<_, CentralError>>()?;
+                    ));
+                }
+            }
             Ok(Raw {
                 sales,
                 tenders,

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0009_reports",
         include_str!("../../../migrations/central/0009_reports.sql"),
     ),
+    (
+        10,
+        "0010_report_rollups",
+        include_str!("../../../migrations/central/0010_report_rollups.sql"),
+    ),
 ];
 
 /// The schema version this central's SQLite database is at once migrated.
@@ -322,6 +327,46 @@ fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
         address: r.get(2)?,
     })
 }
+
+/// Adds the sales in `new_sales` to the report roll-ups (per quarter of an hour,
+/// per tender, per product and UTC day). `WHERE true`: an upsert's SELECT needs one.
+const ROLL_UP: &str = "
+INSERT INTO report_quarters (tenant_id, quarter, store, currency, kind, count, high, low, disc_high, disc_low)
+SELECT s.tenant_id, s.at_ms / 900000, s.store, coalesce(o.currency, ''), s.kind, count(*),
+       sum(s.amount / 1000000), sum(s.amount % 1000000),
+       sum(CASE WHEN s.kind = 'paid' THEN coalesce(o.discount, 0) / 1000000 ELSE 0 END),
+       sum(CASE WHEN s.kind = 'paid' THEN coalesce(o.discount, 0) % 1000000 ELSE 0 END)
+FROM new_sales n
+JOIN report_sales s ON s.device_id = n.device_id AND s.seq = n.seq
+LEFT JOIN report_orders o ON o.tenant_id = s.tenant_id AND o.order_id = s.order_id
+WHERE true
+GROUP BY 1, 2, 3, 4, 5
+ON CONFLICT (tenant_id, quarter, store, currency, kind) DO UPDATE SET
+    count = count + excluded.count, high = high + excluded.high, low = low + excluded.low,
+    disc_high = disc_high + excluded.disc_high, disc_low = disc_low + excluded.disc_low;
+INSERT INTO report_tender_quarters (tenant_id, quarter, method, currency, kind, high, low)
+SELECT t.tenant_id, t.at_ms / 900000, t.method, coalesce(o.currency, ''), t.kind,
+       sum(t.amount / 1000000), sum(t.amount % 1000000)
+FROM new_sales n
+JOIN report_tenders t ON t.device_id = n.device_id AND t.seq = n.seq
+LEFT JOIN report_orders o ON o.tenant_id = t.tenant_id AND o.order_id = t.order_id
+WHERE true
+GROUP BY 1, 2, 3, 4, 5
+ON CONFLICT (tenant_id, quarter, method, currency, kind) DO UPDATE SET
+    high = high + excluded.high, low = low + excluded.low;
+INSERT INTO report_product_days (tenant_id, day, product_id, currency, title, quantity, high, low)
+SELECT s.tenant_id, s.at_ms / 86400000, l.product_id, coalesce(o.currency, ''), max(l.title),
+       sum(l.quantity), sum(l.amount / 1000000), sum(l.amount % 1000000)
+FROM new_sales n
+JOIN report_sales s ON s.device_id = n.device_id AND s.seq = n.seq
+JOIN report_lines l ON l.tenant_id = s.tenant_id AND l.order_id = s.order_id
+LEFT JOIN report_orders o ON o.tenant_id = s.tenant_id AND o.order_id = s.order_id
+WHERE s.kind = 'paid'
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (tenant_id, day, product_id, currency) DO UPDATE SET
+    title = excluded.title, quantity = quantity + excluded.quantity,
+    high = high + excluded.high, low = low + excluded.low;
+";
 
 /// Devices with their health columns, then `rest` (a filter and order);
 /// [`health_row`] reads a row of it.
@@ -1243,13 +1288,29 @@ impl Backend for Sqlite {
                     "INSERT OR IGNORE INTO report_tenders (device_id, seq, n, tenant_id, order_id, at_ms, kind, method, amount)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
+                // The sales this transaction adds, for the roll-ups: a sale already
+                // there (projected before) adds nothing.
+                tx.execute_batch(
+                    "CREATE TEMP TABLE IF NOT EXISTS new_sales (device_id TEXT, seq INTEGER,
+                         PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+                     DELETE FROM new_sales;",
+                )?;
+                let mut new_sale =
+                    tx.prepare_cached("INSERT INTO new_sales (device_id, seq) VALUES (?1, ?2)")?;
                 for (device, seq, tenant, store, r) in &batch.sales {
                     let (d, t) = (device.to_string(), tenant.to_string());
-                    sale.execute(params![d, seq, t, store, r.order_id, r.at_ms, r.kind, r.amount])?;
+                    let added = sale.execute(params![
+                        d, seq, t, store, r.order_id, r.at_ms, r.kind, r.amount
+                    ])?;
+                    if added == 0 {
+                        continue;
+                    }
+                    new_sale.execute(params![d, seq])?;
                     for (n, (method, amount)) in r.tenders.iter().enumerate() {
                         tender.execute(params![d, seq, n, t, r.order_id, r.at_ms, r.kind, method, amount])?;
                     }
                 }
+                tx.execute_batch(ROLL_UP)?;
                 let mut cursor = tx.prepare_cached(
                     "INSERT INTO report_cursors (device_id, seq) VALUES (?1, ?2)
                      ON CONFLICT (device_id) DO UPDATE SET seq = max(seq, excluded.seq)",
@@ -1302,9 +1363,12 @@ impl Backend for Sqlite {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            let products = c
-                .prepare_cached(report::sql::PRODUCTS)?
-                .query_map(p, |r| {
+            let spans = report::product_spans(ask.from_ms, ask.to_ms);
+            let mut products = Vec::new();
+            let mut read = |sql: &str, a: i64, b: i64| -> Result<(), CentralError> {
+                let p = rusqlite::named_params! { "$1": t, "$2": a, "$3": b };
+                let mut st = c.prepare_cached(sql)?;
+                let rows = st.query_map(p, |r| {
                     Ok((
                         r.get(0)?,
                         r.get(1)?,
@@ -1313,8 +1377,18 @@ impl Backend for Sqlite {
                         r.get(4)?,
                         r.get(5)?,
                     ))
-                })?
-                .collect::<Result<_, _>>()?;
+                })?;
+                for row in rows {
+                    products.push(row?);
+                }
+                Ok(())
+            };
+            if let Some((first, last)) = spans.days {
+                read(report::sql::PRODUCT_DAYS, first, last)?;
+            }
+            for (a, b) in spans.edges {
+                read(report::sql::PRODUCTS, a, b)?;
+            }
             Ok(Raw {
                 sales,
                 tenders,

@@ -199,8 +199,24 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
     let hours: Vec<(u8, u64)> = r.hours.iter().map(|h| (h.hour, h.orders)).collect();
     assert_eq!(hours, [(10, 4)]);
 
-    // Sent a third time: the same figures.
+    // Sent a third time, and every device's projection started again from its
+    // first event (as after a lost cursor): the same figures.
     client.push_raw(body).await.unwrap();
+    match c.keep.as_ref().unwrap() {
+        crate::helpers::Keep::Dir(dir) => {
+            rusqlite::Connection::open(dir.path().join("central.db"))
+                .unwrap()
+                .execute("DELETE FROM report_cursors", [])
+                .unwrap();
+        }
+        crate::helpers::Keep::Schema(schema) => {
+            crate::helpers::pg_connect(&schema.url)
+                .await
+                .batch_execute("DELETE FROM report_cursors")
+                .await
+                .unwrap();
+        }
+    }
     let again = report(&c, &cookie, "corner", "from=2026-11-21&to=2026-11-21").await;
     assert_eq!(serde_json::from_str::<SalesReport>(&again.1).unwrap(), r);
 
@@ -215,6 +231,17 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
     let moscow: SalesReport = serde_json::from_str(&text).unwrap();
     assert_eq!(moscow.hours[0].hour, 13);
     assert_eq!(moscow.totals[0].paid, 2400);
+    // A week in Moscow (six whole UTC days and two parts of one) and three UTC
+    // days (whole days only) hold the same best sellers.
+    for q in [
+        "from=2026-11-15&to=2026-11-21&offset=180",
+        "from=2026-11-20&to=2026-11-22",
+    ] {
+        let (_, text) = report(&c, &cookie, "corner", q).await;
+        let wide: SalesReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(wide.top_products, r.top_products, "{q}");
+        assert_eq!(wide.totals, r.totals, "{q}");
+    }
     let (_, text) = report(&c, &cookie, "corner", "from=2026-11-20&to=2026-11-20").await;
     assert!(serde_json::from_str::<SalesReport>(&text)
         .unwrap()
@@ -229,6 +256,7 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
         "from=2026-11-21&to=2026-11-21&offset=900",
         "from=2026-13-01&to=2026-11-21",
         "from=2026-11-21&to=2026-11-21&offset=x",
+        "from=2026-11-21&to=2026-11-21&offset=7",
     ] {
         assert_eq!(report(&c, &cookie, "corner", q).await.0, 400, "{q}");
     }
