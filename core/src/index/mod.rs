@@ -241,18 +241,35 @@ fn u64_value(v: Option<sled::IVec>) -> Result<Option<u64>, IndexError> {
     .transpose()
 }
 
+/// How long opening waits for the folder's lock: a worker being replaced, or an
+/// index just closed whose threads are still finishing, lets it go a moment later.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 fn open_sled(path: &Path) -> Result<sled::Db, IndexError> {
-    guarded(|| {
-        Ok(sled::Config::new()
-            .path(path)
-            .mode(sled::Mode::HighThroughput)
-            .cache_capacity(64 * 1024 * 1024)
-            // No background flusher: its periodic flushes and the segment cleaning
-            // they start feed the truncation deadlock of sled 0.34. The index is
-            // flushed at a clean close; after any other end it is rebuilt.
-            .flush_every_ms(None)
-            .open()?)
-    })
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        let opened = guarded(|| {
+            Ok(sled::Config::new()
+                .path(path)
+                .mode(sled::Mode::HighThroughput)
+                .cache_capacity(64 * 1024 * 1024)
+                // No background flusher: its periodic flushes and the segment
+                // cleaning they start feed the truncation deadlock of sled 0.34. The
+                // index is flushed at a clean close; after any other end it is
+                // rebuilt.
+                .flush_every_ms(None)
+                .open()?)
+        });
+        match opened {
+            Err(IndexError::Sled(sled::Error::Io(e)))
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The documents of one event, before and after.
