@@ -583,7 +583,7 @@ pub async fn sales(
     let day = |s: &Option<String>| {
         s.as_deref()
             .and_then(|d| {
-                time::Date::parse(d, &time::format_description::well_known::Iso8601::DATE).ok()
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
             })
             .map(|d| d.midnight().assume_utc().unix_timestamp())
     };

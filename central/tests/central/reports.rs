@@ -255,6 +255,8 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
         "from=2025-01-01&to=2026-11-21",
         "from=2026-11-21&to=2026-11-21&offset=900",
         "from=2026-13-01&to=2026-11-21",
+        "from=20261121&to=2026-11-21",
+        "from=2026-11-21T00:00&to=2026-11-21",
         "from=2026-11-21&to=2026-11-21&offset=x",
         "from=2026-11-21&to=2026-11-21&offset=7",
     ] {
