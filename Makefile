@@ -18,7 +18,7 @@ SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-
 	chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
-CONSOLE_SOURCES := $(wildcard ui/src/console/* ui/src/app.css ui/src/format.svelte.ts ui/console.html ui/vite.console.config.ts)
+CONSOLE_SOURCES := $(wildcard ui/src/console/* ui/src/console/catalog/* ui/src/app.css ui/src/format.svelte.ts ui/console.html ui/vite.console.config.ts)
 
 .PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure measure-kiosk fuzz stall crash-loop
 
@@ -126,7 +126,7 @@ stall:
 crash-loop:
 	RUSTOK_KILL_LOOPS=200 $(CARGO) test --release --locked -p rustok-core --test core -- contained::after_any_kill --nocapture
 
-bench:
+bench: system-deps ui
 	bash scripts/with-postgres.sh $(CARGO) bench -p rustok-benches
 
 ## Start time, idle memory and binary size of the app against a minimal Tauri window.

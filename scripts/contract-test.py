@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -88,13 +89,22 @@ CONSOLE_PASSWORD = "contract-" + secrets.token_hex(8)
 
 
 def console_session(url):
-    """Signs the contract's console person in: (cookie, CSRF token)."""
-    req = urllib.request.Request(url + "/console/api/session", method="POST",
-                                 data=json.dumps({"login": CONSOLE_LOGIN, "password": CONSOLE_PASSWORD}).encode(),
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        cookie = r.headers["set-cookie"].split(";", 1)[0]
-        return cookie, json.loads(r.read())["csrf_token"]
+    """Signs the contract's console person in: (cookie, CSRF token). Generated
+    sign-ins with wrong passwords share this address's sign-in budget, so a 429 is
+    waited out as its Retry-After says."""
+    for _ in range(20):
+        req = urllib.request.Request(url + "/console/api/session", method="POST",
+                                     data=json.dumps({"login": CONSOLE_LOGIN, "password": CONSOLE_PASSWORD}).encode(),
+                                     headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                cookie = r.headers["set-cookie"].split(";", 1)[0]
+                return cookie, json.loads(r.read())["csrf_token"]
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            time.sleep(min(float(e.headers.get("retry-after") or 1), 30))
+    raise RuntimeError("the contract's console person could not sign in again")
 
 
 def signing_proxy(central, device, secret, session):

@@ -6,6 +6,12 @@
 //! reads. On SQLite and on PostgreSQL (`RUSTOK_TEST_DATABASE_URL`, as `make bench`
 //! starts one). The report tables are filled through the projection's own write
 //! (`report_apply`); only the queries are timed.
+//!
+//! Then the console shows the same report in headless Chromium (through
+//! chromedriver, as central's browser tests drive it) against a central serving
+//! that backend on loopback: the time from opening the report's address to its
+//! figures and charts on the screen, the median of five, is printed beside the
+//! query's (a `BROWSER` line).
 
 // Bench setup: a failure there is a broken bench, reported by the panic.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -239,6 +245,182 @@ async fn floor(f: &Filled) -> (i64, i64) {
     }
 }
 
+const PERSON: &str = "bench-office";
+const PASSWORD: &str = "bench password 1";
+const TOKEN: &str = "bench-admin-token";
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// The 90 days' report in the console, in headless Chromium, against a central
+/// serving `f`: milliseconds from opening its address to the figures and charts
+/// drawn, five times; `None` (said why) when chromedriver is missing.
+async fn in_browser(f: &Filled) -> Option<Vec<f64>> {
+    let Ok(driver_path) = which("chromedriver") else {
+        eprintln!("{GROUP}: chromedriver is not installed; the browser figure is not measured");
+        return None;
+    };
+    let central = Arc::new(rustok_central::Central::new(
+        Arc::clone(&f.backend),
+        TOKEN.into(),
+        rustok_central::Limits::default(),
+    ));
+    // The bench's tenant gets a slug (and its main store) the console can name.
+    let ids = store::OfficeIds {
+        tenant_id: tenant(),
+        device_id: DeviceId::from_uuid(uuid::Uuid::from_u128(
+            0x0192_f0e4_3000_7000_8000_0000_0000_00ff,
+        )),
+        secret: vec![7; 32],
+    };
+    f.backend
+        .office("bench", &ids, START_MS)
+        .await
+        .expect("office");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(rustok_central::serve(
+        listener,
+        Arc::clone(&central),
+        std::future::pending(),
+    ));
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{url}{}",
+            rustok_central::console::paths::ADMIN_PEOPLE
+        ))
+        .bearer_auth(TOKEN)
+        .json(
+            &serde_json::json!({ "login": PERSON, "name": "Bench", "password": PASSWORD,
+                                   "tenant_slug": "bench" }),
+        )
+        .send()
+        .await
+        .expect("add person");
+    assert!(r.status().is_success(), "{}", r.status());
+    let port = free_port();
+    let mut driver = std::process::Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .env("TZ", "UTC")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--window-size=1400,900", "--lang=en-GB"],
+            },
+        }))
+        .expect("caps");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        let mut builder = fantoccini::ClientBuilder::rustls().expect("tls");
+        builder.capabilities(caps.clone());
+        match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => break c,
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("chromedriver gave no session: {e}"),
+        }
+    };
+    client
+        .goto(&format!("{url}/console"))
+        .await
+        .expect("console");
+    let wait = |css: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .wait()
+                .at_most(Duration::from_secs(120))
+                .for_element(fantoccini::Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        }
+    };
+    wait("input[name=login]")
+        .await
+        .send_keys(PERSON)
+        .await
+        .expect("login");
+    wait("input[name=password]")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .expect("password");
+    wait("form button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("sign in");
+    wait(".topbar").await;
+    let last = START_MS + (DAYS - 1) * DAY_MS;
+    let day = |ms: i64| {
+        let d = time_of(ms);
+        format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)
+    };
+    let address = format!(
+        "{url}/console#/reports/bench?from={}&to={}",
+        day(START_MS),
+        day(last)
+    );
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        client.goto("about:blank").await.expect("blank");
+        let started = std::time::Instant::now();
+        client.goto(&address).await.expect("report");
+        wait("[data-stat=paid]").await;
+        // Every chart drawn: its canvas has a size.
+        wait("table[data-table=hours] tbody tr").await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let paid = wait("[data-stat=paid]").await.text().await.expect("text");
+    eprintln!("{GROUP}: the browser shows {paid} taken over the 90 days");
+    let _ = client.close().await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    server.abort();
+    Some(times)
+}
+
+/// (year, month, day) of a Unix millisecond, UTC (civil-from-days).
+fn time_of(ms: i64) -> (i64, i64, i64) {
+    let z = ms.div_euclid(DAY_MS) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The path of `program` on PATH.
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(program))
+                .find(|p| p.is_file())
+        })
+        .ok_or(())
+}
+
 fn main() {
     let since = SystemTime::now();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -277,6 +459,19 @@ fn main() {
             g.bench_function(format!("{kind}_floor"), |b| {
                 b.iter(|| rt.block_on(floor(&f)));
             });
+            if let Some(mut times) = rt.block_on(in_browser(&f)) {
+                times.sort_by(f64::total_cmp);
+                let query = std::time::Instant::now();
+                rt.block_on(ours(&f));
+                eprintln!(
+                    "BROWSER {GROUP} {kind}: 90 days of {} orders opened in the console in {:.0} ms (median of 5; {:.0}-{:.0} ms), the query alone {:.0} ms",
+                    orders(),
+                    times[times.len() / 2],
+                    times[0],
+                    times[times.len() - 1],
+                    query.elapsed().as_secs_f64() * 1000.0
+                );
+            }
             rt.block_on(f.drop_schema());
         }
         g.finish();

@@ -14,6 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rustok_domain::ids::DeviceId;
+use rustok_domain::replica::Kind;
 use rustok_domain::tenant::TenantSlug;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -39,6 +40,17 @@ pub mod paths {
     pub const AUDIT: &str = "/console/api/tenants/{slug}/audit";
     /// `GET`: the tenant's sales over a range of days.
     pub const SALES: &str = "/console/api/tenants/{slug}/reports/sales";
+    /// `GET`: every record of a kind (product, category, content, operator,
+    /// settings) central holds for the tenant.
+    pub const RECORDS: &str = "/console/api/tenants/{slug}/records/{kind}";
+    /// `POST`: head office's changes to records, which every device pulls.
+    pub const CHANGES: &str = "/console/api/tenants/{slug}/changes";
+    /// `GET`: SKUs and barcodes more than one product has.
+    pub const CLASHES: &str = "/console/api/tenants/{slug}/clashes";
+    /// `POST`: upload a product picture (a JPEG the console scaled).
+    pub const IMAGES: &str = "/console/api/tenants/{slug}/images";
+    /// `GET`: a picture of the tenant.
+    pub const IMAGE: &str = "/console/api/tenants/{slug}/images/{digest}";
     /// `POST`, admin token: add a person who signs in to the console.
     pub const ADMIN_PEOPLE: &str = "/v1/admin/people";
 }
@@ -109,6 +121,25 @@ pub struct ConsoleCode {
     pub qr_size: u32,
     /// The QR code's dark modules as an SVG path, one unit a module.
     pub qr_path: String,
+}
+
+/// Head office's changes made in the console.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsoleChanges {
+    /// The edits, in order (at most [`rustok_protocol::MAX_OFFICE_EDITS`]).
+    pub changes: Vec<rustok_domain::office::Edit>,
+}
+
+/// A SKU or barcode that more than one product has: made by tills offline (head
+/// office's changes refuse it), kept so no scan fails, listed for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clash {
+    /// `sku` or `barcode`.
+    pub field: String,
+    /// The value they share.
+    pub value: String,
+    /// The products, by id.
+    pub products: Vec<uuid::Uuid>,
 }
 
 /// The audit log's query.
@@ -558,11 +589,13 @@ pub async fn audit_log(
 pub struct SalesQuery {
     from: Option<String>,
     to: Option<String>,
-    offset: Option<i64>,
+    offset: Option<String>,
 }
 
 /// The largest UTC offset a place has, minutes (UTC+14).
 pub const MAX_OFFSET_MINUTES: i64 = 14 * 60;
+/// The smallest UTC offset accepted, minutes (places go down to UTC−12).
+pub const MIN_OFFSET_MINUTES: i64 = -MAX_OFFSET_MINUTES;
 
 /// How long a report waits for central to count sale events it has not yet.
 const REPORT_BUDGET: Duration = Duration::from_secs(5);
@@ -577,9 +610,14 @@ pub async fn sales(
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
     let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
-    let bad = |why: &str| Fail::new(StatusCode::BAD_REQUEST, "bad_query", why.to_owned());
-    let Query(q) =
-        query.map_err(|_| bad("from and to are days (YYYY-MM-DD); offset is minutes"))?;
+    let bad =
+        |code: &'static str, why: &str| Fail::new(StatusCode::BAD_REQUEST, code, why.to_owned());
+    let Query(q) = query.map_err(|_| {
+        bad(
+            "bad_day",
+            "from and to are days (YYYY-MM-DD); offset is minutes",
+        )
+    })?;
     let day = |s: &Option<String>| {
         s.as_deref()
             .and_then(|d| {
@@ -588,15 +626,22 @@ pub async fn sales(
             .map(|d| d.midnight().assume_utc().unix_timestamp())
     };
     let (Some(from), Some(to)) = (day(&q.from), day(&q.to)) else {
-        return Err(bad("from and to are days, YYYY-MM-DD"));
+        return Err(bad("bad_day", "from and to are days, YYYY-MM-DD"));
     };
-    let offset = q.offset.unwrap_or(0);
+    // Absent or empty is UTC.
+    let offset = match q.offset.as_deref().map(str::trim) {
+        None | Some("") => Some(0),
+        Some(text) => text.parse::<i64>().ok(),
+    };
     // Every UTC offset is whole quarters of an hour, as the roll-ups are.
-    if offset.unsigned_abs() > MAX_OFFSET_MINUTES.unsigned_abs() || offset.rem_euclid(15) != 0 {
+    let Some(offset) = offset
+        .filter(|o| o.unsigned_abs() <= MAX_OFFSET_MINUTES.unsigned_abs() && o.rem_euclid(15) == 0)
+    else {
         return Err(bad(
+            "bad_offset",
             "offset is minutes east of UTC, -840 to 840, in quarters of an hour",
         ));
-    }
+    };
     let offset_ms = offset.saturating_mul(60_000);
     let from_ms = from.saturating_mul(1000).saturating_sub(offset_ms);
     let to_ms = to
@@ -604,7 +649,10 @@ pub async fn sales(
         .saturating_mul(1000)
         .saturating_sub(offset_ms);
     if to_ms <= from_ms || to_ms.saturating_sub(from_ms) > crate::report::MAX_RANGE_MS {
-        return Err(bad("to is on or after from, at most a year later"));
+        return Err(bad(
+            "bad_range",
+            "to is on or after from, and at most 366 days after it",
+        ));
     }
     let complete = crate::report::project(&c, REPORT_BUDGET).await?;
     let ask = crate::report::Ask {
@@ -781,4 +829,100 @@ pub async fn page() -> Response {
 /// `GET /console/assets/{file}`.
 pub async fn asset(Path(file): Path<String>) -> Response {
     served(&format!("assets/{file}"))
+}
+
+/// `GET /console/api/tenants/{slug}/records/{kind}`.
+pub async fn records(
+    State(c): State<Shared>,
+    Path((slug, kind)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
+    let kind = Kind::parse(&kind).ok_or_else(|| {
+        Fail::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unknown kind: product, category, content, operator or settings",
+        )
+    })?;
+    let records = http::records_of(&c, &slug, kind).await?.unwrap_or_default();
+    Ok(Json(records).into_response())
+}
+
+/// `POST /console/api/tenants/{slug}/changes`: written as head office's, audited
+/// with the person as the actor.
+pub async fn changes(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = http::read_body(&c, req).await?;
+    let s = session(&c, &parts).await?;
+    csrf(&c, &parts, &s)?;
+    let slug = tenant_of(&c, &s, &slug).await?;
+    let ask: ConsoleChanges = http::parse_json(&body)?;
+    let written = http::change_records(&c, &slug, &ask.changes, &s.person.login).await?;
+    Ok(Json(written).into_response())
+}
+
+/// The SKUs and barcodes that more than one of `products` has, by field and value.
+pub fn clashes_of(products: &[rustok_protocol::RecordOut]) -> Vec<Clash> {
+    let mut by: std::collections::BTreeMap<(&str, &str), Vec<uuid::Uuid>> = Default::default();
+    for p in products {
+        for field in ["sku", "barcode"] {
+            if let Some(value) = p.fields.get(field).and_then(serde_json::Value::as_str) {
+                by.entry((field, value)).or_default().push(p.id);
+            }
+        }
+    }
+    by.into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|((field, value), mut products)| {
+            products.sort_unstable();
+            Clash {
+                field: field.to_owned(),
+                value: value.to_owned(),
+                products,
+            }
+        })
+        .collect()
+}
+
+/// `GET /console/api/tenants/{slug}/clashes`.
+pub async fn clashes(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
+    let products = http::records_of(&c, &slug, Kind::Product)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(clashes_of(&products)).into_response())
+}
+
+/// `POST /console/api/tenants/{slug}/images`: the JPEG the console scaled.
+pub async fn upload_image(
+    State(c): State<Shared>,
+    Path(slug): Path<String>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, body) = http::read_picture(&c, req).await?;
+    let s = session(&c, &parts).await?;
+    csrf(&c, &parts, &s)?;
+    let slug = tenant_of(&c, &s, &slug).await?;
+    http::store_picture(&c, &slug, &body, &s.person.login).await
+}
+
+/// `GET /console/api/tenants/{slug}/images/{digest}`.
+pub async fn image(
+    State(c): State<Shared>,
+    Path((slug, digest)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    let (_, slug) = signed_in_tenant(&c, &parts, &slug).await?;
+    http::picture_of(&c, &slug, &digest).await
 }

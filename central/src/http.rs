@@ -75,8 +75,10 @@ pub struct QueryParam {
     pub description: &'static str,
     /// Its OpenAPI string format (`date`…), if any.
     pub format: Option<&'static str>,
-    /// Set for a whole number: its largest value (the smallest is 0).
+    /// Set for a whole number: its largest value.
     pub max: Option<u64>,
+    /// A whole number's smallest value, when not 0.
+    pub min: Option<i64>,
 }
 
 /// One route: what the OpenAPI document says about it.
@@ -113,6 +115,7 @@ const FEED_QUERY: &[QueryParam] = &[
         description: "the device's cursor: entries after this position (0 from the start)",
         format: None,
         max: Some(i64::MAX as u64),
+        min: None,
     },
     QueryParam {
         name: "limit",
@@ -120,6 +123,7 @@ const FEED_QUERY: &[QueryParam] = &[
         description: "at most this many entries (1 to 1000, default 1000)",
         format: None,
         max: Some(rustok_protocol::MAX_FEED_ENTRIES as u64),
+        min: None,
     },
     QueryParam {
         name: "wait",
@@ -127,6 +131,7 @@ const FEED_QUERY: &[QueryParam] = &[
         description: "seconds to wait for an entry when there is none yet (0 to 30, default 0; central may answer sooner)",
         format: None,
         max: Some(rustok_protocol::MAX_FEED_WAIT_SECS),
+        min: None,
     },
 ];
 
@@ -445,6 +450,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         description: "the UTC day, YYYY-MM-DD",
                         format: Some("date"),
                         max: None,
+                        min: None,
                     },
                     QueryParam {
                         name: "tenant",
@@ -452,6 +458,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         description: "the tenant's slug (a device may name only its own)",
                         format: None,
                         max: None,
+                        min: None,
                     },
                 ],
                 ok: (200, "the report", Reply::Json("DailySales")),
@@ -625,6 +632,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         description: "entries before this id (from the newest when absent)",
                         format: None,
                         max: Some(i64::MAX as u64),
+                        min: None,
                     },
                     QueryParam {
                         name: "limit",
@@ -632,6 +640,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         description: "at most this many entries (1 to 200, default 200)",
                         format: None,
                         max: Some(console::MAX_AUDIT_PAGE as u64),
+                        min: None,
                     },
                 ],
                 ok: (200, "the entries, newest first", Reply::Json("AuditEntries")),
@@ -658,25 +667,28 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                         description: "the first day, YYYY-MM-DD",
                         format: Some("date"),
                         max: None,
+                        min: None,
                     },
                     QueryParam {
                         name: "to",
                         required: true,
-                        description: "the last day, YYYY-MM-DD (at most a year after from)",
+                        description: "the last day, YYYY-MM-DD (on or after from, at most 366 days after it)",
                         format: Some("date"),
                         max: None,
+                        min: None,
                     },
                     QueryParam {
                         name: "offset",
                         required: false,
                         description: "the viewer's UTC offset in minutes east, in quarters of an hour (-840 to 840; default 0): days and hours are cut in it",
                         format: None,
-                        max: None,
+                        max: Some(console::MAX_OFFSET_MINUTES as u64),
+                        min: Some(console::MIN_OFFSET_MINUTES),
                     },
                 ],
                 ok: (200, "the report", Reply::Json("SalesReport")),
                 errors: &[
-                    (400, "a bad from, to or offset, or a range over a year"),
+                    (400, "a bad from, to or offset (code bad_day or bad_offset), or to before from or more than 366 days after it (bad_range)"),
                     (404, "unknown tenant (another tenant's is answered alike)"),
                     (422, "not a tenant slug"),
                 ],
@@ -688,6 +700,100 @@ pub fn routes() -> Vec<(Route, MethodRouter<Shared>)> {
                 )
             },
             get(console::sales),
+        ),
+        (
+            Route {
+                ok: (200, "the records by id", Reply::Json("Records")),
+                errors: &[
+                    (404, "unknown tenant (another tenant's is answered alike) or kind"),
+                    (422, "not a tenant slug"),
+                ],
+                ..r(
+                    Method::GET,
+                    console::paths::RECORDS,
+                    "Every record of a kind central holds for the tenant, merged from every device and head office",
+                    Auth::Session,
+                )
+            },
+            get(console::records),
+        ),
+        (
+            Route {
+                body: Some("ConsoleChanges"),
+                ok: (200, "the events written", Reply::Json("OfficeWritten")),
+                errors: &[
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                    (
+                        422,
+                        "not a tenant slug; an edit the domain refuses (a missing or bad field, an unknown reference, a SKU or barcode another product has, a transition the record's state lacks), or too many edits; nothing is written",
+                    ),
+                    (409, "other changes kept arriving at once; try again"),
+                ],
+                ..r(
+                    Method::POST,
+                    console::paths::CHANGES,
+                    "Change the tenant's settings, operators, categories, products or content; every device pulls them",
+                    Auth::Session,
+                )
+            },
+            post(console::changes),
+        ),
+        (
+            Route {
+                ok: (200, "the clashes, by field and value", Reply::Json("Clashes")),
+                errors: &[
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                    (422, "not a tenant slug"),
+                ],
+                ..r(
+                    Method::GET,
+                    console::paths::CLASHES,
+                    "SKUs and barcodes that more than one product has (made by tills offline), for a person to resolve",
+                    Auth::Session,
+                )
+            },
+            get(console::clashes),
+        ),
+        (
+            Route {
+                bytes_body: Some((
+                    "application/octet-stream",
+                    "a JPEG at most 640 pixels a side and 1 MiB (the console scales a photo first)",
+                )),
+                ok: (201, "the stored picture's digest", Reply::Json("ImageStored")),
+                also_ok: Some((200, "central held the picture already: the same answer")),
+                errors: &[
+                    (404, "unknown tenant (another tenant's is answered alike)"),
+                    (
+                        422,
+                        "not a tenant slug; not a whole JPEG, or larger than 640 pixels a side",
+                    ),
+                ],
+                ..r(
+                    Method::POST,
+                    console::paths::IMAGES,
+                    "Upload a product picture; a product names it by the digest answered",
+                    Auth::Session,
+                )
+            },
+            post(console::upload_image),
+        ),
+        (
+            Route {
+                ok: (200, "the picture's bytes", Reply::Jpeg),
+                errors: &[
+                    (400, "the digest is not 64 lowercase hex digits"),
+                    (404, "unknown tenant (another tenant's is answered alike), or no such picture of it"),
+                    (422, "not a tenant slug"),
+                ],
+                ..r(
+                    Method::GET,
+                    console::paths::IMAGE,
+                    "A picture central holds for the tenant",
+                    Auth::Session,
+                )
+            },
+            get(console::image),
         ),
         (
             Route {
@@ -1633,7 +1739,51 @@ async fn office_changes(
     let ask: OfficeChanges = parse_json(&body)?;
     check_protocol(ask.protocol)?;
     let slug = slug_in_path(&slug)?;
-    if ask.changes.len() > rustok_protocol::MAX_OFFICE_EDITS {
+    let written = change_records(&c, &slug, &ask.changes, console::ADMIN_ACTOR).await?;
+    Ok(Json(written).into_response())
+}
+
+/// What an audit entry keeps of head office's edits: each record's kind, id and
+/// the values given (a PIN only as set).
+fn edits_detail(
+    edits: &[rustok_domain::office::Edit],
+    events: u64,
+    held: &std::collections::HashMap<
+        (rustok_domain::replica::Kind, uuid::Uuid),
+        rustok_domain::replica::Replica,
+    >,
+) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = edits
+        .iter()
+        .map(|e| {
+            let mut fields = e.fields.clone();
+            if let Some(pin) = fields.get_mut("pin") {
+                *pin = serde_json::Value::from("(set)");
+            }
+            // What a person knows the record by: its SKU, name or slug now.
+            let label = held.get(&(e.kind, e.id)).and_then(|r| {
+                ["sku", "name", "slug", "names"].iter().find_map(|f| {
+                    let v = &r.fields.get(*f)?.value;
+                    v.as_str()
+                        .or_else(|| v.as_object()?.values().find_map(|n| n.as_str()))
+                        .map(str::to_owned)
+                })
+            });
+            serde_json::json!({ "kind": e.kind.as_str(), "id": e.id, "label": label, "fields": fields })
+        })
+        .collect();
+    serde_json::json!({ "changes": events, "records": records })
+}
+
+/// Head office's edits to the tenant `slug`, made by `actor` (the admin token or
+/// a person in the console): checked, written as the office's events, audited.
+pub(crate) async fn change_records(
+    c: &Central,
+    slug: &TenantSlug,
+    edits: &[rustok_domain::office::Edit],
+    actor: &str,
+) -> Result<OfficeWritten, Fail> {
+    if edits.len() > rustok_protocol::MAX_OFFICE_EDITS {
         Metrics::inc(&c.metrics.too_large);
         return Err(Fail::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1645,7 +1795,7 @@ async fn office_changes(
         ));
     }
     let now = c.clock.now();
-    let ids = office_ids(&c, now);
+    let ids = office_ids(c, now);
     let _one_at_a_time = c.office.lock().await;
     for attempt in 0..OFFICE_ATTEMPTS {
         if attempt > 0 {
@@ -1656,14 +1806,13 @@ async fn office_changes(
             .backend
             .office(slug.as_str(), &ids, now.unix_millis())
             .await?;
-        let checked = crate::office::prepare(&c, &slug, &office, &ask.changes).await?;
+        let checked = crate::office::prepare(c, slug, &office, edits).await?;
         let written = checked.len() as u64;
         if checked.is_empty() {
-            return Ok(Json(OfficeWritten {
+            return Ok(OfficeWritten {
                 events: 0,
                 tenant_id: office.tenant_id,
-            })
-            .into_response());
+            });
         }
         let done = c
             .backend
@@ -1676,21 +1825,21 @@ async fn office_changes(
             c.metrics
                 .events_stored
                 .fetch_add(done.stored, Ordering::Relaxed);
-            tracing::info!(tenant = %slug.as_str(), events = written, "head office changed records");
-            let detail = serde_json::json!({ "changes": written });
-            console::audit(
-                &c,
-                console::ADMIN_ACTOR,
-                Some(slug.as_str()),
-                "office_changes",
-                detail,
-            )
-            .await;
-            return Ok(Json(OfficeWritten {
+            tracing::info!(tenant = %slug.as_str(), events = written, actor, "head office changed records");
+            let keys: Vec<_> = edits.iter().map(|e| (e.kind, e.id)).collect();
+            let held = match c.backend.replicas(office.tenant_id, &keys).await {
+                Ok(held) => held,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the changed records for the audit log");
+                    std::collections::HashMap::new()
+                }
+            };
+            let detail = edits_detail(edits, written, &held);
+            console::audit(c, actor, Some(slug.as_str()), "office_changes", detail).await;
+            return Ok(OfficeWritten {
                 events: written,
                 tenant_id: office.tenant_id,
-            })
-            .into_response());
+            });
         }
         if let Some(r) = done
             .reply
@@ -1715,22 +1864,17 @@ async fn office_changes(
     ))
 }
 
-async fn list_records(
-    State(c): State<Shared>,
-    Path((slug, kind)): Path<(String, String)>,
-    req: Request,
-) -> Result<Response, Fail> {
-    let (parts, _) = req.into_parts();
-    admin(&c, &parts).await?;
-    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant or kind");
-    let slug = slug_in_path(&slug)?;
-    let kind = rustok_domain::replica::Kind::parse(&kind).ok_or_else(unknown)?;
-    let tenant = c
-        .backend
-        .tenant_by_slug(slug.as_str())
-        .await?
-        .ok_or_else(unknown)?;
-    let records: Vec<RecordOut> = c
+/// Every record of `kind` central holds for the tenant `slug` (none when no
+/// device or change has bound the tenant yet), without operators' PIN hashes.
+pub(crate) async fn records_of(
+    c: &Central,
+    slug: &TenantSlug,
+    kind: rustok_domain::replica::Kind,
+) -> Result<Option<Vec<RecordOut>>, Fail> {
+    let Some(tenant) = c.backend.tenant_by_slug(slug.as_str()).await? else {
+        return Ok(None);
+    };
+    let records = c
         .backend
         .records(tenant, kind)
         .await?
@@ -1746,6 +1890,20 @@ async fn list_records(
             })
         })
         .collect();
+    Ok(Some(records))
+}
+
+async fn list_records(
+    State(c): State<Shared>,
+    Path((slug, kind)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail> {
+    let (parts, _) = req.into_parts();
+    admin(&c, &parts).await?;
+    let unknown = || Fail::new(StatusCode::NOT_FOUND, "not_found", "unknown tenant or kind");
+    let slug = slug_in_path(&slug)?;
+    let kind = rustok_domain::replica::Kind::parse(&kind).ok_or_else(unknown)?;
+    let records = records_of(&c, &slug, kind).await?.ok_or_else(unknown)?;
     Ok(Json(records).into_response())
 }
 
@@ -1875,7 +2033,7 @@ const PICTURE_HINT: &str = "send a JPEG of at most 640 pixels a side and 1 MiB a
 
 /// Reads a picture's body (at most a stored picture's size: more is 413, saying
 /// how to make one that fits).
-async fn read_picture(
+pub(crate) async fn read_picture(
     c: &Central,
     req: Request,
 ) -> Result<(axum::http::request::Parts, ReadBody), Fail> {
@@ -1986,7 +2144,17 @@ async fn upload_image(
     let (parts, body) = read_picture(&c, req).await?;
     admin(&c, &parts).await?;
     let slug = slug_in_path(&slug)?;
-    // A misspelt slug is not a new tenant here (changes and codes make tenants).
+    store_picture(&c, &slug, &body, console::ADMIN_ACTOR).await
+}
+
+/// Keeps a picture head office uploaded for the tenant `slug` (known already: a
+/// misspelt slug is not a new tenant here), audited as `actor`'s.
+pub(crate) async fn store_picture(
+    c: &Central,
+    slug: &TenantSlug,
+    jpeg: &[u8],
+    actor: &str,
+) -> Result<Response, Fail> {
     if c.backend.stores(slug.as_str()).await?.is_none() {
         return Err(Fail::new(
             StatusCode::NOT_FOUND,
@@ -1994,11 +2162,10 @@ async fn upload_image(
             "unknown tenant: check the slug (a tenant is made by its first code, store or change)",
         ));
     }
-    check_picture(&body)?;
-    let jpeg = &body[..];
+    check_picture(jpeg)?;
     let digest = ImageDigest::of(jpeg);
     let now = c.clock.now();
-    let ids = office_ids(&c, now);
+    let ids = office_ids(c, now);
     let office = c
         .backend
         .office(slug.as_str(), &ids, now.unix_millis())
@@ -2007,17 +2174,10 @@ async fn upload_image(
         .backend
         .put_image(office.tenant_id, &digest, jpeg, now.unix_millis())
         .await?;
-    tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), added, "head office uploaded a picture");
+    tracing::info!(tenant = %slug.as_str(), image = %digest, bytes = jpeg.len(), added, actor, "head office uploaded a picture");
     if added {
         let detail = serde_json::json!({ "digest": digest.to_string() });
-        console::audit(
-            &c,
-            console::ADMIN_ACTOR,
-            Some(slug.as_str()),
-            "upload_image",
-            detail,
-        )
-        .await;
+        console::audit(c, actor, Some(slug.as_str()), "upload_image", detail).await;
     }
     let stored = ImageStored {
         digest: digest.to_string(),
@@ -2039,6 +2199,16 @@ async fn admin_image(
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
     admin(&c, &parts).await?;
+    let slug = slug_in_path(&slug)?;
+    picture_of(&c, &slug, &raw).await
+}
+
+/// The picture `raw` (a digest) of the tenant `slug`, or 404.
+pub(crate) async fn picture_of(
+    c: &Central,
+    slug: &TenantSlug,
+    raw: &str,
+) -> Result<Response, Fail> {
     let unknown = || {
         Fail::new(
             StatusCode::NOT_FOUND,
@@ -2046,8 +2216,7 @@ async fn admin_image(
             "unknown tenant, or no such picture of it",
         )
     };
-    let slug = slug_in_path(&slug)?;
-    let digest = digest_in_path(&raw)?;
+    let digest = digest_in_path(raw)?;
     let tenant = c
         .backend
         .tenant_by_slug(slug.as_str())

@@ -248,9 +248,16 @@ pub async fn prepare(
             ));
         }
     }
-    // A SKU or barcode is one product's: another's here or at central refuses.
+    // A SKU or barcode given is one product's: another's here or at central
+    // refuses. An edit that leaves both alone is not refused for a clash tills made
+    // offline (listed in the console for a person to resolve).
     let mut seen: HashMap<String, Uuid> = HashMap::new();
-    for (at, id) in &products {
+    let renamed = products.iter().filter(|(at, _)| {
+        edits
+            .get(*at)
+            .is_some_and(|e| e.fields.contains_key("sku") || e.fields.contains_key("barcode"))
+    });
+    for (at, id) in renamed {
         let Some(r) = current.get(&(Kind::Product, *id)) else {
             continue;
         };

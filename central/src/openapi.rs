@@ -135,7 +135,9 @@ pub fn document(routes: &[Route]) -> Value {
             .collect();
         params.extend(r.query.iter().map(|q| {
             let mut schema = match q.max {
-                Some(max) => json!({ "type": "integer", "minimum": 0, "maximum": max }),
+                Some(max) => {
+                    json!({ "type": "integer", "minimum": q.min.unwrap_or(0), "maximum": max })
+                }
                 None => json!({ "type": "string" }),
             };
             if let Some(f) = q.format {
@@ -484,6 +486,15 @@ fn console_schemas(uuid: &Value, millis: &Value, store_code: &str) -> Value {
             "qr_size": { "type": "integer", "minimum": 21 },
             "qr_path": { "type": "string", "description": "the dark modules as an SVG path, one unit a module" },
         }), &[]),
+        "ConsoleChanges": object(json!({
+            "changes": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" },
+                         "maxItems": rustok_protocol::MAX_OFFICE_EDITS },
+        }), &[]),
+        "Clashes": { "type": "array", "items": object(json!({
+            "field": { "type": "string", "enum": ["sku", "barcode"] },
+            "value": { "type": "string" },
+            "products": { "type": "array", "items": uuid, "minItems": 2 },
+        }), &[]) },
         "SalesReport": sales_report_schema(millis),
         "AuditEntries": { "type": "array", "items": object(json!({
             "id": { "type": "integer" },

@@ -176,7 +176,8 @@ pub async fn follow(c: Arc<Central>) {
     }
 }
 
-/// The longest range a report covers: a year and a day.
+/// The longest range a report covers: 367 days (a leap year and a day: `to` at
+/// most 366 days after `from`).
 pub const MAX_RANGE_MS: i64 = 367 * 24 * 3600 * 1000;
 /// Products a report lists at most.
 pub const TOP_PRODUCTS: usize = 10;

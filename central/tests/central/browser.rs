@@ -488,9 +488,223 @@ async fn head_office_reads_a_sales_report_and_exports_it() {
     b.button("Русский").await.click().await.unwrap();
     b.until_text("[data-stat=paid]", "24,00").await;
     b.shot("03-report-ru").await;
+    // The range is in the address: a reload shows the same report.
+    let address = b.client.current_url().await.unwrap();
+    assert_eq!(
+        address.fragment(),
+        Some("/reports/corner?from=2026-11-21&to=2026-11-21")
+    );
+    b.client.refresh().await.unwrap();
+    b.until_text("[data-stat=paid]", "24,00").await;
+    // A last day before the first is refused on the page, in the page's language,
+    // and the words follow a switch of language.
+    b.set("input[name=from]", "2026-11-22").await;
+    b.button("Показать").await.click().await.unwrap();
+    b.until_text(
+        "[role=alert]",
+        "Первый день должен быть не позже последнего",
+    )
+    .await;
+    b.shot("04-range-refused-ru").await;
+    b.button("English").await.click().await.unwrap();
+    b.until_text(
+        "[role=alert]",
+        "The first day must be on or before the last",
+    )
+    .await;
+}
+
+/// Head office finds a product in the console, mistypes its price (refused in the
+/// form), sets it, and a till pulls the new price; in Russian it adds a category,
+/// gives the product a picture, and finds no clashes.
+async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
+    let c = spawn_central(roomy()).await;
+    let d = Device::new(73);
+    let creds = d.enrol(&c.url, &c.code("corner").await).await;
+    crate::helpers::relay(
+        &d,
+        creds.clone(),
+        &c.url,
+        Duration::from_secs(5),
+        rustok_sync::relay::BatchLimits::default(),
+    )
+    .drain()
+    .await
+    .unwrap();
+    add_person(&c, "anna").await;
+    let product = &d.products[0];
+    let sku = product.fields.sku.as_str();
+    assert_ne!(product.fields.price.minor, 475);
+
+    let b = Browser::start("catalog").await;
+    b.client.goto(&format!("{}/console", c.url)).await.unwrap();
+    b.sign_in("anna", PASSWORD).await;
+    b.link("Catalog").await.click().await.unwrap();
+    b.until_count("table[data-test=products] tbody tr", d.products.len())
+        .await;
+    b.set("[data-test=product-search]", sku).await;
+    b.until_count("table[data-test=products] tbody tr", 1).await;
+    b.shot("01-found").await;
+    b.find(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.find("[data-test=product-form]").await;
+    // "4..75" is no price: the form says so and nothing is sent.
+    b.set("[data-test=f-price]", "4..75").await;
+    b.find("[data-test=save-product]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text("[data-test=product-form] .field-error", "An amount in EUR")
+        .await;
+    b.shot("02-bad-price").await;
+    b.set("[data-test=f-price]", "4,75").await;
+    b.find("[data-test=save-product]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text("[role=status]", &format!("Saved {sku}")).await;
+    b.until_text(&format!("tr[data-sku='{sku}'] [data-test=price]"), "€4.75")
+        .await;
+    b.shot("03-saved").await;
+
+    // The till pulls head office's change and sells at the new price.
+    let shop = Arc::new(rustok_core::service::Shop::new(
+        d.store(),
+        d.clock.clone(),
+        Arc::new(rustok_core::testing::SeededEntropy::new(0x73)),
+    ));
+    let puller = rustok_sync::pull::Puller::new(
+        shop.clone(),
+        creds,
+        Arc::new(SystemClock),
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    puller.pull_all().await.unwrap();
+    let tenant = shop.device().unwrap().unwrap().tenant_id;
+    let pulled = shop
+        .store()
+        .read(|c| rustok_core::store::product_by_sku(c, tenant, &product.fields.sku))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        pulled.fields.price.minor, 475,
+        "the till did not pull the price"
+    );
+    assert_eq!(
+        pulled.fields.titles, product.fields.titles,
+        "only the price changed"
+    );
+
+    // In Russian: a new category, and the product put in it.
+    b.button("Русский").await.click().await.unwrap();
+    b.find("[data-test=tab-categories]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.button("Новая категория").await.click().await.unwrap();
+    b.set("[data-test=c-name-ru]", "Напитки").await;
+    b.button("Сохранить").await.click().await.unwrap();
+    b.until_text("table.grid tbody", "Напитки").await;
+    b.shot("04-category-ru").await;
+    b.find("[data-test=tab-products]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.find(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    // A photo larger than a stored picture: the console scales it before upload.
+    let photo = screenshots().join(format!("{}-photo.png", b.name));
+    std::fs::write(&photo, crate::images::png(1600, 1200, 9)).unwrap();
+    b.find("[data-test=f-picture]")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    b.find("[data-test=product-form] img.thumb").await;
+    let category = b.find("[data-test=f-category]").await;
+    category.select_by_label("Напитки").await.unwrap();
+    b.find("[data-test=save-product]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text(&format!("tr[data-sku='{sku}']"), "Напитки")
+        .await;
+    b.find(&format!("tr[data-sku='{sku}'] img.thumb")).await;
+    let held = shop_picture(&c, sku).await;
+    assert_eq!(
+        rustok_core::domain::image::jpeg_size(&held),
+        Some((640, 480)),
+        "the console scales a photo to 640 pixels a side"
+    );
+    b.shot("05-in-category-ru").await;
+    b.find("[data-test=tab-clashes]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text("[data-test=no-clashes]", "Совпадений нет")
+        .await;
+    b.shot("06-no-clashes-ru").await;
+    // The audit log names who changed which product to what.
+    b.link("Журнал действий").await.click().await.unwrap();
+    let log = b
+        .until_text("table.grid tbody", "изменены данные сети")
+        .await;
+    assert!(log.contains(&format!("товар {sku}: price = 4,75")), "{log}");
+    b.shot("07-audit-ru").await;
+}
+
+/// The picture central holds for the product with `sku`, through the admin API.
+async fn shop_picture(c: &CentralUnderTest, sku: &str) -> Vec<u8> {
+    let admin = |path: String| {
+        reqwest::Client::new()
+            .get(format!("{}{path}", c.url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+    };
+    let records: Vec<rustok_protocol::RecordOut> = admin(
+        rustok_protocol::paths::ADMIN_RECORDS
+            .replace("{slug}", "corner")
+            .replace("{kind}", "product"),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let digest = records
+        .iter()
+        .find(|r| r.fields["sku"] == sku)
+        .and_then(|r| r.fields.get("image"))
+        .and_then(|d| d.as_str())
+        .expect("the product names a picture")
+        .to_owned();
+    let r = admin(
+        rustok_protocol::paths::ADMIN_IMAGE
+            .replace("{slug}", "corner")
+            .replace("{digest}", &digest),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap().to_vec()
 }
 
 crate::on_both!(
+    head_office_changes_a_price_in_the_console_and_a_till_pulls_it,
     head_office_runs_the_fleet_from_the_console_in_a_browser,
     head_office_reads_a_sales_report_and_exports_it,
 );

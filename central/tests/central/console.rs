@@ -6,12 +6,14 @@
 use crate::helpers::{
     new_backend, roomy, serve_central, spawn_central, CentralUnderTest, Device, ADMIN_TOKEN, START,
 };
-use rustok_central::console::{paths, ConsoleCode, ConsoleSession};
+use rustok_central::console::{paths, Clash, ConsoleCode, ConsoleSession};
 use rustok_central::http::Auth;
 use rustok_central::store::{AuditEntry, HealthSample, Person};
 use rustok_central::Central;
 use rustok_core::testing::{ManualClock, SeededEntropy};
-use rustok_protocol::{DeviceState, Fleet, HealthReport, PROTOCOL_VERSION};
+use rustok_protocol::{
+    DeviceState, Fleet, HealthReport, OfficeWritten, RecordOut, PROTOCOL_VERSION,
+};
 use rustok_sync::client::Client;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -33,7 +35,11 @@ async fn central_on(clock: Arc<ManualClock>) -> CentralUnderTest {
     serve_central(central, Some(keep)).await
 }
 
-async fn add_person(c: &CentralUnderTest, login: &str, tenant: Option<&str>) -> reqwest::Response {
+pub(crate) async fn add_person(
+    c: &CentralUnderTest,
+    login: &str,
+    tenant: Option<&str>,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}{}", c.url, paths::ADMIN_PEOPLE))
         .bearer_auth(ADMIN_TOKEN)
@@ -47,9 +53,9 @@ async fn add_person(c: &CentralUnderTest, login: &str, tenant: Option<&str>) -> 
 }
 
 /// A signed-in person: the cookie header to send and the CSRF token.
-struct SignedIn {
-    cookie: String,
-    csrf: String,
+pub(crate) struct SignedIn {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
     set_cookie: String,
     session: ConsoleSession,
 }
@@ -63,7 +69,7 @@ async fn try_sign_in(c: &CentralUnderTest, login: &str, password: &str) -> reqwe
         .unwrap()
 }
 
-async fn sign_in(c: &CentralUnderTest, login: &str) -> SignedIn {
+pub(crate) async fn sign_in(c: &CentralUnderTest, login: &str) -> SignedIn {
     let r = try_sign_in(c, login, PASSWORD).await;
     assert_eq!(r.status(), 200);
     let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -79,19 +85,23 @@ async fn sign_in(c: &CentralUnderTest, login: &str) -> SignedIn {
 
 impl SignedIn {
     /// A read that must succeed, as `T`.
-    async fn read<T: serde::de::DeserializeOwned>(&self, c: &CentralUnderTest, path: &str) -> T {
+    pub(crate) async fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        c: &CentralUnderTest,
+        path: &str,
+    ) -> T {
         let r = self.get(c, path).send().await.unwrap();
         assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.unwrap()
     }
 
-    fn get(&self, c: &CentralUnderTest, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn get(&self, c: &CentralUnderTest, path: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new()
             .get(format!("{}{path}", c.url))
             .header("cookie", &self.cookie)
     }
 
-    fn change(
+    pub(crate) fn change(
         &self,
         c: &CentralUnderTest,
         method: reqwest::Method,
@@ -104,12 +114,15 @@ impl SignedIn {
     }
 }
 
-fn tenant_path(template: &str, slug: &str) -> String {
+pub(crate) fn tenant_path(template: &str, slug: &str) -> String {
     template.replace("{slug}", slug)
 }
 
 fn device_path(template: &str, slug: &str, device: impl std::fmt::Display) -> String {
-    tenant_path(template, slug).replace("{device_id}", &device.to_string())
+    tenant_path(template, slug)
+        .replace("{device_id}", &device.to_string())
+        .replace("{kind}", "product")
+        .replace("{digest}", &"ab".repeat(32))
 }
 
 async fn people_are_added_by_the_admin_token_and_sign_in_with_a_cookie_only_the_console_gets() {
@@ -756,7 +769,199 @@ async fn the_first_person_is_added_on_the_command_line() {
     assert_eq!(s.session.person.tenant_slug.as_deref(), Some("corner"));
 }
 
+/// The console's catalog calls answer `T` on 200, the body otherwise.
+async fn ok_json<T: serde::de::DeserializeOwned>(r: reqwest::Response) -> T {
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills_made() {
+    let (c, a, creds_a, mut b, _north) = crate::feed::a_chain().await;
+    assert_eq!(add_person(&c, "anna", Some("corner")).await.status(), 201);
+    let anna = sign_in(&c, "anna").await;
+    let records = |kind: &str| tenant_path(paths::RECORDS, "corner").replace("{kind}", kind);
+    let products: Vec<RecordOut> = anna.read(&c, &records("product")).await;
+    assert_eq!(products.len(), a.products.len());
+    assert!(products.iter().all(|p| p.fields.contains_key("sku")));
+    let operators: Vec<RecordOut> = anna.read(&c, &records("operator")).await;
+    assert!(!operators.is_empty());
+    assert!(
+        operators.iter().all(|o| !o.fields.contains_key("pin_hash")),
+        "a PIN hash is for tills, not people"
+    );
+    let r = anna.get(&c, &records("pizza")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let clashes: Vec<Clash> = anna.read(&c, &tenant_path(paths::CLASHES, "corner")).await;
+    assert_eq!(clashes, []);
+
+    // A second till, offline, made a product with the first one's SKU.
+    let first = &a.products[0];
+    let outbox = crate::helpers::outbox(&a.db_path());
+    let created = outbox
+        .iter()
+        .find(|e| e.event_type == "ProductCreated" && e.data.get().contains(&first.id.to_string()))
+        .unwrap();
+    let twin = uuid::Uuid::parse_str("0192f0e4-6000-7000-8000-00000000beef").unwrap();
+    let mut copy = created.clone();
+    copy.data = serde_json::value::RawValue::from_string(
+        created
+            .data
+            .get()
+            .replace(&first.id.to_string(), &twin.to_string()),
+    )
+    .unwrap();
+    let reply = b.push(&[&copy]).await;
+    assert!(reply.rejected.is_empty(), "{reply:?}");
+    let clashes: Vec<Clash> = anna.read(&c, &tenant_path(paths::CLASHES, "corner")).await;
+    let sku = first.fields.sku.as_str().to_owned();
+    let mut both = vec![first.id.as_uuid(), twin];
+    both.sort_unstable();
+    assert!(
+        clashes
+            .iter()
+            .any(|k| k.field == "sku" && k.value == sku && k.products == both),
+        "{clashes:?}"
+    );
+
+    // A change that leaves SKU and barcode alone is not refused for the clash; one
+    // that gives another product the SKU is.
+    let changes = tenant_path(paths::CHANGES, "corner");
+    let post = |body: Value| {
+        anna.change(&c, reqwest::Method::POST, &changes)
+            .json(&body)
+            .send()
+    };
+    let price = json!({ "minor": 777, "currency": "EUR" });
+    let w: OfficeWritten = ok_json(
+        post(
+            json!({ "changes": [{ "kind": "product", "id": twin, "fields": { "price": price } }] }),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(w.events, 1);
+    let other = a.products[1].id;
+    let r =
+        post(json!({ "changes": [{ "kind": "product", "id": other, "fields": { "sku": sku } }] }))
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 422);
+    // Without the CSRF token nothing is written.
+    let r = reqwest::Client::new()
+        .post(format!("{}{changes}", c.url))
+        .header("cookie", &anna.cookie)
+        .json(&json!({ "changes": [{ "kind": "product", "id": twin, "fields": { "sku": "TWIN-1" } }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Resolved: the copy gets its own SKU (and barcode, if it shared one).
+    let mut fields = json!({ "sku": "TWIN-1" });
+    if first.fields.barcode.is_some() {
+        fields["barcode"] = Value::Null;
+    }
+    let w: OfficeWritten = ok_json(
+        post(json!({ "changes": [{ "kind": "product", "id": twin, "fields": fields }] }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(w.events >= 1);
+    let clashes: Vec<Clash> = anna.read(&c, &tenant_path(paths::CLASHES, "corner")).await;
+    assert_eq!(clashes, []);
+
+    // A new operator: the PIN is hashed by central and kept out of the audit log.
+    let cashier = "0192f0e4-6000-7000-8000-00000000ca5e";
+    let w: OfficeWritten = ok_json(
+        post(json!({ "changes": [{ "kind": "operator", "id": cashier,
+                                   "fields": { "name": "Ольга", "role": "cashier", "pin": "4321" } }] }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(w.events, 1);
+
+    // A picture: uploaded as the console scales it, read back, named by a product.
+    let jpeg = crate::images::jpeg_of(&crate::images::png(64, 48, 7));
+    let r = anna
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &tenant_path(paths::IMAGES, "corner"),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(jpeg.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let stored: rustok_protocol::ImageStored = r.json().await.unwrap();
+    let back = anna
+        .get(
+            &c,
+            &tenant_path(paths::IMAGE, "corner").replace("{digest}", &stored.digest),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 200);
+    assert_eq!(back.bytes().await.unwrap().as_ref(), &jpeg[..]);
+    let r = anna
+        .change(
+            &c,
+            reqwest::Method::POST,
+            &tenant_path(paths::IMAGES, "corner"),
+        )
+        .body(b"not a picture".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    ok_json::<OfficeWritten>(
+        post(json!({ "changes": [{ "kind": "product", "id": first.id, "fields": { "image": stored.digest } }] }))
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    // Every change is in the audit log under the person, record by record.
+    let log: Vec<AuditEntry> = anna.read(&c, &tenant_path(paths::AUDIT, "corner")).await;
+    let changes_by_anna: Vec<&AuditEntry> = log
+        .iter()
+        .filter(|e| e.action == "office_changes" && e.actor == "anna")
+        .collect();
+    assert_eq!(changes_by_anna.len(), 4, "{log:?}");
+    let priced = changes_by_anna
+        .iter()
+        .find(|e| e.detail["records"][0]["fields"]["price"]["minor"] == 777)
+        .unwrap();
+    assert_eq!(priced.detail["records"][0]["id"], twin.to_string());
+    assert_eq!(priced.detail["records"][0]["kind"], "product");
+    let hired = changes_by_anna
+        .iter()
+        .find(|e| e.detail["records"][0]["kind"] == "operator")
+        .unwrap();
+    assert_eq!(hired.detail["records"][0]["fields"]["pin"], "(set)");
+    assert!(!serde_json::to_string(&log).unwrap().contains("4321"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "upload_image" && e.actor == "anna"));
+
+    // The first till pulls the change head office made to its product.
+    let client_a = crate::feed::client(&creds_a);
+    let page = crate::feed::pull(&client_a, "after=0").await.unwrap();
+    assert!(page
+        .entries
+        .iter()
+        .any(|e| e.event.event_type == "ProductUpdated"
+            && e.event.data.get().contains(&stored.digest)));
+}
+
 crate::on_both!(
+    head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills_made,
     the_first_person_is_added_on_the_command_line,
     the_console_page_is_served_under_a_strict_content_security_policy,
     people_are_added_by_the_admin_token_and_sign_in_with_a_cookie_only_the_console_gets,

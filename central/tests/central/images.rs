@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A picture as a phone or a supplier's site gives it: a PNG with some detail.
-fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(w, h, |x, y| {
         image::Rgba([(x as u8) ^ seed, (y as u8).wrapping_mul(3), seed, 255])
     });
@@ -33,7 +33,7 @@ fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
 }
 
 /// A picture as a JPEG of its own size (not scaled to a stored picture).
-fn jpeg_of(png: &[u8]) -> Vec<u8> {
+pub(crate) fn jpeg_of(png: &[u8]) -> Vec<u8> {
     let img = image::load_from_memory(png).unwrap().to_rgb8();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();

@@ -262,6 +262,24 @@ async fn a_report_equals_the_sales_made_and_counts_a_resent_batch_once() {
     ] {
         assert_eq!(report(&c, &cookie, "corner", q).await.0, 400, "{q}");
     }
+    // Each refusal names what is wrong, for the console to say in its language.
+    for (q, code) in [
+        ("from=2026-11-21", "bad_day"),
+        ("from=2026-11-22&to=2026-11-21", "bad_range"),
+        ("from=2025-11-19&to=2026-11-21", "bad_range"),
+        ("from=2026-11-21&to=2026-11-21&offset=7", "bad_offset"),
+    ] {
+        let (_, text) = report(&c, &cookie, "corner", q).await;
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["code"], code, "{q}");
+    }
+    // 367 days is the longest range; an empty offset is UTC, as documented.
+    for q in [
+        "from=2025-11-20&to=2026-11-21",
+        "from=2026-11-21&to=2026-11-21&offset=",
+    ] {
+        assert_eq!(report(&c, &cookie, "corner", q).await.0, 200, "{q}");
+    }
     c.code("elsewhere").await;
     let eve = session(&c, "eve", "elsewhere").await;
     assert_eq!(

@@ -196,3 +196,54 @@ export const api = {
   audit: (slug: string, before?: number) =>
     call<AuditEntry[]>("GET", tenantPath(slug) + "/audit" + (before ? "?before=" + before : "")),
 };
+
+/** A record as central holds it, merged from every device and head office. */
+export interface RecordOut {
+  id: string;
+  fields: Record<string, unknown>;
+  last: { hlc: string; origin: "device" | "central"; device: string };
+}
+
+export type Kind = "product" | "category" | "content" | "operator" | "settings";
+
+/** One record's change: the fields set (null clears an optional one). */
+export interface Edit {
+  kind: Kind;
+  id: string;
+  fields: Record<string, unknown>;
+}
+
+export interface Clash {
+  field: "sku" | "barcode";
+  value: string;
+  products: string[];
+}
+
+async function upload(path: string, bytes: Blob): Promise<{ digest: string; bytes: number }> {
+  let r: Response;
+  try {
+    r = await fetch("/console/api" + path, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream", "x-csrf-token": csrf },
+      credentials: "same-origin",
+      body: bytes,
+    });
+  } catch {
+    throw new ApiError(0, "network", "central cannot be reached");
+  }
+  const data = await r.json().catch(() => null);
+  if (!r.ok) {
+    if (r.status === 401) onSignedOut();
+    throw new ApiError(r.status, data?.code ?? "unknown", data?.message ?? r.statusText);
+  }
+  return data;
+}
+
+export const catalogApi = {
+  records: (slug: string, kind: Kind) => call<RecordOut[]>("GET", tenantPath(slug) + "/records/" + kind),
+  change: (slug: string, changes: Edit[]) =>
+    call<{ events: number; tenant_id: string }>("POST", tenantPath(slug) + "/changes", { changes }),
+  clashes: (slug: string) => call<Clash[]>("GET", tenantPath(slug) + "/clashes"),
+  upload: (slug: string, jpeg: Blob) => upload(tenantPath(slug) + "/images", jpeg),
+  imageUrl: (slug: string, digest: string) => "/console/api" + tenantPath(slug) + "/images/" + digest,
+};
