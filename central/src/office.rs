@@ -248,6 +248,54 @@ pub async fn prepare(
             ));
         }
     }
+    // Categories are two levels deep at most, as a till keeps them: a parent is a
+    // top-level category, and a category with categories under it stays at the top
+    // (so no category is ever under itself, however the edits are ordered).
+    let moved: Vec<(usize, Uuid)> = edits
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == Kind::Category && e.fields.contains_key("parent"))
+        .map(|(at, e)| (at, e.id))
+        .collect();
+    if !moved.is_empty() {
+        let parent_of = |r: &Replica| {
+            r.fields
+                .get("parent")
+                .and_then(|f| f.value.as_str())
+                .and_then(|p| Uuid::parse_str(p).ok())
+        };
+        let mut parents: HashMap<Uuid, Option<Uuid>> = c
+            .backend
+            .records(tenant, Kind::Category)
+            .await?
+            .iter()
+            .map(|(id, r)| (*id, parent_of(r)))
+            .collect();
+        for ((kind, id), r) in &current {
+            if *kind == Kind::Category {
+                parents.insert(*id, parent_of(r));
+            }
+        }
+        for (at, id) in moved {
+            let Some(Some(parent)) = parents.get(&id).copied() else {
+                continue;
+            };
+            if parents.get(&parent).is_some_and(Option::is_some) || parent == id {
+                return Err(invalid(
+                    at,
+                    "too_deep",
+                    "the parent is itself under another category (two levels at most)",
+                ));
+            }
+            if parents.values().any(|p| *p == Some(id)) {
+                return Err(invalid(
+                    at,
+                    "has_children",
+                    "a category with categories under it stays at the top",
+                ));
+            }
+        }
+    }
     // A SKU or barcode given is one product's: another's here or at central
     // refuses. An edit that leaves both alone is not refused for a clash tills made
     // offline (listed in the console for a person to resolve).

@@ -389,6 +389,30 @@ async fn head_office_runs_the_fleet_from_the_console_in_a_browser() {
         client.report_health(&report).await.is_err(),
         "a revoked till still reports"
     );
+    // Its next push is refused, and its sales stay queued on the till.
+    d.sell(0, 1);
+    let pending = d.pending();
+    let pushed = crate::helpers::relay(
+        &d,
+        creds.clone(),
+        &c.url,
+        Duration::from_secs(5),
+        rustok_sync::relay::BatchLimits::default(),
+    )
+    .drain()
+    .await;
+    assert!(
+        matches!(
+            &pushed,
+            Err(rustok_sync::SyncError::Http { status: 401, code, .. }) if code == "revoked"
+        ),
+        "{pushed:?}"
+    );
+    assert_eq!(
+        d.pending(),
+        pending,
+        "nothing was taken from a revoked till"
+    );
 
     // In Russian, the audit log says who did what.
     b.button("Русский").await.click().await.unwrap();
@@ -500,18 +524,12 @@ async fn head_office_reads_a_sales_report_and_exports_it() {
     // and the words follow a switch of language.
     b.set("input[name=from]", "2026-11-22").await;
     b.button("Показать").await.click().await.unwrap();
-    b.until_text(
-        "[role=alert]",
-        "Первый день должен быть не позже последнего",
-    )
-    .await;
+    b.until_text("[role=alert]", "Первый день позже последнего")
+        .await;
     b.shot("04-range-refused-ru").await;
     b.button("English").await.click().await.unwrap();
-    b.until_text(
-        "[role=alert]",
-        "The first day must be on or before the last",
-    )
-    .await;
+    b.until_text("[role=alert]", "The first day is after the last")
+        .await;
 }
 
 /// Head office finds a product in the console, mistypes its price (refused in the
@@ -663,7 +681,7 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     let log = b
         .until_text("table.grid tbody", "изменены данные сети")
         .await;
-    assert!(log.contains(&format!("товар {sku}: price = 4,75")), "{log}");
+    assert!(log.contains(&format!("товар {sku}: цена = 4,75")), "{log}");
     b.shot("07-audit-ru").await;
 }
 
@@ -703,7 +721,91 @@ async fn shop_picture(c: &CentralUnderTest, sku: &str) -> Vec<u8> {
     r.bytes().await.unwrap().to_vec()
 }
 
+/// A chain that starts in the console: no till yet, so head office sets up the shop
+/// (a currency typed wrongly first) in yen and adds the first product (a price with
+/// cents refused).
+async fn head_office_sets_up_a_chain_in_the_console_before_any_till() {
+    let c = spawn_central(roomy()).await;
+    c.code("corner").await;
+    add_person(&c, "anna").await;
+    let b = Browser::start("setup").await;
+    b.client
+        .goto(&format!("{}/console#/catalog/corner", c.url))
+        .await
+        .unwrap();
+    b.sign_in("anna", PASSWORD).await;
+    b.until_text(".catalog", "no settings yet").await;
+    b.find("[data-test=tab-settings]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.find("[data-test=setup-form]").await;
+    b.set(
+        "[data-test=setup-form] input:not([maxlength])",
+        "Corner Shop",
+    )
+    .await;
+    b.set("[data-test=setup-form] input[maxlength]", "E1").await;
+    b.button("Save").await.click().await.unwrap();
+    b.until_text("[data-test=setup-form] .field-error", "three-letter")
+        .await;
+    b.set("[data-test=setup-form] input[maxlength]", "jpy")
+        .await;
+    b.button("Save").await.click().await.unwrap();
+    b.find("[data-test=settings-form]").await;
+    b.shot("01-shop-set-up").await;
+    b.find("[data-test=tab-products]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.button("New product").await.click().await.unwrap();
+    b.set("[data-test=f-sku]", "TEA-1").await;
+    b.set("[data-test=f-title-en]", "Green tea").await;
+    b.set("[data-test=f-title-ru]", "Зелёный чай").await;
+    // Yen have no cents: 150.5 is refused, 150 is taken.
+    b.set("[data-test=f-price]", "150.5").await;
+    b.find("[data-test=save-product]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text("[data-test=product-form] .field-error", "An amount in JPY")
+        .await;
+    b.set("[data-test=f-price]", "150").await;
+    b.find("[data-test=save-product]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.until_text("tr[data-sku='TEA-1'] [data-test=price]", "150")
+        .await;
+    b.shot("02-first-product").await;
+
+    // Central holds the shop as head office set it up, for every till to pull.
+    let settings: Vec<rustok_protocol::RecordOut> = reqwest::Client::new()
+        .get(format!(
+            "{}{}",
+            c.url,
+            rustok_protocol::paths::ADMIN_RECORDS
+                .replace("{slug}", "corner")
+                .replace("{kind}", "settings")
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings.len(), 1);
+    assert_eq!(settings[0].fields["currency"], "JPY");
+    assert_eq!(settings[0].fields["name"], "Corner Shop");
+}
+
 crate::on_both!(
+    head_office_sets_up_a_chain_in_the_console_before_any_till,
     head_office_changes_a_price_in_the_console_and_a_till_pulls_it,
     head_office_runs_the_fleet_from_the_console_in_a_browser,
     head_office_reads_a_sales_report_and_exports_it,

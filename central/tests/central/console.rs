@@ -873,6 +873,40 @@ async fn head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills
     let clashes: Vec<Clash> = anna.read(&c, &tenant_path(paths::CLASHES, "corner")).await;
     assert_eq!(clashes, []);
 
+    // Categories are two levels at most, so none is ever inside itself: B inside A
+    // is taken; A inside B then is refused, and so are A (which has B) inside C, and
+    // C inside B.
+    let (cat_a, cat_b, cat_c) = (
+        "0192f0e4-6000-7000-8000-00000000ca0a",
+        "0192f0e4-6000-7000-8000-00000000ca0b",
+        "0192f0e4-6000-7000-8000-00000000ca0c",
+    );
+    let names = |n: &str| json!({ "names": { "en": n }, "position": 0 });
+    ok_json::<OfficeWritten>(
+        post(json!({ "changes": [
+            { "kind": "category", "id": cat_a, "fields": names("A") },
+            { "kind": "category", "id": cat_b, "fields": names("B") },
+            { "kind": "category", "id": cat_c, "fields": names("C") },
+            { "kind": "category", "id": cat_b, "fields": { "parent": cat_a } },
+        ] }))
+        .await
+        .unwrap(),
+    )
+    .await;
+    for (id, parent, code) in [
+        (cat_a, cat_b, "too_deep"),
+        (cat_a, cat_c, "has_children"),
+        (cat_c, cat_b, "too_deep"),
+        (cat_a, cat_a, "own_parent"),
+    ] {
+        let r = post(json!({ "changes": [{ "kind": "category", "id": id, "fields": { "parent": parent } }] }))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{id} under {parent}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], code, "{id} under {parent}");
+    }
+
     // A new operator: the PIN is hashed by central and kept out of the audit log.
     let cashier = "0192f0e4-6000-7000-8000-00000000ca5e";
     let w: OfficeWritten = ok_json(
@@ -933,7 +967,7 @@ async fn head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills
         .iter()
         .filter(|e| e.action == "office_changes" && e.actor == "anna")
         .collect();
-    assert_eq!(changes_by_anna.len(), 4, "{log:?}");
+    assert_eq!(changes_by_anna.len(), 5, "{log:?}");
     let priced = changes_by_anna
         .iter()
         .find(|e| e.detail["records"][0]["fields"]["price"]["minor"] == 777)

@@ -121,3 +121,18 @@ export async function scaledJpeg(file: File): Promise<Blob> {
 export function nonEmpty<T extends Record<string, unknown>>(m: T): T | undefined {
   return Object.keys(m).length ? m : undefined;
 }
+
+/** A barcode as a till takes it: spaces and hyphens dropped; null when it is not
+ *  8, 12 or 13 digits with a right GS1 check digit ("" stays "": no barcode). */
+export function parseBarcode(text: string): string | null {
+  const b = text.replace(/[\s-]/g, "");
+  if (b === "") return "";
+  if (!/^(\d{8}|\d{12}|\d{13})$/.test(b)) return null;
+  const body = b.slice(0, -1);
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) sum += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return (10 - (sum % 10)) % 10 === Number(b[b.length - 1]) ? b : null;
+}
+
+/** Texts in the order people read them: SKU-2 before SKU-10. */
+export const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
