@@ -148,6 +148,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
     }
 
+    /// Clicks the element `css` once it is there.
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
     /// A link whose text is `text`.
     async fn link(&self, text: &str) -> Element {
         let xpath = format!("//a[normalize-space()='{text}']");
@@ -326,19 +331,16 @@ async fn head_office_runs_the_fleet_from_the_console_in_a_browser() {
     );
     b.shot("03-fleet").await;
     // The stale one alone.
-    b.find("button.chip-stale").await.click().await.unwrap();
+    b.click("button.chip-stale").await;
     let rows = b.until_count("table.grid tbody tr", 1).await;
     assert!(rows[0].contains("POS2"));
-    b.find("button.chip-stale").await.click().await.unwrap();
+    b.click("button.chip-stale").await;
     // POS1's history.
-    b.find(&format!(
+    b.click(&format!(
         "tr[data-device='{}'] td.actions button",
         creds.device_id
     ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     b.until_text(".history", "Health of POS1").await;
     b.find(".history table.grid tbody tr").await;
     b.shot("04-history").await;
@@ -370,14 +372,11 @@ async fn head_office_runs_the_fleet_from_the_console_in_a_browser() {
     b.button("Make a code").await;
     b.client.forward().await.unwrap();
     b.until_count("table.grid tbody tr", 3).await;
-    b.find(&format!(
+    b.click(&format!(
         "tr[data-device='{}'] button.danger",
         creds.device_id
     ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     b.until_text("[role=alertdialog]", "Revoke POS1?").await;
     b.shot("06-revoke-confirm").await;
     b.button("Revoke it").await.click().await.unwrap();
@@ -503,7 +502,7 @@ async fn head_office_reads_a_sales_report_and_exports_it() {
         .await
         .unwrap();
     b.shot("02-report-charts").await;
-    b.find("[data-csv=days]").await.click().await.unwrap();
+    b.click("[data-csv=days]").await;
     let csv = b.downloaded("corner-2026-11-21-2026-11-21-days.csv").await;
     assert_eq!(
         csv,
@@ -563,28 +562,17 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     b.set("[data-test=product-search]", sku).await;
     b.until_count("table[data-test=products] tbody tr", 1).await;
     b.shot("01-found").await;
-    b.find(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
+        .await;
     b.find("[data-test=product-form]").await;
     // "4..75" is no price: the form says so and nothing is sent.
     b.set("[data-test=f-price]", "4..75").await;
-    b.find("[data-test=save-product]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=save-product]").await;
     b.until_text("[data-test=product-form] .field-error", "An amount in EUR")
         .await;
     b.shot("02-bad-price").await;
     b.set("[data-test=f-price]", "4,75").await;
-    b.find("[data-test=save-product]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=save-product]").await;
     b.until_text("[role=status]", &format!("Saved {sku}")).await;
     b.until_text(&format!("tr[data-sku='{sku}'] [data-test=price]"), "€4.75")
         .await;
@@ -622,26 +610,15 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
 
     // In Russian: a new category, and the product put in it.
     b.button("Русский").await.click().await.unwrap();
-    b.find("[data-test=tab-categories]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=tab-categories]").await;
     b.button("Новая категория").await.click().await.unwrap();
     b.set("[data-test=c-name-ru]", "Напитки").await;
     b.button("Сохранить").await.click().await.unwrap();
     b.until_text("table.grid tbody", "Напитки").await;
     b.shot("04-category-ru").await;
-    b.find("[data-test=tab-products]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    b.find(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=tab-products]").await;
+    b.click(&format!("tr[data-sku='{sku}'] [data-test=edit-product]"))
+        .await;
     // A photo larger than a stored picture: the console scales it before upload.
     let photo = screenshots().join(format!("{}-photo.png", b.name));
     std::fs::write(&photo, crate::images::png(1600, 1200, 9)).unwrap();
@@ -653,11 +630,7 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     b.find("[data-test=product-form] img.thumb").await;
     let category = b.find("[data-test=f-category]").await;
     category.select_by_label("Напитки").await.unwrap();
-    b.find("[data-test=save-product]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=save-product]").await;
     b.until_text(&format!("tr[data-sku='{sku}']"), "Напитки")
         .await;
     b.find(&format!("tr[data-sku='{sku}'] img.thumb")).await;
@@ -668,11 +641,7 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
         "the console scales a photo to 640 pixels a side"
     );
     b.shot("05-in-category-ru").await;
-    b.find("[data-test=tab-clashes]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=tab-clashes]").await;
     b.until_text("[data-test=no-clashes]", "Совпадений нет")
         .await;
     b.shot("06-no-clashes-ru").await;
@@ -735,11 +704,7 @@ async fn head_office_sets_up_a_chain_in_the_console_before_any_till() {
         .unwrap();
     b.sign_in("anna", PASSWORD).await;
     b.until_text(".catalog", "no settings yet").await;
-    b.find("[data-test=tab-settings]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=tab-settings]").await;
     b.find("[data-test=setup-form]").await;
     b.set(
         "[data-test=setup-form] input:not([maxlength])",
@@ -755,30 +720,18 @@ async fn head_office_sets_up_a_chain_in_the_console_before_any_till() {
     b.button("Save").await.click().await.unwrap();
     b.find("[data-test=settings-form]").await;
     b.shot("01-shop-set-up").await;
-    b.find("[data-test=tab-products]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=tab-products]").await;
     b.button("New product").await.click().await.unwrap();
     b.set("[data-test=f-sku]", "TEA-1").await;
     b.set("[data-test=f-title-en]", "Green tea").await;
     b.set("[data-test=f-title-ru]", "Зелёный чай").await;
     // Yen have no cents: 150.5 is refused, 150 is taken.
     b.set("[data-test=f-price]", "150.5").await;
-    b.find("[data-test=save-product]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=save-product]").await;
     b.until_text("[data-test=product-form] .field-error", "An amount in JPY")
         .await;
     b.set("[data-test=f-price]", "150").await;
-    b.find("[data-test=save-product]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-test=save-product]").await;
     b.until_text("tr[data-sku='TEA-1'] [data-test=price]", "150")
         .await;
     b.shot("02-first-product").await;
