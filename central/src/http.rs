@@ -1745,13 +1745,16 @@ async fn office_changes(
 
 /// What an audit entry keeps of head office's edits: each record's kind, id and
 /// the values given (a PIN only as set).
+type Held = std::collections::HashMap<
+    (rustok_domain::replica::Kind, uuid::Uuid),
+    rustok_domain::replica::Replica,
+>;
+
 fn edits_detail(
     edits: &[rustok_domain::office::Edit],
     events: u64,
-    held: &std::collections::HashMap<
-        (rustok_domain::replica::Kind, uuid::Uuid),
-        rustok_domain::replica::Replica,
-    >,
+    before: &Held,
+    held: &Held,
 ) -> serde_json::Value {
     let records: Vec<serde_json::Value> = edits
         .iter()
@@ -1769,7 +1772,19 @@ fn edits_detail(
                         .map(str::to_owned)
                 })
             });
-            serde_json::json!({ "kind": e.kind.as_str(), "id": e.id, "label": label, "fields": fields })
+            // What the fields given held before (none for a new record; never a PIN).
+            let was: serde_json::Map<String, serde_json::Value> = before
+                .get(&(e.kind, e.id))
+                .map(|r| {
+                    e.fields
+                        .keys()
+                        .filter(|k| k.as_str() != "pin")
+                        .filter_map(|k| Some((k.clone(), r.fields.get(k)?.value.clone())))
+                        .filter(|(_, v)| !v.is_null())
+                        .collect()
+                })
+                .unwrap_or_default();
+            serde_json::json!({ "kind": e.kind.as_str(), "id": e.id, "label": label, "fields": fields, "was": was })
         })
         .collect();
     serde_json::json!({ "changes": events, "records": records })
@@ -1806,6 +1821,8 @@ pub(crate) async fn change_records(
             .backend
             .office(slug.as_str(), &ids, now.unix_millis())
             .await?;
+        let keys: Vec<_> = edits.iter().map(|e| (e.kind, e.id)).collect();
+        let before = c.backend.replicas(office.tenant_id, &keys).await?;
         let checked = crate::office::prepare(c, slug, &office, edits).await?;
         let written = checked.len() as u64;
         if checked.is_empty() {
@@ -1826,7 +1843,6 @@ pub(crate) async fn change_records(
                 .events_stored
                 .fetch_add(done.stored, Ordering::Relaxed);
             tracing::info!(tenant = %slug.as_str(), events = written, actor, "head office changed records");
-            let keys: Vec<_> = edits.iter().map(|e| (e.kind, e.id)).collect();
             let held = match c.backend.replicas(office.tenant_id, &keys).await {
                 Ok(held) => held,
                 Err(e) => {
@@ -1834,7 +1850,7 @@ pub(crate) async fn change_records(
                     std::collections::HashMap::new()
                 }
             };
-            let detail = edits_detail(edits, written, &held);
+            let detail = edits_detail(edits, written, &before, &held);
             console::audit(c, actor, Some(slug.as_str()), "office_changes", detail).await;
             return Ok(OfficeWritten {
                 events: written,

@@ -296,6 +296,50 @@ pub async fn prepare(
             }
         }
     }
+    // A page's slug and an operator's name are one record's, as a till keeps them
+    // (a kiosk finds a page by its slug; a cashier picks their name at login).
+    for (kind, field, what) in [
+        (Kind::Content, "slug", "another page uses this slug"),
+        (Kind::Operator, "name", "another operator has this name"),
+    ] {
+        let named: Vec<(usize, Uuid)> = edits
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == kind && e.fields.contains_key(field))
+            .map(|(at, e)| (at, e.id))
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        let text = |r: &Replica| {
+            r.fields
+                .get(field)
+                .and_then(|f| f.value.as_str().map(str::to_owned))
+        };
+        let mut values: HashMap<Uuid, Option<String>> = c
+            .backend
+            .records(tenant, kind)
+            .await?
+            .iter()
+            .map(|(id, r)| (*id, text(r)))
+            .collect();
+        for ((k, id), r) in &current {
+            if *k == kind {
+                values.insert(*id, text(r));
+            }
+        }
+        for (at, id) in named {
+            let Some(Some(value)) = values.get(&id) else {
+                continue;
+            };
+            if values
+                .iter()
+                .any(|(other, v)| *other != id && v.as_ref() == Some(value))
+            {
+                return Err(invalid(at, "taken", what));
+            }
+        }
+    }
     // A SKU or barcode given is one product's: another's here or at central
     // refuses. An edit that leaves both alone is not refused for a clash tills made
     // offline (listed in the console for a person to resolve).

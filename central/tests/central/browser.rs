@@ -571,6 +571,12 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     b.until_text("[data-test=product-form] .field-error", "An amount in EUR")
         .await;
     b.shot("02-bad-price").await;
+    // Another tab with a change not saved: the console asks first; staying keeps it.
+    b.click("[data-test=tab-categories]").await;
+    let asked = b.client.get_alert_text().await.unwrap();
+    assert!(asked.contains("not saved"), "{asked}");
+    b.client.dismiss_alert().await.unwrap();
+    b.find("[data-test=product-form]").await;
     b.set("[data-test=f-price]", "4,75").await;
     b.click("[data-test=save-product]").await;
     b.until_text("[role=status]", &format!("Saved {sku}")).await;
@@ -650,7 +656,14 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     let log = b
         .until_text("table.grid tbody", "изменены данные сети")
         .await;
-    assert!(log.contains(&format!("товар {sku}: цена = 4,75")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "товар {sku}: цена = 4,75 € (было {},{:02} €)",
+            product.fields.price.minor / 100,
+            product.fields.price.minor % 100
+        )),
+        "{log}"
+    );
     b.shot("07-audit-ru").await;
 }
 

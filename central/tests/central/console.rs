@@ -907,6 +907,31 @@ async fn head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills
         assert_eq!(body["code"], code, "{id} under {parent}");
     }
 
+    // A page's slug and an operator's name are one record's, as on a till.
+    let promo = |id: &str| {
+        json!({ "kind": "content", "id": id, "fields": {
+            "kind": "promo", "slug": "summer-sale", "position": 0,
+            "translations": { "en": { "title": "Summer" } } } })
+    };
+    ok_json::<OfficeWritten>(
+        post(json!({ "changes": [promo("0192f0e4-6000-7000-8000-0000000c0001")] }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let r = post(json!({ "changes": [promo("0192f0e4-6000-7000-8000-0000000c0002")] }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "taken");
+    let existing = operators[0].fields["name"].clone();
+    let r = post(json!({ "changes": [{ "kind": "operator", "id": "0192f0e4-6000-7000-8000-0000000c0003",
+                                       "fields": { "name": existing, "role": "cashier", "pin": "9876" } }] }))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "taken");
+
     // A new operator: the PIN is hashed by central and kept out of the audit log.
     let cashier = "0192f0e4-6000-7000-8000-00000000ca5e";
     let w: OfficeWritten = ok_json(
@@ -967,13 +992,17 @@ async fn head_office_edits_the_catalog_in_the_console_and_resolves_a_clash_tills
         .iter()
         .filter(|e| e.action == "office_changes" && e.actor == "anna")
         .collect();
-    assert_eq!(changes_by_anna.len(), 5, "{log:?}");
+    assert_eq!(changes_by_anna.len(), 6, "{log:?}");
     let priced = changes_by_anna
         .iter()
         .find(|e| e.detail["records"][0]["fields"]["price"]["minor"] == 777)
         .unwrap();
     assert_eq!(priced.detail["records"][0]["id"], twin.to_string());
     assert_eq!(priced.detail["records"][0]["kind"], "product");
+    assert_eq!(
+        priced.detail["records"][0]["was"]["price"]["minor"], first.fields.price.minor,
+        "the audit log keeps what the price was"
+    );
     let hired = changes_by_anna
         .iter()
         .find(|e| e.detail["records"][0]["kind"] == "operator")

@@ -2,7 +2,7 @@
 // changed, the button held while central answers, then a notice or the refusal
 // in the UI language.
 import { get } from "svelte/store";
-import { catalogApi, type Kind } from "../api";
+import { ApiError, catalogApi, type Kind } from "../api";
 import { t, problem } from "../i18n";
 
 export class Saver {
@@ -19,8 +19,16 @@ export class Saver {
   }
 
   /** Sends `fields` of the record; `saved` is the notice on success, `after`
-   *  reloads what the screen shows. True when central took it. */
-  async save(kind: Kind, id: string, fields: Record<string, unknown>, saved: string, after: () => Promise<void>): Promise<boolean> {
+   *  reloads what the screen shows, `refusals` words refusals by code. True when
+   *  central took it. */
+  async save(
+    kind: Kind,
+    id: string,
+    fields: Record<string, unknown>,
+    saved: string,
+    after: () => Promise<void>,
+    refusals: Record<string, string> = {},
+  ): Promise<boolean> {
     this.reset();
     if (Object.keys(fields).length === 0) {
       this.notice = get(t)("nothingChanged");
@@ -33,7 +41,9 @@ export class Saver {
       await after();
       return true;
     } catch (err) {
-      this.error = get(problem)(err);
+      // A refusal this screen words itself (a slug taken is not a SKU taken).
+      const code = err instanceof ApiError ? err.code : "";
+      this.error = refusals[code] ?? get(problem)(err);
       return false;
     } finally {
       this.busy = false;
