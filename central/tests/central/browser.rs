@@ -651,6 +651,9 @@ async fn head_office_changes_a_price_in_the_console_and_a_till_pulls_it() {
     b.until_text("[data-test=no-clashes]", "Совпадений нет")
         .await;
     b.shot("06-no-clashes-ru").await;
+    // Back returns to the tab before.
+    b.client.back().await.unwrap();
+    b.find("table[data-test=products]").await;
     // The audit log names who changed which product to what.
     b.link("Журнал действий").await.click().await.unwrap();
     let log = b
