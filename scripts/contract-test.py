@@ -161,7 +161,11 @@ def signing_proxy(central, device, secret, session):
                 self.end_headers()
                 self.wfile.write(payload)
                 if self.command == "DELETE" and self.path.startswith("/console/api/session") and r.status == 204:
-                    current["session"] = console_session(central)
+                    # Signed in again beside the run: waiting out a 429 here would
+                    # hold this answer past the client's timeout.
+                    def sign_in_again():
+                        current["session"] = console_session(central)
+                    threading.Thread(target=sign_in_again, daemon=True).start()
             finally:
                 conn.close()
 
