@@ -220,6 +220,19 @@ async fn signed_in_tenant(
     Ok((s, slug))
 }
 
+/// The session and tenant of a change to the tenant `slug`: signed in (401), with
+/// the session's CSRF token (403), a tenant the person may see (404).
+async fn changing_tenant(
+    c: &Central,
+    parts: &axum::http::request::Parts,
+    slug: &str,
+) -> Result<(Session, TenantSlug), Fail> {
+    let s = session(c, parts).await?;
+    csrf(c, parts, &s)?;
+    let slug = tenant_of(c, &s, slug).await?;
+    Ok((s, slug))
+}
+
 /// Writes an audit entry; a failure to write it is logged (the change is made).
 pub async fn audit(
     c: &Central,
@@ -490,9 +503,7 @@ pub async fn revoke(
     req: Request,
 ) -> Result<Response, Fail> {
     let (parts, _) = req.into_parts();
-    let s = session(&c, &parts).await?;
-    csrf(&c, &parts, &s)?;
-    let slug = tenant_of(&c, &s, &slug).await?;
+    let (s, slug) = changing_tenant(&c, &parts, &slug).await?;
     let d = device_of(&c, &slug, &device).await?;
     c.backend.revoke(d.device_id).await?;
     tracing::info!(device = %d.device_id, by = %s.person.login, "device revoked in the console");
@@ -514,9 +525,7 @@ pub async fn create_code(
     req: Request,
 ) -> Result<Response, Fail> {
     let (parts, body) = http::read_body(&c, req).await?;
-    let s = session(&c, &parts).await?;
-    csrf(&c, &parts, &s)?;
-    let slug = tenant_of(&c, &s, &slug).await?;
+    let (s, slug) = changing_tenant(&c, &parts, &slug).await?;
     let ask: CodeRequest = http::parse_json(&body)?;
     if let Some(d) = ask.device_id {
         device_of(&c, &slug, &d.to_string()).await?;
@@ -858,16 +867,14 @@ pub async fn changes(
     req: Request,
 ) -> Result<Response, Fail> {
     let (parts, body) = http::read_body(&c, req).await?;
-    let s = session(&c, &parts).await?;
-    csrf(&c, &parts, &s)?;
-    let slug = tenant_of(&c, &s, &slug).await?;
+    let (s, slug) = changing_tenant(&c, &parts, &slug).await?;
     let ask: ConsoleChanges = http::parse_json(&body)?;
     let written = http::change_records(&c, &slug, &ask.changes, &s.person.login).await?;
     Ok(Json(written).into_response())
 }
 
 /// The SKUs and barcodes that more than one of `products` has, by field and value.
-pub fn clashes_of(products: &[rustok_protocol::RecordOut]) -> Vec<Clash> {
+fn clashes_of(products: &[rustok_protocol::RecordOut]) -> Vec<Clash> {
     let mut by: std::collections::BTreeMap<(&str, &str), Vec<uuid::Uuid>> = Default::default();
     for p in products {
         for field in ["sku", "barcode"] {
@@ -910,9 +917,7 @@ pub async fn upload_image(
     req: Request,
 ) -> Result<Response, Fail> {
     let (parts, body) = http::read_picture(&c, req).await?;
-    let s = session(&c, &parts).await?;
-    csrf(&c, &parts, &s)?;
-    let slug = tenant_of(&c, &s, &slug).await?;
+    let (s, slug) = changing_tenant(&c, &parts, &slug).await?;
     http::store_picture(&c, &slug, &body, &s.person.login).await
 }
 

@@ -1744,17 +1744,12 @@ async fn office_changes(
 }
 
 /// What an audit entry keeps of head office's edits: each record's kind, id and
-/// the values given (a PIN only as set).
-type Held = std::collections::HashMap<
-    (rustok_domain::replica::Kind, uuid::Uuid),
-    rustok_domain::replica::Replica,
->;
-
+/// label, the values given (a PIN only as set) and what those fields held before.
 fn edits_detail(
     edits: &[rustok_domain::office::Edit],
     events: u64,
-    before: &Held,
-    held: &Held,
+    before: &crate::office::Records,
+    held: &crate::office::Records,
 ) -> serde_json::Value {
     let records: Vec<serde_json::Value> = edits
         .iter()
@@ -1821,9 +1816,11 @@ pub(crate) async fn change_records(
             .backend
             .office(slug.as_str(), &ids, now.unix_millis())
             .await?;
-        let keys: Vec<_> = edits.iter().map(|e| (e.kind, e.id)).collect();
-        let before = c.backend.replicas(office.tenant_id, &keys).await?;
-        let checked = crate::office::prepare(c, slug, &office, edits).await?;
+        let crate::office::Prepared {
+            checked,
+            before,
+            after,
+        } = crate::office::prepare(c, slug, &office, edits).await?;
         let written = checked.len() as u64;
         if checked.is_empty() {
             return Ok(OfficeWritten {
@@ -1843,14 +1840,7 @@ pub(crate) async fn change_records(
                 .events_stored
                 .fetch_add(done.stored, Ordering::Relaxed);
             tracing::info!(tenant = %slug.as_str(), events = written, actor, "head office changed records");
-            let held = match c.backend.replicas(office.tenant_id, &keys).await {
-                Ok(held) => held,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the changed records for the audit log");
-                    std::collections::HashMap::new()
-                }
-            };
-            let detail = edits_detail(edits, written, &before, &held);
+            let detail = edits_detail(edits, written, &before, &after);
             console::audit(c, actor, Some(slug.as_str()), "office_changes", detail).await;
             return Ok(OfficeWritten {
                 events: written,

@@ -88,19 +88,34 @@ fn references(event: &DomainEvent) -> Vec<(Kind, Uuid)> {
     refs
 }
 
+/// Head office's edits made ready to store.
+pub struct Prepared {
+    /// The checked events, at the office's next seqs, in order.
+    pub checked: Vec<Checked>,
+    /// The edited records as central held them before (those that existed).
+    pub before: Records,
+    /// The same records with the edits merged in (what the audit log names).
+    pub after: Records,
+}
+
+/// Records by kind and id.
+pub type Records = HashMap<(Kind, Uuid), Replica>;
+
 /// The checked events that make `edits` happen, at the office's next seqs, in
-/// order (an edit sees the ones before it). Nothing is written.
+/// order (an edit sees the ones before it), with the records before and after.
+/// Nothing is written.
 pub async fn prepare(
     c: &Central,
     slug: &TenantSlug,
     office: &Office,
     edits: &[Edit],
-) -> Result<Vec<Checked>, Refused> {
+) -> Result<Prepared, Refused> {
     let tenant = office.tenant_id;
     let mut keys: Vec<(Kind, Uuid)> = edits.iter().map(|e| (e.kind, e.id)).collect();
     keys.sort_unstable();
     keys.dedup();
-    let mut current: HashMap<(Kind, Uuid), Replica> = c.backend.replicas(tenant, &keys).await?;
+    let mut current: Records = c.backend.replicas(tenant, &keys).await?;
+    let before = current.clone();
     // The pictures products name before these edits: one named again is not news.
     let pictured: HashMap<Uuid, String> = current
         .iter()
@@ -391,5 +406,10 @@ pub async fn prepare(
             ));
         }
     }
-    Ok(out)
+    current.retain(|k, _| keys.binary_search(k).is_ok());
+    Ok(Prepared {
+        checked: out,
+        before,
+        after: current,
+    })
 }

@@ -93,7 +93,7 @@ export function pick(map: unknown, lang: string): string {
 }
 
 /** The largest side of a picture central keeps. */
-export const PICTURE_EDGE = 640;
+const PICTURE_EDGE = 640;
 
 /** A photo the person chose, scaled to fit 640×640 and encoded as a JPEG. */
 export async function scaledJpeg(file: File): Promise<Blob> {
