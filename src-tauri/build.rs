@@ -77,4 +77,5 @@ const COMMANDS: &[&str] = &[
     "list_dead_letters",
     "retry_dead_letter",
     "discard_dead_letter",
+    "device_settings",
 ];

@@ -2,6 +2,8 @@
 //! device database directly: whoever can run them can read the data folder anyway,
 //! so a PIN would protect nothing here.
 
+use crate::config::file::DeviceConfig;
+use crate::config::hub::{ConfigHub, FileState};
 use crate::config::Paths;
 use rustok_core::store::{Store, SCHEMA_VERSION};
 use std::ffi::OsString;
@@ -9,33 +11,42 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// How to call the binary.
-pub const USAGE: &str = "usage: rustok-edge [--data-dir DIR] [--demo] [--kiosk] [COMMAND]
+pub const USAGE: &str =
+    "usage: rustok-edge [--data-dir DIR] [--config FILE] [--demo] [--kiosk] [COMMAND]
 
   (no command)            start the app (--demo: with the demo shop if there is no shop yet;
                           --kiosk, or RUSTOK_KIOSK=1: as a self-service kiosk, full screen,
                           left only with a manager's PIN)
   status                  show the device, the shop and the outbox
-  doctor                  check the database and the outbox; exit 1 if anything is wrong
+  doctor                  check the database, the outbox, the pictures and the search index
+                          against the database; exit 1 if anything is wrong
+  reindex                 rebuild the search index from the database, with progress (with the
+                          app closed)
   backup FILE             write a consistent copy of the database to FILE
   export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
-  enrol --url URL --code CODE
+  enrol [--url URL] --code CODE
                           connect this device's shop to a central server with a one-time code
-  join --url URL --code CODE [--till CODE]
+                          (--url defaults to central.url in the config file)
+  join [--url URL] --code CODE [--till CODE]
                           make an empty data folder a till of a chain at a central server
                           (the code names the chain and the store) and take its catalog
   sync                    push every pending event to the central server now, take what
                           head office and the other tills changed, and send and fetch
                           product pictures
   demo                    create the demo shop in an empty data folder
-  help                    show this text
+  help                    show this text (also --help); --version shows the version
 
-The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data folder.";
+The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data folder.
+The config file is --config, else $RUSTOK_CONFIG, else config.toml in a data folder named
+by --data-dir or $RUSTOK_DATA_DIR, else the platform config folder; `status` shows it.";
 
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--config`.
+    pub config: Option<PathBuf>,
     /// `--demo`: start with the demo shop when the device has no shop.
     pub demo: bool,
     /// `--kiosk`: run the window as a self-service kiosk.
@@ -51,10 +62,14 @@ pub enum Command {
     Gui,
     /// Print the usage.
     Help,
+    /// Print the version.
+    Version,
     /// Show the state.
     Status,
     /// Check the database.
     Doctor,
+    /// Rebuild the search index.
+    Reindex,
     /// Back up to a file.
     Backup(PathBuf),
     /// Export unsynced events (`None` for stdout).
@@ -63,15 +78,15 @@ pub enum Command {
     Demo,
     /// Redeem an enrolment code at a central server.
     Enrol {
-        /// Central's base URL.
-        url: String,
+        /// Central's base URL (none: the config's `central.url`).
+        url: Option<String>,
         /// The one-time code.
         code: String,
     },
     /// Join a chain at central from an empty data folder.
     Join {
-        /// Central's base URL.
-        url: String,
+        /// Central's base URL (none: the config's `central.url`).
+        url: Option<String>,
         /// The one-time code.
         code: String,
         /// This till's code (order-number prefix).
@@ -84,6 +99,7 @@ pub enum Command {
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut data_dir = None;
+    let mut config = None;
     let mut demo = false;
     let mut kiosk = false;
     let mut url = None;
@@ -97,6 +113,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             data_dir = Some(PathBuf::from(it.next().ok_or("--data-dir needs a folder")?));
         } else if let Some(v) = text.strip_prefix("--data-dir=") {
             data_dir = Some(PathBuf::from(v));
+        } else if text == "--config" {
+            config = Some(PathBuf::from(it.next().ok_or("--config needs a file")?));
+        } else if let Some(v) = text.strip_prefix("--config=") {
+            config = Some(PathBuf::from(v));
         } else if text == "--url" {
             url = Some(value(it.next(), "--url needs an address")?);
         } else if text == "--code" {
@@ -107,10 +127,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             demo = true;
         } else if text == "--kiosk" {
             kiosk = true;
+        } else if text == "-V" || text == "--version" {
+            return Ok(Args {
+                data_dir,
+                config,
+                demo,
+                kiosk,
+                command: Command::Version,
+            });
         } else if text == "-h" || text == "--help" {
             // `rustok-edge enrol --help` asks for the usage, like `--help` alone.
             return Ok(Args {
                 data_dir,
+                config,
                 demo,
                 kiosk,
                 command: Command::Help,
@@ -131,19 +160,23 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         ["help"] => Command::Help,
         ["status"] => Command::Status,
         ["doctor"] => Command::Doctor,
+        ["reindex"] => Command::Reindex,
         ["demo"] => Command::Demo,
         ["sync"] => Command::Sync,
-        ["enrol"] => match (url.take(), code.take()) {
-            (Some(url), Some(code)) => Command::Enrol { url, code },
-            _ => return Err("enrol needs --url URL and --code CODE".into()),
+        ["enrol"] => match code.take() {
+            Some(code) => Command::Enrol {
+                url: url.take(),
+                code,
+            },
+            None => return Err("enrol needs --code CODE".into()),
         },
-        ["join"] => match (url.take(), code.take()) {
-            (Some(url), Some(code)) => Command::Join {
-                url,
+        ["join"] => match code.take() {
+            Some(code) => Command::Join {
+                url: url.take(),
                 code,
                 till: till.take().unwrap_or_else(|| "POS2".to_owned()),
             },
-            _ => return Err("join needs --url URL and --code CODE".into()),
+            None => return Err("join needs --code CODE".into()),
         },
         ["backup", file] => Command::Backup(PathBuf::from(file)),
         ["export-unsynced", "-"] => Command::ExportUnsynced(None),
@@ -159,6 +192,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     }
     Ok(Args {
         data_dir,
+        config,
         demo,
         kiosk,
         command,
@@ -183,8 +217,8 @@ fn open(paths: &Paths) -> Result<Store, String> {
 }
 
 /// Runs a subcommand; prints results to stdout and problems to stderr.
-pub fn run(command: Command, paths: &Paths) -> ExitCode {
-    match execute(command, paths) {
+pub fn run(command: Command, paths: &Paths, config: &ConfigHub) -> ExitCode {
+    match execute(command, paths, config) {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -194,9 +228,10 @@ pub fn run(command: Command, paths: &Paths) -> ExitCode {
 }
 
 #[allow(clippy::print_stdout)]
-fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
+fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode, String> {
+    let config = hub.config();
     match command {
-        Command::Gui | Command::Help => Ok(ExitCode::SUCCESS),
+        Command::Gui | Command::Help | Command::Version => Ok(ExitCode::SUCCESS),
         Command::Status => {
             let store = open(paths)?;
             let device = store
@@ -204,6 +239,16 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             let outbox = store.outbox_status().map_err(|e| e.to_string())?;
             println!("data folder:    {}", paths.data_dir.display());
+            let loaded = hub.loaded();
+            let file = match loaded.file {
+                FileState::Missing => " (none: defaults)",
+                FileState::Used => "",
+                FileState::Refused => " (refused: the defaults and environment in use)",
+            };
+            println!("config file:    {}{file}", hub.path().display());
+            for p in &loaded.problems {
+                println!("config problem: {p}");
+            }
             println!("schema version: {SCHEMA_VERSION}");
             match &device {
                 Some(d) => println!("device:         {} ({})", d.device_code, d.device_id),
@@ -299,13 +344,38 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 report.events, report.pending
             );
             let damaged = check_pictures(&store, paths)?;
-            if report.is_clean() && damaged == 0 {
+            let index = rustok_core::index::Index::inspect(&paths.index(), &store)
+                .map_err(|e| format!("cannot check the search index: {e}"))?;
+            println!("search index:     {index}");
+            if report.is_clean() && damaged == 0 && !index.is_damaged() {
                 println!("clean");
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!("problems found");
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Reindex => {
+            let store = open(paths)?;
+            let mut shown = None;
+            let documents = rustok_core::index::Index::reindex(
+                &paths.index(),
+                &store,
+                &mut |p: rustok_core::index::RebuildProgress| {
+                    if shown != Some(p.done) {
+                        println!("indexing: {} of {} documents", p.done, p.total);
+                        shown = Some(p.done);
+                    }
+                },
+            )
+            .map_err(|e| match e {
+                rustok_core::index::IndexError::Locked(_) => {
+                    "the app is running and has the index open; close it first (it rebuilds a damaged index itself when it starts)".to_owned()
+                }
+                e => format!("rebuilding the index failed: {e}"),
+            })?;
+            println!("search index rebuilt: {documents} documents");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             std::fs::create_dir_all(&paths.data_dir)
@@ -324,6 +394,7 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Enrol { url, code } => {
+            let url = central_url(url, &config)?;
             let store = open(paths)?;
             let identity = store
                 .read(rustok_core::store::device_identity)
@@ -353,7 +424,7 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             let pushed = runtime()?.block_on(rustok_sync::agent::sync_once(
                 store.clone(),
                 std::sync::Arc::new(rustok_core::system::SystemClock),
-                &crate::config::sync_config(None),
+                &crate::config::sync_config(None, &config),
                 &paths.sync_credentials(),
             ));
             let outbox = store.outbox_status().map_err(|e| e.to_string())?;
@@ -362,12 +433,13 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
             })?;
             println!("{acked} events synced; {} pending", outbox.pending);
             let taken = runtime()?
-                .block_on(pull_all(store, paths))
+                .block_on(pull_all(store, paths, &config))
                 .map_err(|e| format!("taking changes failed: {e}"))?;
             println!("{taken}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Join { url, code, till } => {
+            let url = central_url(url, &config)?;
             std::fs::create_dir_all(&paths.data_dir)
                 .map_err(|e| format!("cannot create {}: {e}", paths.data_dir.display()))?;
             let store =
@@ -394,7 +466,7 @@ fn execute(command: Command, paths: &Paths) -> Result<ExitCode, String> {
                 creds.device_id,
                 paths.sync_credentials().display()
             );
-            let taken = rt.block_on(pull_all(store, paths)).map_err(|e| {
+            let taken = rt.block_on(pull_all(store, paths, &config)).map_err(|e| {
                 format!("taking the chain's records failed (run `sync` again): {e}")
             })?;
             println!("{taken}");
@@ -483,11 +555,16 @@ fn shop_on(store: std::sync::Arc<Store>) -> rustok_core::service::Shop {
 
 /// Takes everything head office and the other tills changed, page by page; says
 /// what it took.
-async fn pull_all(store: std::sync::Arc<Store>, paths: &Paths) -> Result<String, String> {
-    let creds = rustok_sync::credentials::Credentials::load(&paths.sync_credentials())
+async fn pull_all(
+    store: std::sync::Arc<Store>,
+    paths: &Paths,
+    config: &DeviceConfig,
+) -> Result<String, String> {
+    let config = crate::config::sync_config(None, config);
+    let creds = config
+        .credentials(&paths.sync_credentials())
         .map_err(|e| e.to_string())?
         .ok_or("this device is not connected to a central server")?;
-    let config = crate::config::sync_config(None);
     let shop = std::sync::Arc::new(shop_on(store));
     let images = rustok_core::store::ImageStore::open(&paths.images())
         .map_err(|e| format!("cannot open {}: {e}", paths.images().display()))?;
@@ -520,6 +597,12 @@ async fn pull_all(store: std::sync::Arc<Store>, paths: &Paths) -> Result<String,
         "{} changes taken ({} set aside); at {} of {}\n{pictures}",
         p.applied, p.set_aside, p.cursor, p.head
     ))
+}
+
+/// `--url`, else the config's `central.url`.
+fn central_url(flag: Option<String>, config: &DeviceConfig) -> Result<String, String> {
+    flag.or_else(|| config.central_url.clone())
+        .ok_or_else(|| "give --url URL (or set central.url in the config file)".to_owned())
 }
 
 /// A small runtime for the subcommands that talk to central.

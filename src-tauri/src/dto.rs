@@ -32,6 +32,7 @@ use rustok_core::service::{NewLine, OperatorRights, Quote, ShiftReport, ShopSetu
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod settings;
 pub mod sync;
 
 /// The shop as the UI needs it to format and label things.
@@ -62,8 +63,13 @@ pub struct AppInfoDto {
     pub kiosk_device: bool,
     /// Whether it is locked in kiosk mode now (a manager's PIN unlocks it).
     pub kiosk_locked: bool,
-    /// Seconds an untouched kiosk waits before it counts down and starts over.
+    /// Seconds an untouched kiosk waits before it counts down and starts over
+    /// (this device's config, else the shop's).
     pub kiosk_idle_secs: u32,
+    /// The UI's language until someone picks one at this device (the config's).
+    pub language: crate::config::file::Language,
+    /// The receipt paper (the config's).
+    pub paper: crate::config::file::Paper,
 }
 
 /// An operator on the login screen.

@@ -3,6 +3,7 @@
 //! handlers keep the index up to date and tell the UI to refresh (after the index
 //! has the change, so a refreshed list shows it).
 
+use crate::config::hub::ConfigHub;
 use crate::config::Paths;
 use crate::state::AppState;
 use rustok_core::bus::{Bus, BusConfig, EventHandler, HandlerError, ThreadSleeper};
@@ -26,6 +27,10 @@ pub const DATA_CHANGED: &str = "data-changed";
 
 /// The event telling the UI that the sync status changed.
 pub const SYNC_CHANGED: &str = "sync-changed";
+
+/// The event telling the UI that the config file was read again (a value changed,
+/// or it was refused: Settings shows why).
+pub const CONFIG_CHANGED: &str = "config-changed";
 
 #[derive(Clone, Serialize)]
 struct DataChanged {
@@ -74,15 +79,20 @@ impl<R: Runtime> EventHandler for UiNotifier<R> {
 /// its status changes reach the UI.
 fn start_sync<R: Runtime>(
     app: &tauri::AppHandle<R>,
-    shop: &Arc<Shop>,
+    state: &AppState,
     credentials: PathBuf,
-    kind: DeviceKind,
-) -> Arc<Agent> {
+) -> (Arc<Agent>, tauri::async_runtime::JoinHandle<()>) {
+    let shop = &state.shop;
+    let kind = if state.kiosk_device() {
+        DeviceKind::Kiosk
+    } else {
+        DeviceKind::Till
+    };
     let handle = app.clone();
     let agent = Agent::new(
         shop.store().clone(),
         Arc::new(SystemClock),
-        crate::config::sync_config(Some(kind)),
+        crate::config::sync_config(Some(kind), &state.config().config()),
         credentials,
         Box::new(move || {
             // Emitting only queues a message for the webview.
@@ -95,8 +105,54 @@ fn start_sync<R: Runtime>(
     if let Err(e) = agent.attach_shop(Arc::clone(shop)) {
         tracing::error!(error = %e, "cannot pull changes from central");
     }
-    tauri::async_runtime::spawn(agent.clone().run());
-    agent
+    let task = tauri::async_runtime::spawn(agent.clone().run());
+    (agent, task)
+}
+
+/// Stops the sync agent, waits for its task to end (so two agents never push or
+/// pull at once), and starts one under the config now in force.
+async fn restart_sync<R: Runtime>(app: tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Some(path) = state.sync_credentials().cloned() else {
+        return;
+    };
+    let _one = state.sync_restart.lock().await;
+    if let Some(old) = state.sync() {
+        old.stop();
+    }
+    if let Some(task) = state.take_sync_task() {
+        if let Err(e) = task.await {
+            tracing::warn!(error = %e, "the sync agent ended badly");
+        }
+    }
+    let (agent, task) = start_sync(&app, &state, path);
+    state.set_sync(agent, task);
+    tracing::info!("sync restarted under the new config");
+    if let Err(e) = app.emit(SYNC_CHANGED, ()) {
+        tracing::warn!(error = %e, "cannot tell the window about sync");
+    }
+}
+
+/// What a reloaded config changes in the running app: sync's address or
+/// interval restarts the agent; the window reads the config again (language,
+/// paper, kiosk idle time, and Settings).
+fn follow_config<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let handle = app.clone();
+    state.config().listen(move |old, new| {
+        if old.sync_interval != new.sync_interval || old.central_url != new.central_url {
+            tauri::async_runtime::spawn(restart_sync(handle.clone()));
+        }
+        if old.kiosk != new.kiosk {
+            tracing::info!(
+                kiosk = new.kiosk,
+                "kiosk mode changes when the app starts again"
+            );
+        }
+        if let Err(e) = handle.emit(CONFIG_CHANGED, ()) {
+            tracing::warn!(error = %e, "cannot tell the window about the config");
+        }
+    });
 }
 
 /// Starts the bus: the index handler (when the index runs), then the notifier.
@@ -212,13 +268,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
 pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), String> {
     let state = app.state::<AppState>();
     if let Some(path) = state.sync_credentials() {
-        let kind = if state.kiosk_device() {
-            DeviceKind::Kiosk
-        } else {
-            DeviceKind::Till
-        };
-        state.set_sync(start_sync(app, &state.shop, path.clone(), kind));
+        let (agent, task) = start_sync(app, &state, path.clone());
+        state.set_sync(agent, task);
     }
+    follow_config(app);
     let bus = start_bus(app, &state.shop, state.index())?;
     state.set_bus(bus);
     Ok(())
@@ -267,7 +320,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Opens the store in `paths` (creating the demo shop first when `demo` is set and
 /// the device has no shop) and runs the window until it is closed; with `kiosk`,
 /// as a locked self-service kiosk.
-pub fn run(paths: &Paths, demo: bool, kiosk: bool) -> ExitCode {
+pub fn run(paths: &Paths, config: Arc<ConfigHub>, demo: bool) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&paths.data_dir) {
         eprintln!(
             "cannot create the data folder {}: {e}",
@@ -297,9 +350,26 @@ pub fn run(paths: &Paths, demo: bool, kiosk: bool) -> ExitCode {
         }
     }
     let index = open_index(paths, &shop);
+    match config.write_example_if_missing() {
+        Ok(true) => {
+            tracing::info!(file = %config.path().display(), "wrote the config file's example")
+        }
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, file = %config.path().display(), "cannot write the config file's example")
+        }
+    }
+    let kiosk = config.config().kiosk;
+    let watch = crate::config::hub::watch(&config);
     let mut state = AppState::new(shop)
+        .with_config(config)
+        .with_data_dir(paths.data_dir.clone())
         .with_sync(paths.sync_credentials())
         .with_index(index);
+    match watch {
+        Ok(w) => state.set_config_watch(w),
+        Err(e) => tracing::error!(error = %e, "config changes need a restart"),
+    }
     if kiosk {
         state = state.as_kiosk();
     }

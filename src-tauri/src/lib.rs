@@ -36,27 +36,37 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let paths = match config::Paths::resolve(args.data_dir.clone()) {
+    match args.command {
+        cli::Command::Help => {
+            println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        cli::Command::Version => {
+            println!("rustok-edge {}", config::APP_VERSION);
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let paths = match config::Paths::resolve(args.data_dir.clone(), args.config.clone()) {
         Ok(p) => p,
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);
         }
     };
-    match args.command {
-        cli::Command::Help => {
-            println!("{}", cli::USAGE);
-            ExitCode::SUCCESS
+    let hub = config::hub::ConfigHub::load(paths.config_file.clone(), args.kiosk);
+    let logs = logging::init(&paths.logs(), &hub.config().log_level);
+    hub.log_problems();
+    let level = logs.level();
+    hub.listen(move |old, new| {
+        if old.log_level != new.log_level {
+            level.set(&new.log_level);
         }
-        cli::Command::Gui => {
-            let _logs = logging::init(&paths.logs());
-            // The environment serves kiosk sessions whose launcher passes no flags.
-            let kiosk = args.kiosk || std::env::var_os("RUSTOK_KIOSK").is_some_and(|v| v == "1");
-            gui::run(&paths, args.demo, kiosk)
-        }
-        other => {
-            let _logs = logging::init(&paths.logs());
-            cli::run(other, &paths)
-        }
-    }
+    });
+    let code = match args.command {
+        cli::Command::Gui => gui::run(&paths, hub, args.demo),
+        other => cli::run(other, &paths, &hub),
+    };
+    drop(logs);
+    code
 }

@@ -5,15 +5,43 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing_subscriber::{fmt, reload, EnvFilter, Registry};
 
 /// Keeps the file writer flushing; drop it last.
-pub struct LogGuard(Option<WorkerGuard>);
+pub struct LogGuard(Option<WorkerGuard>, Level);
 
-/// Starts logging. Level from `RUST_LOG` (default `info`). If the log folder cannot
-/// be created, logs go to stderr only and the reason is printed there.
-pub fn init(log_dir: &Path) -> LogGuard {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Changes the log level of a running app (the config's `log.level`).
+#[derive(Clone)]
+pub struct Level(Option<reload::Handle<EnvFilter, Registry>>);
+
+impl Level {
+    /// Logs at `level` from now on (a filter the config checked; a bad one is
+    /// logged and the old one stays).
+    pub fn set(&self, level: &str) {
+        let Some(handle) = &self.0 else { return };
+        match EnvFilter::try_new(level) {
+            Ok(filter) => match handle.reload(filter) {
+                Ok(()) => tracing::info!(level, "log level changed"),
+                Err(e) => tracing::warn!(error = %e, "cannot change the log level"),
+            },
+            Err(e) => tracing::warn!(error = %e, level, "not a log level"),
+        }
+    }
+}
+
+impl LogGuard {
+    /// The handle that changes the level.
+    pub fn level(&self) -> Level {
+        self.1.clone()
+    }
+}
+
+/// Starts logging at `level` (the config's `log.level`, which `RUST_LOG`
+/// overrides). If the log folder cannot be created, logs go to stderr only and the
+/// reason is printed there.
+pub fn init(log_dir: &Path, level: &str) -> LogGuard {
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, handle) = reload::Layer::new(filter);
     let (file, guard) = match std::fs::create_dir_all(log_dir) {
         Ok(()) => {
             let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(
@@ -33,18 +61,19 @@ pub fn init(log_dir: &Path) -> LogGuard {
             (None, None)
         }
     };
-    // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::registry()
+    // A second init (tests) keeps the first subscriber, and its level.
+    let first = tracing_subscriber::registry()
         .with(filter)
         .with(fmt::layer().with_writer(std::io::stderr))
         .with(file)
-        .try_init();
+        .try_init()
+        .is_ok();
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         tracing::error!(panic = %info, "panic");
         default_hook(info);
     }));
-    LogGuard(guard)
+    LogGuard(guard, Level(first.then_some(handle)))
 }
 
 /// Starts logging to stderr only, without colours (the index worker: the app reads

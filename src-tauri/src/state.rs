@@ -1,5 +1,6 @@
 //! What the commands share: the shop and who is logged in at this window.
 
+use crate::config::hub::{ConfigHub, ConfigWatch};
 use rustok_core::bus::{Bus, BusError, ReplayReport};
 use rustok_core::index::remote::RemoteIndex;
 use rustok_core::service::{Actor, Shop};
@@ -16,6 +17,12 @@ pub struct AppState {
     bus: Mutex<Option<Bus>>,
     sync_credentials: Option<PathBuf>,
     sync: Mutex<Option<Arc<Agent>>>,
+    sync_task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// One restart of the agent at a time (the config changed twice quickly).
+    pub(crate) sync_restart: tokio::sync::Mutex<()>,
+    config: Arc<ConfigHub>,
+    data_dir: Option<PathBuf>,
+    config_watch: Mutex<Option<ConfigWatch>>,
     index: Option<Arc<RemoteIndex>>,
     kiosk_device: bool,
     kiosk_locked: AtomicBool,
@@ -30,6 +37,11 @@ impl AppState {
             bus: Mutex::new(None),
             sync_credentials: None,
             sync: Mutex::new(None),
+            sync_task: Mutex::new(None),
+            sync_restart: tokio::sync::Mutex::new(()),
+            config: ConfigHub::defaults(),
+            data_dir: None,
+            config_watch: Mutex::new(None),
             index: None,
             kiosk_device: false,
             kiosk_locked: AtomicBool::new(false),
@@ -62,6 +74,37 @@ impl AppState {
             .store(locked && self.kiosk_device, Ordering::SeqCst);
     }
 
+    /// Runs under `config` (the defaults until given one).
+    pub fn with_config(self, config: Arc<ConfigHub>) -> Self {
+        Self { config, ..self }
+    }
+
+    /// Keeps the data folder's path (shown in Settings).
+    pub fn with_data_dir(self, data_dir: PathBuf) -> Self {
+        Self {
+            data_dir: Some(data_dir),
+            ..self
+        }
+    }
+
+    /// The data folder, when known.
+    pub fn data_dir(&self) -> Option<&PathBuf> {
+        self.data_dir.as_ref()
+    }
+
+    /// The device's config.
+    pub fn config(&self) -> &Arc<ConfigHub> {
+        &self.config
+    }
+
+    /// Keeps the config file watched while the app runs.
+    pub fn set_config_watch(&self, watch: ConfigWatch) {
+        *self
+            .config_watch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(watch);
+    }
+
     /// Keeps the search index's worker (see `gui::open_index`).
     pub fn with_index(self, index: Option<Arc<RemoteIndex>>) -> Self {
         Self { index, ..self }
@@ -85,9 +128,21 @@ impl AppState {
         self.sync_credentials.as_ref()
     }
 
-    /// Keeps the running sync agent.
-    pub fn set_sync(&self, agent: Arc<Agent>) {
+    /// Keeps the running sync agent and its task.
+    pub fn set_sync(&self, agent: Arc<Agent>, task: tauri::async_runtime::JoinHandle<()>) {
         *self.sync.lock().unwrap_or_else(PoisonError::into_inner) = Some(agent);
+        *self
+            .sync_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(task);
+    }
+
+    /// Takes the running agent's task (to wait for it to end).
+    pub fn take_sync_task(&self) -> Option<tauri::async_runtime::JoinHandle<()>> {
+        self.sync_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The sync agent, when this app syncs.
@@ -114,6 +169,10 @@ impl AppState {
     /// Stops sync and the bus (saving its checkpoints) and closes the index cleanly
     /// (or kills its worker if it does not close in time): never waits for ever.
     pub fn shut_down(&self) {
+        self.config_watch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(agent) = self.sync() {
             agent.stop();
         }

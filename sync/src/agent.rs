@@ -51,6 +51,9 @@ pub struct AgentConfig {
     pub pull_wait: Duration,
     /// What this device serves as, for its health reports (none: not said).
     pub kind: Option<DeviceKind>,
+    /// Central's address instead of the one recorded at enrolment (central moved;
+    /// the device's config says where).
+    pub central_url: Option<String>,
 }
 
 impl Default for AgentConfig {
@@ -64,11 +67,23 @@ impl Default for AgentConfig {
             batch: BatchLimits::default(),
             pull_wait: Duration::from_secs(25),
             kind: None,
+            central_url: None,
         }
     }
 }
 
 impl AgentConfig {
+    /// The credentials saved at `path` (none: not enrolled), addressed to
+    /// [`AgentConfig::central_url`] when that is set.
+    pub fn credentials(&self, path: &std::path::Path) -> Result<Option<Credentials>, SyncError> {
+        Ok(Credentials::load(path)?.map(|mut c| {
+            if let Some(url) = &self.central_url {
+                c.central_url.clone_from(url);
+            }
+            c
+        }))
+    }
+
     fn breaker(&self) -> BreakerConfig {
         BreakerConfig {
             open_for: self.interval,
@@ -236,7 +251,9 @@ impl Agent {
             stopped: AtomicBool::new(false),
             on_change: Arc::from(on_change),
         };
-        let loaded = Credentials::load(&agent.credentials_path)
+        let loaded = agent
+            .config
+            .credentials(&agent.credentials_path)
             .and_then(|c| c.map_or(Ok(()), |c| agent.connect(c)));
         if let Err(e) = loaded {
             tracing::error!(error = %e, "sync credentials unusable; not syncing until enrolled again");
@@ -742,7 +759,9 @@ pub async fn sync_once(
     config: &AgentConfig,
     credentials_path: &std::path::Path,
 ) -> Result<u64, SyncError> {
-    let creds = Credentials::load(credentials_path)?.ok_or(SyncError::NotEnrolled)?;
+    let creds = config
+        .credentials(credentials_path)?
+        .ok_or(SyncError::NotEnrolled)?;
     let relay = relay_for(store.clone(), clock.clone(), config, creds)?;
     let acked = relay.drain().await?;
     let report = health_report(&store, config, &relay, clock.now())?;

@@ -16,6 +16,7 @@ export type {
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
   DeadLetterDto as DeadLetter, JoinProgressDto as JoinProgress, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
   CategoryDto as Category, ClashDto as Clash, ContentDto as Content, ShownContentDto as ShownContent,
+  SettingsDto as Settings, Problem as ConfigProblem,
   Command, Operation,
 } from "./generated/dto";
 import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";
@@ -61,6 +62,11 @@ export function onSyncChanged(f: () => void): Promise<UnlistenFn> {
   return listen("sync-changed", () => f());
 }
 
+/** The device's config file was read again (a value changed, or it was refused). */
+export function onConfigChanged(f: () => void): Promise<UnlistenFn> {
+  return listen("config-changed", () => f());
+}
+
 
 
 let exponent = 2;
@@ -69,14 +75,15 @@ let currency = "";
 export function currencyCode(): string {
   return currency;
 }
-/** The shop and till a receipt names. */
-export const shop = { name: "", address: "", device: "" };
+/** The shop and till a receipt names, and the paper this till prints on. */
+export const shop = { name: "", address: "", device: "", paper: "80" as AppInfo["paper"] };
 export function setMoneyFormat(info: AppInfo): void {
   exponent = info.exponent;
   currency = info.currency ?? "";
   shop.name = info.shop_name ?? "";
   shop.address = info.shop_address ?? "";
   shop.device = info.device_code ?? "";
+  shop.paper = info.paper;
 }
 
 /** Minor units as a decimal amount, e.g. 1234 → "12.34". */

@@ -1,5 +1,5 @@
 // English and Russian UI texts. Content (product titles, pages) is per-locale data.
-import { writable, derived } from "svelte/store";
+import { writable, derived, get } from "svelte/store";
 import { numberFormat } from "./format.svelte";
 
 const en = {
@@ -281,6 +281,66 @@ const en = {
   resetPin: "Reset PIN",
   newPin: "New PIN",
   sync: "Sync",
+  settings: "Settings",
+  yes: "yes",
+  no: "no",
+  cfgTitle: "This device's config file",
+  cfgFile: "File",
+  cfgState: "State",
+  cfgState_used: "In use",
+  cfgState_missing: "No file: the defaults are in use",
+  cfgState_refused: "Refused: the last good settings stay in use until the file is corrected",
+  cfgLine: "Line {line}",
+  cfgEnv: "Environment variable {name}",
+  cfgSyntax: "this is not a valid TOML line",
+  cfgUnknown: "“{key}” is not a setting (a typo?)",
+  cfgBad: "{key} takes {takes}",
+  cfgUnreadable: "The file cannot be read",
+  cfgSetting: "Setting",
+  cfgValue: "Value",
+  cfgSource: "From",
+  cfgEnvVar: "Environment variable",
+  cfgSource_default: "default",
+  cfgSource_file: "the file",
+  cfgSource_env: "environment",
+  cfgSource_flag: "command line",
+  cfgRestart: "applies when the app starts again",
+  cfgHint: "Edit the file with any text editor: a change is applied within a second or two, without a restart. An environment variable wins over the file.",
+  cfgName_central_url: "Central server's address",
+  cfgName_sync_interval_ms: "Sync interval, ms",
+  cfgName_kiosk_enabled: "Kiosk mode",
+  cfgName_kiosk_idle_seconds: "Kiosk idle time, s",
+  cfgName_printer_paper: "Receipt paper",
+  cfgName_log_level: "Log level",
+  cfgName_ui_language: "Screen language",
+  cfgTakes_central_url: "an address starting with http:// or https:// (or \"\" for none)",
+  cfgTakes_sync_interval_ms: "a whole number of milliseconds from 100 to 86400000",
+  cfgTakes_kiosk_enabled: "true or false",
+  cfgTakes_kiosk_idle_seconds: "a whole number of seconds from 20 to 3600 (or 0 for the shop's setting)",
+  cfgTakes_printer_paper: "\"58mm\", \"80mm\" or \"A4\"",
+  cfgTakes_log_level: "error, warn, info, debug or trace",
+  cfgTakes_ui_language: "\"en\" or \"ru\"",
+  setDevice: "This device",
+  setKind: "Kind",
+  setKind_till: "Till",
+  setKind_kiosk: "Self-service kiosk",
+  setVersion: "App version",
+  setData: "Data folder",
+  setId: "Device id",
+  setShop: "Shop",
+  setSlug: "Short name",
+  setLocale: "Content's main language",
+  setTaxMode: "Prices",
+  setTax_inclusive: "include tax",
+  setTax_exclusive: "exclude tax (tax is added)",
+  setOversell: "Selling more than the stock",
+  setBlind: "Blind drawer count",
+  setShiftLimit: "Drawer difference a manager must approve",
+  setDiscountLimit: "Largest discount a cashier gives alone",
+  setContent: "Pages and promos",
+  setKiosks: "Self-service kiosks",
+  setShopChain: "Head office sets these for every till of the chain, in its console.",
+  setShopHere: "These were set when the shop was set up.",
   pending: "pending",
   sy_not_enrolled: "Not connected", sy_starting: "Connecting…", sy_syncing: "Syncing…", sy_online: "Online",
   sy_offline: "Offline", sy_breaker_open: "Paused after failures", sy_refused: "Refused by central",
@@ -729,6 +789,66 @@ const ru: Texts = {
   resetPin: "Сбросить ПИН-код",
   newPin: "Новый ПИН-код",
   sync: "Синхронизация",
+  settings: "Настройки",
+  yes: "да",
+  no: "нет",
+  cfgTitle: "Файл настроек устройства",
+  cfgFile: "Файл",
+  cfgState: "Состояние",
+  cfgState_used: "Используется",
+  cfgState_missing: "Файла нет: действуют значения по умолчанию",
+  cfgState_refused: "Не принят: пока файл не исправлен, действуют прежние настройки",
+  cfgLine: "Строка {line}",
+  cfgEnv: "Переменная окружения {name}",
+  cfgSyntax: "это не строка TOML",
+  cfgUnknown: "«{key}» — нет такой настройки (опечатка?)",
+  cfgBad: "{key} принимает {takes}",
+  cfgUnreadable: "Файл не читается",
+  cfgSetting: "Настройка",
+  cfgValue: "Значение",
+  cfgSource: "Откуда",
+  cfgEnvVar: "Переменная окружения",
+  cfgSource_default: "по умолчанию",
+  cfgSource_file: "из файла",
+  cfgSource_env: "из окружения",
+  cfgSource_flag: "из командной строки",
+  cfgRestart: "вступит в силу при следующем запуске",
+  cfgHint: "Файл правится любым текстовым редактором: изменение вступает в силу через секунду-две, без перезапуска. Переменная окружения главнее файла.",
+  cfgName_central_url: "Адрес центрального сервера",
+  cfgName_sync_interval_ms: "Интервал синхронизации, мс",
+  cfgName_kiosk_enabled: "Режим киоска",
+  cfgName_kiosk_idle_seconds: "Простой киоска, с",
+  cfgName_printer_paper: "Бумага для чеков",
+  cfgName_log_level: "Подробность журнала",
+  cfgName_ui_language: "Язык экрана",
+  cfgTakes_central_url: "адрес, начинающийся с http:// или https:// (или \"\" — без адреса)",
+  cfgTakes_sync_interval_ms: "целое число миллисекунд от 100 до 86400000",
+  cfgTakes_kiosk_enabled: "true или false",
+  cfgTakes_kiosk_idle_seconds: "целое число секунд от 20 до 3600 (или 0 — как в настройках магазина)",
+  cfgTakes_printer_paper: "\"58mm\", \"80mm\" или \"A4\"",
+  cfgTakes_log_level: "error, warn, info, debug или trace",
+  cfgTakes_ui_language: "\"en\" или \"ru\"",
+  setDevice: "Это устройство",
+  setKind: "Тип",
+  setKind_till: "Касса",
+  setKind_kiosk: "Киоск самообслуживания",
+  setVersion: "Версия программы",
+  setData: "Папка данных",
+  setId: "Идентификатор устройства",
+  setShop: "Магазин",
+  setSlug: "Короткое имя",
+  setLocale: "Основной язык контента",
+  setTaxMode: "Цены",
+  setTax_inclusive: "включают налог",
+  setTax_exclusive: "без налога (налог добавляется)",
+  setOversell: "Продажа сверх остатка",
+  setBlind: "Слепой пересчёт кассы",
+  setShiftLimit: "Расхождение кассы, которое подтверждает менеджер",
+  setDiscountLimit: "Наибольшая скидка, которую кассир даёт сам",
+  setContent: "Страницы и акции",
+  setKiosks: "Киоски самообслуживания",
+  setShopChain: "Их задаёт головной офис для всех касс сети, в своей консоли.",
+  setShopHere: "Они заданы при настройке магазина.",
   pending: "в очереди",
   sy_not_enrolled: "Не подключено", sy_starting: "Подключение…", sy_syncing: "Отправка…", sy_online: "На связи",
   sy_offline: "Нет связи", sy_breaker_open: "Пауза после сбоев", sy_refused: "Отклонено сервером",
@@ -897,11 +1017,21 @@ const ru: Texts = {
 };
 
 export type Lang = "en" | "ru";
-export const lang = writable<Lang>((localStorage.getItem("lang") as Lang) || "en");
+const picked = localStorage.getItem("lang");
+export const lang = writable<Lang>(picked === "ru" ? "ru" : "en");
 lang.subscribe((l) => {
-  localStorage.setItem("lang", l);
   numberFormat.separator = l === "ru" ? "," : ".";
 });
+/** Someone at this device switched the language: kept for the next start. */
+export function toggleLang(): void {
+  const next: Lang = get(lang) === "en" ? "ru" : "en";
+  localStorage.setItem("lang", next);
+  lang.set(next);
+}
+/** The device's config names the language until someone here picks one. */
+export function defaultLang(l: Lang): void {
+  if (localStorage.getItem("lang") === null) lang.set(l);
+}
 
 export const t = derived(lang, (l) => {
   const texts: Texts = l === "ru" ? ru : en;

@@ -15,6 +15,7 @@
 //!   deadline per question, because sled can hang and nothing in it can be cancelled.
 
 mod docs;
+mod health;
 mod mirror;
 mod pages;
 pub mod remote;
@@ -24,6 +25,7 @@ pub mod wire;
 pub mod worker;
 
 pub use docs::{Entry, INDEX_FORMAT};
+pub use health::IndexHealth;
 use mirror::{Mirror, MirrorBuilder};
 pub use search::{ProductSearch, MAX_RESULTS};
 
@@ -1075,11 +1077,18 @@ impl Manifest {
 
     /// Reads and removes the manifest (a crash after this open must not find it).
     fn take(dir: &Path) -> Option<Manifest> {
-        let path = Self::path(dir);
-        let text = std::fs::read(&path).ok()?;
-        if let Err(e) = std::fs::remove_file(&path) {
-            tracing::warn!(error = %e, "cannot remove the index manifest");
+        let found = Self::read(dir);
+        if let Err(e) = std::fs::remove_file(Self::path(dir)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(error = %e, "cannot remove the index manifest");
+            }
         }
+        found
+    }
+
+    /// Reads the manifest, leaving it in place (`doctor` changes nothing).
+    fn read(dir: &Path) -> Option<Manifest> {
+        let text = std::fs::read(Self::path(dir)).ok()?;
         serde_json::from_slice::<Manifest>(&text)
             .ok()
             .filter(|m| m.format == INDEX_FORMAT)

@@ -8,6 +8,7 @@ mod kiosk;
 mod operators;
 mod orders;
 mod session;
+mod settings;
 mod sync;
 
 use crate::error::{ApiError, ApiResult};
@@ -76,6 +77,7 @@ pub(crate) fn handler<R: tauri::Runtime>(
         sync::list_dead_letters,
         sync::retry_dead_letter,
         sync::discard_dead_letter,
+        settings::device_settings,
     ]
 }
 

@@ -36,6 +36,7 @@ pub(crate) fn session_dto(state: &AppState, a: &Actor) -> ApiResult<SessionDto> 
 #[tauri::command(async)]
 pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
     let info = state.shop.shop_info()?;
+    let config = state.config().config();
     Ok(match info {
         None => AppInfoDto {
             set_up: false,
@@ -50,7 +51,11 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             kiosk: false,
             kiosk_device: state.kiosk_device(),
             kiosk_locked: state.kiosk_locked(),
-            kiosk_idle_secs: rustok_core::domain::tenant::KIOSK_IDLE_DEFAULT_SECS,
+            kiosk_idle_secs: config
+                .kiosk_idle_secs
+                .unwrap_or(rustok_core::domain::tenant::KIOSK_IDLE_DEFAULT_SECS),
+            language: config.language,
+            paper: config.paper,
         },
         Some((device, settings)) => AppInfoDto {
             set_up: true,
@@ -65,7 +70,11 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> ApiResult<AppInfoDto> {
             kiosk: settings.features.kiosk,
             kiosk_device: state.kiosk_device(),
             kiosk_locked: state.kiosk_locked(),
-            kiosk_idle_secs: settings.kiosk_idle_secs(),
+            kiosk_idle_secs: config
+                .kiosk_idle_secs
+                .unwrap_or_else(|| settings.kiosk_idle_secs()),
+            language: config.language,
+            paper: config.paper,
         },
     })
 }

@@ -4,6 +4,9 @@
 //! its declaration fails here (run with `RUSTOK_WRITE_BINDINGS=1` to write it, then
 //! review the diff). Integers are `number`: that is what JSON gives JavaScript.
 
+use rustok_app::config::file::{Language, Paper, Problem, ProblemCode, ShownValue, Source};
+use rustok_app::config::hub::FileState;
+use rustok_app::dto::settings::{ConfigDto, DeviceProfileDto, SettingsDto, ShopSettingsDto};
 use rustok_app::dto::sync::{DeadLetterDto, JoinProgressDto, SyncStatusDto};
 use rustok_app::dto::*;
 use rustok_app::error::{ApiError, ApiFieldError};
@@ -53,6 +56,17 @@ fn declarations() -> String {
         SyncStatusDto::decl(),
         JoinProgressDto::decl(),
         DeadLetterDto::decl(),
+        SettingsDto::decl(),
+        ShopSettingsDto::decl(),
+        DeviceProfileDto::decl(),
+        ConfigDto::decl(),
+        ShownValue::decl(),
+        Problem::decl(),
+        ProblemCode::decl(),
+        Source::decl(),
+        FileState::decl(),
+        Language::decl(),
+        Paper::decl(),
         ApiFieldError::decl(),
         ApiError::decl(),
     ];

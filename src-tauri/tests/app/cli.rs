@@ -6,7 +6,7 @@ use rustok_core::system::{OsEntropy, SystemClock};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-fn run(data: &std::path::Path, args: &[&str]) -> Output {
+pub(crate) fn run(data: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rustok-edge"))
         .arg("--data-dir")
         .arg(data)
@@ -16,7 +16,7 @@ fn run(data: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn demo(dir: &std::path::Path) {
+pub(crate) fn demo(dir: &std::path::Path) {
     let store = Arc::new(Store::open(&dir.join("shop.db")).unwrap());
     rustok_app::demo::create(&Shop::new(
         store,
@@ -169,9 +169,23 @@ fn the_command_line_parses_into_commands_or_clear_errors() {
     assert_eq!(
         ok(&["enrol", "--url", "http://127.0.0.1:8787", "--code", "AB-CD"]).command,
         C::Enrol {
-            url: "http://127.0.0.1:8787".into(),
+            url: Some("http://127.0.0.1:8787".into()),
             code: "AB-CD".into()
         }
+    );
+    // Without --url, the config file's central.url is used (or the command says
+    // to give one).
+    assert_eq!(
+        ok(&["enrol", "--code", "AB"]).command,
+        C::Enrol {
+            url: None,
+            code: "AB".into()
+        }
+    );
+    assert_eq!(ok(&["--version"]).command, C::Version);
+    assert_eq!(
+        ok(&["--config", "/etc/x.toml", "status"]).config.as_deref(),
+        Some(std::path::Path::new("/etc/x.toml"))
     );
     assert_eq!(ok(&["sync"]).command, C::Sync);
     for bad in [
@@ -182,8 +196,8 @@ fn the_command_line_parses_into_commands_or_clear_errors() {
         &["nope"],
         &["enrol"],
         &["enrol", "--url", "http://x"],
-        &["enrol", "--code", "AB"],
         &["enrol", "--url", "--code", "AB"],
+        &["--config"],
         &["status", "--url", "http://x"],
     ] {
         assert!(p(bad).is_err(), "{bad:?} must be refused");
@@ -385,4 +399,88 @@ fn a_backup_killed_midway_leaves_nothing_under_its_name_and_the_next_one_reports
     );
     assert!(!partial.exists());
     assert!(Store::open(&dest).unwrap().doctor().unwrap().is_clean());
+}
+
+fn out_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `doctor` checks the search index against the database without changing it;
+/// `reindex` rebuilds it with progress. Damage is planted two ways: an entry
+/// removed from the index behind its back, and a record changed in the database
+/// without its event (the index then no longer says what the database does).
+#[test]
+fn doctor_finds_a_damaged_or_wrong_index_and_reindex_mends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let index = dir.path().join("index");
+    let doctor = |want: Option<i32>, says: &str| {
+        let o = run(dir.path(), &["doctor"]);
+        let text = out_text(&o);
+        assert_eq!(o.status.code(), want, "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("search index:"))
+            .unwrap_or_else(|| panic!("no index line: {text}"))
+            .to_owned();
+        assert!(line.contains(says), "{line}");
+        line
+    };
+    let reindex = || {
+        let o = run(dir.path(), &["reindex"]);
+        let text = out_text(&o);
+        assert!(o.status.success(), "{text}");
+        assert!(text.contains("indexing: "), "progress: {text}");
+        assert!(
+            text.contains("search index rebuilt: 203 documents"),
+            "{text}"
+        );
+    };
+    doctor(Some(0), "none yet");
+    reindex();
+    doctor(Some(0), "ok (203 documents");
+
+    // Entries removed behind the index's back (the fullest of its pages).
+    {
+        let db = sled::open(&index).unwrap();
+        let (key, _) = db
+            .iter()
+            .map(Result::unwrap)
+            .filter(|(k, _)| k.first() != Some(&b'!'))
+            .max_by_key(|(_, v)| v.len())
+            .unwrap();
+        db.remove(key).unwrap();
+        db.flush().unwrap();
+    }
+    let line = doctor(Some(1), "damaged");
+    assert!(line.contains("rustok-edge reindex"), "{line}");
+    reindex();
+    doctor(Some(0), "ok (203 documents");
+
+    // A record changed in the database without its event.
+    rusqlite::Connection::open(dir.path().join("shop.db"))
+        .unwrap()
+        .execute(
+            "UPDATE products SET sku = 'ODD-001' WHERE sku = 'DEMO-001'",
+            [],
+        )
+        .unwrap();
+    doctor(Some(1), "differ from what the database's records give");
+    reindex();
+    doctor(Some(0), "ok (203 documents");
+
+    // While the app has the index open, doctor says so and reindex refuses.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("index.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    doctor(Some(0), "in use by the running app");
+    let o = run(dir.path(), &["reindex"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out_text(&o).contains("close it first"), "{}", out_text(&o));
 }

@@ -396,27 +396,32 @@ impl Session {
         }
     }
 
-    /// Starts the story in English. The language choice is kept by the web view's
-    /// storage, which outlives a data folder; the page is reloaded without it, and
-    /// the reloaded page writes its default back, which says it has run.
-    /// The first-run or login screen, in English whatever an earlier test left.
+    /// Starts the story in English. A language someone picked is kept by the web
+    /// view's storage, which outlives a data folder: it is forgotten and the page
+    /// reloaded, so the device's config (English unless a test sets
+    /// `RUSTOK_LANGUAGE`) decides. A mark set on the old page says when the new one
+    /// is there.
     async fn in_english(&self) {
         self.find("[data-test=setup], [data-test=login]").await;
         self.client
             .execute(
-                "localStorage.removeItem('lang'); location.reload();",
+                "localStorage.removeItem('lang'); window.__oldPage = true; location.reload();",
                 vec![],
             )
             .await
             .unwrap();
         let deadline = Instant::now() + WAIT;
         loop {
-            let lang = self
+            let fresh = self
                 .client
-                .execute("return localStorage.getItem('lang');", vec![])
+                .execute(
+                    "return window.__oldPage === undefined
+                        && document.querySelector('[data-test=setup], [data-test=login]') !== null;",
+                    vec![],
+                )
                 .await
                 .unwrap_or(Value::Null);
-            if lang == json!("en") && !self.absent("[data-test=setup], [data-test=login]").await {
+            if fresh == json!(true) {
                 return;
             }
             assert!(
@@ -1073,3 +1078,4 @@ mod backoffice;
 mod chain;
 mod counter;
 mod kiosk;
+mod settings;

@@ -1391,3 +1391,95 @@ fn kiosk_tickets_refuse_hostile_lines_and_the_counter_reads_what_was_issued() {
         .collect();
     assert_eq!(quantities, vec![json!(1), json!(3), json!(1)]);
 }
+
+/// Settings are a manager's: the config file's values with their sources; a
+/// reloaded config restarts sync under the new interval (the old agent has ended
+/// first) and reaches the window through `app_info` (paper, language, kiosk idle).
+#[test]
+fn settings_show_the_config_and_a_reload_restarts_sync_and_reaches_app_info() {
+    use tauri::Manager;
+    let app = mock_app_with(|state, dir| {
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[sync]\ninterval_ms = 5000\n[printer]\npaper = \"58mm\"\n",
+        )
+        .unwrap();
+        let hub = rustok_app::config::hub::ConfigHub::load_with(path, false, |_| None);
+        state.with_config(hub).with_sync(dir.join("sync.json"))
+    });
+    app.invoke("create_demo_shop", json!({})).unwrap();
+    let info = app.invoke("app_info", json!({})).unwrap();
+    assert_eq!(
+        (info["paper"].as_str(), info["language"].as_str()),
+        (Some("58"), Some("en"))
+    );
+    assert_eq!(info["kiosk_idle_secs"], 30, "the demo shop's");
+
+    login(&app, "Cara Cashier", "3333").unwrap();
+    assert_eq!(
+        app.invoke("device_settings", json!({})).unwrap_err()["code"],
+        "forbidden"
+    );
+    app.invoke("logout", json!({})).unwrap();
+    login(&app, "Max Manager", "2222").unwrap();
+    let s = app.invoke("device_settings", json!({})).unwrap();
+    let value = |s: &Value, key: &str| {
+        s["config"]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["key"] == key)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(s["config"]["file"], "used");
+    assert_eq!(
+        s["config"]["path"],
+        app.dir.path().join("config.toml").display().to_string()
+    );
+    assert_eq!(value(&s, "sync.interval_ms")["value"], "5000");
+    assert_eq!(value(&s, "sync.interval_ms")["source"], "file");
+    assert_eq!(value(&s, "log.level")["source"], "default");
+    assert_eq!(s["device"]["kind"], "till");
+    assert_eq!(s["device"]["code"], "POS1");
+    assert_eq!(s["shop"]["currency"], "EUR");
+
+    let state = app._app.state::<AppState>();
+    let before = state.sync().unwrap();
+    std::fs::write(
+        app.dir.path().join("config.toml"),
+        "[sync]\ninterval_ms = 7000\n[kiosk]\nidle_seconds = 45\n[ui]\nlanguage = \"ru\"\n",
+    )
+    .unwrap();
+    state.config().reload();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while state.sync().is_some_and(|a| Arc::ptr_eq(&a, &before)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sync was not restarted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(state.take_sync_task().is_some(), "the new agent runs");
+    let s = app.invoke("device_settings", json!({})).unwrap();
+    assert_eq!(value(&s, "sync.interval_ms")["value"], "7000");
+    let info = app.invoke("app_info", json!({})).unwrap();
+    assert_eq!(info["paper"], "80", "the default again");
+    assert_eq!(info["language"], "ru");
+    assert_eq!(info["kiosk_idle_secs"], 45, "this kiosk's own");
+
+    // A bad file leaves everything as it was, and says why.
+    std::fs::write(
+        app.dir.path().join("config.toml"),
+        "[ui]\nlanguage = \"de\"\n",
+    )
+    .unwrap();
+    state.config().reload();
+    let s = app.invoke("device_settings", json!({})).unwrap();
+    assert_eq!(s["config"]["file"], "refused");
+    assert_eq!(s["config"]["problems"][0]["line"], 2);
+    assert_eq!(s["config"]["problems"][0]["key"], "ui.language");
+    assert_eq!(s["config"]["problems"][0]["code"], "bad_value");
+    assert_eq!(app.invoke("app_info", json!({})).unwrap()["language"], "ru");
+}

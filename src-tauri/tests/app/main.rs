@@ -11,6 +11,7 @@
 mod bindings;
 mod central;
 mod cli;
+mod config;
 mod e2e;
 mod ipc;
 pub mod security;

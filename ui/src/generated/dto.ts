@@ -51,9 +51,18 @@ kiosk_device: boolean,
  */
 kiosk_locked: boolean, 
 /**
- * Seconds an untouched kiosk waits before it counts down and starts over.
+ * Seconds an untouched kiosk waits before it counts down and starts over
+ * (this device's config, else the shop's).
  */
-kiosk_idle_secs: number, };
+kiosk_idle_secs: number, 
+/**
+ * The UI's language until someone picks one at this device (the config's).
+ */
+language: Language, 
+/**
+ * The receipt paper (the config's).
+ */
+paper: Paper, };
 export type LoginChoiceDto = { 
 /**
  * Id.
@@ -1050,6 +1059,169 @@ attempts: number,
  * When it was set aside, RFC 3339.
  */
 recorded_at: string, };
+export type SettingsDto = { 
+/**
+ * The shop.
+ */
+shop: ShopSettingsDto, 
+/**
+ * This device.
+ */
+device: DeviceProfileDto, 
+/**
+ * The config file and the values in force.
+ */
+config: ConfigDto, };
+export type ShopSettingsDto = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * The shop's short name (at central, the tenant).
+ */
+slug: string, 
+/**
+ * Address for receipts.
+ */
+address: string | null, 
+/**
+ * Currency code.
+ */
+currency: string, 
+/**
+ * The content's default locale.
+ */
+default_locale: string, 
+/**
+ * `inclusive` (prices include tax) or `exclusive`.
+ */
+tax_mode: string, 
+/**
+ * Content pages and promos.
+ */
+content: boolean, 
+/**
+ * Self-service kiosks.
+ */
+kiosk: boolean, 
+/**
+ * Selling more than the stock is allowed.
+ */
+allow_oversell: boolean, 
+/**
+ * The shift's counted-cash difference that needs a manager, minor units.
+ */
+shift_difference_limit: number | null, 
+/**
+ * Cashiers count the drawer without seeing the expected amount.
+ */
+blind_count: boolean, 
+/**
+ * The largest discount a cashier gives alone, percent.
+ */
+discount_limit: number | null, 
+/**
+ * The shop's kiosk idle time, seconds.
+ */
+kiosk_idle_secs: number, };
+export type DeviceProfileDto = { 
+/**
+ * The till's code (begins its receipt numbers).
+ */
+code: string | null, 
+/**
+ * Its id.
+ */
+id: string | null, 
+/**
+ * `till` or `kiosk`.
+ */
+kind: string, 
+/**
+ * The app's version.
+ */
+version: string, 
+/**
+ * The data folder.
+ */
+data_folder: string | null, 
+/**
+ * Central's address, when enrolled (the config's, when it overrides).
+ */
+central_url: string | null, 
+/**
+ * The shop's name at central.
+ */
+tenant: string | null, 
+/**
+ * The store this device belongs to (name).
+ */
+store: string | null, 
+/**
+ * Its code.
+ */
+store_code: string | null, };
+export type ConfigDto = { 
+/**
+ * The file's path.
+ */
+path: string, 
+/**
+ * What the last read found.
+ */
+file: FileState, 
+/**
+ * Every setting with its value and source.
+ */
+values: Array<ShownValue>, 
+/**
+ * What is wrong with the file (then refused) or the environment.
+ */
+problems: Array<Problem>, };
+export type ShownValue = { 
+/**
+ * `section.key`.
+ */
+key: string, 
+/**
+ * The value as the file would spell it (none: not set).
+ */
+value: string | null, 
+/**
+ * Where it came from.
+ */
+source: Source, 
+/**
+ * The environment variable that overrides it.
+ */
+env: string, 
+/**
+ * Whether a change applies only when the app starts again.
+ */
+restart: boolean, };
+export type Problem = { 
+/**
+ * What kind.
+ */
+code: ProblemCode, 
+/**
+ * The file's line (1-based), when the problem is in the file.
+ */
+line: number | null, 
+/**
+ * The key (`sync.interval_ms`), or the environment variable's name.
+ */
+key: string | null, 
+/**
+ * English detail: what the key takes, or what the parser met.
+ */
+detail: string, };
+export type ProblemCode = "syntax" | "unknown_key" | "bad_value" | "unreadable";
+export type Source = "default" | "file" | "env" | "flag";
+export type FileState = "missing" | "used" | "refused";
+export type Language = "en" | "ru";
+export type Paper = "58" | "80" | "a4";
 export type ApiFieldError = { 
 /**
  * Field path, e.g. `price` or `lines[1].quantity`.
@@ -1094,5 +1266,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "join_chain" | "join_progress" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "join_chain" | "join_progress" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter" | "device_settings";
 export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

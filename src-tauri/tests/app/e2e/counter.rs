@@ -1100,7 +1100,17 @@ async fn a_shift_with_cash_in_an_x_report_a_close_and_its_z_report() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_receipt_names_the_shop_till_and_cashier_and_prints_again_from_orders() {
     let _one = SERIAL.lock().await;
-    let mut s = Session::at_till("c-receipt", CASHIER).await;
+    // This till prints on 58 mm rolls: its config file says so.
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[printer]\npaper = \"58mm\"\n",
+    )
+    .unwrap();
+    let mut s = Session::start_in("c-receipt", data, &[], false).await;
+    s.create_demo().await;
+    s.login(CASHIER.0, CASHIER.1, CASHIER.2).await;
+    s.open_shift().await;
     s.scan(&demo::barcode(0)).await;
     s.scan(&demo::barcode(1)).await;
     s.keys_to_focus("\u{E033}").await;
@@ -1117,14 +1127,17 @@ async fn a_receipt_names_the_shop_till_and_cashier_and_prints_again_from_orders(
     s.text_with("[data-test=receipt]", "Till POS1").await;
     s.text_with("[data-test=receipt-address]", demo::ADDRESS)
         .await;
-    s.find("[data-test=receipt-paper]")
-        .await
-        .select_by_value("58")
-        .await
-        .unwrap();
     s.attr_in("[data-test=receipt]", "data-paper", &["58"])
         .await;
     s.shot("receipt").await;
+    // A4 for this one receipt; the reprint below is on the till's own paper again.
+    s.find("[data-test=receipt-paper]")
+        .await
+        .select_by_value("a4")
+        .await
+        .unwrap();
+    s.attr_in("[data-test=receipt]", "data-paper", &["a4"])
+        .await;
     s.click("[data-test=nav-orders]").await;
     s.click("[data-test=order-row] td").await;
     s.click("[data-test=reprint]").await;
