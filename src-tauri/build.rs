@@ -78,4 +78,6 @@ const COMMANDS: &[&str] = &[
     "retry_dead_letter",
     "discard_dead_letter",
     "device_settings",
+    "import_catalog",
+    "cancel_import",
 ];

@@ -65,6 +65,11 @@ impl<T> Localized<T> {
         self.0.insert(locale, value);
     }
 
+    /// Removes the value for `locale`, returning it.
+    pub fn remove(&mut self, locale: &Locale) -> Option<T> {
+        self.0.remove(locale)
+    }
+
     /// Builder form of [`Localized::insert`].
     pub fn with(mut self, locale: Locale, value: T) -> Self {
         self.insert(locale, value);

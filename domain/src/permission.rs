@@ -273,6 +273,8 @@ operations! {
     UpdateProduct => (Catalog, Edit),
     /// Activate or archive a product.
     ChangeProductStatus => (Catalog, Edit),
+    /// Import products from a file (creates, edits, statuses and stock counts).
+    ImportCatalog => (Catalog, Edit),
     /// Add a catalog category.
     CreateCategory => (Catalog, Create),
     /// Change a catalog category.

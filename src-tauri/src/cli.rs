@@ -23,6 +23,11 @@ pub const USAGE: &str =
   reindex                 rebuild the search index from the database, with progress (with the
                           app closed)
   backup FILE             write a consistent copy of the database to FILE
+  import FILE             import products from a CSV file (columns: sku, barcode, title_en,
+                          title_ru, description_en, description_ru, price, tax, status,
+                          category, stock), with progress; every row not imported is listed
+                          with its line and why (exit 1 if any); importing it again changes
+                          nothing
   export-unsynced FILE    write every unsynced event as JSON lines to FILE (- for stdout)
   enrol [--url URL] --code CODE
                           connect this device's shop to a central server with a one-time code
@@ -72,6 +77,8 @@ pub enum Command {
     Reindex,
     /// Back up to a file.
     Backup(PathBuf),
+    /// Import products from a CSV file.
+    Import(PathBuf),
     /// Export unsynced events (`None` for stdout).
     ExportUnsynced(Option<PathBuf>),
     /// Create the demo shop.
@@ -179,9 +186,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             None => return Err("join needs --code CODE".into()),
         },
         ["backup", file] => Command::Backup(PathBuf::from(file)),
+        ["import", file] => Command::Import(PathBuf::from(file)),
         ["export-unsynced", "-"] => Command::ExportUnsynced(None),
         ["export-unsynced", file] => Command::ExportUnsynced(Some(PathBuf::from(file))),
-        ["backup"] | ["export-unsynced"] => return Err(format!("{} needs a FILE", words[0])),
+        ["backup"] | ["export-unsynced"] | ["import"] => {
+            return Err(format!("{} needs a FILE", words[0]))
+        }
         other => return Err(format!("unknown command: {}", other.join(" "))),
     };
     if url.is_some() || code.is_some() {
@@ -355,6 +365,38 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Import(file) => {
+            let shop = shop_on(std::sync::Arc::new(open(paths)?));
+            let (actor, name) = shop
+                .operations_actor()
+                .map_err(|e| format!("cannot import: {e}"))?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+            let size = input.metadata().ok().map(|m| m.len());
+            println!("importing {} as {name}", file.display());
+            let report = shop
+                .import_catalog(
+                    &actor,
+                    input,
+                    size,
+                    &mut |p| match p.total_bytes.filter(|t| *t > 0) {
+                        Some(t) => println!(
+                            "{} rows read ({} %)",
+                            p.rows,
+                            p.bytes.saturating_mul(100) / t
+                        ),
+                        None => println!("{} rows read", p.rows),
+                    },
+                    &std::sync::atomic::AtomicBool::new(false),
+                )
+                .map_err(|e| format!("{} was not imported: {e}", file.display()))?;
+            print_import(&report);
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Reindex => {
             let store = open(paths)?;
             let mut shown = None;
@@ -502,6 +544,34 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
             eprintln!("exported {n} unsynced events");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// What an import did, and every row it did not import with its line and why.
+#[allow(clippy::print_stdout)]
+fn print_import(r: &rustok_core::service::ImportReport) {
+    println!(
+        "{} rows: {} products created, {} changed, {} already as in the file, {} not imported",
+        r.rows,
+        r.created,
+        r.updated,
+        r.unchanged,
+        r.rejected.len()
+    );
+    if r.cancelled {
+        println!("cancelled: the rows after the last whole batch were not imported");
+    }
+    for row in &r.rejected {
+        let sku = row
+            .sku
+            .as_ref()
+            .map_or(String::new(), |s| format!(" ({s})"));
+        let why: Vec<String> = row
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        println!("line {}{sku}: {}", row.line, why.join("; "));
     }
 }
 

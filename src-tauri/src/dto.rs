@@ -32,6 +32,7 @@ use rustok_core::service::{NewLine, OperatorRights, Quote, ShiftReport, ShopSetu
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod import;
 pub mod settings;
 pub mod sync;
 

@@ -20,6 +20,17 @@ pub struct ApiFieldError {
     pub params: std::collections::BTreeMap<&'static str, String>,
 }
 
+impl From<FieldError> for ApiFieldError {
+    fn from(f: FieldError) -> Self {
+        Self {
+            field: f.field,
+            code: f.code,
+            message: f.message,
+            params: f.params.into_iter().collect(),
+        }
+    }
+}
+
 /// An error returned by a command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{code}: {message}")]
@@ -74,15 +85,7 @@ impl ApiError {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; ");
-        let fields = fields
-            .into_iter()
-            .map(|f| ApiFieldError {
-                field: f.field,
-                code: f.code,
-                message: f.message,
-                params: f.params.into_iter().collect(),
-            })
-            .collect();
+        let fields = fields.into_iter().map(ApiFieldError::from).collect();
         Self {
             fields: Some(fields),
             ..Self::new("validation", message)

@@ -133,6 +133,20 @@ async fn restart_sync<R: Runtime>(app: tauri::AppHandle<R>) {
     }
 }
 
+/// Watches the config's drop folder, or stops watching when it names none.
+fn watch_drop_folder<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    state.set_drop_watch(None);
+    let Some(folder) = state.config().config().drop_folder else {
+        return;
+    };
+    let hub = state.config().clone();
+    match crate::drop::watch(&folder, state.shop.clone(), move || hub.config().language) {
+        Ok(w) => state.set_drop_watch(Some(w)),
+        Err(e) => tracing::error!(error = %e, "no drop folder"),
+    }
+}
+
 /// What a reloaded config changes in the running app: sync's address or
 /// interval restarts the agent; the window reads the config again (language,
 /// paper, kiosk idle time, and Settings).
@@ -142,6 +156,9 @@ fn follow_config<R: Runtime>(app: &tauri::AppHandle<R>) {
     state.config().listen(move |old, new| {
         if old.sync_interval != new.sync_interval || old.central_url != new.central_url {
             tauri::async_runtime::spawn(restart_sync(handle.clone()));
+        }
+        if old.drop_folder != new.drop_folder {
+            watch_drop_folder(&handle);
         }
         if old.kiosk != new.kiosk {
             tracing::info!(
@@ -272,6 +289,7 @@ pub fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), Strin
         state.set_sync(agent, task);
     }
     follow_config(app);
+    watch_drop_folder(app);
     let bus = start_bus(app, &state.shop, state.index())?;
     state.set_bus(bus);
     Ok(())

@@ -6,6 +6,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod demo;
+pub mod drop;
 pub mod dto;
 pub mod error;
 pub mod gui;

@@ -23,9 +23,21 @@ pub struct AppState {
     config: Arc<ConfigHub>,
     data_dir: Option<PathBuf>,
     config_watch: Mutex<Option<ConfigWatch>>,
+    drop_watch: Mutex<Option<crate::drop::DropWatch>>,
     index: Option<Arc<RemoteIndex>>,
     kiosk_device: bool,
     kiosk_locked: AtomicBool,
+    importing: AtomicBool,
+    import_cancel: AtomicBool,
+}
+
+/// One catalog import at a time: held while it runs.
+pub struct ImportTurn<'a>(&'a AtomicBool);
+
+impl Drop for ImportTurn<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl AppState {
@@ -42,9 +54,12 @@ impl AppState {
             config: ConfigHub::defaults(),
             data_dir: None,
             config_watch: Mutex::new(None),
+            drop_watch: Mutex::new(None),
             index: None,
             kiosk_device: false,
             kiosk_locked: AtomicBool::new(false),
+            importing: AtomicBool::new(false),
+            import_cancel: AtomicBool::new(false),
         }
     }
 
@@ -103,6 +118,29 @@ impl AppState {
             .config_watch
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(watch);
+    }
+
+    /// Starts a catalog import (none while another runs: from the screen or the
+    /// drop folder); its cancel flag starts cleared.
+    pub fn begin_import(&self) -> Option<ImportTurn<'_>> {
+        if self.importing.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        self.import_cancel.store(false, Ordering::SeqCst);
+        Some(ImportTurn(&self.importing))
+    }
+
+    /// The running import's cancel flag.
+    pub fn import_cancel(&self) -> &AtomicBool {
+        &self.import_cancel
+    }
+
+    /// Watches the config's drop folder (none: stops watching).
+    pub fn set_drop_watch(&self, watch: Option<crate::drop::DropWatch>) {
+        *self
+            .drop_watch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = watch;
     }
 
     /// Keeps the search index's worker (see `gui::open_index`).
@@ -173,6 +211,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        self.set_drop_watch(None);
         if let Some(agent) = self.sync() {
             agent.stop();
         }

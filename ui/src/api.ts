@@ -16,7 +16,8 @@ export type {
   OperatorRowDto as OperatorRow, OperatorsDto as Operators, SyncStatusDto as SyncStatus,
   DeadLetterDto as DeadLetter, JoinProgressDto as JoinProgress, StatusBarDto as StatusBar, TicketCartDto as TicketCart,
   CategoryDto as Category, ClashDto as Clash, ContentDto as Content, ShownContentDto as ShownContent,
-  SettingsDto as Settings, Problem as ConfigProblem,
+  SettingsDto as Settings, Problem as ConfigProblem, ImportReportDto as ImportReport,
+  ImportProgressDto as ImportProgress, RejectedRowDto as RejectedRow,
   Command, Operation,
 } from "./generated/dto";
 import type { ApiError, ApiFieldError, AppInfoDto as AppInfo, Command } from "./generated/dto";
@@ -60,6 +61,11 @@ export function onDataChanged(f: () => void): Promise<UnlistenFn> {
 
 export function onSyncChanged(f: () => void): Promise<UnlistenFn> {
   return listen("sync-changed", () => f());
+}
+
+/** How far the running catalog import has got. */
+export function onImportProgress(f: (p: import("./generated/dto").ImportProgressDto) => void): Promise<UnlistenFn> {
+  return listen<import("./generated/dto").ImportProgressDto>("import-progress", (e) => f(e.payload));
 }
 
 /** The device's config file was read again (a value changed, or it was refused). */

@@ -19,7 +19,7 @@ use rusqlite::Connection;
 /// barcode it takes is free. An edit that keeps its SKU or barcode is not refused
 /// for a clash that sync brought (two tills made the same code offline): the clash
 /// is listed for a manager, and editing either product is how it gets resolved.
-fn check_fields(
+pub(crate) fn check_fields(
     c: &Connection,
     caller: Caller,
     f: &ProductFields,
@@ -48,20 +48,33 @@ fn check_fields(
         "taken",
         "another product has this SKU",
     );
-    if let Some(b) = f
+    if let Some(taken) = barcode_taken(c, caller, f, old)? {
+        e.push(taken);
+    }
+    Ok(e.finish()?)
+}
+
+/// The error for a barcode `f` takes (not `old`'s) that another product has.
+pub(crate) fn barcode_taken(
+    c: &Connection,
+    caller: Caller,
+    f: &ProductFields,
+    old: Option<&ProductFields>,
+) -> Result<Option<FieldError>, ShopError> {
+    let Some(b) = f
         .barcode
         .as_ref()
         .filter(|b| old.is_none_or(|o| o.barcode.as_ref() != Some(*b)))
-    {
-        // Named, so the manager knows which product to look at.
-        if let Some(holder) = store::product_by_barcode(c, caller.tenant, b)? {
-            e.push(
-                FieldError::new("barcode", "taken", "another product has this barcode")
-                    .with_param("sku", holder.fields.sku.as_str()),
-            );
-        }
-    }
-    Ok(e.finish()?)
+    else {
+        return Ok(None);
+    };
+    // Named, so the manager knows which product to look at.
+    Ok(
+        store::product_by_barcode(c, caller.tenant, b)?.map(|holder| {
+            FieldError::new("barcode", "taken", "another product has this barcode")
+                .with_param("sku", holder.fields.sku.as_str())
+        }),
+    )
 }
 
 pub(crate) fn load_product(
@@ -124,6 +137,25 @@ pub(crate) fn move_stock(
 }
 
 /// The stock left by the only movement recorded.
+/// Moves `p` to status `to` (if the lifecycle allows it).
+pub(crate) fn status_in(
+    tx: &mut WriteTx<'_>,
+    mut p: Product,
+    to: ProductStatus,
+) -> Result<Product, ShopError> {
+    let from = p.status;
+    p.status = from.transition(to)?;
+    p.version += 1;
+    store::update_product(tx, &p, tx.now())?;
+    tx.append(ProductStatusChanged {
+        product_id: p.id,
+        version: p.version,
+        from,
+        to,
+    })?;
+    Ok(p)
+}
+
 fn one(afters: Vec<i64>) -> Result<i64, ShopError> {
     afters
         .first()
@@ -159,35 +191,58 @@ impl Shop {
         status: ProductStatus,
     ) -> Result<Product, ShopError> {
         self.command(actor, Operation::CreateProduct, |tx, caller| {
-            if status == ProductStatus::Archived {
-                return Err(FieldError::new(
-                    "status",
-                    "invalid_status",
-                    "a new product is draft or active",
-                )
-                .into());
-            }
-            check_fields(tx, caller, &fields, None)?;
-            self.check_image(fields.image.as_ref())?;
-            let p = Product {
-                id: ProductId::from_uuid(tx.new_id()),
-                tenant_id: caller.tenant,
-                fields,
-                status,
-                on_hand: 0,
-                version: 1,
-            };
-            store::insert_product(tx, &p, tx.now())?;
-            if let Some(d) = &p.fields.image {
-                store::want_image(tx, d, true)?;
-            }
-            tx.append(ProductCreated {
-                product_id: p.id,
-                fields: p.fields.clone(),
-                status,
-            })?;
-            Ok(p)
+            self.create_in(tx, caller, fields, status)
         })
+    }
+
+    /// [`Shop::create_product`] inside the caller's transaction.
+    fn create_in(
+        &self,
+        tx: &mut WriteTx<'_>,
+        caller: Caller,
+        fields: ProductFields,
+        status: ProductStatus,
+    ) -> Result<Product, ShopError> {
+        check_fields(tx, caller, &fields, None)?;
+        self.insert_new(tx, caller, fields, status)
+    }
+
+    /// Writes a new product whose fields the caller has checked against the
+    /// shop's rules (`check_fields`, or the import's own resolution of them).
+    pub(crate) fn insert_new(
+        &self,
+        tx: &mut WriteTx<'_>,
+        caller: Caller,
+        fields: ProductFields,
+        status: ProductStatus,
+    ) -> Result<Product, ShopError> {
+        if status == ProductStatus::Archived {
+            return Err(FieldError::new(
+                "status",
+                "invalid_status",
+                "a new product is draft or active",
+            )
+            .into());
+        }
+        self.check_image(fields.image.as_ref())?;
+        let p = Product {
+            id: ProductId::from_uuid(tx.new_id()),
+            tenant_id: caller.tenant,
+            fields,
+            status,
+            on_hand: 0,
+            version: 1,
+        };
+        store::insert_product(tx, &p, tx.now())?;
+        if let Some(d) = &p.fields.image {
+            store::want_image(tx, d, true)?;
+        }
+        tx.append(ProductCreated {
+            product_id: p.id,
+            fields: p.fields.clone(),
+            status,
+        })?;
+        Ok(p)
     }
 
     /// Replaces a product's fields if it is still at `expected_version`.
@@ -199,27 +254,37 @@ impl Shop {
         fields: ProductFields,
     ) -> Result<Product, ShopError> {
         self.command(actor, Operation::UpdateProduct, |tx, caller| {
-            let mut p = load_product(tx, caller, id)?;
+            let p = load_product(tx, caller, id)?;
             check_version(&p, expected_version)?;
             check_fields(tx, caller, &fields, Some(&p.fields))?;
-            if fields.image != p.fields.image {
-                self.check_image(fields.image.as_ref())?;
-                if let Some(d) = &fields.image {
-                    store::want_image(tx, d, true)?;
-                }
-            }
-            let changed = changed_fields(Kind::Product, &p.fields, &fields);
-            p.fields = fields;
-            p.version += 1;
-            store::update_product(tx, &p, tx.now())?;
-            tx.append(ProductUpdated {
-                product_id: id,
-                version: p.version,
-                fields: p.fields.clone(),
-                changed: Some(changed),
-            })?;
-            Ok(p)
+            self.update_in(tx, p, fields)
         })
+    }
+
+    /// Writes `fields` over `p`'s (checked by the caller with `check_fields`).
+    pub(crate) fn update_in(
+        &self,
+        tx: &mut WriteTx<'_>,
+        mut p: Product,
+        fields: ProductFields,
+    ) -> Result<Product, ShopError> {
+        if fields.image != p.fields.image {
+            self.check_image(fields.image.as_ref())?;
+            if let Some(d) = &fields.image {
+                store::want_image(tx, d, true)?;
+            }
+        }
+        let changed = changed_fields(Kind::Product, &p.fields, &fields);
+        p.fields = fields;
+        p.version += 1;
+        store::update_product(tx, &p, tx.now())?;
+        tx.append(ProductUpdated {
+            product_id: p.id,
+            version: p.version,
+            fields: p.fields.clone(),
+            changed: Some(changed),
+        })?;
+        Ok(p)
     }
 
     /// Activates, archives or re-activates a product if it is still at `expected_version`.
@@ -231,19 +296,9 @@ impl Shop {
         to: ProductStatus,
     ) -> Result<Product, ShopError> {
         self.command(actor, Operation::ChangeProductStatus, |tx, caller| {
-            let mut p = load_product(tx, caller, id)?;
+            let p = load_product(tx, caller, id)?;
             check_version(&p, expected_version)?;
-            let from = p.status;
-            p.status = from.transition(to)?;
-            p.version += 1;
-            store::update_product(tx, &p, tx.now())?;
-            tx.append(ProductStatusChanged {
-                product_id: id,
-                version: p.version,
-                from,
-                to,
-            })?;
-            Ok(p)
+            status_in(tx, p, to)
         })
     }
 

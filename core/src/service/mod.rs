@@ -6,6 +6,7 @@ pub use cash::ClosePreview;
 mod catalog;
 mod categories;
 mod content;
+mod import;
 mod maintenance;
 mod operators;
 mod orders;
@@ -15,6 +16,7 @@ mod report;
 mod setup;
 mod tickets;
 
+pub use import::{ImportProgress, ImportReport, RejectedRow, IMPORT_BATCH_ROWS, IMPORT_COLUMNS};
 pub use maintenance::DeadLetterDetail;
 pub use operators::OperatorRights;
 pub use orders::{NewLine, NewOrder, Quote, ShortLine};

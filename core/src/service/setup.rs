@@ -207,6 +207,32 @@ impl Shop {
         })?)
     }
 
+    /// The actor of the device's own headless operations (the `import`
+    /// subcommand, the drop folder): the shop's first active administrator, by
+    /// name. No PIN is asked: whoever runs them holds the data folder, where a PIN
+    /// protects nothing (the same holds for `backup` and `export-unsynced`).
+    pub fn operations_actor(&self) -> Result<(Actor, String), ShopError> {
+        self.store.read(|c| {
+            let d = store::device_identity(c)?.ok_or(StoreError::NotSetUp)?;
+            store::operators(c, d.tenant_id)?
+                .into_iter()
+                .find(|o| o.active && o.role == Role::Admin)
+                .map(|o| {
+                    (
+                        Actor {
+                            tenant_id: o.tenant_id,
+                            operator_id: o.id,
+                            role: o.role,
+                        },
+                        o.name.to_string(),
+                    )
+                })
+                .ok_or(ShopError::NotFound {
+                    entity: "administrator",
+                })
+        })
+    }
+
     /// Active operators of this device's shop, for the login screen.
     pub fn login_choices(&self) -> Result<Vec<LoginChoice>, ShopError> {
         self.store.read(|c| {

@@ -168,6 +168,14 @@ pub fn prepare(t: &TestShop, op: Operation) -> Run<'_> {
             let p = t.product(&format!("C{}", unique()), 100, 0);
             Box::new(move |a| ok(s.set_product_status(a, p.id, p.version, ProductStatus::Archived)))
         }
+        Operation::ImportCatalog => Box::new(move |a| {
+            let csv = format!(
+                "sku,title_en,price,tax,stock\nIMP{},Imported,1.50,20,3\n",
+                unique()
+            );
+            let none = std::sync::atomic::AtomicBool::new(false);
+            ok(s.import_catalog(a, csv.as_bytes(), None, &mut |_| {}, &none))
+        }),
         Operation::CreateCategory => Box::new(move |a| {
             ok(s.create_category(a, category_fields(&format!("New {}", unique()), 1, None)))
         }),

@@ -14,6 +14,7 @@ mod contained;
 mod events;
 mod flows;
 mod helpers;
+mod import;
 mod index;
 mod machine;
 mod operations;

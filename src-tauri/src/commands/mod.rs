@@ -4,6 +4,7 @@
 mod catalog;
 mod checkout;
 mod content;
+mod import;
 mod kiosk;
 mod operators;
 mod orders;
@@ -78,6 +79,8 @@ pub(crate) fn handler<R: tauri::Runtime>(
         sync::retry_dead_letter,
         sync::discard_dead_letter,
         settings::device_settings,
+        import::import_catalog,
+        import::cancel_import,
     ]
 }
 

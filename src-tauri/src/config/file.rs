@@ -52,6 +52,8 @@ pub struct DeviceConfig {
     pub log_level: String,
     /// The UI's language until someone picks one here.
     pub language: Language,
+    /// A folder watched for catalog CSV files to import.
+    pub drop_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for DeviceConfig {
@@ -64,6 +66,7 @@ impl Default for DeviceConfig {
             paper: Paper::Mm80,
             log_level: "info".to_owned(),
             language: Language::En,
+            drop_folder: None,
         }
     }
 }
@@ -283,6 +286,22 @@ const KEYS: &[Key] = &[
             Some(())
         },
         show: |c| Some(c.log_level.clone()),
+    },
+    Key {
+        name: "import.drop_folder",
+        env: "RUSTOK_DROP_FOLDER",
+        takes: "the full path of a folder, or \"\" for none",
+        restart: false,
+        set: |c, raw| {
+            let t = text(&raw)?;
+            c.drop_folder = match t {
+                "" => None,
+                t if std::path::Path::new(t).is_absolute() => Some(t.into()),
+                _ => return None,
+            };
+            Some(())
+        },
+        show: |c| c.drop_folder.as_ref().map(|p| p.display().to_string()),
     },
     Key {
         name: "ui.language",
@@ -511,6 +530,10 @@ fn describe(key: &str) -> &'static str {
         "printer.paper" => "The receipt paper this till prints on.",
         "log.level" => "How much goes to the log files.",
         "ui.language" => "The screen's language until someone picks one at this device.",
+        "import.drop_folder" => {
+            "A folder where CSV files of products are imported as they arrive; each is then \
+             moved to done/ (imported) or failed/ (not imported) with a report beside it."
+        }
         _ => "",
     }
 }

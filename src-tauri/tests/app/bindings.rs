@@ -6,6 +6,7 @@
 
 use rustok_app::config::file::{Language, Paper, Problem, ProblemCode, ShownValue, Source};
 use rustok_app::config::hub::FileState;
+use rustok_app::dto::import::{ImportProgressDto, ImportReportDto, RejectedRowDto};
 use rustok_app::dto::settings::{ConfigDto, DeviceProfileDto, SettingsDto, ShopSettingsDto};
 use rustok_app::dto::sync::{DeadLetterDto, JoinProgressDto, SyncStatusDto};
 use rustok_app::dto::*;
@@ -57,6 +58,9 @@ fn declarations() -> String {
         JoinProgressDto::decl(),
         DeadLetterDto::decl(),
         SettingsDto::decl(),
+        ImportProgressDto::decl(),
+        ImportReportDto::decl(),
+        RejectedRowDto::decl(),
         ShopSettingsDto::decl(),
         DeviceProfileDto::decl(),
         ConfigDto::decl(),

@@ -484,3 +484,70 @@ fn doctor_finds_a_damaged_or_wrong_index_and_reindex_mends_it() {
     assert_eq!(o.status.code(), Some(1));
     assert!(out_text(&o).contains("close it first"), "{}", out_text(&o));
 }
+
+/// `import` as an operator runs it on a real file: 100,000 rows with progress, a
+/// few bad ones listed with their lines, and the same file again changes nothing
+/// (not one event).
+#[test]
+fn import_takes_a_100k_row_file_with_progress_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let file = dir.path().join("prices.csv");
+    let mut text = String::from("sku,barcode,title_en,title_ru,price,tax,status,stock\n");
+    for i in 0..100_000u32 {
+        match i {
+            // Line i + 2 in the file.
+            500 => text.push_str("IMP-500,,Free lunch,,-1.00,20,active,1\n"),
+            70_000 => text.push_str("IMP-70000,,Odd tax,,1.00,twenty,active,1\n"),
+            _ => text.push_str(&format!(
+                "IMP-{i},,Item {i},Товар {i},{}.{:02},20,active,{}\n",
+                1 + i % 50,
+                i % 100,
+                i % 7
+            )),
+        }
+    }
+    std::fs::write(&file, &text).unwrap();
+    let events = |dir: &std::path::Path| -> String {
+        let o = run(dir, &["status"]);
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        text.lines()
+            .find(|l| l.starts_with("events:"))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    let o = run(dir.path(), &["import", file.to_str().unwrap()]);
+    let out = out_text(&o);
+    assert_eq!(o.status.code(), Some(1), "rows were rejected: {out}");
+    assert!(
+        out.contains("importing") && out.contains("as Alice Admin"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rows read (") && out.contains("100000 rows read (100 %)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("100000 rows: 99998 products created, 0 changed, 0 already as in the file, 2 not imported"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 502 (IMP-500): price: cannot be negative"),
+        "{out}"
+    );
+    assert!(out.contains("line 70002 (IMP-70000): tax: "), "{out}");
+    let after_first = events(dir.path());
+
+    let o = run(dir.path(), &["import", file.to_str().unwrap()]);
+    let out = out_text(&o);
+    assert!(
+        out.contains("100000 rows: 0 products created, 0 changed, 99998 already as in the file, 2 not imported"),
+        "{out}"
+    );
+    assert_eq!(events(dir.path()), after_first, "no event the second time");
+    let o = run(dir.path(), &["import", "/nonexistent.csv"]);
+    assert!(out_text(&o).contains("cannot open /nonexistent.csv"));
+}

@@ -1077,5 +1077,6 @@ async fn a_sale_made_while_central_is_down_waits_with_its_age_and_syncs_by_itsel
 mod backoffice;
 mod chain;
 mod counter;
+mod import;
 mod kiosk;
 mod settings;

@@ -12,6 +12,7 @@ mod bindings;
 mod central;
 mod cli;
 mod config;
+mod drop;
 mod e2e;
 mod ipc;
 pub mod security;

@@ -61,7 +61,7 @@ fn the_window_is_granted_exactly_its_commands_and_event_listening() {
     assert_eq!(granted, want);
     assert_eq!(
         commands().len(),
-        58,
+        60,
         "a command was added or removed: review the capability"
     );
     let caps: Vec<_> = std::fs::read_dir(root().join("capabilities"))

@@ -1072,6 +1072,57 @@ device: DeviceProfileDto,
  * The config file and the values in force.
  */
 config: ConfigDto, };
+export type ImportProgressDto = { 
+/**
+ * Data rows read.
+ */
+rows: number, 
+/**
+ * Bytes read.
+ */
+bytes: number, 
+/**
+ * The file's size.
+ */
+total_bytes: number | null, };
+export type ImportReportDto = { 
+/**
+ * Data rows read.
+ */
+rows: number, 
+/**
+ * Products created.
+ */
+created: number, 
+/**
+ * Products changed.
+ */
+updated: number, 
+/**
+ * Rows that matched their product already.
+ */
+unchanged: number, 
+/**
+ * Rows not imported, in file order.
+ */
+rejected: Array<RejectedRowDto>, 
+/**
+ * Stopped by Cancel after a whole batch.
+ */
+cancelled: boolean, };
+export type RejectedRowDto = { 
+/**
+ * Its line in the file.
+ */
+line: number, 
+/**
+ * Its SKU, when it has one.
+ */
+sku: string | null, 
+/**
+ * Each problem; `field` is the column (or `row`).
+ */
+errors: Array<ApiFieldError>, };
 export type ShopSettingsDto = { 
 /**
  * Name.
@@ -1266,5 +1317,5 @@ attempts_left: number | null,
  * seconds, attempts, amounts in minor units, SKUs.
  */
 params: { [key in string]?: string }, };
-export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "join_chain" | "join_progress" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter" | "device_settings";
-export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";
+export type Command = "app_info" | "create_demo_shop" | "set_up_shop" | "login_choices" | "login" | "logout" | "session" | "status_bar" | "scan" | "quote" | "counter_sale" | "open_shift" | "close_shift" | "preview_close_shift" | "move_cash" | "park_sale" | "parked_sales" | "resume_sale" | "shift_report" | "list_shifts" | "read_ticket" | "issue_ticket" | "unlock_kiosk" | "lock_kiosk" | "list_orders" | "get_order" | "order_action" | "preview_refund" | "list_products" | "list_clashes" | "create_product" | "update_product" | "set_product_status" | "receive_stock" | "adjust_stock" | "list_categories" | "create_category" | "update_category" | "store_image" | "list_content" | "create_content" | "update_content" | "set_content_status" | "render_markdown" | "shown_content" | "list_operators" | "create_operator" | "change_operator_role" | "deactivate_operator" | "reset_operator_pin" | "sync_now" | "enrol_device" | "join_chain" | "join_progress" | "list_dead_letters" | "retry_dead_letter" | "discard_dead_letter" | "device_settings" | "import_catalog" | "cancel_import";
+export type Operation = "ViewSettings" | "UpdateSettings" | "ListOperators" | "CreateOperator" | "ChangeOperatorRole" | "DeactivateOperator" | "ResetOperatorPin" | "ViewCatalog" | "CreateProduct" | "UpdateProduct" | "ChangeProductStatus" | "ImportCatalog" | "CreateCategory" | "UpdateCategory" | "StoreImage" | "ViewStock" | "ReceiveStock" | "AdjustStock" | "ViewOrders" | "CreateOrder" | "QuoteOrder" | "ConfirmOrder" | "PayOrder" | "ShipOrder" | "DeliverOrder" | "HandOverOrder" | "CancelOrder" | "RefundOrder" | "CounterSale" | "ParkSale" | "ListParkedSales" | "ResumeParkedSale" | "IssueTicket" | "ReadTicket" | "ViewCashSession" | "OpenCashSession" | "MoveCash" | "CloseCashSession" | "ViewContent" | "CreateContent" | "UpdateContent" | "PublishContent" | "ArchiveContent" | "Doctor" | "ViewSyncStatus" | "Backup" | "ExportUnsynced" | "ListDeadLetters" | "RetryDeadLetter" | "DiscardDeadLetter" | "EnrolDevice";

@@ -10,7 +10,7 @@ const MANAGER: (&str, &str, &str) = ("Max Manager", "Manager", "2222");
 impl Session {
     /// Puts `bytes` into the file input `css` as a file named `name`, as choosing it
     /// in the file dialog would.
-    async fn choose_file(&self, css: &str, name: &str, bytes: &[u8]) {
+    pub(super) async fn choose_file(&self, css: &str, name: &str, bytes: &[u8]) {
         let input = self.find(css).await;
         self.client
             .execute(
