@@ -15,17 +15,18 @@ export CARGO_TERM_COLOR ?= never
 SYSTEM_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev \
 	libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
 	xvfb xauth webkit2gtk-driver matchbox-window-manager wmctrl postgresql \
-	chromium chromium-driver
+	chromium chromium-driver fakeroot dpkg-dev adduser
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UI_SOURCES := $(wildcard ui/src/* ui/index.html ui/vite.config.ts)
 CONSOLE_SOURCES := $(wildcard ui/src/console/* ui/src/console/catalog/* ui/src/app.css ui/src/format.svelte.ts ui/console.html ui/vite.console.config.ts)
 
-.PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract bench measure measure-kiosk fuzz stall crash-loop
+.PHONY: help run run-central test tools system-deps ui ui-check lint invariants deny unit contract package package-check bench measure measure-kiosk fuzz stall crash-loop
 
 help:
 	@echo "make run    - install what the app needs, build it and start it (first start offers a demo shop)"
 	@echo "make run-central - start the central server on 127.0.0.1:8787 and print an enrolment code"
 	@echo "make test   - install what the checks need, then fmt, clippy, invariants, cargo-deny, every test"
+	@echo "make package - the .deb packages of the till (with its kiosk unit) and of central, in target/debian"
 	@echo "make bench  - criterion benchmarks, each printing its ratio to the floor (RATIO lines)"
 	@echo "make measure - the app's start time, memory and size against a minimal Tauri 2 window"
 	@echo "make measure-kiosk - the kiosk with 10,000 products: a 500-tile category painted and scrolled, against bare buttons"
@@ -46,7 +47,15 @@ run-central: ui
 	$(CARGO) run --locked -p rustok-central -- --data-dir target/central --listen $(CENTRAL_LISTEN) --print-code demo-shop
 
 ## Everything CI checks, from a fresh clone.
-test: system-deps tools ui ui-check lint invariants deny unit contract
+test: system-deps tools ui ui-check lint invariants deny unit contract package-check
+
+## The two Debian packages, built from release binaries into target/debian.
+package: system-deps ui
+	bash scripts/package.sh
+
+## Installs both packages here, checks their files, runs them, removes them.
+package-check: package
+	$(SUDO) bash scripts/package-test.sh
 
 ## Debian packages, installed only when missing.
 system-deps:

@@ -39,6 +39,7 @@ pub const USAGE: &str =
                           head office and the other tills changed, and send and fetch
                           product pictures
   demo                    create the demo shop in an empty data folder
+  config-example          print the config file's commented example (every setting, its default)
   help                    show this text (also --help); --version shows the version
 
 The data folder is --data-dir, else $RUSTOK_DATA_DIR, else the platform data folder.
@@ -83,6 +84,8 @@ pub enum Command {
     ExportUnsynced(Option<PathBuf>),
     /// Create the demo shop.
     Demo,
+    /// Print the config file's example.
+    ConfigExample,
     /// Redeem an enrolment code at a central server.
     Enrol {
         /// Central's base URL (none: the config's `central.url`).
@@ -169,6 +172,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         ["doctor"] => Command::Doctor,
         ["reindex"] => Command::Reindex,
         ["demo"] => Command::Demo,
+        ["config-example"] => Command::ConfigExample,
         ["sync"] => Command::Sync,
         ["enrol"] => match code.take() {
             Some(code) => Command::Enrol {
@@ -241,7 +245,9 @@ pub fn run(command: Command, paths: &Paths, config: &ConfigHub) -> ExitCode {
 fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode, String> {
     let config = hub.config();
     match command {
-        Command::Gui | Command::Help | Command::Version => Ok(ExitCode::SUCCESS),
+        Command::Gui | Command::Help | Command::Version | Command::ConfigExample => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status => {
             let store = open(paths)?;
             let device = store

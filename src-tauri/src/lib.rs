@@ -46,6 +46,10 @@ pub fn main_entry() -> ExitCode {
             println!("rustok-edge {}", config::APP_VERSION);
             return ExitCode::SUCCESS;
         }
+        cli::Command::ConfigExample => {
+            print!("{}", config::file::example());
+            return ExitCode::SUCCESS;
+        }
         _ => {}
     }
     let paths = match config::Paths::resolve(args.data_dir.clone(), args.config.clone()) {

@@ -78,6 +78,53 @@ async fn a_manager_sees_a_config_change_applied_and_a_mistake_with_its_line_and_
         .await;
     s.shot("misspelt").await;
 
+    // A drop folder named in the file is watched at once: a price file put there
+    // by the ERP is imported and moved to done/ with its report.
+    let drop = tempfile::tempdir().unwrap();
+    let folder = drop.path().join("incoming");
+    std::fs::write(
+        &config,
+        format!("[import]\ndrop_folder = \"{}\"\n", folder.display()),
+    )
+    .unwrap();
+    s.attr_in(&value("import.drop_folder"), "data-source", &["file"])
+        .await;
+    // The folder is made when the watching starts.
+    let start = std::time::Instant::now();
+    while !folder.is_dir() {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the drop folder was not made"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::fs::write(
+        folder.join("erp.csv"),
+        "sku,title_en,price,tax\nERP-1,From the ERP,3.10,20\nERP-2,Bad,x,20\n",
+    )
+    .unwrap();
+    let report = loop {
+        let found = std::fs::read_dir(folder.join("done"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("erp.csv.report.txt"));
+        if let Some(r) = found {
+            break std::fs::read_to_string(r).unwrap();
+        }
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the dropped file was not taken"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        report.contains("1 products added") && report.contains("Line 3 (ERP-2), price:"),
+        "{report}"
+    );
+    assert!(!folder.join("erp.csv").exists());
+    s.shot("drop-folder").await;
+
     // The file deleted: the defaults, and English again.
     std::fs::remove_file(&config).unwrap();
     s.attr_in("[data-test=config-state]", "data-state", &["missing"])
