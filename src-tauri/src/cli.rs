@@ -223,11 +223,24 @@ fn open(paths: &Paths) -> Result<Store, String> {
     let db = paths.database();
     if !db.exists() {
         return Err(format!(
-            "no database at {}; start the app once to create it",
+            "no database at {}: set a shop up by starting the app, or with `demo` or `join`",
             db.display()
         ));
     }
-    Store::open(&db).map_err(|e| format!("cannot open {}: {e}", db.display()))
+    Store::open(&db).map_err(|e| {
+        let text = e.to_string();
+        let damaged = ["malformed", "not a database", "corrupt"]
+            .iter()
+            .any(|w| text.contains(w));
+        if damaged {
+            format!(
+                "cannot open {}: {e}. The database file is damaged: restore the latest backup (made with `backup`) into the data folder",
+                db.display()
+            )
+        } else {
+            format!("cannot open {}: {e}", db.display())
+        }
+    })
 }
 
 /// Runs a subcommand; prints results to stdout and problems to stderr.
@@ -255,16 +268,7 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
                 .map_err(|e| e.to_string())?;
             let outbox = store.outbox_status().map_err(|e| e.to_string())?;
             println!("data folder:    {}", paths.data_dir.display());
-            let loaded = hub.loaded();
-            let file = match loaded.file {
-                FileState::Missing => " (none: defaults)",
-                FileState::Used => "",
-                FileState::Refused => " (refused: the defaults and environment in use)",
-            };
-            println!("config file:    {}{file}", hub.path().display());
-            for p in &loaded.problems {
-                println!("config problem: {p}");
-            }
+            print_config(hub);
             println!("schema version: {SCHEMA_VERSION}");
             match &device {
                 Some(d) => println!("device:         {} ({})", d.device_code, d.device_id),
@@ -360,10 +364,11 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
                 report.events, report.pending
             );
             let damaged = check_pictures(&store, paths)?;
+            let config_wrong = print_config(hub);
             let index = rustok_core::index::Index::inspect(&paths.index(), &store)
                 .map_err(|e| format!("cannot check the search index: {e}"))?;
             println!("search index:     {index}");
-            if report.is_clean() && damaged == 0 && !index.is_damaged() {
+            if report.is_clean() && damaged == 0 && !index.is_damaged() && !config_wrong {
                 println!("clean");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -396,6 +401,14 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
                     &std::sync::atomic::AtomicBool::new(false),
                 )
                 .map_err(|e| format!("{} was not imported: {e}", file.display()))?;
+            tracing::info!(
+                file = %file.display(),
+                rows = report.rows,
+                created = report.created,
+                updated = report.updated,
+                rejected = report.rejected.len(),
+                "catalog imported from the command line"
+            );
             print_import(&report);
             Ok(if report.rejected.is_empty() {
                 ExitCode::SUCCESS
@@ -551,6 +564,42 @@ fn execute(command: Command, paths: &Paths, hub: &ConfigHub) -> Result<ExitCode,
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The config file, its problems, and every setting not at its default with where
+/// it came from. Returns whether anything is wrong.
+#[allow(clippy::print_stdout)] // Part of `status` and `doctor`, on the terminal.
+fn print_config(hub: &ConfigHub) -> bool {
+    let loaded = hub.loaded();
+    let file = match loaded.file {
+        FileState::Missing => " (none: defaults)",
+        FileState::Used => "",
+        FileState::Refused => " (refused: the defaults and environment in use)",
+    };
+    println!("config file:    {}{file}", hub.path().display());
+    for p in &loaded.problems {
+        if p.line.is_none() && p.code == crate::config::file::ProblemCode::BadValue {
+            println!("config problem: environment {p} (ignored)");
+        } else {
+            println!("config problem: {p}");
+        }
+    }
+    for v in loaded.resolved.shown() {
+        if v.source != crate::config::file::Source::Default {
+            let from = match v.source {
+                crate::config::file::Source::File => "the file",
+                crate::config::file::Source::Env => "environment",
+                crate::config::file::Source::Flag => "command line",
+                crate::config::file::Source::Default => "default",
+            };
+            println!(
+                "setting:        {} = {} ({from})",
+                v.key,
+                v.value.as_deref().unwrap_or("\"\"")
+            );
+        }
+    }
+    !loaded.problems.is_empty()
 }
 
 /// What an import did, and every row it did not import with its line and why.

@@ -64,7 +64,12 @@ pub fn init(log_dir: &Path, level: &str) -> LogGuard {
     // A second init (tests) keeps the first subscriber, and its level.
     let first = tracing_subscriber::registry()
         .with(filter)
-        .with(fmt::layer().with_writer(std::io::stderr))
+        // Colours on a terminal only: a pipe or a journal gets plain text.
+        .with(
+            fmt::layer()
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(std::io::stderr),
+        )
         .with(file)
         .try_init()
         .is_ok();

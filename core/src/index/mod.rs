@@ -399,8 +399,11 @@ impl Index {
     }
 
     fn wipe_and_open(dir: &Path) -> Result<sled::Db, IndexError> {
-        if dir.exists() {
+        // A file where the folder belongs (put there by hand) is no index either.
+        if dir.is_dir() {
             std::fs::remove_dir_all(dir)?;
+        } else if dir.exists() {
+            std::fs::remove_file(dir)?;
         }
         open_sled(dir)
     }

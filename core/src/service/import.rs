@@ -291,15 +291,17 @@ fn parse_row(
                 },
                 format!("description_{l}"),
             ),
+            // Spreadsheets group thousands with a space (or a no-break one).
             Column::Price => put(
-                Money::parse_decimal(cell, currency).and_then(|m| {
-                    if m.minor < 0 {
-                        Err(FieldError::new("price", "negative", "cannot be negative"))
-                    } else {
-                        row.price = Some(m);
-                        Ok(())
-                    }
-                }),
+                Money::parse_decimal(&cell.replace([' ', '\u{a0}', '\u{202f}'], ""), currency)
+                    .and_then(|m| {
+                        if m.minor < 0 {
+                            Err(FieldError::new("price", "negative", "cannot be negative"))
+                        } else {
+                            row.price = Some(m);
+                            Ok(())
+                        }
+                    }),
                 "price".into(),
             ),
             Column::Tax => put(parse_tax(cell).map(|t| row.tax = Some(t)), "tax".into()),
@@ -403,6 +405,89 @@ fn delimiter(input: &mut impl BufRead) -> std::io::Result<u8> {
         .unwrap_or(b','))
 }
 
+/// Passes the file on to the CSV reader with its line ends made `\n` (CRLF and a
+/// lone CR), keeping where each line starts and whether it is blank: a row is
+/// reported on the line a text editor shows it on (the CSV reader starts a record
+/// at the blank lines it skipped before it, and counts a CRLF file one short).
+struct Lines<R> {
+    inner: R,
+    raw: Vec<u8>,
+    /// The last byte passed on was a CR turned into LF: an LF right after it is
+    /// the same line end.
+    after_cr: bool,
+    /// Bytes passed on so far (offsets as the CSV reader sees them).
+    offset: u64,
+    /// Bytes read from the file so far, for progress.
+    read: u64,
+    /// Where lines 2, 3, … start.
+    starts: Vec<u64>,
+    /// Whether lines 1, 2, … (the ended ones) hold nothing but spaces.
+    blank: Vec<bool>,
+    content: bool,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            raw: vec![0; 64 * 1024],
+            after_cr: false,
+            offset: 0,
+            read: 0,
+            starts: Vec::new(),
+            blank: Vec::new(),
+            content: false,
+        }
+    }
+
+    /// The line (1-based) of the first line with content at or after `byte`.
+    fn line_at(&self, byte: u64) -> u64 {
+        let mut line = self.starts.partition_point(|s| *s <= byte);
+        while self.blank.get(line).copied().unwrap_or(false) {
+            line += 1;
+        }
+        line as u64 + 1
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let want = out.len().min(self.raw.len());
+            let n = self.inner.read(&mut self.raw[..want])?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.read += n as u64;
+            let mut written = 0;
+            for i in 0..n {
+                let mut b = self.raw[i];
+                if std::mem::take(&mut self.after_cr) && b == b'\n' {
+                    continue;
+                }
+                if b == b'\r' {
+                    self.after_cr = true;
+                    b = b'\n';
+                }
+                out[written] = b;
+                written += 1;
+                self.offset += 1;
+                if b == b'\n' {
+                    self.blank.push(!self.content);
+                    self.starts.push(self.offset);
+                    self.content = false;
+                } else if !matches!(b, b' ' | b'\t') {
+                    self.content = true;
+                }
+            }
+            // Nothing passed on (only the LF of a CRLF): read on, as 0 means the end.
+            if written > 0 {
+                return Ok(written);
+            }
+        }
+    }
+}
+
 impl Shop {
     /// Imports the products of a CSV file (see the module docs). `progress` hears
     /// after every batch; `cancel` stops at the next batch's end. Managers and
@@ -419,8 +504,17 @@ impl Shop {
         let tenant = self.query(actor, Operation::ImportCatalog, |c, caller| {
             tenant_of(c, caller)
         })?;
-        let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+        let mut input = std::io::BufReader::with_capacity(64 * 1024, Lines::new(input));
         let unreadable = |e: String| ShopError::from(FieldError::new("file", "unreadable", e));
+        let head = input.fill_buf().map_err(|e| unreadable(e.to_string()))?;
+        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+            return Err(FieldError::new(
+                "file",
+                "bad_encoding",
+                "the file is UTF-16 text: save it as CSV UTF-8",
+            )
+            .into());
+        }
         let delimiter = delimiter(&mut input).map_err(|e| unreadable(e.to_string()))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -441,8 +535,18 @@ impl Shop {
         loop {
             let more = reader.read_byte_record(&mut record).map_err(read_error)?;
             if more {
+                // A line of nothing but spaces is a blank line too.
+                if record
+                    .iter()
+                    .all(|c| c.iter().all(|b| matches!(b, b' ' | b'\t')))
+                {
+                    continue;
+                }
                 report.rows += 1;
-                let line = record.position().map_or(report.rows + 1, |p| p.line());
+                let lines = reader.get_ref().get_ref();
+                let line = record
+                    .position()
+                    .map_or(report.rows + 1, |p| lines.line_at(p.byte()));
                 match parse_row(line, &record, &columns, currency) {
                     Ok(row) => {
                         let sku = row.sku.as_ref().map(|s| s.as_str().to_owned());
@@ -473,7 +577,16 @@ impl Shop {
                         line,
                         sku: record
                             .get(columns.iter().position(|c| *c == Column::Sku).unwrap_or(0))
-                            .map(|s| String::from_utf8_lossy(s).trim().to_owned())
+                            .map(|s| {
+                                // As much as names the row; a SKU too long is one
+                                // of the row's problems, not the report's.
+                                let sku = String::from_utf8_lossy(s);
+                                let sku = sku.trim();
+                                match sku.char_indices().nth(40) {
+                                    Some((at, _)) => format!("{}…", &sku[..at]),
+                                    None => sku.to_owned(),
+                                }
+                            })
                             .filter(|s| !s.is_empty()),
                         errors,
                     }),
@@ -487,7 +600,7 @@ impl Shop {
                 report.rejected.extend(done.rejected);
                 progress(ImportProgress {
                     rows: report.rows,
-                    bytes: reader.position().byte(),
+                    bytes: reader.get_ref().get_ref().read,
                     total_bytes,
                 });
                 if more && cancel.load(Ordering::SeqCst) {

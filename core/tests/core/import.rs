@@ -230,3 +230,63 @@ fn a_cancel_stops_after_a_whole_batch_and_progress_is_told() {
         (2 * IMPORT_BATCH_ROWS as u64, IMPORT_BATCH_ROWS as u64)
     );
 }
+
+/// Lines as a text editor counts them, whatever the file's line ends and blank
+/// lines (found by the new-user trial: CRLF files were reported one line short,
+/// and a row after blank lines on the first blank one).
+#[test]
+fn rows_are_reported_on_the_lines_an_editor_shows_them_on() {
+    let t = spawn_shop();
+    for (ends, name) in [("\r\n", "crlf"), ("\n", "lf"), ("\r", "cr")] {
+        let lines = [
+            "sku,title_en,price,tax",
+            "",
+            "  ",
+            &format!("{name}-1,Fine,1 234.50,20"),
+            &format!("{name}-2,Bad,-1,20"),
+            "",
+            "",
+            &format!("{name}-3,\"Two\nlines\",x,20"),
+            &format!("{name}-1,Again,1,20"),
+        ];
+        let text = lines.join(ends) + ends;
+        let r = import(&t, &text).unwrap();
+        let got: Vec<(u64, &str)> = r
+            .rejected
+            .iter()
+            .map(|x| (x.line, x.errors[0].code))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(5, "negative"), (8, "invalid_amount"), (10, "repeated_sku")],
+            "{name}: {r:#?}"
+        );
+        assert_eq!(
+            r.rejected[2].errors[0].params,
+            vec![("line", "4".to_owned())],
+            "the first line of the SKU"
+        );
+        assert_eq!((r.rows, r.created), (4, 1), "{name}");
+        let fine = by_sku(&t, &format!("{name}-1"));
+        assert_eq!(
+            fine.fields.price,
+            eur_cents(123_450),
+            "thousands grouped by a space"
+        );
+    }
+    // UTF-16 (as some spreadsheets save "Unicode text") is named as such.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("sku\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    match t.shop.import_catalog(
+        &t.manager,
+        utf16.as_slice(),
+        None,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    ) {
+        Err(ShopError::Validation { fields }) => assert_eq!(fields[0].code, "bad_encoding"),
+        other => panic!("{other:?}"),
+    }
+}

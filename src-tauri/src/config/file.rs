@@ -279,7 +279,19 @@ const KEYS: &[Key] = &[
         restart: false,
         set: |c, raw| {
             let t = text(&raw)?;
-            if t.is_empty() || tracing_subscriber::EnvFilter::try_new(t).is_err() {
+            // A bare word is a level; anything else names a module and its level
+            // (tracing would read `verbose` as a module and log nothing else).
+            let level = |l: &str| {
+                matches!(
+                    l.trim().to_ascii_lowercase().as_str(),
+                    "error" | "warn" | "info" | "debug" | "trace" | "off"
+                )
+            };
+            let sound = t.split(',').all(|d| match d.split_once('=') {
+                Some((module, l)) => !module.trim().is_empty() && level(l),
+                None => level(d),
+            });
+            if !sound || tracing_subscriber::EnvFilter::try_new(t).is_err() {
                 return None;
             }
             c.log_level = t.to_owned();

@@ -121,7 +121,11 @@ impl ConfigHub {
     /// Logs what is wrong with the config, if anything.
     pub fn log_problems(&self) {
         for p in self.loaded().problems {
-            tracing::error!(file = %self.path.display(), problem = %p, "config problem; the last good settings stay in use");
+            if p.line.is_none() && p.code == ProblemCode::BadValue {
+                tracing::error!(problem = %p, "environment variable ignored; the file's or default value stays in use");
+            } else {
+                tracing::error!(file = %self.path.display(), problem = %p, "config file refused; the last good settings stay in use");
+            }
         }
     }
 
@@ -162,7 +166,11 @@ impl ConfigHub {
                     code: ProblemCode::Unreadable,
                     line: None,
                     key: None,
-                    detail: e.to_string(),
+                    detail: if e.kind() == std::io::ErrorKind::InvalidData {
+                        "the file is not UTF-8 text; save it as UTF-8".to_owned()
+                    } else {
+                        e.to_string()
+                    },
                 }],
             ),
             Ok(text) => match file::parse(&text) {

@@ -473,6 +473,13 @@ fn doctor_finds_a_damaged_or_wrong_index_and_reindex_mends_it() {
     reindex();
     doctor(Some(0), "ok (203 documents");
 
+    // A file where the index folder belongs.
+    std::fs::remove_dir_all(&index).unwrap();
+    std::fs::write(&index, "not an index").unwrap();
+    doctor(Some(1), "damaged");
+    reindex();
+    doctor(Some(0), "ok (203 documents");
+
     // While the app has the index open, doctor says so and reindex refuses.
     let lock = std::fs::File::options()
         .write(true)

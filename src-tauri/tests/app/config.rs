@@ -92,6 +92,9 @@ fn every_problem_is_named_with_its_line_and_key_and_nothing_applies() {
         "[central]\nurl = \"http://\"",
         "[central]\nurl = \"ftp://x\"",
         "[log]\nlevel = \"[[[\"",
+        // tracing would take a bare word for a module and log nothing else.
+        "[log]\nlevel = \"verbose\"",
+        "[log]\nlevel = \"rustok_sync=loud\"",
         "[sync]\n[sync]",
         "\u{0}",
     ] {
@@ -176,6 +179,26 @@ fn status_shows_the_config_file_and_its_problems() {
         text.contains("config problem: line 2: printer.paper: takes \"58mm\", \"80mm\" or \"A4\""),
         "{text}"
     );
+    // doctor counts a refused file as a problem.
+    let doctor = crate::cli::run(dir.path(), &["doctor"]);
+    assert_eq!(doctor.status.code(), Some(1));
+    // The settings in force and where each came from (the test sets RUST_LOG).
+    std::fs::write(
+        &path,
+        "[printer]\npaper = \"58mm\"\n[log]\nlevel = \"rustok_sync=debug,info\"\n",
+    )
+    .unwrap();
+    let out = crate::cli::run(dir.path(), &["status"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("setting:        printer.paper = 58mm (the file)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("setting:        log.level = warn (environment)"),
+        "{text}"
+    );
+    assert!(!text.contains("config problem"), "{text}");
     let version = crate::cli::run(dir.path(), &["--version"]);
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
