@@ -69,12 +69,10 @@ pub(crate) fn barcode_taken(
         return Ok(None);
     };
     // Named, so the manager knows which product to look at.
-    Ok(
-        store::product_by_barcode(c, caller.tenant, b)?.map(|holder| {
-            FieldError::new("barcode", "taken", "another product has this barcode")
-                .with_param("sku", holder.fields.sku.as_str())
-        }),
-    )
+    Ok(store::barcode_holder(c, caller.tenant, b)?.map(|sku| {
+        FieldError::new("barcode", "taken", "another product has this barcode")
+            .with_param("sku", sku.as_str())
+    }))
 }
 
 pub(crate) fn load_product(

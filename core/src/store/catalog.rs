@@ -205,6 +205,22 @@ pub fn line_product(
     .map_err(StoreError::from)
 }
 
+/// The SKU of a product holding `barcode`, if any: a clash check needs no more,
+/// and without the whole product and its ordering it costs a single index seek
+/// (the catalog import makes one per row).
+pub fn barcode_holder(
+    c: &Connection,
+    tenant: TenantId,
+    barcode: &Barcode,
+) -> Result<Option<Sku>, StoreError> {
+    c.prepare_cached("SELECT sku FROM products WHERE tenant_id = ?1 AND barcode = ?2 LIMIT 1")?
+        .query_row(params![tenant.to_string(), barcode.as_str()], |r| {
+            parse(r, 0, Sku::parse)
+        })
+        .optional()
+        .map_err(StoreError::from)
+}
+
 /// Loads a product by barcode.
 pub fn product_by_barcode(
     c: &Connection,
