@@ -18,8 +18,9 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// How long a file must keep its size and time before it is taken.
-pub const SETTLE: Duration = Duration::from_millis(1000);
+/// How long a file must keep its size and time before it is taken (a program
+/// that writes slower should write another name and rename the file when done).
+pub const SETTLE: Duration = Duration::from_secs(2);
 /// How often the folder is looked at without a change notice (a missed or
 /// coalesced notice, a network folder that sends none).
 const RESCAN: Duration = Duration::from_secs(5);
@@ -52,8 +53,11 @@ pub fn watch(
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let mut watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
-        let _ = tx.send(());
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading a file (as the import does) changes nothing in the folder.
+        if !matches!(&event, Ok(e) if matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = tx.send(());
+        }
     })
     .map_err(|e| format!("cannot watch the drop folder: {e}"))?;
     watcher

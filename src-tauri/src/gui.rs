@@ -370,7 +370,9 @@ pub fn run(paths: &Paths, config: Arc<ConfigHub>, demo: bool) -> ExitCode {
     let index = open_index(paths, &shop);
     match config.write_example_if_missing() {
         Ok(true) => {
-            tracing::info!(file = %config.path().display(), "wrote the config file's example")
+            tracing::info!(file = %config.path().display(), "wrote the config file's example");
+            // Read as written (all comments: the defaults), so it shows as in use.
+            config.reload();
         }
         Ok(false) => {}
         Err(e) => {

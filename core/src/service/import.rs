@@ -90,6 +90,9 @@ enum Column {
     Status,
     Category,
     Stock,
+    /// A column with no name (a spreadsheet's trailing separator): its cells are
+    /// not read.
+    Unnamed,
 }
 
 /// Reads the header: every column known, none twice, `sku` present.
@@ -99,6 +102,7 @@ fn columns(header: &csv::ByteRecord) -> Result<Vec<Column>, ShopError> {
         let name = String::from_utf8_lossy(raw);
         let name = name.trim_start_matches('\u{feff}').trim().to_lowercase();
         let column = match name.as_str() {
+            "" => Some(Column::Unnamed),
             "sku" => Some(Column::Sku),
             "barcode" => Some(Column::Barcode),
             "price" => Some(Column::Price),
@@ -127,7 +131,7 @@ fn columns(header: &csv::ByteRecord) -> Result<Vec<Column>, ShopError> {
             .with_param("line", 1)
             .into());
         };
-        if out.contains(&column) {
+        if column != Column::Unnamed && out.contains(&column) {
             return Err(FieldError::new(
                 "file",
                 "duplicate_column",
@@ -316,6 +320,7 @@ fn parse_row(
                 parse_stock(cell).map(|n| row.stock = Some(n)),
                 "stock".into(),
             ),
+            Column::Unnamed => {}
         }
     }
     if errors.is_empty() {

@@ -183,6 +183,9 @@ fn a_file_problem_imports_nothing_and_names_the_column() {
         }
     }
     assert_eq!(t.fingerprint(), before);
+    // A spreadsheet's trailing separator names no column: it is not read.
+    let r = import(&t, "sku;title_en;price;tax;\nTRAIL-1;Trailing;1,00;20;\n").unwrap();
+    assert_eq!((r.created, r.rejected.len()), (1, 0), "{r:#?}");
     // A cashier is refused before the file is read.
     let refused = t.shop.import_catalog(
         &t.cashier,

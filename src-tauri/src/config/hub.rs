@@ -263,6 +263,9 @@ pub fn watch(hub: &Arc<ConfigHub>) -> Result<ConfigWatch, String> {
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let ours = match &event {
+            // Reading the file (as a reload does) is no change to it: an access
+            // event would start the next reload, for ever.
+            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => false,
             Ok(e) => e.paths.iter().any(|p| p.file_name() == name.as_deref()),
             // An overflowed queue may have hidden our file's change.
             Err(_) => true,

@@ -115,8 +115,10 @@ fn a_watched_file_is_applied_refused_with_line_and_key_and_deleted_to_defaults()
     assert!(hub.write_example_if_missing().unwrap());
     assert!(!hub.write_example_if_missing().unwrap(), "written once");
     let changes = Arc::new(AtomicUsize::new(0));
-    let seen = changes.clone();
+    let reads = Arc::new(AtomicUsize::new(0));
+    let (seen, read) = (changes.clone(), reads.clone());
     hub.listen(move |old, new| {
+        read.fetch_add(1, Ordering::SeqCst);
         if old != new {
             seen.fetch_add(1, Ordering::SeqCst);
         }
@@ -133,6 +135,14 @@ fn a_watched_file_is_applied_refused_with_line_and_key_and_deleted_to_defaults()
     eprintln!("a good change applied after {took:?}");
     assert_eq!(hub.loaded().file, FileState::Used);
     assert_eq!(changes.load(Ordering::SeqCst), 1);
+    // Reading the file is no change to it: no reload follows a reload (the app's
+    // log once filled with one every 250 ms).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        reads.load(Ordering::SeqCst) <= 2,
+        "{} reads",
+        reads.load(Ordering::SeqCst)
+    );
 
     // A bad one: refused with its line and key; the good value stays.
     std::fs::write(&path, "[sync]\n\ninterval_ms = \"soon\"\n").unwrap();
