@@ -168,7 +168,13 @@ fn take(folder: &Path, file: &Path, shop: &Shop, language: Language) {
         .collect();
     let target = folder.join(to).join(format!("{prefix}-{name}"));
     let report_path = folder.join(to).join(format!("{prefix}-{name}.report.txt"));
-    if let Err(e) = std::fs::write(&report_path, report) {
+    // Written aside and renamed: whoever watches done/ never reads half a report.
+    let partial = folder
+        .join(to)
+        .join(format!(".{prefix}-{name}.report.part"));
+    let written =
+        std::fs::write(&partial, report).and_then(|()| std::fs::rename(&partial, &report_path));
+    if let Err(e) = written {
         tracing::error!(error = %e, file = %report_path.display(), "cannot write the import report");
     }
     if let Err(e) = std::fs::rename(file, &target) {
